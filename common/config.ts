@@ -1,0 +1,75 @@
+// Platform configuration, read once from the environment and passed down explicitly.
+import os from 'node:os';
+import path from 'node:path';
+
+export interface Config {
+  /** Root of all persistent state (store, repos, build logs, caches). */
+  dataDir: string;
+  /** Address the API + git server binds to. */
+  apiBind: string;
+  apiPort: number;
+  /** Public base URL of the API and git server (no trailing slash). */
+  apiUrl: string;
+  /** Router HTTP listener. */
+  routerBind: string;
+  routerPort: number;
+  /** Apps answer at <app>.<domain>. */
+  domain: string;
+  redisUrl: string;
+  /** Prefix for every Redis key the platform owns (queues, route table, log streams). */
+  redisPrefix: string;
+  /** host:port of the private registry. */
+  registry: string;
+  /** Image the builder runs buildpacks in. */
+  stackImage: string;
+  dockerSocket: string;
+  /** Label put on every container/image/network the platform creates. */
+  label: string;
+  /** Default memory limit for app containers, in MiB. */
+  dynoMemoryMb: number;
+  /** Seconds a new web container has to answer its first HTTP request. */
+  bootTimeout: number;
+  buildConcurrency: number;
+}
+
+function int(value: string | undefined, fallback: number): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number.parseInt(value, 10);
+  if (!Number.isFinite(n)) throw new Error(`expected an integer, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const dataDir = path.resolve(env.PAAS_DATA_DIR || path.join(os.homedir(), '.paas'));
+  const apiPort = int(env.PAAS_API_PORT, 7000);
+  const apiBind = env.PAAS_API_BIND || '127.0.0.1';
+  const routerPort = int(env.PAAS_HTTP_PORT, 8080);
+  return {
+    dataDir,
+    apiBind,
+    apiPort,
+    apiUrl: (env.PAAS_API_URL || `http://127.0.0.1:${apiPort}`).replace(/\/+$/, ''),
+    routerBind: env.PAAS_HTTP_BIND || '127.0.0.1',
+    routerPort,
+    domain: env.PAAS_DOMAIN || 'localhost',
+    redisUrl: env.PAAS_REDIS_URL || 'redis://127.0.0.1:6379/0',
+    redisPrefix: env.PAAS_REDIS_PREFIX || 'paas',
+    registry: env.PAAS_REGISTRY || '127.0.0.1:5000',
+    stackImage: env.PAAS_STACK_IMAGE || 'paas/stack:1',
+    dockerSocket: env.PAAS_DOCKER_SOCKET || '/var/run/docker.sock',
+    label: env.PAAS_LABEL || 'paas',
+    dynoMemoryMb: int(env.PAAS_DYNO_MEMORY_MB, 512),
+    bootTimeout: int(env.PAAS_BOOT_TIMEOUT, 60),
+    buildConcurrency: int(env.PAAS_BUILD_CONCURRENCY, 2),
+  };
+}
+
+/** Public URL an app answers at through the router. */
+export function webUrl(config: Config, app: string): string {
+  const port = config.routerPort === 80 ? '' : `:${config.routerPort}`;
+  return `http://${app}.${config.domain}${port}/`;
+}
+
+export function gitUrl(config: Config, app: string): string {
+  return `${config.apiUrl}/${app}.git`;
+}

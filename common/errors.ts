@@ -1,0 +1,41 @@
+// Coded errors. Each carries a Heroku-style id and its HTTP status; the API's one error
+// handler turns them into JSON, the CLI into one line, the git hook into `remote:` lines.
+
+export class PaasError extends Error {
+  readonly id: string;
+  readonly status: number;
+  constructor(id: string, status: number, message: string) {
+    super(message);
+    this.id = id;
+    this.status = status;
+    this.name = new.target.name;
+    Object.setPrototypeOf(this, new.target.prototype);
+  }
+}
+
+export class BadRequestError extends PaasError {
+  constructor(message: string) { super('bad_request', 400, message); }
+}
+export class UnauthorizedError extends PaasError {
+  constructor(message = 'Invalid credentials provided.') { super('unauthorized', 401, message); }
+}
+export class ForbiddenError extends PaasError {
+  constructor(message = 'You do not have access to this resource.') { super('forbidden', 403, message); }
+}
+export class NotFoundError extends PaasError {
+  constructor(message: string) { super('not_found', 404, message); }
+}
+export class ConflictError extends PaasError {
+  constructor(message: string) { super('conflict', 409, message); }
+}
+export class InvalidParamsError extends PaasError {
+  constructor(message: string) { super('invalid_params', 422, message); }
+}
+/** A build or release failed because of the app (its code, Procfile, health check). Never retried. */
+export class UserBuildError extends PaasError {
+  constructor(message: string) { super('build_failed', 422, message); }
+}
+
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

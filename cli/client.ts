@@ -1,0 +1,84 @@
+// The CLI's view of the platform: where the API is, the token, and JSON requests to it.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { netrcPath, readNetrc } from './netrc.ts';
+
+export class CliError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CliError';
+  }
+}
+
+export interface CliConfig { apiUrl: string }
+
+export const configPath = (env: NodeJS.ProcessEnv = process.env): string =>
+  env.PAAS_CLI_CONFIG || path.join(env.XDG_CONFIG_HOME || path.join(os.homedir(), '.config'), 'paas', 'config.json');
+
+export function loadCliConfig(env: NodeJS.ProcessEnv = process.env): CliConfig {
+  let stored: Partial<CliConfig> = {};
+  try { stored = JSON.parse(fs.readFileSync(configPath(env), 'utf8')) as Partial<CliConfig>; } catch { /* none yet */ }
+  const apiUrl = env.PAAS_API_URL || stored.apiUrl || 'http://127.0.0.1:7000';
+  return { apiUrl: apiUrl.replace(/\/+$/, '') };
+}
+
+export function saveCliConfig(config: CliConfig, env: NodeJS.ProcessEnv = process.env): void {
+  const file = configPath(env);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
+}
+
+/** PAAS_API_KEY wins; otherwise the ~/.netrc entry of the API host (as the Heroku CLI does). */
+export function findToken(apiUrl: string, env: NodeJS.ProcessEnv = process.env): string | null {
+  if (env.PAAS_API_KEY) return env.PAAS_API_KEY.trim();
+  const host = new URL(apiUrl).hostname;
+  return readNetrc(netrcPath(env)).find((e) => e.machine === host)?.password || null;
+}
+
+export interface Client {
+  apiUrl: string;
+  request<T>(method: string, pathname: string, body?: unknown): Promise<T>;
+  /** GET a plain-text resource (build output, logs). */
+  text(pathname: string): Promise<string>;
+}
+
+export function createClient(apiUrl: string, token: string | null): Client {
+  async function send(method: string, pathname: string, body?: unknown): Promise<{ res: Response; text: string }> {
+    if (!token) throw new CliError('Not logged in: run `paas login` or set PAAS_API_KEY.');
+      let res: Response;
+      try {
+        res = await fetch(`${apiUrl}${pathname}`, {
+          method,
+          headers: {
+            authorization: `Bearer ${token}`,
+            accept: 'application/vnd.heroku+json; version=3',
+            ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          },
+          body: body === undefined ? undefined : JSON.stringify(body),
+        });
+      } catch (err) {
+        throw new CliError(`Cannot reach the paas API at ${apiUrl}: ${(err as Error).message}`);
+      }
+      const text = await res.text();
+      if (!res.ok) {
+        let message = text.trim() || res.statusText;
+        try { message = (JSON.parse(text) as { message?: string }).message ?? message; } catch { /* not JSON */ }
+        throw new CliError(res.status === 401 ? `${message} Run \`paas login\`.` : message);
+      }
+      return { res, text };
+  }
+
+  return {
+    apiUrl,
+    async request<T>(method: string, pathname: string, body?: unknown): Promise<T> {
+      const { text } = await send(method, pathname, body);
+      let json: unknown = null;
+      try { json = text ? JSON.parse(text) : null; } catch { /* not JSON */ }
+      return json as T;
+    },
+    async text(pathname: string): Promise<string> {
+      return (await send('GET', pathname)).text;
+    },
+  };
+}

@@ -1,0 +1,11 @@
+import { appsCommands } from './apps.ts';
+import { authCommands } from './auth.ts';
+import { buildsCommands } from './builds.ts';
+import { releasesCommands } from './releases.ts';
+import type { Command } from './types.ts';
+
+export const commands: Command[] = [...authCommands, ...appsCommands, ...releasesCommands, ...buildsCommands];
+
+export function findCommand(name: string): Command | undefined {
+  return commands.find((c) => c.name === name || c.aliases?.includes(name));
+}

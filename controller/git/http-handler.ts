@@ -1,0 +1,36 @@
+// Smart-HTTP git endpoint: authenticates and authorises EVERY request (node-git-server only
+// checks info/refs, not the POST that carries the pack), then hands it to node-git-server.
+import type http from 'node:http';
+import { Git } from 'node-git-server';
+import { tokenFromAuthorization } from '../http/credentials.ts';
+import { canAccess, findApp } from '../store/apps.ts';
+import type { Db } from '../store/db.ts';
+import { userForToken } from '../store/users.ts';
+import type { RepoStore } from './repos.ts';
+
+const GIT_PATH = /^\/([a-z0-9-]+)\.git\/(info\/refs|git-upload-pack|git-receive-pack|HEAD)(\?.*)?$/;
+
+export function isGitRequest(url: string | undefined): boolean {
+  return /^\/[^/]+\.git\//.test(url ?? '');
+}
+
+function deny(res: http.ServerResponse, status: number, message: string): void {
+  res.statusCode = status;
+  res.setHeader('content-type', 'text/plain; charset=utf-8');
+  if (status === 401) res.setHeader('www-authenticate', 'Basic realm="paas"');
+  res.end(`${message}\n`);
+}
+
+export function createGitHandler(deps: { db: Db; repos: RepoStore }): (req: http.IncomingMessage, res: http.ServerResponse) => void {
+  const git = new Git(deps.repos.dir, { autoCreate: false });
+  return (req, res) => {
+    const m = GIT_PATH.exec(req.url ?? '');
+    if (!m) return deny(res, 404, 'Not a git endpoint.');
+    const token = tokenFromAuthorization(req.headers.authorization);
+    const user = token ? userForToken(deps.db, token) : null;
+    if (!user) return deny(res, 401, 'Authentication required: use your API token as the password (paas login).');
+    const app = findApp(deps.db, m[1]);
+    if (!app || !canAccess(deps.db, user, app)) return deny(res, 404, `No such app as ${m[1]}.`);
+    git.handle(req, res);
+  };
+}

@@ -1,0 +1,27 @@
+// The express app: Heroku-shaped REST API. Git smart-HTTP is served beside it (server.ts).
+import express from 'express';
+import { accountJson } from './serializers.ts';
+import { appsRouter } from './apps.ts';
+import { authenticate, currentUser } from './auth.ts';
+import { buildsRouter } from './builds.ts';
+import type { ApiDeps } from './deps.ts';
+import { errorHandler, notFound } from './errors.ts';
+import { internalPushRouter } from './internal-push.ts';
+import { releasesRouter } from './releases.ts';
+
+export function createApi(deps: ApiDeps): express.Express {
+  const api = express();
+  api.disable('x-powered-by');
+  api.set('etag', false);
+  api.get('/healthz', (_req, res) => { res.json({ status: 'ok' }); });
+  api.use(internalPushRouter(deps));
+  api.use(express.json({ limit: '1mb', type: ['application/json', 'application/*+json'] }));
+  api.use(authenticate(deps.db));
+  api.get('/account', (_req, res) => { res.json(accountJson(currentUser(res))); });
+  api.use(appsRouter(deps));
+  api.use(releasesRouter(deps));
+  api.use(buildsRouter(deps));
+  api.use(notFound);
+  api.use(errorHandler(deps.logError));
+  return api;
+}

@@ -1,0 +1,31 @@
+import type { Request, Response } from 'express';
+import type { Config } from '../../common/config.ts';
+import { NotFoundError } from '../../common/errors.ts';
+import type { Scheduler } from '../scheduler/types.ts';
+import type { AppService } from '../services/apps.ts';
+import type { BuildService } from '../services/builds.ts';
+import type { Deployer } from '../services/deployer.ts';
+import { canAccess, findApp } from '../store/apps.ts';
+import type { Db } from '../store/db.ts';
+import type { App } from '../store/types.ts';
+import { currentUser } from './auth.ts';
+
+export interface ApiDeps {
+  db: Db;
+  config: Config;
+  scheduler: Scheduler;
+  apps: AppService;
+  builds: BuildService;
+  deployer: Deployer;
+  /** Shared secret of the git pre-receive hook. */
+  hookSecret: string;
+  logError: (err: unknown) => void;
+}
+
+/** The app named in the path, if the caller may see it; otherwise 404 (existence is not leaked). */
+export function appParam(deps: ApiDeps, req: Request, res: Response): App {
+  const name = String(req.params.app);
+  const app = findApp(deps.db, name);
+  if (!app || !canAccess(deps.db, currentUser(res), app)) throw new NotFoundError(`Couldn't find that app: ${name}.`);
+  return app;
+}

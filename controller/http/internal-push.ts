@@ -1,0 +1,56 @@
+// POST /internal/push/:app — called by the git pre-receive hook with the pushed tree as a tar.
+// Streams the build log back as text lines and ends with the outcome marker (hook-protocol.ts).
+import { randomUUID, timingSafeEqual } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { Router, type Request } from 'express';
+import { webUrl } from '../../common/config.ts';
+import { errorMessage, NotFoundError, PaasError, UnauthorizedError } from '../../common/errors.ts';
+import { RESULT_MARKER, type PushOutcome } from '../git/hook-protocol.ts';
+import { findApp } from '../store/apps.ts';
+import { findUserById } from '../store/users.ts';
+import type { ApiDeps } from './deps.ts';
+
+function secretMatches(req: Request, secret: string): boolean {
+  const given = Buffer.from(String(req.headers['x-paas-hook-secret'] ?? ''));
+  const want = Buffer.from(secret);
+  return given.length === want.length && timingSafeEqual(given, want);
+}
+
+export function internalPushRouter(deps: ApiDeps): Router {
+  const r = Router();
+  r.post('/internal/push/:app', async (req, res) => {
+    if (!secretMatches(req, deps.hookSecret)) throw new UnauthorizedError('Bad hook secret.');
+    const app = findApp(deps.db, String(req.params.app));
+    if (!app) throw new NotFoundError(`No such app as ${req.params.app}.`);
+    const rev = typeof req.query.rev === 'string' && /^[0-9a-f]{40,64}$/.test(req.query.rev) ? req.query.rev : null;
+
+    const dir = path.join(deps.config.dataDir, 'sources');
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const tar = path.join(dir, `${randomUUID()}.tar`);
+    await pipeline(req, fs.createWriteStream(tar, { mode: 0o600 }));
+
+    res.status(200).type('text/plain; charset=utf-8');
+    res.setHeader('cache-control', 'no-cache');
+    res.flushHeaders();
+    const say = (line: string): void => { res.write(`${line}\n`); };
+    let outcome: PushOutcome;
+    try {
+      say(`-----> Building ${app.name}${rev ? ` from ${rev.slice(0, 7)}` : ''}`);
+      const { release } = await deps.builds.run({
+        app, user: findUserById(deps.db, app.owner_id), sourceTar: tar, sourceVersion: rev, log: say,
+      });
+      say(`-----> Launching... done, v${release.version}`);
+      say(`       ${webUrl(deps.config, app.name)} deployed to paas`);
+      outcome = { ok: true, message: `v${release.version}` };
+    } catch (err) {
+      if (!(err instanceof PaasError)) deps.logError(err);
+      outcome = { ok: false, message: errorMessage(err) };
+    } finally {
+      fs.rm(tar, { force: true }, () => undefined);
+    }
+    res.end(`${RESULT_MARKER}${JSON.stringify(outcome)}\n`);
+  });
+  return r;
+}

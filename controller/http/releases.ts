@@ -1,0 +1,24 @@
+import { Router } from 'express';
+import { NotFoundError } from '../../common/errors.ts';
+import { findRelease, listReleases } from '../store/releases.ts';
+import { appParam, type ApiDeps } from './deps.ts';
+import { releaseJson } from './serializers.ts';
+
+export function releasesRouter(deps: ApiDeps): Router {
+  const r = Router();
+  const { db } = deps;
+
+  r.get('/apps/:app/releases', (req, res) => {
+    const app = appParam(deps, req, res);
+    res.json(listReleases(db, app.id).map((rel) => releaseJson(db, app, rel)));
+  });
+
+  r.get('/apps/:app/releases/:release', (req, res) => {
+    const app = appParam(deps, req, res);
+    const rel = findRelease(db, app.id, String(req.params.release));
+    if (!rel) throw new NotFoundError(`Couldn't find release ${req.params.release} of ${app.name}.`);
+    res.json(releaseJson(db, app, rel));
+  });
+
+  return r;
+}

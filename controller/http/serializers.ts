@@ -1,0 +1,67 @@
+// Resource shapes of the Heroku Platform API v3 (the subset the platform has).
+import { gitUrl, webUrl, type Config } from '../../common/config.ts';
+import type { Db } from '../store/db.ts';
+import { currentRelease } from '../store/releases.ts';
+import { findUserById } from '../store/users.ts';
+import type { App, Build, Release, User } from '../store/types.ts';
+
+const userRef = (db: Db, id: string | null): { id: string; email: string } | null => {
+  const u = id ? findUserById(db, id) : null;
+  return u ? { id: u.id, email: u.email } : null;
+};
+
+export function appJson(db: Db, config: Config, app: App) {
+  const current = currentRelease(db, app.id);
+  return {
+    id: app.id,
+    name: app.name,
+    git_url: gitUrl(config, app.name),
+    web_url: webUrl(config, app.name),
+    maintenance: app.maintenance,
+    owner: userRef(db, app.owner_id),
+    stack: { name: config.stackImage },
+    build_stack: { name: config.stackImage },
+    region: { name: 'local' },
+    released_at: current ? current.created_at : null,
+    created_at: app.created_at,
+    updated_at: app.updated_at,
+  };
+}
+
+export function releaseJson(db: Db, app: App, release: Release) {
+  const current = currentRelease(db, app.id);
+  return {
+    id: release.id,
+    version: release.version,
+    description: release.description,
+    status: release.status,
+    current: current?.id === release.id,
+    failure_reason: release.error,
+    app: { id: app.id, name: app.name },
+    slug: release.build_id ? { id: release.build_id } : null,
+    user: userRef(db, release.user_id),
+    addon_plan_names: [],
+    created_at: release.created_at,
+    updated_at: release.updated_at,
+  };
+}
+
+export function buildJson(db: Db, config: Config, app: App, build: Build) {
+  return {
+    id: build.id,
+    status: build.status,
+    app: { id: app.id },
+    source_blob: { version: build.source_version, url: null },
+    buildpacks: build.buildpack ? [{ name: build.buildpack, url: build.buildpack }] : [],
+    slug: build.status === 'succeeded' ? { id: build.id } : null,
+    process_types: build.process_types,
+    failure_reason: build.error,
+    output_stream_url: `${config.apiUrl}/apps/${app.name}/builds/${build.id}/output`,
+    stack: config.stackImage,
+    user: userRef(db, build.user_id),
+    created_at: build.created_at,
+    updated_at: build.updated_at,
+  };
+}
+
+export const accountJson = (user: User) => ({ id: user.id, email: user.email, admin: user.admin, created_at: user.created_at });

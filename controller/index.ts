@@ -1,0 +1,119 @@
+// The controller: REST API + git server + scheduler + route publisher, wired from explicit deps.
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { Queue, QueueEvents } from 'bullmq';
+import type Dockerode from 'dockerode';
+import { Redis } from 'ioredis';
+import { buildQueueName, type BuildJobData, type BuildJobResult } from '../common/build.ts';
+import type { Config } from '../common/config.ts';
+import { createKeyedMutex } from '../common/keyed-mutex.ts';
+import { bootstrapAdmin, loadHookSecret } from './bootstrap.ts';
+import { createGitHandler, isGitRequest } from './git/http-handler.ts';
+import { createRepoStore } from './git/repos.ts';
+import { createApi } from './http/api.ts';
+import { createDockerScheduler } from './scheduler/docker-scheduler.ts';
+import type { Scheduler } from './scheduler/types.ts';
+import { createAppService } from './services/apps.ts';
+import { createBuildService } from './services/builds.ts';
+import { createDeployer } from './services/deployer.ts';
+import { createRegistryClient } from './services/registry.ts';
+import { createRoutePublisher, type RoutePublisher } from './services/route-publisher.ts';
+import { failAbandonedBuilds } from './store/builds.ts';
+import { openDb, type Db } from './store/db.ts';
+import { failAbandonedReleases } from './store/releases.ts';
+
+export interface ControllerOptions {
+  config: Config;
+  docker: Dockerode;
+  log?: (line: string) => void;
+  /** Overrides the Docker scheduler (tests). */
+  scheduler?: Scheduler;
+}
+
+export interface ControllerHandle {
+  server: http.Server;
+  port: number;
+  url: string;
+  db: Db;
+  routes: RoutePublisher;
+  /** Path of the admin token file written on first start, or null if users existed. */
+  adminTokenFile: string | null;
+  close(): Promise<void>;
+}
+
+export async function startController(opts: ControllerOptions): Promise<ControllerHandle> {
+  const { config } = opts;
+  const log = opts.log ?? ((line: string) => console.log(line));
+  fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  const db = openDb(path.join(config.dataDir, 'paas.db'));
+  failAbandonedBuilds(db);
+  failAbandonedReleases(db);
+  const adminTokenFile = bootstrapAdmin(db, config.dataDir);
+  const hook = loadHookSecret(config.dataDir);
+
+  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
+  const eventsConnection = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
+  const queue = new Queue<BuildJobData, BuildJobResult>(buildQueueName, { connection: redis, prefix: config.redisPrefix });
+  const queueEvents = new QueueEvents(buildQueueName, { connection: eventsConnection, prefix: config.redisPrefix });
+
+  const scheduler = opts.scheduler ?? createDockerScheduler({
+    docker: opts.docker, label: config.label, registry: config.registry, bootTimeoutSec: config.bootTimeout,
+  });
+  const registry = createRegistryClient(config.registry);
+  const routes = createRoutePublisher({ db, redis, scheduler, config });
+  let hookUrl = '';
+  const repos = createRepoStore(path.join(config.dataDir, 'repos'), {
+    get url() { return hookUrl; },
+    secretFile: hook.file,
+  });
+  const deployer = createDeployer({ db, config, scheduler, registry, routes, appLock: createKeyedMutex() });
+  const builds = createBuildService({ db, config, redis, queue, queueEvents, deployer, buildLock: createKeyedMutex() });
+  const apps = createAppService({ db, config, repos, scheduler, registry, routes });
+  const logError = (err: unknown): void => log(`controller error: ${err instanceof Error ? err.stack : String(err)}`);
+  const api = createApi({ db, config, scheduler, apps, builds, deployer, hookSecret: hook.secret, logError });
+  const git = createGitHandler({ db, repos });
+
+  const server = http.createServer((req, res) => {
+    if (isGitRequest(req.url)) git(req, res);
+    else api(req, res);
+  });
+  server.requestTimeout = 30 * 60 * 1000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.apiPort, config.apiBind, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const loopback = config.apiBind === '0.0.0.0' || config.apiBind === '::' ? '127.0.0.1' : config.apiBind;
+  hookUrl = `http://${loopback.includes(':') ? `[${loopback}]` : loopback}:${port}/internal/push`;
+  await repos.installHooks();
+
+  let syncTimer: NodeJS.Timeout | null = null;
+  const unwatch = scheduler.onChange(() => {
+    if (syncTimer) return;
+    syncTimer = setTimeout(() => { syncTimer = null; routes.sync().catch((err) => logError(err)); }, 100);
+  });
+  await routes.sync();
+
+  return {
+    server,
+    port,
+    url: `http://127.0.0.1:${port}`,
+    db,
+    routes,
+    adminTokenFile,
+    async close() {
+      unwatch();
+      if (syncTimer) clearTimeout(syncTimer);
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await scheduler.close();
+      await queueEvents.close();
+      await queue.close();
+      redis.disconnect();
+      eventsConnection.disconnect();
+      db.close();
+    },
+  };
+}

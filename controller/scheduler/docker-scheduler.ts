@@ -1,0 +1,209 @@
+// Scheduler driver for one local Docker engine.
+import { randomBytes } from 'node:crypto';
+import type Dockerode from 'dockerode';
+import { UserBuildError } from '../../common/errors.ts';
+import { demuxDockerLog } from './docker-logs.ts';
+import { probe, sleep } from './health.ts';
+import type { Dyno, DynoState, ProcessSpec, ReleaseSpec, Scheduler } from './types.ts';
+
+export interface DockerSchedulerOptions {
+  docker: Dockerode;
+  /** Label key marking every container of this platform (value "1"); sub-labels are "<label>.app" etc. */
+  label: string;
+  /** host:port of the registry images are pulled from. */
+  registry: string;
+  bootTimeoutSec: number;
+  /** Seconds between SIGTERM and SIGKILL when retiring a dyno. */
+  stopGraceSec?: number;
+  /** Wraps a Procfile command into the container's Cmd (see docs/builder.md). */
+  commandFor?: (command: string) => string[];
+}
+
+const APP_PORT = 5000;
+const MiB = 1024 * 1024;
+
+export function createDockerScheduler(opts: DockerSchedulerOptions): Scheduler {
+  const { docker, label } = opts;
+  const commandFor = opts.commandFor ?? ((command: string) => ['/bin/sh', '-c', command]);
+  const booting = new Set<string>();
+  const listeners = new Set<() => void>();
+  let events: NodeJS.ReadableStream | null = null;
+  let closed = false;
+
+  const L = (k: string): string => `${label}.${k}`;
+
+  async function pull(image: string): Promise<void> {
+    const stream = await docker.pull(image, { authconfig: { serveraddress: opts.registry } });
+    await new Promise<void>((resolve, reject) => {
+      docker.modem.followProgress(stream, (err: Error | null, out: Array<{ error?: string }>) => {
+        const failed = out?.find((o) => o.error);
+        if (err || failed) reject(err ?? new Error(failed?.error));
+        else resolve();
+      });
+    });
+  }
+
+  async function createDyno(spec: ReleaseSpec, proc: ProcessSpec, index: number): Promise<Dockerode.Container> {
+    const name = `${proc.type}.${index}`;
+    const web = proc.type === 'web';
+    const env = { ...spec.env, PORT: String(APP_PORT), DYNO: name };
+    return docker.createContainer({
+      name: `${label}-${spec.app}-${name}-v${spec.release}-${randomBytes(3).toString('hex')}`,
+      Image: spec.image,
+      Cmd: proc.command === null ? undefined : commandFor(proc.command),
+      Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
+      User: '1000:1000',
+      Labels: {
+        [label]: '1', [L('app')]: spec.app, [L('type')]: proc.type, [L('dyno')]: name, [L('release')]: String(spec.release),
+      },
+      ExposedPorts: web ? { [`${APP_PORT}/tcp`]: {} } : undefined,
+      HostConfig: {
+        PortBindings: web ? { [`${APP_PORT}/tcp`]: [{ HostIp: '127.0.0.1', HostPort: '' }] } : undefined,
+        Memory: spec.memoryMb * MiB,
+        MemorySwap: spec.memoryMb * MiB,
+        PidsLimit: 512,
+        Init: true,
+        CapDrop: ['ALL'],
+        SecurityOpt: ['no-new-privileges'],
+        RestartPolicy: { Name: 'unless-stopped', MaximumRetryCount: 0 },
+        LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '2' } },
+      },
+    });
+  }
+
+  async function tailLogs(c: Dockerode.Container): Promise<string> {
+    try {
+      const buf = (await c.logs({ stdout: true, stderr: true, tail: 15, follow: false })) as unknown as Buffer;
+      return demuxDockerLog(buf).trim();
+    } catch {
+      return '';
+    }
+  }
+
+  /** Waits until the web dyno answers HTTP with a non-5xx status; throws if it exits or times out. */
+  async function waitHealthy(c: Dockerode.Container, name: string, log: (l: string) => void): Promise<void> {
+    const deadline = Date.now() + opts.bootTimeoutSec * 1000;
+    let announced = false;
+    for (;;) {
+      const info = await c.inspect();
+      if (!info.State.Running || info.State.Restarting) {
+        const logs = await tailLogs(c);
+        throw new UserBuildError(`${name} exited during boot (status ${info.State.ExitCode})${logs ? `:\n${logs}` : ''}`);
+      }
+      const port = Number(info.NetworkSettings.Ports?.[`${APP_PORT}/tcp`]?.[0]?.HostPort);
+      if (port) {
+        const status = await probe('127.0.0.1', port, '/');
+        if (status !== null && status < 500) return;
+        if (status !== null && !announced) { log(`${name} answered ${status}, waiting for a non-5xx answer`); announced = true; }
+      }
+      if (Date.now() > deadline) {
+        const logs = await tailLogs(c);
+        throw new UserBuildError(`${name} did not answer HTTP on $PORT within ${opts.bootTimeoutSec}s${logs ? `:\n${logs}` : ''}`);
+      }
+      await sleep(150);
+    }
+  }
+
+  async function remove(c: Dockerode.Container, graceSec: number): Promise<void> {
+    try { await c.stop({ t: graceSec }); } catch { /* already stopped */ }
+    try { await c.remove({ force: true }); } catch { /* already gone */ }
+  }
+
+  async function list(app?: string): Promise<Dyno[]> {
+    const filters = { label: [`${label}=1`, ...(app ? [`${L('app')}=${app}`] : [])] };
+    const infos = await docker.listContainers({ all: true, filters });
+    return infos.map((c): Dyno => {
+      const binding = c.Ports.find((p) => p.PrivatePort === APP_PORT && p.PublicPort);
+      const state: DynoState = booting.has(c.Id) ? 'starting'
+        : c.State === 'running' ? 'up'
+        : c.State === 'restarting' ? 'restarting'
+        : c.State === 'created' ? 'starting'
+        : c.State === 'exited' || c.State === 'dead' ? 'crashed' : 'down';
+      return {
+        id: c.Id,
+        app: c.Labels[L('app')],
+        name: c.Labels[L('dyno')],
+        type: c.Labels[L('type')],
+        release: Number(c.Labels[L('release')]),
+        state,
+        host: binding ? '127.0.0.1' : null,
+        port: binding ? binding.PublicPort : null,
+        startedAt: c.Created ? new Date(c.Created * 1000).toISOString() : null,
+      };
+    });
+  }
+
+  async function start(spec: ReleaseSpec, log: (l: string) => void): Promise<Dyno[]> {
+    await pull(spec.image);
+    const started: Dockerode.Container[] = [];
+    try {
+      const jobs: Promise<void>[] = [];
+      for (const proc of spec.processes) {
+        for (let i = 1; i <= proc.quantity; i++) {
+          const name = `${proc.type}.${i}`;
+          jobs.push((async () => {
+            const c = await createDyno(spec, proc, i);
+            started.push(c);
+            booting.add(c.id);
+            await c.start();
+            if (proc.type === 'web') await waitHealthy(c, name, log);
+            booting.delete(c.id);
+            log(`${name} is up`);
+          })());
+        }
+      }
+      const results = await Promise.allSettled(jobs);
+      const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failure) throw failure.reason;
+    } catch (err) {
+      await Promise.all(started.map((c) => remove(c, 0)));
+      throw err;
+    } finally {
+      for (const c of started) booting.delete(c.id);
+    }
+    const ids = new Set(started.map((c) => c.id));
+    return (await list(spec.app)).filter((d) => ids.has(d.id));
+  }
+
+  async function retire(app: string, keepRelease: number | null): Promise<void> {
+    const dynos = (await list(app)).filter((d) => d.release !== keepRelease);
+    await Promise.all(dynos.map((d) => remove(docker.getContainer(d.id), opts.stopGraceSec ?? 10)));
+  }
+
+  async function destroy(app: string): Promise<void> {
+    const dynos = await list(app);
+    await Promise.all(dynos.map((d) => remove(docker.getContainer(d.id), 0)));
+  }
+
+  async function watch(): Promise<void> {
+    if (closed) return;
+    try {
+      const filters = { type: ['container' as const], label: [`${label}=1`], event: ['start', 'die', 'restart'] };
+      events = (await docker.getEvents({ filters })) as NodeJS.ReadableStream;
+      events.on('data', () => { for (const fn of listeners) fn(); });
+      events.on('end', () => { events = null; if (!closed) setTimeout(() => void watch(), 1000); });
+      events.on('error', () => { /* 'end' follows */ });
+    } catch {
+      if (!closed) setTimeout(() => void watch(), 1000);
+    }
+  }
+
+  return {
+    start,
+    retire,
+    list,
+    destroy,
+    onChange(fn) {
+      listeners.add(fn);
+      if (!events) void watch();
+      return () => listeners.delete(fn);
+    },
+    async close() {
+      closed = true;
+      listeners.clear();
+      const stream = events as unknown as { destroy?: () => void } | null;
+      stream?.destroy?.();
+      events = null;
+    },
+  };
+}

@@ -1,0 +1,35 @@
+// An in-memory Scheduler for fast API tests: records what it was asked, runs nothing.
+import { randomUUID } from 'node:crypto';
+import type { Dyno, ReleaseSpec, Scheduler } from './types.ts';
+
+export interface MemoryScheduler extends Scheduler {
+  started: ReleaseSpec[];
+  /** Makes the next start() fail with this error. */
+  failNextStart(err: Error): void;
+}
+
+export function createMemoryScheduler(): MemoryScheduler {
+  let dynos: Dyno[] = [];
+  let nextFailure: Error | null = null;
+  const started: ReleaseSpec[] = [];
+  return {
+    started,
+    failNextStart(err) { nextFailure = err; },
+    async start(spec) {
+      if (nextFailure) { const err = nextFailure; nextFailure = null; throw err; }
+      started.push(spec);
+      const created: Dyno[] = spec.processes.flatMap((p) => Array.from({ length: p.quantity }, (_, i): Dyno => ({
+        id: randomUUID(), app: spec.app, name: `${p.type}.${i + 1}`, type: p.type, release: spec.release, state: 'up',
+        host: p.type === 'web' ? '127.0.0.1' : null, port: p.type === 'web' ? 40000 + dynos.length + i : null,
+        startedAt: new Date().toISOString(),
+      })));
+      dynos.push(...created);
+      return created;
+    },
+    async retire(app, keep) { dynos = dynos.filter((d) => d.app !== app || d.release === keep); },
+    async list(app) { return dynos.filter((d) => !app || d.app === app); },
+    async destroy(app) { dynos = dynos.filter((d) => d.app !== app); },
+    onChange() { return () => undefined; },
+    async close() { dynos = []; },
+  };
+}

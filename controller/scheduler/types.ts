@@ -1,0 +1,50 @@
+// The scheduler in domain terms. The controller speaks only this interface; the Docker
+// driver implements it now, a Swarm driver can later. No dockerode type crosses it.
+
+export interface ProcessSpec {
+  type: string;
+  /** Command line (Procfile style). null = the image's own default command. */
+  command: string | null;
+  quantity: number;
+}
+
+export interface ReleaseSpec {
+  app: string;
+  release: number;
+  /** Full image reference in the registry, e.g. 127.0.0.1:5000/hello:v3. */
+  image: string;
+  env: Record<string, string>;
+  processes: ProcessSpec[];
+  memoryMb: number;
+}
+
+export type DynoState = 'starting' | 'up' | 'crashed' | 'restarting' | 'down';
+
+export interface Dyno {
+  app: string;
+  /** "web.1" */
+  name: string;
+  type: string;
+  release: number;
+  state: DynoState;
+  /** Where the router reaches it: a loopback address and published port (web only). */
+  host: string | null;
+  port: number | null;
+  startedAt: string | null;
+  id: string;
+}
+
+export interface Scheduler {
+  /** Starts every process of the release and waits until web dynos answer HTTP. On any
+   *  failure it removes what it started and throws; what was running before is untouched. */
+  start(spec: ReleaseSpec, log: (line: string) => void): Promise<Dyno[]>;
+  /** Gracefully stops and removes the app's dynos that do not belong to `keepRelease`. */
+  retire(app: string, keepRelease: number | null): Promise<void>;
+  /** Dynos of one app, or of every app. */
+  list(app?: string): Promise<Dyno[]>;
+  /** Removes every container of the app. */
+  destroy(app: string): Promise<void>;
+  /** Calls fn when dynos change state outside the controller's own actions (crash, restart). */
+  onChange(fn: () => void): () => void;
+  close(): Promise<void>;
+}

@@ -1,0 +1,80 @@
+// Turns a (build, config) pair into a running release: allocate the version, tag the image,
+// start the new dynos, switch the routes, retire the old dynos. A failure leaves the previous
+// release serving and the new one recorded as failed.
+import type { Config } from '../../common/config.ts';
+import { errorMessage } from '../../common/errors.ts';
+import type { KeyedMutex } from '../../common/keyed-mutex.ts';
+import type { Scheduler, ProcessSpec } from '../scheduler/types.ts';
+import type { Db } from '../store/db.ts';
+import { ensureFormation } from '../store/formation.ts';
+import { insertRelease, setReleaseStatus, findRelease } from '../store/releases.ts';
+import type { App, Build, Release, User } from '../store/types.ts';
+import type { RegistryClient } from './registry.ts';
+import type { RoutePublisher } from './route-publisher.ts';
+
+export interface ReleaseRequest {
+  app: App;
+  build: Build;
+  config: Record<string, string>;
+  description: string;
+  user: User | null;
+  log?: (line: string) => void;
+}
+
+export interface Deployer {
+  release(req: ReleaseRequest): Promise<Release>;
+}
+
+/** Process types that are not long-running dynos. */
+const NOT_DYNOS = new Set(['release']);
+
+export function imageRepo(app: string): string {
+  return app;
+}
+
+export function createDeployer(deps: {
+  db: Db; config: Config; scheduler: Scheduler; registry: RegistryClient; routes: RoutePublisher; appLock: KeyedMutex;
+}): Deployer {
+  const { db, config, scheduler, registry, routes } = deps;
+
+  async function release(req: ReleaseRequest): Promise<Release> {
+    const log = req.log ?? (() => undefined);
+    const { app, build } = req;
+    if (!build.image) throw new Error(`build ${build.id} has no image`);
+    const rel = insertRelease(db, {
+      appId: app.id, buildId: build.id, config: req.config, description: req.description, userId: req.user?.id ?? null,
+    });
+    try {
+      const tag = `v${rel.version}`;
+      const buildRef = build.image.slice(build.image.lastIndexOf(':') + 1);
+      await registry.retag(imageRepo(app.name), buildRef, tag);
+      const types = Object.keys(build.process_types).filter((t) => !NOT_DYNOS.has(t));
+      const formation = ensureFormation(db, app.id, types);
+      const processes: ProcessSpec[] = formation
+        .filter((f) => types.includes(f.type) && f.quantity > 0)
+        .map((f) => ({ type: f.type, command: build.process_types[f.type] ?? null, quantity: f.quantity }));
+      log(`-----> Releasing v${rel.version} (${processes.map((p) => `${p.type}=${p.quantity}`).join(' ') || 'no processes'})`);
+      await scheduler.start({
+        app: app.name,
+        release: rel.version,
+        image: `${config.registry}/${imageRepo(app.name)}:${tag}`,
+        env: req.config,
+        processes,
+        memoryMb: config.dynoMemoryMb,
+      }, (line) => log(`       ${line}`));
+      setReleaseStatus(db, rel.id, 'succeeded');
+    } catch (err) {
+      setReleaseStatus(db, rel.id, 'failed', errorMessage(err));
+      await routes.sync().catch(() => undefined);
+      throw err;
+    }
+    await routes.sync();
+    await scheduler.retire(app.name, rel.version);
+    await routes.sync();
+    return findRelease(db, app.id, rel.id) as Release;
+  }
+
+  return {
+    release: (req) => deps.appLock.run(req.app.name, () => release(req)),
+  };
+}

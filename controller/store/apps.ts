@@ -1,0 +1,50 @@
+import { randomUUID } from 'node:crypto';
+import { now, type Db } from './db.ts';
+import type { App, User } from './types.ts';
+
+type Row = Record<string, unknown>;
+
+const toApp = (r: Row): App => ({
+  id: String(r.id),
+  name: String(r.name),
+  owner_id: String(r.owner_id),
+  config: JSON.parse(String(r.config)) as Record<string, string>,
+  maintenance: r.maintenance === 1,
+  created_at: String(r.created_at),
+  updated_at: String(r.updated_at),
+});
+
+export function insertApp(db: Db, name: string, ownerId: string): App {
+  const at = now();
+  const app: App = { id: randomUUID(), name, owner_id: ownerId, config: {}, maintenance: false, created_at: at, updated_at: at };
+  db.prepare('INSERT INTO apps (id, name, owner_id, config, maintenance, created_at, updated_at) VALUES (?, ?, ?, ?, 0, ?, ?)')
+    .run(app.id, app.name, app.owner_id, '{}', at, at);
+  return app;
+}
+
+export function findApp(db: Db, nameOrId: string): App | null {
+  const row = db.prepare('SELECT * FROM apps WHERE name = ? OR id = ?').get(nameOrId, nameOrId) as Row | undefined;
+  return row ? toApp(row) : null;
+}
+
+export function listApps(db: Db): App[] {
+  return (db.prepare('SELECT * FROM apps ORDER BY name').all() as Row[]).map(toApp);
+}
+
+/** Apps the user owns or collaborates on; admins see every app. */
+export function listAppsFor(db: Db, user: User): App[] {
+  if (user.admin) return listApps(db);
+  const rows = db.prepare(
+    `SELECT * FROM apps WHERE owner_id = ? OR id IN (SELECT app_id FROM collaborators WHERE user_id = ?) ORDER BY name`,
+  ).all(user.id, user.id) as Row[];
+  return rows.map(toApp);
+}
+
+export function canAccess(db: Db, user: User, app: App): boolean {
+  if (user.admin || app.owner_id === user.id) return true;
+  return db.prepare('SELECT 1 FROM collaborators WHERE app_id = ? AND user_id = ?').get(app.id, user.id) !== undefined;
+}
+
+export function deleteApp(db: Db, id: string): void {
+  db.prepare('DELETE FROM apps WHERE id = ?').run(id);
+}

@@ -1,0 +1,92 @@
+// The embedded store: SQLite through node:sqlite, one file under PAAS_DATA_DIR.
+import { DatabaseSync } from 'node:sqlite';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS users (
+  id TEXT PRIMARY KEY,
+  email TEXT NOT NULL UNIQUE,
+  admin INTEGER NOT NULL DEFAULT 0,
+  created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS tokens (
+  id TEXT PRIMARY KEY,
+  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  hash TEXT NOT NULL UNIQUE,
+  description TEXT NOT NULL DEFAULT '',
+  created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS apps (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  owner_id TEXT NOT NULL REFERENCES users(id),
+  config TEXT NOT NULL DEFAULT '{}',
+  maintenance INTEGER NOT NULL DEFAULT 0,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS collaborators (
+  app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  created_at TEXT NOT NULL,
+  PRIMARY KEY (app_id, user_id)
+);
+CREATE TABLE IF NOT EXISTS builds (
+  id TEXT PRIMARY KEY,
+  app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+  user_id TEXT,
+  status TEXT NOT NULL,
+  source_version TEXT,
+  image TEXT,
+  buildpack TEXT,
+  process_types TEXT,
+  error TEXT,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS releases (
+  id TEXT PRIMARY KEY,
+  app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+  version INTEGER NOT NULL,
+  build_id TEXT REFERENCES builds(id),
+  config TEXT NOT NULL,
+  description TEXT NOT NULL,
+  status TEXT NOT NULL,
+  error TEXT,
+  user_id TEXT,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  UNIQUE (app_id, version)
+);
+CREATE TABLE IF NOT EXISTS formation (
+  app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+  type TEXT NOT NULL,
+  quantity INTEGER NOT NULL,
+  size TEXT NOT NULL DEFAULT 'standard',
+  updated_at TEXT NOT NULL,
+  PRIMARY KEY (app_id, type)
+);
+`;
+
+export type Db = DatabaseSync;
+
+export function openDb(file: string): Db {
+  const db = new DatabaseSync(file);
+  db.exec('PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;');
+  db.exec(SCHEMA);
+  return db;
+}
+
+/** Runs fn inside one write transaction: all of it lands or none of it does. */
+export function transaction<T>(db: Db, fn: () => T): T {
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    const result = fn();
+    db.exec('COMMIT');
+    return result;
+  } catch (err) {
+    db.exec('ROLLBACK');
+    throw err;
+  }
+}
+
+export const now = (): string => new Date().toISOString();

@@ -1,0 +1,28 @@
+// Configuration for a platform instance inside a test: temp data dir, random ports, a Redis
+// prefix and a Docker label of its own (the runner removes anything labelled `paastest`).
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { loadConfig, type Config } from '../../common/config.ts';
+
+export function testConfig(overrides: Partial<Config> = {}): Config {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'paas-test-'));
+  const base = loadConfig({ ...process.env, PAAS_DATA_DIR: dataDir });
+  return {
+    ...base,
+    apiPort: 0,
+    routerPort: 0,
+    redisPrefix: `paastest-${randomBytes(4).toString('hex')}`,
+    label: 'paastest',
+    bootTimeout: 20,
+    ...overrides,
+  };
+}
+
+export const readAdminToken = (config: Config): string =>
+  fs.readFileSync(path.join(config.dataDir, 'admin.token'), 'utf8').trim();
+
+export function removeDataDir(config: Config): void {
+  fs.rmSync(config.dataDir, { recursive: true, force: true });
+}

@@ -18,7 +18,8 @@ import type { Scheduler } from './scheduler/types.ts';
 import { createAppService } from './services/apps.ts';
 import { createBuildService } from './services/builds.ts';
 import { createDeployer } from './services/deployer.ts';
-import { createRegistryClient } from './services/registry.ts';
+import { createReleaseService } from './services/releases.ts';
+import { createRegistryClient, type RegistryClient } from './services/registry.ts';
 import { createRoutePublisher, type RoutePublisher } from './services/route-publisher.ts';
 import { failAbandonedBuilds } from './store/builds.ts';
 import { openDb, type Db } from './store/db.ts';
@@ -30,6 +31,8 @@ export interface ControllerOptions {
   log?: (line: string) => void;
   /** Overrides the Docker scheduler (tests). */
   scheduler?: Scheduler;
+  /** Overrides the registry client (tests). */
+  registry?: RegistryClient;
 }
 
 export interface ControllerHandle {
@@ -61,7 +64,7 @@ export async function startController(opts: ControllerOptions): Promise<Controll
   const scheduler = opts.scheduler ?? createDockerScheduler({
     docker: opts.docker, label: config.label, registry: config.registry, bootTimeoutSec: config.bootTimeout,
   });
-  const registry = createRegistryClient(config.registry);
+  const registry = opts.registry ?? createRegistryClient(config.registry);
   const routes = createRoutePublisher({ db, redis, scheduler, config });
   let hookUrl = '';
   const repos = createRepoStore(path.join(config.dataDir, 'repos'), {
@@ -70,9 +73,10 @@ export async function startController(opts: ControllerOptions): Promise<Controll
   });
   const deployer = createDeployer({ db, config, scheduler, registry, routes, appLock: createKeyedMutex() });
   const builds = createBuildService({ db, config, redis, queue, queueEvents, deployer, buildLock: createKeyedMutex() });
+  const releases = createReleaseService({ db, deployer });
   const apps = createAppService({ db, config, repos, scheduler, registry, routes });
   const logError = (err: unknown): void => log(`controller error: ${err instanceof Error ? err.stack : String(err)}`);
-  const api = createApi({ db, config, scheduler, apps, builds, deployer, hookSecret: hook.secret, logError });
+  const api = createApi({ db, config, scheduler, apps, builds, deployer, releases, hookSecret: hook.secret, logError });
   const git = createGitHandler({ db, repos });
 
   const server = http.createServer((req, res) => {

@@ -4,6 +4,7 @@ import { accountJson } from './serializers.ts';
 import { appsRouter } from './apps.ts';
 import { authenticate, currentUser } from './auth.ts';
 import { buildsRouter } from './builds.ts';
+import { configVarsRouter } from './config-vars.ts';
 import type { ApiDeps } from './deps.ts';
 import { errorHandler, notFound } from './errors.ts';
 import { internalPushRouter } from './internal-push.ts';
@@ -21,6 +22,7 @@ export function createApi(deps: ApiDeps): express.Express {
   api.use(appsRouter(deps));
   api.use(releasesRouter(deps));
   api.use(buildsRouter(deps));
+  api.use(configVarsRouter(deps));
   api.use(notFound);
   api.use(errorHandler(deps.logError));
   return api;

@@ -5,6 +5,7 @@ import type { Scheduler } from '../scheduler/types.ts';
 import type { AppService } from '../services/apps.ts';
 import type { BuildService } from '../services/builds.ts';
 import type { Deployer } from '../services/deployer.ts';
+import type { ReleaseService } from '../services/releases.ts';
 import { canAccess, findApp } from '../store/apps.ts';
 import type { Db } from '../store/db.ts';
 import type { App } from '../store/types.ts';
@@ -17,6 +18,7 @@ export interface ApiDeps {
   apps: AppService;
   builds: BuildService;
   deployer: Deployer;
+  releases: ReleaseService;
   /** Shared secret of the git pre-receive hook. */
   hookSecret: string;
   logError: (err: unknown) => void;

@@ -1,5 +1,6 @@
 import { Router } from 'express';
-import { NotFoundError } from '../../common/errors.ts';
+import { InvalidParamsError, NotFoundError } from '../../common/errors.ts';
+import { currentUser } from './auth.ts';
 import { findRelease, listReleases } from '../store/releases.ts';
 import { appParam, type ApiDeps } from './deps.ts';
 import { releaseJson } from './serializers.ts';
@@ -18,6 +19,17 @@ export function releasesRouter(deps: ApiDeps): Router {
     const rel = findRelease(db, app.id, String(req.params.release));
     if (!rel) throw new NotFoundError(`Couldn't find release ${req.params.release} of ${app.name}.`);
     res.json(releaseJson(db, app, rel));
+  });
+
+  // Rollback, as Heroku: POST {"release": "<id or version>"} makes a NEW release from the old pair.
+  r.post('/apps/:app/releases', async (req, res) => {
+    const app = appParam(deps, req, res);
+    const target = (req.body as { release?: unknown } | undefined)?.release;
+    if (typeof target !== 'string' && typeof target !== 'number') {
+      throw new InvalidParamsError('Give the release to roll back to: {"release": "<id or version>"}.');
+    }
+    const rel = await deps.releases.rollback(app, currentUser(res), String(target));
+    res.status(201).json(releaseJson(db, app, rel));
   });
 
   return r;

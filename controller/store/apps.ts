@@ -48,3 +48,7 @@ export function canAccess(db: Db, user: User, app: App): boolean {
 export function deleteApp(db: Db, id: string): void {
   db.prepare('DELETE FROM apps WHERE id = ?').run(id);
 }
+
+export function updateAppConfig(db: Db, id: string, config: Record<string, string>): void {
+  db.prepare('UPDATE apps SET config = ?, updated_at = ? WHERE id = ?').run(JSON.stringify(config), now(), id);
+}

@@ -1,0 +1,19 @@
+import { Router } from 'express';
+import { currentUser } from './auth.ts';
+import { appParam, type ApiDeps } from './deps.ts';
+
+export function configVarsRouter(deps: ApiDeps): Router {
+  const r = Router();
+
+  r.get('/apps/:app/config-vars', (req, res) => {
+    res.json(appParam(deps, req, res).config);
+  });
+
+  r.patch('/apps/:app/config-vars', async (req, res) => {
+    const app = appParam(deps, req, res);
+    const { config } = await deps.releases.setConfig(app, currentUser(res), req.body);
+    res.json(config);
+  });
+
+  return r;
+}

@@ -1,0 +1,86 @@
+// Config vars and rollback through the API: each change is a new immutable release.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import Dockerode from 'dockerode';
+import request from 'supertest';
+import { startController, type ControllerHandle } from '../index.ts';
+import { createMemoryScheduler, type MemoryScheduler } from '../scheduler/memory-scheduler.ts';
+import type { RegistryClient } from '../services/registry.ts';
+import { findApp } from '../store/apps.ts';
+import { finishBuild, insertBuild } from '../store/builds.ts';
+import { insertRelease, setReleaseStatus } from '../store/releases.ts';
+import { readAdminToken, removeDataDir, testConfig } from '../../test/helpers/config.ts';
+
+const registry: RegistryClient = { retag: async () => undefined, tags: async () => [], deleteRepository: async () => undefined };
+
+describe('config vars and releases', () => {
+  const config = testConfig();
+  let ctl: ControllerHandle;
+  let scheduler: MemoryScheduler;
+  let auth: string;
+  const api = () => request(ctl.server);
+
+  before(async () => {
+    scheduler = createMemoryScheduler();
+    ctl = await startController({ config, docker: new Dockerode(), scheduler, registry, log: () => undefined });
+    auth = `Bearer ${readAdminToken(config)}`;
+    await api().post('/apps').set('authorization', auth).send({ name: 'cfg' }).expect(201);
+    // Seed v1 as a push would: a succeeded build and its release.
+    const app = findApp(ctl.db, 'cfg')!;
+    const build = insertBuild(ctl.db, app.id, null, 'abc');
+    finishBuild(ctl.db, build.id, { status: 'succeeded', image: `${config.registry}/cfg:build-${build.id}`, processTypes: { web: 'node s.js', worker: 'node w.js' } });
+    const v1 = insertRelease(ctl.db, { appId: app.id, buildId: build.id, config: {}, description: 'Deploy abc', userId: null });
+    setReleaseStatus(ctl.db, v1.id, 'succeeded');
+  });
+  after(async () => { await ctl.close(); removeDataDir(config); });
+
+  test('PATCH sets and unsets vars, each change a new release that restarts the app', async () => {
+    const set = await api().patch('/apps/cfg/config-vars').set('authorization', auth).send({ GREETING: 'hi', MODE: 'x' }).expect(200);
+    assert.deepEqual(set.body, { GREETING: 'hi', MODE: 'x' });
+    assert.equal(scheduler.started.at(-1)?.env.GREETING, 'hi');
+    assert.equal(scheduler.started.at(-1)?.release, 2);
+    assert.deepEqual(scheduler.started.at(-1)?.processes, [{ type: 'web', command: 'node s.js', quantity: 1 }]);
+    const unset = await api().patch('/apps/cfg/config-vars').set('authorization', auth).send({ MODE: null }).expect(200);
+    assert.deepEqual(unset.body, { GREETING: 'hi' });
+    const got = await api().get('/apps/cfg/config-vars').set('authorization', auth).expect(200);
+    assert.deepEqual(got.body, { GREETING: 'hi' });
+    const rels = await api().get('/apps/cfg/releases').set('authorization', auth).expect(200);
+    assert.deepEqual(rels.body.map((r: { version: number; description: string }) => `v${r.version} ${r.description}`),
+      ['v1 Deploy abc', 'v2 Set GREETING, MODE config vars', 'v3 Remove MODE config var']);
+    assert.equal(rels.body[2].current, true);
+  });
+
+  test('bad keys and values are 422 and change nothing', async () => {
+    for (const body of [{ '1BAD': 'x' }, { 'A-B': 'x' }, { A: 5 }, ['A'], {}]) {
+      const res = await api().patch('/apps/cfg/config-vars').set('authorization', auth).send(body).expect(422);
+      assert.equal(res.body.id, 'invalid_params');
+    }
+    const rels = await api().get('/apps/cfg/releases').set('authorization', auth).expect(200);
+    assert.equal(rels.body.length, 3);
+  });
+
+  test('a release that fails to start is kept as failed and the config stays as it was', async () => {
+    scheduler.failNextStart(new Error('web.1 exited during boot'));
+    const res = await api().patch('/apps/cfg/config-vars').set('authorization', auth).send({ BROKEN: '1' }).expect(500);
+    assert.equal(res.body.id, 'internal_server_error');
+    const rels = await api().get('/apps/cfg/releases/4').set('authorization', auth).expect(200);
+    assert.equal(rels.body.status, 'failed');
+    assert.match(rels.body.failure_reason, /exited during boot/);
+    const got = await api().get('/apps/cfg/config-vars').set('authorization', auth).expect(200);
+    assert.deepEqual(got.body, { GREETING: 'hi' });
+  });
+
+  test('rollback makes a new release from an old (build, config) pair', async () => {
+    const res = await api().post('/apps/cfg/releases').set('authorization', auth).send({ release: '1' }).expect(201);
+    assert.equal(res.body.version, 5);
+    assert.equal(res.body.description, 'Rollback to v1');
+    assert.equal(res.body.current, true);
+    assert.deepEqual(scheduler.started.at(-1)?.env, {});
+    const got = await api().get('/apps/cfg/config-vars').set('authorization', auth).expect(200);
+    assert.deepEqual(got.body, {});
+    const byVersion = await api().get('/apps/cfg/releases/v2').set('authorization', auth).expect(200);
+    assert.equal(byVersion.body.description, 'Set GREETING, MODE config vars');
+    await api().post('/apps/cfg/releases').set('authorization', auth).send({ release: '99' }).expect(404);
+    await api().post('/apps/cfg/releases').set('authorization', auth).send({}).expect(422);
+  });
+});

@@ -1,0 +1,132 @@
+// End to end, nothing mocked: the CLI logs in and creates apps, the real git client pushes,
+// the builder builds in containers and pushes to the registry, the scheduler runs the image,
+// and the answer comes back through the router.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestPlatform, type TestPlatform } from './helpers/platform.ts';
+import { commitFiles, paas, run, tempDir, userEnv } from './helpers/git.ts';
+
+const server = (greeting: string): string =>
+  `require('http').createServer((req, res) => res.end(${JSON.stringify(greeting)} + ' ' + req.url)).listen(process.env.PORT);\n`;
+
+describe('git push to a running app', () => {
+  let p: TestPlatform;
+  let env: NodeJS.ProcessEnv;
+  const app = `hello-${process.pid}`;
+  let gitUrl = '';
+
+  before(async () => {
+    p = await startTestPlatform();
+    env = userEnv(tempDir('paas-home-'), { PAAS_API_URL: p.controller.url });
+  });
+  after(async () => { await p.stop(); });
+
+  test('paas login stores the token in ~/.netrc; apps:create --json returns the app', async () => {
+    const login = await paas(['login', '--api', p.controller.url, '--token', p.adminToken], env);
+    assert.equal(login.code, 0, login.stderr);
+    assert.match(login.stdout, /Logged in as admin@paas\.local/);
+    const created = await paas(['apps:create', app, '--json'], env);
+    assert.equal(created.code, 0, created.stderr);
+    const json = JSON.parse(created.stdout) as { name: string; git_url: string; web_url: string };
+    assert.equal(json.name, app);
+    gitUrl = json.git_url;
+    assert.equal(gitUrl, `${p.controller.url}/${app}.git`);
+    const bad = await paas(['apps:create', 'Bad_Name'], env);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /^ ! +Name "Bad_Name" is invalid/);
+    assert.equal(bad.stderr.trim().split('\n').length, 1);
+  });
+
+  test('a push builds a Node.js app, streams the log and serves it through the router', async () => {
+    const dir = tempDir('paas-app-');
+    await commitFiles(dir, {
+      'package.json': JSON.stringify({ name: 'hello', version: '1.0.0', scripts: { start: 'node server.js' } }),
+      'server.js': server('hello v1'),
+    }, 'v1', env);
+    const push = await run('git', ['push', gitUrl, 'master'], { cwd: dir, env });
+    assert.equal(push.code, 0, push.stderr);
+    assert.match(push.stderr, /remote: -----> Building/);
+    assert.match(push.stderr, /remote: -----> Launching\.\.\. done, v1/);
+    assert.match(push.stderr, new RegExp(`remote: +http://${app}\\.localhost:${p.routerPort}/ deployed`));
+    const res = await p.viaRouter(app, '/ping');
+    assert.equal(res.status, 200);
+    assert.equal(res.body, 'hello v1 /ping');
+
+    const releases = await p.api<Array<{ version: number; status: string; current: boolean }>>('GET', `/apps/${app}/releases`);
+    assert.deepEqual(releases.body.map((r) => [r.version, r.status, r.current]), [[1, 'succeeded', true]]);
+    const tags = await fetch(`http://${p.config.registry}/v2/${app}/tags/list`).then((r) => r.json()) as { tags: string[] };
+    assert.ok(tags.tags.includes('v1'), `registry tags: ${tags.tags}`);
+    const containers = await p.docker.listContainers({ filters: { label: [`paastest.app=${app}`] } });
+    assert.equal(containers.length, 1);
+    const info = await p.docker.getContainer(containers[0].Id).inspect();
+    assert.equal(info.Config.User, '1000:1000');
+    assert.ok(info.HostConfig.Memory && info.HostConfig.Memory > 0);
+    assert.ok(info.HostConfig.PidsLimit && info.HostConfig.PidsLimit > 0);
+    assert.equal(info.Config.Labels['paastest.dyno'], 'web.1');
+    assert.equal(info.Config.Labels['paastest.release'], '1');
+
+    // A second push replaces the release; the old container goes away.
+    await commitFiles(dir, { 'server.js': server('hello v2') }, 'v2', env);
+    const push2 = await run('git', ['push', gitUrl, 'master'], { cwd: dir, env });
+    assert.equal(push2.code, 0, push2.stderr);
+    assert.equal((await p.viaRouter(app)).body, 'hello v2 /');
+    const after = await p.docker.listContainers({ all: true, filters: { label: [`paastest.app=${app}`] } });
+    assert.deepEqual(after.map((c) => c.Labels['paastest.release']), ['2']);
+
+    // A push whose build fails is rejected and v2 keeps serving.
+    await commitFiles(dir, { 'package.json': '{ "name": "hello", oops' }, 'broken', env);
+    const bad = await run('git', ['push', gitUrl, 'master'], { cwd: dir, env });
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /remote: +! +Push rejected/);
+    assert.match(bad.stderr, /pre-receive hook declined/);
+    assert.equal((await p.viaRouter(app)).body, 'hello v2 /');
+    const builds = await p.api<Array<{ status: string }>>('GET', `/apps/${app}/builds`);
+    assert.deepEqual(builds.body.map((b) => b.status), ['succeeded', 'succeeded', 'failed']);
+  });
+
+  test('unauthenticated or wrongly authenticated git requests are refused', async () => {
+    const stranger = userEnv(tempDir('paas-home-'));
+    const dir = tempDir('paas-app-');
+    await commitFiles(dir, { 'Procfile': 'web: true\n' }, 'x', stranger);
+    const anon = await run('git', ['push', gitUrl, 'master'], { cwd: dir, env: stranger });
+    assert.notEqual(anon.code, 0);
+    assert.match(anon.stderr, /Authentication failed|could not read Username|401/);
+    const wrong = gitUrl.replace('://', '://user:not-a-token@');
+    const bad = await run('git', ['push', wrong, 'master'], { cwd: dir, env: stranger });
+    assert.notEqual(bad.code, 0);
+    // The pack POST itself is checked too, not only the ref advertisement.
+    const post = await fetch(`${gitUrl}/git-receive-pack`, { method: 'POST', body: '0000' });
+    assert.equal(post.status, 401);
+    const unknown = await run('git', ['push', `${p.controller.url}/no-such-app.git`, 'master'], { cwd: dir, env });
+    assert.notEqual(unknown.code, 0);
+    assert.match(unknown.stderr, /not found/i);
+  });
+
+  test('a Dockerfile app builds with the classic builder and is served', async () => {
+    const name = `docker-${process.pid}`;
+    assert.equal((await p.api('POST', '/apps', { name })).status, 201);
+    const dir = tempDir('paas-app-');
+    await commitFiles(dir, {
+      'Dockerfile': 'FROM paas/busybox:test\nCOPY www /www\nCMD ["sh", "-c", "exec httpd -f -p $PORT -h /www"]\n',
+      'www/index.html': 'hello from a Dockerfile\n',
+    }, 'docker', env);
+    const push = await run('git', ['push', `${p.controller.url}/${name}.git`, 'master'], { cwd: dir, env });
+    assert.equal(push.code, 0, push.stderr);
+    const res = await p.viaRouter(name);
+    assert.equal(res.status, 200);
+    assert.equal(res.body, 'hello from a Dockerfile\n');
+  });
+
+  test('apps:destroy removes containers, routes, repository and images', async () => {
+    const refused = await paas(['apps:destroy', '-a', app], env);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /--confirm/);
+    const gone = await paas(['apps:destroy', '-a', app, '--confirm', app], env);
+    assert.equal(gone.code, 0, gone.stderr);
+    assert.equal((await p.viaRouter(app)).status, 404);
+    const left = await p.docker.listContainers({ all: true, filters: { label: [`paastest.app=${app}`] } });
+    assert.equal(left.length, 0);
+    const tags = await fetch(`http://${p.config.registry}/v2/${app}/tags/list`).then((r) => r.json()) as { tags: string[] | null };
+    assert.ok(!tags.tags || tags.tags.length === 0);
+  });
+});

@@ -1,0 +1,65 @@
+// A whole platform (controller + builder + router) in this process, on real Docker, Redis and
+// registry, with a private data dir, ports, Redis prefix and Docker label.
+import Dockerode from 'dockerode';
+import { Redis } from 'ioredis';
+import { startBuilder } from '../../builder/index.ts';
+import type { Config } from '../../common/config.ts';
+import { startController, type ControllerHandle } from '../../controller/index.ts';
+import { startRouter } from '../../router/index.ts';
+import { readAdminToken, removeDataDir, testConfig } from './config.ts';
+
+export interface TestPlatform {
+  config: Config;
+  docker: Dockerode;
+  controller: ControllerHandle;
+  routerPort: number;
+  adminToken: string;
+  /** JSON API call as the admin. */
+  api<T = unknown>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
+  /** GET through the router with the app's Host header. */
+  viaRouter(app: string, path?: string): Promise<{ status: number; body: string; headers: Headers }>;
+  stop(): Promise<void>;
+}
+
+export async function startTestPlatform(overrides: Partial<Config> = {}): Promise<TestPlatform> {
+  const config = testConfig(overrides);
+  const docker = new Dockerode({ socketPath: config.dockerSocket });
+  const logs: string[] = [];
+  const controller = await startController({ config, docker, log: (l) => logs.push(l) });
+  const builderRedis = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
+  const builder = await startBuilder({ config, docker, connection: builderRedis, concurrency: 1 });
+  const router = await startRouter({ config });
+  // Apps' web_url and route hosts use the router's real port.
+  config.routerPort = router.port;
+  config.apiUrl = controller.url;
+  const adminToken = readAdminToken(config);
+
+  return {
+    config,
+    docker,
+    controller,
+    routerPort: router.port,
+    adminToken,
+    async api<T>(method: string, path: string, body?: unknown) {
+      const res = await fetch(`${controller.url}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await res.text();
+      return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
+    },
+    async viaRouter(app, path = '/') {
+      const res = await fetch(`http://127.0.0.1:${router.port}${path}`, { headers: { host: `${app}.${config.domain}` } });
+      return { status: res.status, body: await res.text(), headers: res.headers };
+    },
+    async stop() {
+      const containers = await docker.listContainers({ all: true, filters: { label: [`${config.label}=1`] } });
+      await Promise.allSettled([router.close(), builder.close(), controller.close()]);
+      builderRedis.disconnect();
+      await Promise.allSettled(containers.map((c) => docker.getContainer(c.Id).remove({ force: true })));
+      if (process.env.PAAS_TEST_KEEP_LOGS) console.log(logs.join('\n'));
+      removeDataDir(config);
+    },
+  };
+}

@@ -5,6 +5,7 @@ import { appsRouter } from './apps.ts';
 import { authenticate, currentUser } from './auth.ts';
 import { buildsRouter } from './builds.ts';
 import { configVarsRouter } from './config-vars.ts';
+import { formationRouter } from './formation.ts';
 import type { ApiDeps } from './deps.ts';
 import { errorHandler, notFound } from './errors.ts';
 import { internalPushRouter } from './internal-push.ts';
@@ -23,6 +24,7 @@ export function createApi(deps: ApiDeps): express.Express {
   api.use(releasesRouter(deps));
   api.use(buildsRouter(deps));
   api.use(configVarsRouter(deps));
+  api.use(formationRouter(deps));
   api.use(notFound);
   api.use(errorHandler(deps.logError));
   return api;

@@ -84,3 +84,55 @@ describe('config vars and releases', () => {
     await api().post('/apps/cfg/releases').set('authorization', auth).send({}).expect(422);
   });
 });
+
+describe('formation and dynos', () => {
+  const config = testConfig();
+  let ctl: ControllerHandle;
+  let auth: string;
+  const api = () => request(ctl.server);
+
+  before(async () => {
+    ctl = await startController({ config, docker: new Dockerode(), scheduler: createMemoryScheduler(), registry, log: () => undefined });
+    auth = `Bearer ${readAdminToken(config)}`;
+    await api().post('/apps').set('authorization', auth).send({ name: 'scaly' }).expect(201);
+  });
+  after(async () => { await ctl.close(); removeDataDir(config); });
+
+  test('an app without a release has no formation; scaling it is a clear 404', async () => {
+    const f = await api().get('/apps/scaly/formation').set('authorization', auth).expect(200);
+    assert.deepEqual(f.body, []);
+    const res = await api().patch('/apps/scaly/formation/web').set('authorization', auth).send({ quantity: 2 }).expect(404);
+    assert.match(res.body.message, /push code first/);
+  });
+
+  test('scales process types from the release and lists dynos web.1..web.N', async () => {
+    const app = findApp(ctl.db, 'scaly')!;
+    const build = insertBuild(ctl.db, app.id, null, 'abc');
+    finishBuild(ctl.db, build.id, { status: 'succeeded', image: `x:build-${build.id}`, processTypes: { web: 'node s.js', worker: 'node w.js', release: './migrate' } });
+    await api().patch('/apps/scaly/config-vars').set('authorization', auth).send({ A: '1' }).expect(200);
+    // No release yet, so no formation: seed v1 and deploy it through a rollback.
+    const v1 = insertRelease(ctl.db, { appId: app.id, buildId: build.id, config: {}, description: 'Deploy abc', userId: null });
+    setReleaseStatus(ctl.db, v1.id, 'succeeded');
+    const f = await api().get('/apps/scaly/formation').set('authorization', auth).expect(200);
+    assert.deepEqual(f.body.map((x: { type: string; quantity: number }) => [x.type, x.quantity]), [['web', 1], ['worker', 0]]);
+    const scaled = await api().patch('/apps/scaly/formation').set('authorization', auth)
+      .send({ updates: [{ type: 'web', quantity: 3 }, { type: 'worker', quantity: 1 }] }).expect(200);
+    assert.deepEqual(scaled.body.map((x: { type: string; quantity: number }) => [x.type, x.quantity]), [['web', 3], ['worker', 1]]);
+    const dynos = await api().get('/apps/scaly/dynos').set('authorization', auth).expect(200);
+    assert.deepEqual(dynos.body.map((d: { name: string }) => d.name), ['web.1', 'web.2', 'web.3', 'worker.1']);
+    const down = await api().patch('/apps/scaly/formation/web').set('authorization', auth).send({ quantity: 1 }).expect(200);
+    assert.equal(down.body.quantity, 1);
+    assert.equal(down.body.command, 'node s.js');
+    const after = await api().get('/apps/scaly/dynos').set('authorization', auth).expect(200);
+    assert.deepEqual(after.body.map((d: { name: string }) => d.name), ['web.1', 'worker.1']);
+  });
+
+  test('bad quantities and unknown types are refused', async () => {
+    for (const quantity of [-1, 1.5, '2', 101]) {
+      await api().patch('/apps/scaly/formation/web').set('authorization', auth).send({ quantity }).expect(422);
+    }
+    await api().patch('/apps/scaly/formation/release').set('authorization', auth).send({ quantity: 1 }).expect(404);
+    await api().patch('/apps/scaly/formation/nope').set('authorization', auth).send({ quantity: 1 }).expect(404);
+    await api().patch('/apps/scaly/formation').set('authorization', auth).send({ updates: [] }).expect(422);
+  });
+});

@@ -133,26 +133,22 @@ export function createDockerScheduler(opts: DockerSchedulerOptions): Scheduler {
     });
   }
 
-  async function start(spec: ReleaseSpec, log: (l: string) => void): Promise<Dyno[]> {
+  /** Starts the given dynos of a release; all healthy, or none left behind. */
+  async function launch(spec: ReleaseSpec, wanted: Array<{ proc: ProcessSpec; index: number }>, log: (l: string) => void): Promise<Dyno[]> {
+    if (wanted.length === 0) return [];
     await pull(spec.image);
     const started: Dockerode.Container[] = [];
     try {
-      const jobs: Promise<void>[] = [];
-      for (const proc of spec.processes) {
-        for (let i = 1; i <= proc.quantity; i++) {
-          const name = `${proc.type}.${i}`;
-          jobs.push((async () => {
-            const c = await createDyno(spec, proc, i);
-            started.push(c);
-            booting.add(c.id);
-            await c.start();
-            if (proc.type === 'web') await waitHealthy(c, name, log);
-            booting.delete(c.id);
-            log(`${name} is up`);
-          })());
-        }
-      }
-      const results = await Promise.allSettled(jobs);
+      const results = await Promise.allSettled(wanted.map(async ({ proc, index }) => {
+        const name = `${proc.type}.${index}`;
+        const c = await createDyno(spec, proc, index);
+        started.push(c);
+        booting.add(c.id);
+        await c.start();
+        if (proc.type === 'web') await waitHealthy(c, name, log);
+        booting.delete(c.id);
+        log(`${name} is up`);
+      }));
       const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failure) throw failure.reason;
     } catch (err) {
@@ -163,6 +159,35 @@ export function createDockerScheduler(opts: DockerSchedulerOptions): Scheduler {
     }
     const ids = new Set(started.map((c) => c.id));
     return (await list(spec.app)).filter((d) => ids.has(d.id));
+  }
+
+  async function start(spec: ReleaseSpec, log: (l: string) => void): Promise<Dyno[]> {
+    return launch(spec, spec.processes.flatMap((proc) => Array.from({ length: proc.quantity }, (_, i) => ({ proc, index: i + 1 }))), log);
+  }
+
+  async function scale(spec: ReleaseSpec, log: (l: string) => void, beforeStop?: () => Promise<void>): Promise<void> {
+    const current = (await list(spec.app)).filter((d) => d.release === spec.release);
+    const wanted: Array<{ proc: ProcessSpec; index: number }> = [];
+    const extra: Dyno[] = [];
+    for (const proc of spec.processes) {
+      const have = new Set(current.filter((d) => d.type === proc.type).map((d) => Number(d.name.split('.')[1])));
+      for (let i = 1; i <= proc.quantity; i++) if (!have.has(i)) wanted.push({ proc, index: i });
+    }
+    for (const d of current) {
+      const proc = spec.processes.find((p) => p.type === d.type);
+      if (!proc || Number(d.name.split('.')[1]) > proc.quantity) extra.push(d);
+    }
+    await launch(spec, wanted, log);
+    for (const d of extra) booting.add(d.id); // no longer routable while it drains
+    try {
+      if (beforeStop) await beforeStop();
+      await Promise.all(extra.map(async (d) => {
+        await remove(docker.getContainer(d.id), opts.stopGraceSec ?? 10);
+        log(`${d.name} stopped`);
+      }));
+    } finally {
+      for (const d of extra) booting.delete(d.id);
+    }
   }
 
   async function retire(app: string, keepRelease: number | null): Promise<void> {
@@ -190,6 +215,7 @@ export function createDockerScheduler(opts: DockerSchedulerOptions): Scheduler {
 
   return {
     start,
+    scale,
     retire,
     list,
     destroy,

@@ -26,6 +26,17 @@ export function createMemoryScheduler(): MemoryScheduler {
       dynos.push(...created);
       return created;
     },
+    async scale(spec) {
+      const others = dynos.filter((d) => d.app !== spec.app || d.release !== spec.release);
+      const mine = spec.processes.flatMap((p) => Array.from({ length: p.quantity }, (_, i): Dyno => {
+        const existing = dynos.find((d) => d.app === spec.app && d.release === spec.release && d.name === `${p.type}.${i + 1}`);
+        return existing ?? {
+          id: randomUUID(), app: spec.app, name: `${p.type}.${i + 1}`, type: p.type, release: spec.release, state: 'up',
+          host: p.type === 'web' ? '127.0.0.1' : null, port: p.type === 'web' ? 41000 + i : null, startedAt: new Date().toISOString(),
+        };
+      }));
+      dynos = [...others, ...mine];
+    },
     async retire(app, keep) { dynos = dynos.filter((d) => d.app !== app || d.release === keep); },
     async list(app) { return dynos.filter((d) => !app || d.app === app); },
     async destroy(app) { dynos = dynos.filter((d) => d.app !== app); },

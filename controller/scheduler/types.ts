@@ -38,6 +38,10 @@ export interface Scheduler {
   /** Starts every process of the release and waits until web dynos answer HTTP. On any
    *  failure it removes what it started and throws; what was running before is untouched. */
   start(spec: ReleaseSpec, log: (line: string) => void): Promise<Dyno[]>;
+  /** Converges the dynos of an already running release to spec.processes: starts the missing
+   *  ones (healthy before they count), stops the surplus (highest numbers first), no restarts.
+   *  beforeStop runs once the new dynos are up and the surplus is marked unroutable. */
+  scale(spec: ReleaseSpec, log: (line: string) => void, beforeStop?: () => Promise<void>): Promise<void>;
   /** Gracefully stops and removes the app's dynos that do not belong to `keepRelease`. */
   retire(app: string, keepRelease: number | null): Promise<void>;
   /** Dynos of one app, or of every app. */

@@ -7,7 +7,9 @@ import type { KeyedMutex } from '../../common/keyed-mutex.ts';
 import type { Scheduler, ProcessSpec } from '../scheduler/types.ts';
 import type { Db } from '../store/db.ts';
 import { ensureFormation } from '../store/formation.ts';
-import { insertRelease, setReleaseStatus, findRelease } from '../store/releases.ts';
+import { currentRelease, insertRelease, setReleaseStatus, findRelease } from '../store/releases.ts';
+import { findBuild } from '../store/builds.ts';
+import type { Formation } from '../store/types.ts';
 import type { App, Build, Release, User } from '../store/types.ts';
 import type { RegistryClient } from './registry.ts';
 import type { RoutePublisher } from './route-publisher.ts';
@@ -23,6 +25,8 @@ export interface ReleaseRequest {
 
 export interface Deployer {
   release(req: ReleaseRequest): Promise<Release>;
+  /** Applies the formation to the running release (after a scale change). */
+  applyFormation(app: App, log?: (line: string) => void): Promise<void>;
 }
 
 /** Process types that are not long-running dynos. */
@@ -30,6 +34,15 @@ const NOT_DYNOS = new Set(['release']);
 
 export function imageRepo(app: string): string {
   return app;
+}
+
+export const dynoTypes = (build: Build): string[] => Object.keys(build.process_types).filter((t) => !NOT_DYNOS.has(t));
+
+function processesOf(build: Build, formation: Formation[]): ProcessSpec[] {
+  const types = dynoTypes(build);
+  return formation
+    .filter((f) => types.includes(f.type) && f.quantity > 0)
+    .map((f) => ({ type: f.type, command: build.process_types[f.type] ?? null, quantity: f.quantity }));
 }
 
 export function createDeployer(deps: {
@@ -48,11 +61,7 @@ export function createDeployer(deps: {
       const tag = `v${rel.version}`;
       const buildRef = build.image.slice(build.image.lastIndexOf(':') + 1);
       await registry.retag(imageRepo(app.name), buildRef, tag);
-      const types = Object.keys(build.process_types).filter((t) => !NOT_DYNOS.has(t));
-      const formation = ensureFormation(db, app.id, types);
-      const processes: ProcessSpec[] = formation
-        .filter((f) => types.includes(f.type) && f.quantity > 0)
-        .map((f) => ({ type: f.type, command: build.process_types[f.type] ?? null, quantity: f.quantity }));
+      const processes = processesOf(build, ensureFormation(db, app.id, dynoTypes(build)));
       log(`-----> Releasing v${rel.version} (${processes.map((p) => `${p.type}=${p.quantity}`).join(' ') || 'no processes'})`);
       await scheduler.start({
         app: app.name,
@@ -74,7 +83,23 @@ export function createDeployer(deps: {
     return findRelease(db, app.id, rel.id) as Release;
   }
 
+  async function applyFormation(app: App, log: (line: string) => void): Promise<void> {
+    const current = currentRelease(db, app.id);
+    const build = current?.build_id ? findBuild(db, current.build_id) : null;
+    if (!current || !build) return;
+    await scheduler.scale({
+      app: app.name,
+      release: current.version,
+      image: `${config.registry}/${imageRepo(app.name)}:v${current.version}`,
+      env: current.config,
+      processes: processesOf(build, ensureFormation(db, app.id, dynoTypes(build))),
+      memoryMb: config.dynoMemoryMb,
+    }, log, async () => { await routes.sync(); });
+    await routes.sync();
+  }
+
   return {
     release: (req) => deps.appLock.run(req.app.name, () => release(req)),
+    applyFormation: (app, log) => deps.appLock.run(app.name, () => applyFormation(app, log ?? (() => undefined))),
   };
 }

@@ -1,0 +1,118 @@
+// Formation (process quantities) and dynos, Heroku Platform API shapes.
+import { Router } from 'express';
+import { InvalidParamsError, NotFoundError } from '../../common/errors.ts';
+import { dynoTypes } from '../services/deployer.ts';
+import { findBuild } from '../store/builds.ts';
+import type { Db } from '../store/db.ts';
+import { ensureFormation, setQuantity } from '../store/formation.ts';
+import { currentRelease } from '../store/releases.ts';
+import type { App, Build, Formation } from '../store/types.ts';
+import { appParam, type ApiDeps } from './deps.ts';
+
+const MAX_QUANTITY = 100;
+
+function currentBuild(db: Db, app: App): Build | null {
+  const rel = currentRelease(db, app.id);
+  return rel?.build_id ? findBuild(db, rel.build_id) : null;
+}
+
+function formationJson(app: App, build: Build | null, f: Formation) {
+  return {
+    id: `${app.id}:${f.type}`,
+    app: { id: app.id, name: app.name },
+    type: f.type,
+    quantity: f.quantity,
+    size: f.size,
+    command: build?.process_types[f.type] ?? null,
+    updated_at: f.updated_at,
+  };
+}
+
+function formationOf(db: Db, app: App): { build: Build | null; rows: Formation[] } {
+  const build = currentBuild(db, app);
+  const types = build ? dynoTypes(build) : [];
+  const rows = build ? ensureFormation(db, app.id, types).filter((f) => types.includes(f.type)) : [];
+  return { build, rows };
+}
+
+interface Update { type: string; quantity: number }
+
+function validUpdate(raw: unknown, types: string[]): Update {
+  const u = raw as { type?: unknown; quantity?: unknown } | null;
+  if (!u || typeof u.type !== 'string') throw new InvalidParamsError('Each update needs a process "type".');
+  if (!types.includes(u.type)) throw new NotFoundError(`Couldn't find that process type (${u.type}). Types: ${types.join(', ') || 'none yet (push code first)'}.`);
+  if (!Number.isInteger(u.quantity) || (u.quantity as number) < 0 || (u.quantity as number) > MAX_QUANTITY) {
+    throw new InvalidParamsError(`quantity of ${u.type} must be an integer from 0 to ${MAX_QUANTITY}.`);
+  }
+  return { type: u.type, quantity: u.quantity as number };
+}
+
+export function formationRouter(deps: ApiDeps): Router {
+  const r = Router();
+  const { db } = deps;
+
+  r.get('/apps/:app/formation', (req, res) => {
+    const app = appParam(deps, req, res);
+    const { build, rows } = formationOf(db, app);
+    res.json(rows.map((f) => formationJson(app, build, f)));
+  });
+
+  r.get('/apps/:app/formation/:type', (req, res) => {
+    const app = appParam(deps, req, res);
+    const { build, rows } = formationOf(db, app);
+    const f = rows.find((x) => x.type === req.params.type);
+    if (!f) throw new NotFoundError(`Couldn't find that process type (${req.params.type}).`);
+    res.json(formationJson(app, build, f));
+  });
+
+  async function apply(app: App, raw: unknown[]): Promise<void> {
+    const { rows } = formationOf(db, app);
+    const updates = raw.map((u) => validUpdate(u, rows.map((f) => f.type)));
+    const before = new Map(rows.map((f) => [f.type, f.quantity]));
+    for (const u of updates) setQuantity(db, app.id, u.type, u.quantity);
+    try {
+      await deps.deployer.applyFormation(app);
+    } catch (err) {
+      for (const [type, quantity] of before) setQuantity(db, app.id, type, quantity);
+      throw err;
+    }
+  }
+
+  r.patch('/apps/:app/formation', async (req, res) => {
+    const app = appParam(deps, req, res);
+    const updates = (req.body as { updates?: unknown } | undefined)?.updates;
+    if (!Array.isArray(updates) || updates.length === 0) throw new InvalidParamsError('Give {"updates": [{"type": "web", "quantity": 2}]}.');
+    await apply(app, updates);
+    const { build, rows } = formationOf(db, app);
+    res.json(rows.map((f) => formationJson(app, build, f)));
+  });
+
+  r.patch('/apps/:app/formation/:type', async (req, res) => {
+    const app = appParam(deps, req, res);
+    await apply(app, [{ ...(req.body as object), type: req.params.type }]);
+    const { build, rows } = formationOf(db, app);
+    res.json(formationJson(app, build, rows.find((f) => f.type === req.params.type) as Formation));
+  });
+
+  r.get('/apps/:app/dynos', async (req, res) => {
+    const app = appParam(deps, req, res);
+    const build = currentBuild(db, app);
+    const dynos = await deps.scheduler.list(app.name);
+    res.json(dynos
+      .sort((a, b) => a.type.localeCompare(b.type) || Number(a.name.split('.')[1]) - Number(b.name.split('.')[1]))
+      .map((d) => ({
+        id: d.id,
+        name: d.name,
+        type: d.type,
+        state: d.state,
+        command: build?.process_types[d.type] ?? null,
+        release: { version: d.release },
+        app: { id: app.id, name: app.name },
+        size: 'standard',
+        created_at: d.startedAt,
+        updated_at: d.startedAt,
+      })));
+  });
+
+  return r;
+}

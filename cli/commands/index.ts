@@ -1,10 +1,12 @@
 import { appsCommands } from './apps.ts';
 import { authCommands } from './auth.ts';
 import { buildsCommands } from './builds.ts';
+import { configCommands } from './config.ts';
+import { psCommands } from './ps.ts';
 import { releasesCommands } from './releases.ts';
 import type { Command } from './types.ts';
 
-export const commands: Command[] = [...authCommands, ...appsCommands, ...releasesCommands, ...buildsCommands];
+export const commands: Command[] = [...authCommands, ...appsCommands, ...configCommands, ...releasesCommands, ...psCommands, ...buildsCommands];
 
 export function findCommand(name: string): Command | undefined {
   return commands.find((c) => c.name === name || c.aliases?.includes(name));

@@ -1,3 +1,4 @@
+import { CliError } from '../client.ts';
 import type { Command } from './types.ts';
 
 interface ReleaseInfo {
@@ -6,6 +7,25 @@ interface ReleaseInfo {
 }
 
 export const releasesCommands: Command[] = [
+  {
+    name: 'releases:rollback',
+    aliases: ['rollback'],
+    usage: 'paas rollback [vN] [-a APP]',
+    description: 'roll back to a release (the one before the current by default): a new release',
+    async run(ctx) {
+      const app = ctx.app();
+      let target = ctx.args.positionals[0]?.replace(/^v/, '');
+      if (!target) {
+        const all = await ctx.client().request<ReleaseInfo[]>('GET', `/apps/${app}/releases`);
+        const current = all.find((r) => r.current);
+        const previous = all.filter((r) => r.status === 'succeeded' && current && r.version < current.version).at(-1);
+        if (!previous) throw new CliError(`${app} has no earlier release to roll back to.`);
+        target = String(previous.version);
+      }
+      const rel = await ctx.client().request<ReleaseInfo>('POST', `/apps/${app}/releases`, { release: target });
+      ctx.out(`Rolling back ${app}... done, v${rel.version} (${rel.description})`);
+    },
+  },
   {
     name: 'releases',
     usage: 'paas releases [-a APP] [--json]',

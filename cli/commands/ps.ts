@@ -1,0 +1,47 @@
+import { CliError } from '../client.ts';
+import type { Command } from './types.ts';
+
+interface DynoInfo { name: string; type: string; state: string; command: string | null; release: { version: number }; created_at: string | null }
+interface FormationInfo { type: string; quantity: number; command: string | null }
+
+export const psCommands: Command[] = [
+  {
+    name: 'ps',
+    aliases: ['ps:list'],
+    usage: 'paas ps [-a APP] [--json]',
+    description: 'list dynos',
+    async run(ctx) {
+      const app = ctx.app();
+      const dynos = await ctx.client().request<DynoInfo[]>('GET', `/apps/${app}/dynos`);
+      if (ctx.wantsJson()) return ctx.json(dynos);
+      if (dynos.length === 0) return ctx.out(`No dynos on ${app}`);
+      for (const type of [...new Set(dynos.map((d) => d.type))]) {
+        const ofType = dynos.filter((d) => d.type === type);
+        ctx.out(`=== ${type} (${ofType.length}): ${ofType[0].command ?? '(image default)'}`);
+        for (const d of ofType) ctx.out(`${d.name}: ${d.state} ${d.created_at ?? ''} v${d.release.version}`);
+        ctx.out('');
+      }
+    },
+  },
+  {
+    name: 'ps:scale',
+    aliases: ['scale'],
+    usage: 'paas ps:scale TYPE=N ... [-a APP]',
+    description: 'scale process types, e.g. web=3 worker=1',
+    async run(ctx) {
+      const app = ctx.app();
+      if (ctx.args.positionals.length === 0) {
+        const f = await ctx.client().request<FormationInfo[]>('GET', `/apps/${app}/formation`);
+        if (ctx.wantsJson()) return ctx.json(f);
+        return ctx.out(f.map((x) => `${x.type}=${x.quantity}`).join(' '));
+      }
+      const updates = ctx.args.positionals.map((arg) => {
+        const m = /^([A-Za-z0-9_-]+)=(\d+)$/.exec(arg);
+        if (!m) throw new CliError(`${arg} is invalid: use TYPE=QUANTITY, e.g. web=3.`);
+        return { type: m[1], quantity: Number(m[2]) };
+      });
+      const f = await ctx.client().request<FormationInfo[]>('PATCH', `/apps/${app}/formation`, { updates });
+      ctx.out(`Scaling dynos... done, now running ${f.filter((x) => x.quantity > 0).map((x) => `${x.type} at ${x.quantity}`).join(', ') || 'nothing'}`);
+    },
+  },
+];

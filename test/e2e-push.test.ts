@@ -7,7 +7,7 @@ import { startTestPlatform, type TestPlatform } from './helpers/platform.ts';
 import { commitFiles, paas, run, tempDir, userEnv } from './helpers/git.ts';
 
 const server = (greeting: string): string =>
-  `require('http').createServer((req, res) => res.end(${JSON.stringify(greeting)} + ' ' + req.url)).listen(process.env.PORT);\n`;
+  `require('http').createServer((req, res) => res.end(${JSON.stringify(greeting)} + (process.env.GREETING ? ' ' + process.env.GREETING : '') + ' ' + req.url)).listen(process.env.PORT);\n`;
 
 describe('git push to a running app', () => {
   let p: TestPlatform;
@@ -82,6 +82,20 @@ describe('git push to a running app', () => {
     assert.equal((await p.viaRouter(app)).body, 'hello v2 /');
     const builds = await p.api<Array<{ status: string }>>('GET', `/apps/${app}/builds`);
     assert.deepEqual(builds.body.map((b) => b.status), ['succeeded', 'succeeded', 'failed']);
+
+    // A build that succeeds but whose web process crashes at boot is not activated.
+    await commitFiles(dir, {
+      'package.json': JSON.stringify({ name: 'hello', version: '1.0.0', scripts: { start: 'node server.js' } }),
+      'Procfile': 'web: node -e "console.log(\'boom at boot\'); process.exit(3)"\n',
+    }, 'crashes', env);
+    const crash = await run('git', ['push', gitUrl, 'master'], { cwd: dir, env });
+    assert.notEqual(crash.code, 0);
+    assert.match(crash.stderr, /web\.1 exited during boot/);
+    assert.equal((await p.viaRouter(app)).body, 'hello v2 /');
+    const rels = await p.api<Array<{ version: number; status: string; current: boolean }>>('GET', `/apps/${app}/releases`);
+    assert.deepEqual(rels.body.map((r) => [r.version, r.status, r.current]), [[1, 'succeeded', false], [2, 'succeeded', true], [3, 'failed', false]]);
+    const left = await p.docker.listContainers({ all: true, filters: { label: [`paastest.app=${app}`] } });
+    assert.deepEqual(left.map((c) => c.Labels['paastest.release']), ['2']);
   });
 
   test('unauthenticated or wrongly authenticated git requests are refused', async () => {
@@ -115,6 +129,35 @@ describe('git push to a running app', () => {
     const res = await p.viaRouter(name);
     assert.equal(res.status, 200);
     assert.equal(res.body, 'hello from a Dockerfile\n');
+  });
+
+  test('day to day from the CLI: config:set, ps:scale, ps, releases, rollback', async () => {
+    const a = ['-a', app];
+    const set = await paas(['config:set', 'GREETING=howdy', ...a], env);
+    assert.equal(set.code, 0, set.stderr);
+    assert.equal((await p.viaRouter(app)).body, 'hello v2 howdy /');
+    const got = await paas(['config:get', 'GREETING', ...a], env);
+    assert.equal(got.stdout, 'howdy\n');
+    const scale = await paas(['ps:scale', 'web=2', ...a], env);
+    assert.equal(scale.code, 0, scale.stderr);
+    assert.match(scale.stdout, /now running web at 2/);
+    const ps = JSON.parse((await paas(['ps', ...a, '--json'], env)).stdout) as Array<{ name: string; state: string }>;
+    assert.deepEqual(ps.map((d) => `${d.name} ${d.state}`), ['web.1 up', 'web.2 up']);
+    for (let i = 0; i < 4; i++) assert.equal((await p.viaRouter(app)).body, 'hello v2 howdy /');
+    const badScale = await paas(['ps:scale', 'web=two', ...a], env);
+    assert.equal(badScale.code, 1);
+    assert.match(badScale.stderr, /web=two is invalid/);
+    const rollback = await paas(['rollback', 'v2', ...a], env);
+    assert.equal(rollback.code, 0, rollback.stderr);
+    assert.match(rollback.stdout, /Rollback to v2/);
+    assert.equal((await p.viaRouter(app)).body, 'hello v2 /');
+    const releases = JSON.parse((await paas(['releases', ...a, '--json'], env)).stdout) as Array<{ version: number; description: string; status: string; current: boolean }>;
+    assert.deepEqual(releases.map((r) => r.description).slice(-2), ['Set GREETING config var', 'Rollback to v2']);
+    assert.deepEqual(releases.map((r) => r.status), ['succeeded', 'succeeded', 'failed', 'succeeded', 'succeeded']);
+    assert.equal(releases.at(-1)?.current, true);
+    const after = JSON.parse((await paas(['ps', ...a, '--json'], env)).stdout) as Array<{ name: string; release: { version: number } }>;
+    assert.deepEqual(after.map((d) => d.name), ['web.1', 'web.2']);
+    assert.ok(after.every((d) => d.release.version === releases.at(-1)?.version));
   });
 
   test('apps:destroy removes containers, routes, repository and images', async () => {

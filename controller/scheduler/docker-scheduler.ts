@@ -86,7 +86,7 @@ export function createDockerScheduler(opts: DockerSchedulerOptions): Scheduler {
     let announced = false;
     for (;;) {
       const info = await c.inspect();
-      if (!info.State.Running || info.State.Restarting) {
+      if (!info.State.Running || info.State.Restarting || info.RestartCount > 0) {
         const logs = await tailLogs(c);
         throw new UserBuildError(`${name} exited during boot (status ${info.State.ExitCode})${logs ? `:\n${logs}` : ''}`);
       }

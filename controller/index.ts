@@ -76,7 +76,7 @@ export async function startController(opts: ControllerOptions): Promise<Controll
   const releases = createReleaseService({ db, deployer });
   const apps = createAppService({ db, config, repos, scheduler, registry, routes });
   const logError = (err: unknown): void => log(`controller error: ${err instanceof Error ? err.stack : String(err)}`);
-  const api = createApi({ db, config, scheduler, apps, builds, deployer, releases, hookSecret: hook.secret, logError });
+  const api = createApi({ db, config, scheduler, apps, builds, deployer, releases, routes, hookSecret: hook.secret, logError });
   const git = createGitHandler({ db, repos });
 
   const server = http.createServer((req, res) => {

@@ -3,10 +3,12 @@ import { authCommands } from './auth.ts';
 import { buildsCommands } from './builds.ts';
 import { configCommands } from './config.ts';
 import { psCommands } from './ps.ts';
+import { maintenanceCommands } from './maintenance.ts';
+import { accessCommands } from './access.ts';
 import { releasesCommands } from './releases.ts';
 import type { Command } from './types.ts';
 
-export const commands: Command[] = [...authCommands, ...appsCommands, ...configCommands, ...releasesCommands, ...psCommands, ...buildsCommands];
+export const commands: Command[] = [...authCommands, ...appsCommands, ...configCommands, ...releasesCommands, ...psCommands, ...buildsCommands, ...maintenanceCommands, ...accessCommands];
 
 export function findCommand(name: string): Command | undefined {
   return commands.find((c) => c.name === name || c.aliases?.includes(name));

@@ -121,3 +121,63 @@ describe('REST API', () => {
     await api().get('/apps/hello-api').set('authorization', `Bearer ${alice}`).expect(404);
   });
 });
+
+describe('users, tokens, collaborators, maintenance', () => {
+  const config = testConfig();
+  let ctl: ControllerHandle;
+  let admin: string;
+  const api = () => request(ctl.server);
+
+  before(async () => {
+    ctl = await startController({ config, docker: new Dockerode(), scheduler: createMemoryScheduler(), log: () => undefined });
+    admin = `Bearer ${readAdminToken(config)}`;
+  });
+  after(async () => { await ctl.close(); removeDataDir(config); });
+
+  test('admins create users (with a first token); others may not', async () => {
+    const res = await api().post('/users').set('authorization', admin).send({ email: 'carol@example.com' }).expect(201);
+    assert.equal(res.body.email, 'carol@example.com');
+    assert.equal(res.body.admin, false);
+    const carol = `Bearer ${res.body.access_token.token}`;
+    await api().get('/account').set('authorization', carol).expect(200);
+    await api().post('/users').set('authorization', carol).send({ email: 'eve@example.com' }).expect(403);
+    await api().post('/users').set('authorization', admin).send({ email: 'carol@example.com' }).expect(409);
+    await api().post('/users').set('authorization', admin).send({ email: 'not-an-email' }).expect(422);
+  });
+
+  test('tokens can be listed, created and revoked; a revoked token stops working', async () => {
+    const made = await api().post('/oauth/authorizations').set('authorization', admin).send({ description: 'ci' }).expect(201);
+    const ci = `Bearer ${made.body.access_token.token}`;
+    await api().get('/apps').set('authorization', ci).expect(200);
+    const list = await api().get('/oauth/authorizations').set('authorization', admin).expect(200);
+    assert.ok(list.body.some((t: { id: string; description: string }) => t.id === made.body.id && t.description === 'ci'));
+    assert.ok(!JSON.stringify(list.body).includes(made.body.access_token.token), 'tokens are never listed');
+    await api().delete(`/oauth/authorizations/${made.body.id}`).set('authorization', admin).expect(200);
+    await api().get('/apps').set('authorization', ci).expect(401);
+  });
+
+  test('collaborators see and manage the app; only the owner adds them or destroys it', async () => {
+    const dave = await api().post('/users').set('authorization', admin).send({ email: 'dave@example.com' }).expect(201);
+    const frank = await api().post('/users').set('authorization', admin).send({ email: 'frank@example.com' }).expect(201);
+    const d = `Bearer ${dave.body.access_token.token}`;
+    const f = `Bearer ${frank.body.access_token.token}`;
+    await api().post('/apps').set('authorization', d).send({ name: 'shared' }).expect(201);
+    await api().get('/apps/shared').set('authorization', f).expect(404);
+    await api().post('/apps/shared/collaborators').set('authorization', d).send({ user: 'frank@example.com' }).expect(201);
+    await api().get('/apps/shared').set('authorization', f).expect(200);
+    await api().post('/apps/shared/collaborators').set('authorization', f).send({ user: 'carol@example.com' }).expect(403);
+    await api().delete('/apps/shared').set('authorization', f).expect(403);
+    const collabs = await api().get('/apps/shared/collaborators').set('authorization', f).expect(200);
+    assert.deepEqual(collabs.body.map((c: { user: { email: string } }) => c.user.email), ['frank@example.com']);
+    await api().delete('/apps/shared/collaborators/frank@example.com').set('authorization', d).expect(200);
+    await api().get('/apps/shared').set('authorization', f).expect(404);
+  });
+
+  test('maintenance mode is a boolean flag on the app; renames are refused clearly', async () => {
+    const on = await api().patch('/apps/shared').set('authorization', admin).send({ maintenance: true }).expect(200);
+    assert.equal(on.body.maintenance, true);
+    await api().patch('/apps/shared').set('authorization', admin).send({ maintenance: 'yes' }).expect(422);
+    const rn = await api().patch('/apps/shared').set('authorization', admin).send({ name: 'other' }).expect(422);
+    assert.match(rn.body.message, /not supported/);
+  });
+});

@@ -1,8 +1,8 @@
 // The express app: Heroku-shaped REST API. Git smart-HTTP is served beside it (server.ts).
 import express from 'express';
-import { accountJson } from './serializers.ts';
+import { accountRouter } from './account.ts';
 import { appsRouter } from './apps.ts';
-import { authenticate, currentUser } from './auth.ts';
+import { authenticate } from './auth.ts';
 import { buildsRouter } from './builds.ts';
 import { configVarsRouter } from './config-vars.ts';
 import { formationRouter } from './formation.ts';
@@ -19,7 +19,7 @@ export function createApi(deps: ApiDeps): express.Express {
   api.use(internalPushRouter(deps));
   api.use(express.json({ limit: '1mb', type: ['application/json', 'application/*+json'] }));
   api.use(authenticate(deps.db));
-  api.get('/account', (_req, res) => { res.json(accountJson(currentUser(res))); });
+  api.use(accountRouter(deps));
   api.use(appsRouter(deps));
   api.use(releasesRouter(deps));
   api.use(buildsRouter(deps));

@@ -6,6 +6,7 @@ import type { AppService } from '../services/apps.ts';
 import type { BuildService } from '../services/builds.ts';
 import type { Deployer } from '../services/deployer.ts';
 import type { ReleaseService } from '../services/releases.ts';
+import type { RoutePublisher } from '../services/route-publisher.ts';
 import { canAccess, findApp } from '../store/apps.ts';
 import type { Db } from '../store/db.ts';
 import type { App } from '../store/types.ts';
@@ -19,6 +20,7 @@ export interface ApiDeps {
   builds: BuildService;
   deployer: Deployer;
   releases: ReleaseService;
+  routes: RoutePublisher;
   /** Shared secret of the git pre-receive hook. */
   hookSecret: string;
   logError: (err: unknown) => void;

@@ -52,3 +52,20 @@ export function deleteApp(db: Db, id: string): void {
 export function updateAppConfig(db: Db, id: string, config: Record<string, string>): void {
   db.prepare('UPDATE apps SET config = ?, updated_at = ? WHERE id = ?').run(JSON.stringify(config), now(), id);
 }
+
+export function setMaintenance(db: Db, id: string, on: boolean): void {
+  db.prepare('UPDATE apps SET maintenance = ?, updated_at = ? WHERE id = ?').run(on ? 1 : 0, now(), id);
+}
+
+export function addCollaborator(db: Db, appId: string, userId: string): void {
+  db.prepare('INSERT OR IGNORE INTO collaborators (app_id, user_id, created_at) VALUES (?, ?, ?)').run(appId, userId, now());
+}
+
+export function removeCollaborator(db: Db, appId: string, userId: string): boolean {
+  return Number(db.prepare('DELETE FROM collaborators WHERE app_id = ? AND user_id = ?').run(appId, userId).changes) > 0;
+}
+
+export function listCollaborators(db: Db, appId: string): Array<{ user_id: string; email: string; created_at: string }> {
+  return db.prepare(`SELECT c.user_id, u.email, c.created_at FROM collaborators c JOIN users u ON u.id = c.user_id
+                     WHERE c.app_id = ? ORDER BY u.email`).all(appId) as Array<{ user_id: string; email: string; created_at: string }>;
+}

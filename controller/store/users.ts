@@ -48,3 +48,13 @@ export function userForToken(db: Db, token: string): User | null {
     .get(hashToken(token)) as Row | undefined;
   return row ? toUser(row) : null;
 }
+
+export interface TokenInfo { id: string; description: string; created_at: string }
+
+export function listTokens(db: Db, userId: string): TokenInfo[] {
+  return db.prepare('SELECT id, description, created_at FROM tokens WHERE user_id = ? ORDER BY created_at').all(userId) as unknown as TokenInfo[];
+}
+
+export function revokeToken(db: Db, userId: string, id: string): boolean {
+  return Number(db.prepare('DELETE FROM tokens WHERE id = ? AND user_id = ?').run(id, userId).changes) > 0;
+}

@@ -4,6 +4,7 @@ import path from 'node:path';
 import Dockerode from 'dockerode';
 import { Redis } from 'ioredis';
 import { startBuilder } from '../builder/index.ts';
+import { accessLogger } from '../common/app-log.ts';
 import { loadConfig } from '../common/config.ts';
 import { startController } from '../controller/index.ts';
 import { startRouter } from '../router/index.ts';
@@ -16,7 +17,8 @@ async function main(): Promise<void> {
   const builder = await startBuilder({
     config, docker, connection: new Redis(config.redisUrl, { maxRetriesPerRequest: null }), concurrency: config.buildConcurrency,
   });
-  const router = await startRouter({ config });
+  const logRedis = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
+  const router = await startRouter({ config, onAccess: accessLogger(logRedis, config.redisPrefix) });
 
   const tokenFile = path.join(config.dataDir, 'admin.token');
   console.log([
@@ -36,6 +38,7 @@ async function main(): Promise<void> {
     stopping = true;
     console.log(`paasd: ${signal}, shutting down (app containers keep running)`);
     await Promise.allSettled([router.close(), builder.close(), controller.close()]);
+    logRedis.disconnect();
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));

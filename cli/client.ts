@@ -41,10 +41,12 @@ export interface Client {
   request<T>(method: string, pathname: string, body?: unknown): Promise<T>;
   /** GET a plain-text resource (build output, logs). */
   text(pathname: string): Promise<string>;
+  /** GET a streamed plain-text resource, writing chunks as they arrive. */
+  stream(pathname: string, write: (chunk: string) => void): Promise<void>;
 }
 
 export function createClient(apiUrl: string, token: string | null): Client {
-  async function send(method: string, pathname: string, body?: unknown): Promise<{ res: Response; text: string }> {
+  async function open(method: string, pathname: string, body?: unknown): Promise<Response> {
     if (!token) throw new CliError('Not logged in: run `paas login` or set PAAS_API_KEY.');
       let res: Response;
       try {
@@ -60,13 +62,18 @@ export function createClient(apiUrl: string, token: string | null): Client {
       } catch (err) {
         throw new CliError(`Cannot reach the paas API at ${apiUrl}: ${(err as Error).message}`);
       }
-      const text = await res.text();
       if (!res.ok) {
+        const text = await res.text();
         let message = text.trim() || res.statusText;
         try { message = (JSON.parse(text) as { message?: string }).message ?? message; } catch { /* not JSON */ }
         throw new CliError(res.status === 401 ? `${message} Run \`paas login\`.` : message);
       }
-      return { res, text };
+      return res;
+  }
+
+  async function send(method: string, pathname: string, body?: unknown): Promise<{ res: Response; text: string }> {
+    const res = await open(method, pathname, body);
+    return { res, text: await res.text() };
   }
 
   return {
@@ -79,6 +86,11 @@ export function createClient(apiUrl: string, token: string | null): Client {
     },
     async text(pathname: string): Promise<string> {
       return (await send('GET', pathname)).text;
+    },
+    async stream(pathname, write) {
+      const res = await open('GET', pathname);
+      const decoder = new TextDecoder();
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) write(decoder.decode(chunk, { stream: true }));
     },
   };
 }

@@ -9,6 +9,7 @@ import { Redis } from 'ioredis';
 import { buildQueueName, type BuildJobData, type BuildJobResult } from '../common/build.ts';
 import type { Config } from '../common/config.ts';
 import { createKeyedMutex } from '../common/keyed-mutex.ts';
+import { appendAppLog } from '../common/app-log.ts';
 import { bootstrapAdmin, loadHookSecret } from './bootstrap.ts';
 import { createGitHandler, isGitRequest } from './git/http-handler.ts';
 import { createRepoStore } from './git/repos.ts';
@@ -71,12 +72,15 @@ export async function startController(opts: ControllerOptions): Promise<Controll
     get url() { return hookUrl; },
     secretFile: hook.file,
   });
-  const deployer = createDeployer({ db, config, scheduler, registry, routes, appLock: createKeyedMutex() });
+  const events = (app: string, line: string): void => {
+    void appendAppLog(redis, config.redisPrefix, app, { source: 'app', dyno: 'api', line }).catch(() => undefined);
+  };
+  const deployer = createDeployer({ db, config, scheduler, registry, routes, appLock: createKeyedMutex(), events });
   const builds = createBuildService({ db, config, redis, queue, queueEvents, deployer, buildLock: createKeyedMutex() });
   const releases = createReleaseService({ db, deployer });
   const apps = createAppService({ db, config, repos, scheduler, registry, routes });
   const logError = (err: unknown): void => log(`controller error: ${err instanceof Error ? err.stack : String(err)}`);
-  const api = createApi({ db, config, scheduler, apps, builds, deployer, releases, routes, hookSecret: hook.secret, logError });
+  const api = createApi({ db, config, scheduler, apps, builds, deployer, releases, routes, redis, hookSecret: hook.secret, logError });
   const git = createGitHandler({ db, repos });
 
   const server = http.createServer((req, res) => {

@@ -9,6 +9,7 @@ import { formationRouter } from './formation.ts';
 import type { ApiDeps } from './deps.ts';
 import { errorHandler, notFound } from './errors.ts';
 import { internalPushRouter } from './internal-push.ts';
+import { logsRouter } from './logs.ts';
 import { releasesRouter } from './releases.ts';
 
 export function createApi(deps: ApiDeps): express.Express {
@@ -25,6 +26,7 @@ export function createApi(deps: ApiDeps): express.Express {
   api.use(buildsRouter(deps));
   api.use(configVarsRouter(deps));
   api.use(formationRouter(deps));
+  api.use(logsRouter(deps));
   api.use(notFound);
   api.use(errorHandler(deps.logError));
   return api;

@@ -1,4 +1,5 @@
 import type { Request, Response } from 'express';
+import type { Redis } from 'ioredis';
 import type { Config } from '../../common/config.ts';
 import { NotFoundError } from '../../common/errors.ts';
 import type { Scheduler } from '../scheduler/types.ts';
@@ -21,6 +22,7 @@ export interface ApiDeps {
   deployer: Deployer;
   releases: ReleaseService;
   routes: RoutePublisher;
+  redis: Redis;
   /** Shared secret of the git pre-receive hook. */
   hookSecret: string;
   logError: (err: unknown) => void;

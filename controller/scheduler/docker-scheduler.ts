@@ -3,8 +3,9 @@ import { randomBytes } from 'node:crypto';
 import type Dockerode from 'dockerode';
 import { UserBuildError } from '../../common/errors.ts';
 import { demuxDockerLog } from './docker-logs.ts';
+import { followDockerLogs } from './docker-logs-follow.ts';
 import { probe, sleep } from './health.ts';
-import type { Dyno, DynoState, ProcessSpec, ReleaseSpec, Scheduler } from './types.ts';
+import type { Dyno, DynoLogLine, DynoState, LogOptions, ProcessSpec, ReleaseSpec, Scheduler } from './types.ts';
 
 export interface DockerSchedulerOptions {
   docker: Dockerode;
@@ -195,6 +196,12 @@ export function createDockerScheduler(opts: DockerSchedulerOptions): Scheduler {
     await Promise.all(dynos.map((d) => remove(docker.getContainer(d.id), opts.stopGraceSec ?? 10)));
   }
 
+  async function logs(app: string, lopts: LogOptions, emit: (l: DynoLogLine) => void): Promise<void> {
+    const matches = (d: Dyno): boolean => !lopts.dyno || d.name === lopts.dyno || d.type === lopts.dyno;
+    const targets = async () => (await list(app)).filter(matches).map((d) => ({ id: d.id, dyno: d.name, running: d.state === 'up' || d.state === 'starting' }));
+    await followDockerLogs(docker, targets, lopts, emit);
+  }
+
   async function destroy(app: string): Promise<void> {
     const dynos = await list(app);
     await Promise.all(dynos.map((d) => remove(docker.getContainer(d.id), 0)));
@@ -216,6 +223,7 @@ export function createDockerScheduler(opts: DockerSchedulerOptions): Scheduler {
   return {
     start,
     scale,
+    logs,
     retire,
     list,
     destroy,

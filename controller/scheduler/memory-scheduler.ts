@@ -37,6 +37,7 @@ export function createMemoryScheduler(): MemoryScheduler {
       }));
       dynos = [...others, ...mine];
     },
+    async logs() { /* runs nothing, so prints nothing */ },
     async retire(app, keep) { dynos = dynos.filter((d) => d.app !== app || d.release === keep); },
     async list(app) { return dynos.filter((d) => !app || d.app === app); },
     async destroy(app) { dynos = dynos.filter((d) => d.app !== app); },

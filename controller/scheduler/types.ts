@@ -34,6 +34,17 @@ export interface Dyno {
   id: string;
 }
 
+export interface LogOptions {
+  /** Only this dyno ("web.1") or type ("web"). */
+  dyno?: string;
+  /** How many past lines per dyno. */
+  lines: number;
+  follow: boolean;
+  signal: AbortSignal;
+}
+
+export interface DynoLogLine { time: string; dyno: string; line: string }
+
 export interface Scheduler {
   /** Starts every process of the release and waits until web dynos answer HTTP. On any
    *  failure it removes what it started and throws; what was running before is untouched. */
@@ -46,6 +57,8 @@ export interface Scheduler {
   retire(app: string, keepRelease: number | null): Promise<void>;
   /** Dynos of one app, or of every app. */
   list(app?: string): Promise<Dyno[]>;
+  /** Output of the app's dynos (stdout and stderr); with follow, until the signal aborts. */
+  logs(app: string, opts: LogOptions, emit: (line: DynoLogLine) => void): Promise<void>;
   /** Removes every container of the app. */
   destroy(app: string): Promise<void>;
   /** Calls fn when dynos change state outside the controller's own actions (crash, restart). */

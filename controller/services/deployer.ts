@@ -6,7 +6,7 @@ import { errorMessage } from '../../common/errors.ts';
 import type { KeyedMutex } from '../../common/keyed-mutex.ts';
 import type { Scheduler, ProcessSpec } from '../scheduler/types.ts';
 import type { Db } from '../store/db.ts';
-import { ensureFormation } from '../store/formation.ts';
+import { ensureFormation, listFormation } from '../store/formation.ts';
 import { currentRelease, insertRelease, setReleaseStatus, findRelease } from '../store/releases.ts';
 import { findBuild } from '../store/builds.ts';
 import type { Formation } from '../store/types.ts';
@@ -47,7 +47,10 @@ function processesOf(build: Build, formation: Formation[]): ProcessSpec[] {
 
 export function createDeployer(deps: {
   db: Db; config: Config; scheduler: Scheduler; registry: RegistryClient; routes: RoutePublisher; appLock: KeyedMutex;
+  /** Platform events for the app's log stream (app[api] lines). */
+  events?: (app: string, line: string) => void;
 }): Deployer {
+  const event = deps.events ?? (() => undefined);
   const { db, config, scheduler, registry, routes } = deps;
 
   async function release(req: ReleaseRequest): Promise<Release> {
@@ -72,8 +75,10 @@ export function createDeployer(deps: {
         memoryMb: config.dynoMemoryMb,
       }, (line) => log(`       ${line}`));
       setReleaseStatus(db, rel.id, 'succeeded');
+      event(app.name, `Release v${rel.version} created by ${req.user?.email ?? 'paas'}: ${req.description}`);
     } catch (err) {
       setReleaseStatus(db, rel.id, 'failed', errorMessage(err));
+      event(app.name, `Release v${rel.version} failed: ${errorMessage(err).split('\n')[0]}`);
       await routes.sync().catch(() => undefined);
       throw err;
     }
@@ -96,6 +101,7 @@ export function createDeployer(deps: {
       memoryMb: config.dynoMemoryMb,
     }, log, async () => { await routes.sync(); });
     await routes.sync();
+    event(app.name, `Scaled to ${listFormation(db, app.id).map((f) => `${f.type}@${f.quantity}`).join(' ')}`);
   }
 
   return {

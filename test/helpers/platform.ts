@@ -3,6 +3,7 @@
 import Dockerode from 'dockerode';
 import { Redis } from 'ioredis';
 import { startBuilder } from '../../builder/index.ts';
+import { accessLogger } from '../../common/app-log.ts';
 import type { Config } from '../../common/config.ts';
 import { startController, type ControllerHandle } from '../../controller/index.ts';
 import { startRouter } from '../../router/index.ts';
@@ -28,7 +29,7 @@ export async function startTestPlatform(overrides: Partial<Config> = {}): Promis
   const controller = await startController({ config, docker, log: (l) => logs.push(l) });
   const builderRedis = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
   const builder = await startBuilder({ config, docker, connection: builderRedis, concurrency: 1 });
-  const router = await startRouter({ config });
+  const router = await startRouter({ config, onAccess: accessLogger(builderRedis, config.redisPrefix) });
   // Apps' web_url and route hosts use the router's real port.
   config.routerPort = router.port;
   config.apiUrl = controller.url;

@@ -1,0 +1,74 @@
+// GET /apps/:app/log-stream?lines=100&tail=true&dyno=web.1&source=app — the app's log: its
+// dynos' output merged with router access lines and platform events, in Heroku's line format.
+import { Router } from 'express';
+import type { Redis } from 'ioredis';
+import { appLogKey, entryFromFields, formatLogEntry, type LogEntry } from '../../common/app-log.ts';
+import { InvalidParamsError } from '../../common/errors.ts';
+import { appParam, type ApiDeps } from './deps.ts';
+
+async function platformHistory(redis: Redis, key: string, lines: number): Promise<{ entries: LogEntry[]; lastId: string }> {
+  const rows = await redis.xrevrange(key, '+', '-', 'COUNT', lines);
+  return { entries: rows.reverse().map(([, f]) => entryFromFields(f)), lastId: rows.length ? rows[0][0] : '$' };
+}
+
+export function logsRouter(deps: ApiDeps): Router {
+  const r = Router();
+  r.get('/apps/:app/log-stream', async (req, res) => {
+    const app = appParam(deps, req, res);
+    const lines = req.query.lines === undefined ? 100 : Number(req.query.lines);
+    if (!Number.isInteger(lines) || lines < 0 || lines > 1500) throw new InvalidParamsError('lines must be an integer from 0 to 1500.');
+    const follow = req.query.tail === 'true' || req.query.tail === '1';
+    const dyno = typeof req.query.dyno === 'string' && req.query.dyno ? req.query.dyno : undefined;
+    const source = typeof req.query.source === 'string' && req.query.source ? req.query.source : undefined;
+    const wantPlatform = !dyno && source !== 'app';
+    const wantApp = !source || source === 'app';
+
+    const abort = new AbortController();
+    res.on('close', () => abort.abort());
+    res.status(200).type('text/plain; charset=utf-8');
+    res.setHeader('cache-control', 'no-cache');
+    res.flushHeaders();
+    const key = appLogKey(deps.config.redisPrefix, app.name);
+
+    // History: both sources merged by time, the last `lines`.
+    const hist: LogEntry[] = [];
+    let lastId = '$';
+    if (wantPlatform) {
+      const p = await platformHistory(deps.redis, key, lines);
+      hist.push(...p.entries.filter((e) => !source || e.source === source));
+      lastId = p.lastId;
+    }
+    if (wantApp) {
+      await deps.scheduler.logs(app.name, { dyno, lines, follow: false, signal: abort.signal }, (l) => hist.push({ time: l.time, source: 'app', dyno: l.dyno, line: l.line }));
+    }
+    hist.sort((a, b) => a.time.localeCompare(b.time));
+    for (const e of lines === 0 ? [] : hist.slice(-lines)) res.write(`${formatLogEntry(e)}\n`);
+    if (!follow) { res.end(); return; }
+
+    // Live: new container output and new platform lines until the client goes away.
+    const live: Promise<void>[] = [];
+    if (wantApp) {
+      live.push(deps.scheduler.logs(app.name, { dyno, lines: 0, follow: true, signal: abort.signal },
+        (l) => res.write(`${formatLogEntry({ time: l.time, source: 'app', dyno: l.dyno, line: l.line })}\n`)));
+    }
+    if (wantPlatform) {
+      live.push((async () => {
+        const reader = deps.redis.duplicate();
+        abort.signal.addEventListener('abort', () => reader.disconnect());
+        try {
+          while (!abort.signal.aborted) {
+            const got = await reader.xread('BLOCK', 1000, 'STREAMS', key, lastId);
+            for (const [id, fields] of got?.[0]?.[1] ?? []) {
+              lastId = id;
+              const e = entryFromFields(fields);
+              if (!source || e.source === source) res.write(`${formatLogEntry(e)}\n`);
+            }
+          }
+        } catch { /* disconnected on abort */ } finally { reader.disconnect(); }
+      })());
+    }
+    await Promise.allSettled(live);
+    res.end();
+  });
+  return r;
+}

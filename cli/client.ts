@@ -42,7 +42,7 @@ export interface Client {
   /** GET a plain-text resource (build output, logs). */
   text(pathname: string): Promise<string>;
   /** GET a streamed plain-text resource, writing chunks as they arrive. */
-  stream(pathname: string, write: (chunk: string) => void): Promise<void>;
+  stream(pathname: string, write: (chunk: string) => void, opts?: { method?: string; body?: unknown }): Promise<void>;
 }
 
 export function createClient(apiUrl: string, token: string | null): Client {
@@ -87,8 +87,8 @@ export function createClient(apiUrl: string, token: string | null): Client {
     async text(pathname: string): Promise<string> {
       return (await send('GET', pathname)).text;
     },
-    async stream(pathname, write) {
-      const res = await open('GET', pathname);
+    async stream(pathname, write, opts) {
+      const res = await open(opts?.method ?? 'GET', pathname, opts?.body);
       const decoder = new TextDecoder();
       for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) write(decoder.decode(chunk, { stream: true }));
     },

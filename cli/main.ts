@@ -30,8 +30,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     return 0;
   }
   try {
-    await command.run(createContext(args, env, (s) => process.stdout.write(s)));
-    return 0;
+    const code = await command.run(createContext(args, env, (s) => process.stdout.write(s)));
+    return typeof code === 'number' ? code : 0;
   } catch (err) {
     const message = err instanceof CliError ? err.message : `unexpected error: ${(err as Error).message}`;
     process.stderr.write(` !    ${message.split('\n')[0]}\n`);

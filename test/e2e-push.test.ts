@@ -7,7 +7,7 @@ import { startTestPlatform, type TestPlatform } from './helpers/platform.ts';
 import { commitFiles, paas, run, tempDir, userEnv } from './helpers/git.ts';
 
 const server = (greeting: string): string =>
-  `require('http').createServer((req, res) => res.end(${JSON.stringify(greeting)} + (process.env.GREETING ? ' ' + process.env.GREETING : '') + ' ' + req.url)).listen(process.env.PORT);\n`;
+  `require('http').createServer((req, res) => res.end(${JSON.stringify(greeting)} + (process.env.GREETING ? ' ' + process.env.GREETING : '') + ' ' + req.url)).listen(process.env.PORT, () => console.log('listening on ' + process.env.PORT));\n`;
 
 describe('git push to a running app', () => {
   let p: TestPlatform;
@@ -158,6 +158,31 @@ describe('git push to a running app', () => {
     const after = JSON.parse((await paas(['ps', ...a, '--json'], env)).stdout) as Array<{ name: string; release: { version: number } }>;
     assert.deepEqual(after.map((d) => d.name), ['web.1', 'web.2']);
     assert.ok(after.every((d) => d.release.version === releases.at(-1)?.version));
+
+    const oneOff = await paas(['run', '-a', app, '--', 'node', '-e', `console.log("one-off", process.env.DYNO, "it's"); process.exit(7)`], env);
+    assert.equal(oneOff.code, 7, oneOff.stderr);
+    assert.equal(oneOff.stdout, "one-off run.1 it's\n");
+    const restart = await paas(['ps:restart', 'web', '-a', app], env);
+    assert.equal(restart.code, 0, restart.stderr);
+    assert.match(restart.stdout, /Restarting web\.1, web\.2 dynos/);
+    assert.equal((await p.viaRouter(app)).body, 'hello v2 /');
+    const unknown = await paas(['ps:restart', 'web.9', '-a', app], env);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /No dyno web\.9/);
+  });
+
+  test('paas logs shows dyno output, router access lines and release events', async () => {
+    await p.viaRouter(app, '/logged');
+    let out = '';
+    for (let i = 0; i < 20 && !/path="\/logged"/.test(out); i++) {
+      out = (await paas(['logs', '-a', app, '-n', '200'], env)).stdout;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.match(out, /^\d{4}-\d\d-\d\dT\S+ app\[web\.1\]: listening on 5000$/m);
+    assert.match(out, /app\[api\]: Release v5 created by admin@paas\.local: Rollback to v2/);
+    assert.match(out, /paas\[router\]: at=info method=GET path="\/logged" request_id=\S+ dyno=web\.\d service=\d+ms status=200/);
+    const web2 = (await paas(['logs', '-a', app, '--dyno', 'web.2'], env)).stdout;
+    assert.ok(web2.trim().split('\n').every((l) => l.includes('app[web.2]')), web2);
   });
 
   test('apps:destroy removes containers, routes, repository and images', async () => {

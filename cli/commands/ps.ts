@@ -6,6 +6,18 @@ interface FormationInfo { type: string; quantity: number; command: string | null
 
 export const psCommands: Command[] = [
   {
+    name: 'ps:restart',
+    aliases: ['restart'],
+    usage: 'paas ps:restart [DYNO|TYPE] [-a APP]',
+    description: 'rolling restart of all dynos, one dyno (web.1) or one type (web)',
+    async run(ctx) {
+      const app = ctx.app();
+      const target = ctx.args.positionals[0];
+      const res = await ctx.client().request<{ restarted: string[] }>('DELETE', `/apps/${app}/dynos${target ? `/${encodeURIComponent(target)}` : ''}`);
+      ctx.out(`Restarting ${res.restarted.join(', ') || 'no'} dynos on ${app}... done`);
+    },
+  },
+  {
     name: 'ps',
     aliases: ['ps:list'],
     usage: 'paas ps [-a APP] [--json]',

@@ -6,7 +6,8 @@ export interface Command {
   aliases?: string[];
   usage: string;
   description: string;
-  run(ctx: Context): Promise<void>;
+  /** Resolves to the exit status (0 when nothing is returned). */
+  run(ctx: Context): Promise<void | number>;
 }
 
 export interface AppInfo {

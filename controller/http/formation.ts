@@ -1,4 +1,4 @@
-// Formation (process quantities) and dynos, Heroku Platform API shapes.
+// Formation (process quantities), Heroku Platform API shapes.
 import { Router } from 'express';
 import { InvalidParamsError, NotFoundError } from '../../common/errors.ts';
 import { dynoTypes } from '../services/deployer.ts';
@@ -11,7 +11,7 @@ import { appParam, type ApiDeps } from './deps.ts';
 
 const MAX_QUANTITY = 100;
 
-function currentBuild(db: Db, app: App): Build | null {
+export function currentBuild(db: Db, app: App): Build | null {
   const rel = currentRelease(db, app.id);
   return rel?.build_id ? findBuild(db, rel.build_id) : null;
 }
@@ -92,26 +92,6 @@ export function formationRouter(deps: ApiDeps): Router {
     await apply(app, [{ ...(req.body as object), type: req.params.type }]);
     const { build, rows } = formationOf(db, app);
     res.json(formationJson(app, build, rows.find((f) => f.type === req.params.type) as Formation));
-  });
-
-  r.get('/apps/:app/dynos', async (req, res) => {
-    const app = appParam(deps, req, res);
-    const build = currentBuild(db, app);
-    const dynos = await deps.scheduler.list(app.name);
-    res.json(dynos
-      .sort((a, b) => a.type.localeCompare(b.type) || Number(a.name.split('.')[1]) - Number(b.name.split('.')[1]))
-      .map((d) => ({
-        id: d.id,
-        name: d.name,
-        type: d.type,
-        state: d.state,
-        command: build?.process_types[d.type] ?? null,
-        release: { version: d.release },
-        app: { id: app.id, name: app.name },
-        size: 'standard',
-        created_at: d.startedAt,
-        updated_at: d.startedAt,
-      })));
   });
 
   return r;

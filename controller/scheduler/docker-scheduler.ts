@@ -1,11 +1,12 @@
 // Scheduler driver for one local Docker engine.
+import { PassThrough } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import type Dockerode from 'dockerode';
 import { UserBuildError } from '../../common/errors.ts';
 import { demuxDockerLog } from './docker-logs.ts';
 import { followDockerLogs } from './docker-logs-follow.ts';
 import { probe, sleep } from './health.ts';
-import type { Dyno, DynoLogLine, DynoState, LogOptions, ProcessSpec, ReleaseSpec, Scheduler } from './types.ts';
+import { ONE_OFF, type Dyno, type DynoLogLine, type DynoState, type LogOptions, type ProcessSpec, type ReleaseSpec, type RunSpec, type Scheduler } from './types.ts';
 
 export interface DockerSchedulerOptions {
   docker: Dockerode;
@@ -44,7 +45,7 @@ export function createDockerScheduler(opts: DockerSchedulerOptions): Scheduler {
     });
   }
 
-  async function createDyno(spec: ReleaseSpec, proc: ProcessSpec, index: number): Promise<Dockerode.Container> {
+  async function createDyno(spec: ReleaseSpec, proc: ProcessSpec, index: number, oneOff = false): Promise<Dockerode.Container> {
     const name = `${proc.type}.${index}`;
     const web = proc.type === 'web';
     const env = { ...spec.env, PORT: String(APP_PORT), DYNO: name };
@@ -66,7 +67,7 @@ export function createDockerScheduler(opts: DockerSchedulerOptions): Scheduler {
         Init: true,
         CapDrop: ['ALL'],
         SecurityOpt: ['no-new-privileges'],
-        RestartPolicy: { Name: 'unless-stopped', MaximumRetryCount: 0 },
+        RestartPolicy: oneOff ? { Name: 'no' } : { Name: 'unless-stopped', MaximumRetryCount: 0 },
         LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '2' } },
       },
     });
@@ -82,12 +83,12 @@ export function createDockerScheduler(opts: DockerSchedulerOptions): Scheduler {
   }
 
   /** Waits until the web dyno answers HTTP with a non-5xx status; throws if it exits or times out. */
-  async function waitHealthy(c: Dockerode.Container, name: string, log: (l: string) => void): Promise<void> {
+  async function waitHealthy(c: Dockerode.Container, name: string, log: (l: string) => void, restarted = false): Promise<void> {
     const deadline = Date.now() + opts.bootTimeoutSec * 1000;
     let announced = false;
     for (;;) {
       const info = await c.inspect();
-      if (!info.State.Running || info.State.Restarting || info.RestartCount > 0) {
+      if (!info.State.Running || info.State.Restarting || (!restarted && info.RestartCount > 0)) {
         const logs = await tailLogs(c);
         throw new UserBuildError(`${name} exited during boot (status ${info.State.ExitCode})${logs ? `:\n${logs}` : ''}`);
       }
@@ -175,6 +176,7 @@ export function createDockerScheduler(opts: DockerSchedulerOptions): Scheduler {
       for (let i = 1; i <= proc.quantity; i++) if (!have.has(i)) wanted.push({ proc, index: i });
     }
     for (const d of current) {
+      if (d.type === ONE_OFF) continue;
       const proc = spec.processes.find((p) => p.type === d.type);
       if (!proc || Number(d.name.split('.')[1]) > proc.quantity) extra.push(d);
     }
@@ -192,7 +194,7 @@ export function createDockerScheduler(opts: DockerSchedulerOptions): Scheduler {
   }
 
   async function retire(app: string, keepRelease: number | null): Promise<void> {
-    const dynos = (await list(app)).filter((d) => d.release !== keepRelease);
+    const dynos = (await list(app)).filter((d) => d.release !== keepRelease && d.type !== ONE_OFF);
     await Promise.all(dynos.map((d) => remove(docker.getContainer(d.id), opts.stopGraceSec ?? 10)));
   }
 
@@ -200,6 +202,56 @@ export function createDockerScheduler(opts: DockerSchedulerOptions): Scheduler {
     const matches = (d: Dyno): boolean => !lopts.dyno || d.name === lopts.dyno || d.type === lopts.dyno;
     const targets = async () => (await list(app)).filter(matches).map((d) => ({ id: d.id, dyno: d.name, running: d.state === 'up' || d.state === 'starting' }));
     await followDockerLogs(docker, targets, lopts, emit);
+  }
+
+  async function runOneOff(spec: RunSpec, ropts: { attach: boolean; signal: AbortSignal }, output: (chunk: string) => void): Promise<{ name: string; exitCode: number | null }> {
+    await pull(spec.image);
+    const used = new Set((await list(spec.app)).filter((d) => d.type === ONE_OFF).map((d) => Number(d.name.split('.')[1])));
+    let index = 1;
+    while (used.has(index)) index++;
+    const name = `${ONE_OFF}.${index}`;
+    const release: ReleaseSpec = { app: spec.app, release: spec.release, image: spec.image, env: spec.env, processes: [], memoryMb: spec.memoryMb };
+    const c = await createDyno(release, { type: ONE_OFF, command: spec.command, quantity: 1 }, index, true);
+    if (!ropts.attach) {
+      await c.start();
+      // Detached one-offs remove themselves when they end.
+      void c.wait().then(() => c.remove({ force: true })).catch(() => undefined);
+      return { name, exitCode: null };
+    }
+    try {
+      const stream = (await c.attach({ stream: true, stdout: true, stderr: true })) as NodeJS.ReadableStream;
+      const sink = new PassThrough();
+      docker.modem.demuxStream(stream, sink, sink);
+      sink.on('data', (chunk: Buffer) => output(chunk.toString('utf8')));
+      const onAbort = (): void => { void c.kill().catch(() => undefined); };
+      ropts.signal.addEventListener('abort', onAbort);
+      await c.start();
+      const result = (await c.wait()) as { StatusCode: number };
+      ropts.signal.removeEventListener('abort', onAbort);
+      await new Promise((r) => setTimeout(r, 50)); // let the last output drain
+      return { name, exitCode: result.StatusCode };
+    } finally {
+      await c.remove({ force: true }).catch(() => undefined);
+    }
+  }
+
+  async function restart(app: string, filter: string | undefined, routingChanged: () => Promise<void>): Promise<string[]> {
+    const dynos = (await list(app))
+      .filter((d) => d.type !== ONE_OFF && (!filter || d.name === filter || d.type === filter))
+      .sort((a, b) => a.name.localeCompare(b.name));
+    for (const d of dynos) {
+      const c = docker.getContainer(d.id);
+      booting.add(d.id);
+      try {
+        await routingChanged();
+        await c.restart({ t: opts.stopGraceSec ?? 10 });
+        if (d.type === 'web') await waitHealthy(c, d.name, () => undefined, true);
+      } finally {
+        booting.delete(d.id);
+      }
+      await routingChanged();
+    }
+    return dynos.map((d) => d.name);
   }
 
   async function destroy(app: string): Promise<void> {
@@ -224,6 +276,8 @@ export function createDockerScheduler(opts: DockerSchedulerOptions): Scheduler {
     start,
     scale,
     logs,
+    run: runOneOff,
+    restart,
     retire,
     list,
     destroy,

@@ -37,6 +37,12 @@ export function createMemoryScheduler(): MemoryScheduler {
       }));
       dynos = [...others, ...mine];
     },
+    async run(spec, _opts, output) { output(`ran ${spec.command}\n`); return { name: 'run.1', exitCode: 0 }; },
+    async restart(app, filter, routingChanged) {
+      const names = dynos.filter((d) => d.app === app && (!filter || d.name === filter || d.type === filter)).map((d) => d.name);
+      await routingChanged();
+      return names;
+    },
     async logs() { /* runs nothing, so prints nothing */ },
     async retire(app, keep) { dynos = dynos.filter((d) => d.app !== app || d.release === keep); },
     async list(app) { return dynos.filter((d) => !app || d.app === app); },

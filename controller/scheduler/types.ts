@@ -45,6 +45,18 @@ export interface LogOptions {
 
 export interface DynoLogLine { time: string; dyno: string; line: string }
 
+export interface RunSpec {
+  app: string;
+  release: number;
+  image: string;
+  env: Record<string, string>;
+  command: string;
+  memoryMb: number;
+}
+
+/** Process type of one-off dynos (run.1, run.2 …); never routed, never retired by deploys. */
+export const ONE_OFF = 'run';
+
 export interface Scheduler {
   /** Starts every process of the release and waits until web dynos answer HTTP. On any
    *  failure it removes what it started and throws; what was running before is untouched. */
@@ -59,6 +71,13 @@ export interface Scheduler {
   list(app?: string): Promise<Dyno[]>;
   /** Output of the app's dynos (stdout and stderr); with follow, until the signal aborts. */
   logs(app: string, opts: LogOptions, emit: (line: DynoLogLine) => void): Promise<void>;
+  /** A one-off dyno. Attached: streams its output and resolves with its exit code when it ends
+   *  (the abort signal kills it). Detached: resolves once started, with exitCode null. */
+  run(spec: RunSpec, opts: { attach: boolean; signal: AbortSignal }, output: (chunk: string) => void): Promise<{ name: string; exitCode: number | null }>;
+  /** Rolling restart of the app's dynos (all, one "web.1", or one type "web"), one at a time:
+   *  each is taken out of routing (routingChanged is awaited), restarted and, for web, health
+   *  checked before the next one. */
+  restart(app: string, filter: string | undefined, routingChanged: () => Promise<void>): Promise<string[]>;
   /** Removes every container of the app. */
   destroy(app: string): Promise<void>;
   /** Calls fn when dynos change state outside the controller's own actions (crash, restart). */

@@ -1,0 +1,77 @@
+// Dynos: list, one-off runs (attached: streamed output and exit code), rolling restarts.
+import { Router } from 'express';
+import { InvalidParamsError, NotFoundError } from '../../common/errors.ts';
+import { currentRelease } from '../store/releases.ts';
+import { appParam, type ApiDeps } from './deps.ts';
+import { currentBuild } from './formation.ts';
+
+/** Last line of an attached run's output stream: the marker and a JSON {exit_code}. */
+export const EXIT_MARKER = '\u0000paas-exit ';
+
+export function dynosRouter(deps: ApiDeps): Router {
+  const r = Router();
+  const { db, config } = deps;
+
+  r.get('/apps/:app/dynos', async (req, res) => {
+    const app = appParam(deps, req, res);
+    const build = currentBuild(db, app);
+    const dynos = await deps.scheduler.list(app.name);
+    res.json(dynos
+      .sort((a, b) => a.type.localeCompare(b.type) || Number(a.name.split('.')[1]) - Number(b.name.split('.')[1]))
+      .map((d) => ({
+        id: d.id,
+        name: d.name,
+        type: d.type,
+        state: d.state,
+        command: build?.process_types[d.type] ?? null,
+        release: { version: d.release },
+        app: { id: app.id, name: app.name },
+        size: 'standard',
+        created_at: d.startedAt,
+        updated_at: d.startedAt,
+      })));
+  });
+
+  r.post('/apps/:app/dynos', async (req, res) => {
+    const app = appParam(deps, req, res);
+    const body = (req.body ?? {}) as { command?: unknown; attach?: unknown; env?: unknown };
+    if (typeof body.command !== 'string' || body.command.trim() === '') throw new InvalidParamsError('Give the "command" to run.');
+    if (body.env !== undefined && (typeof body.env !== 'object' || body.env === null || Object.values(body.env).some((v) => typeof v !== 'string'))) {
+      throw new InvalidParamsError('env must be an object of strings.');
+    }
+    const release = currentRelease(db, app.id);
+    if (!release) throw new NotFoundError(`${app.name} has no release to run a command in: push code first.`);
+    const spec = {
+      app: app.name, release: release.version, image: `${config.registry}/${app.name}:v${release.version}`,
+      env: { ...release.config, ...(body.env as Record<string, string> | undefined) }, command: body.command, memoryMb: config.dynoMemoryMb,
+    };
+    const abort = new AbortController();
+    if (body.attach !== true) {
+      const { name } = await deps.scheduler.run(spec, { attach: false, signal: abort.signal }, () => undefined);
+      res.status(201).json({ name, type: 'run', state: 'starting', command: body.command, attach_url: null, release: { version: release.version } });
+      return;
+    }
+    res.on('close', () => { if (!res.writableFinished) abort.abort(); });
+    res.status(200).type('text/plain; charset=utf-8');
+    res.flushHeaders();
+    const { exitCode } = await deps.scheduler.run(spec, { attach: true, signal: abort.signal }, (chunk) => res.write(chunk));
+    res.end(`\n${EXIT_MARKER}${JSON.stringify({ exit_code: exitCode })}\n`);
+  });
+
+  // Heroku: DELETE /apps/:app/dynos restarts all dynos, DELETE /apps/:app/dynos/:dyno one (or a type).
+  const restart = async (app: ReturnType<typeof appParam>, filter: string | undefined): Promise<string[]> => {
+    const names = await deps.scheduler.restart(app.name, filter, async () => { await deps.routes.sync(); });
+    if (filter && names.length === 0) throw new NotFoundError(`No dyno ${filter} on ${app.name}.`);
+    return names;
+  };
+  r.delete('/apps/:app/dynos', async (req, res) => {
+    const app = appParam(deps, req, res);
+    res.json({ restarted: await restart(app, undefined) });
+  });
+  r.delete('/apps/:app/dynos/:dyno', async (req, res) => {
+    const app = appParam(deps, req, res);
+    res.json({ restarted: await restart(app, String(req.params.dyno)) });
+  });
+
+  return r;
+}

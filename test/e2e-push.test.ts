@@ -171,6 +171,20 @@ describe('git push to a running app', () => {
     assert.match(unknown.stderr, /No dyno web\.9/);
   });
 
+  test('custom domains and maintenance mode reach the router', async () => {
+    const add = await paas(['domains:add', 'www.example.test', '-a', app], env);
+    assert.equal(add.code, 0, add.stderr);
+    const res = await fetch(`http://127.0.0.1:${p.routerPort}/`, { headers: { host: 'www.example.test' } });
+    assert.equal(await res.text(), 'hello v2 /');
+    assert.equal((await paas(['maintenance:on', '-a', app], env)).code, 0);
+    assert.equal((await p.viaRouter(app)).status, 503);
+    assert.equal((await paas(['maintenance:off', '-a', app], env)).code, 0);
+    assert.equal((await p.viaRouter(app)).status, 200);
+    assert.equal((await paas(['domains:remove', 'www.example.test', '-a', app], env)).code, 0);
+    const gone = await fetch(`http://127.0.0.1:${p.routerPort}/`, { headers: { host: 'www.example.test' } });
+    assert.equal(gone.status, 404);
+  });
+
   test('paas logs shows dyno output, router access lines and release events', async () => {
     await p.viaRouter(app, '/logged');
     let out = '';

@@ -7,10 +7,11 @@ import { maintenanceCommands } from './maintenance.ts';
 import { accessCommands } from './access.ts';
 import { logsCommands } from './logs.ts';
 import { runCommands } from './run.ts';
+import { domainsCommands } from './domains.ts';
 import { releasesCommands } from './releases.ts';
 import type { Command } from './types.ts';
 
-export const commands: Command[] = [...authCommands, ...appsCommands, ...configCommands, ...releasesCommands, ...psCommands, ...buildsCommands, ...logsCommands, ...runCommands, ...maintenanceCommands, ...accessCommands];
+export const commands: Command[] = [...authCommands, ...appsCommands, ...configCommands, ...releasesCommands, ...psCommands, ...buildsCommands, ...logsCommands, ...runCommands, ...domainsCommands, ...maintenanceCommands, ...accessCommands];
 
 export function findCommand(name: string): Command | undefined {
   return commands.find((c) => c.name === name || c.aliases?.includes(name));

@@ -173,6 +173,19 @@ describe('users, tokens, collaborators, maintenance', () => {
     await api().get('/apps/shared').set('authorization', f).expect(404);
   });
 
+  test('custom domains are validated, unique, and listed after the default one', async () => {
+    const add = await api().post('/apps/shared/domains').set('authorization', admin).send({ hostname: 'www.example.com' }).expect(201);
+    assert.equal(add.body.kind, 'custom');
+    assert.equal(add.body.cname, `shared.${config.domain}`);
+    await api().post('/apps/shared/domains').set('authorization', admin).send({ hostname: 'www.example.com' }).expect(409);
+    await api().post('/apps/shared/domains').set('authorization', admin).send({ hostname: 'not a host' }).expect(422);
+    await api().post('/apps/shared/domains').set('authorization', admin).send({ hostname: `x.${config.domain}` }).expect(422);
+    const list = await api().get('/apps/shared/domains').set('authorization', admin).expect(200);
+    assert.deepEqual(list.body.map((d: { hostname: string }) => d.hostname), [`shared.${config.domain}`, 'www.example.com']);
+    await api().delete('/apps/shared/domains/www.example.com').set('authorization', admin).expect(200);
+    await api().delete('/apps/shared/domains/www.example.com').set('authorization', admin).expect(404);
+  });
+
   test('maintenance mode is a boolean flag on the app; renames are refused clearly', async () => {
     const on = await api().patch('/apps/shared').set('authorization', admin).send({ maintenance: true }).expect(200);
     assert.equal(on.body.maintenance, true);

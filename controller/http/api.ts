@@ -5,6 +5,7 @@ import { appsRouter } from './apps.ts';
 import { authenticate } from './auth.ts';
 import { buildsRouter } from './builds.ts';
 import { configVarsRouter } from './config-vars.ts';
+import { domainsRouter } from './domains.ts';
 import { dynosRouter } from './dynos.ts';
 import { formationRouter } from './formation.ts';
 import type { ApiDeps } from './deps.ts';
@@ -28,6 +29,7 @@ export function createApi(deps: ApiDeps): express.Express {
   api.use(configVarsRouter(deps));
   api.use(formationRouter(deps));
   api.use(dynosRouter(deps));
+  api.use(domainsRouter(deps));
   api.use(logsRouter(deps));
   api.use(notFound);
   api.use(errorHandler(deps.logError));

@@ -7,6 +7,7 @@ import type { Scheduler } from '../scheduler/types.ts';
 import { listApps } from '../store/apps.ts';
 import type { Db } from '../store/db.ts';
 import { currentRelease } from '../store/releases.ts';
+import { listDomains } from '../store/domains.ts';
 
 export interface RoutePublisher {
   /** Recomputes and publishes the table; concurrent calls are coalesced. */
@@ -20,6 +21,8 @@ export function createRoutePublisher(deps: { db: Db; redis: Redis; scheduler: Sc
 
   async function compute(): Promise<RouteTable> {
     const dynos = await scheduler.list();
+    const custom = new Map<string, string[]>();
+    for (const d of listDomains(db)) custom.set(d.app_id, [...(custom.get(d.app_id) ?? []), d.hostname]);
     const apps: AppRoute[] = listApps(db).map((app) => {
       const current = currentRelease(db, app.id);
       const backends = dynos
@@ -27,7 +30,7 @@ export function createRoutePublisher(deps: { db: Db; redis: Redis; scheduler: Sc
           && current !== null && d.release === current.version)
         .map((d) => ({ dyno: d.name, host: d.host ?? '127.0.0.1', port: d.port as number, release: d.release }))
         .sort((a, b) => a.dyno.localeCompare(b.dyno));
-      return { app: app.name, hosts: [`${app.name}.${config.domain}`.toLowerCase()], backends, maintenance: app.maintenance };
+      return { app: app.name, hosts: [`${app.name}.${config.domain}`.toLowerCase(), ...(custom.get(app.id) ?? [])], backends, maintenance: app.maintenance };
     });
     const version = await redis.incr(`${config.redisPrefix}:routes:version`);
     const table: RouteTable = { version, apps };

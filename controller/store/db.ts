@@ -57,6 +57,12 @@ CREATE TABLE IF NOT EXISTS releases (
   updated_at TEXT NOT NULL,
   UNIQUE (app_id, version)
 );
+CREATE TABLE IF NOT EXISTS domains (
+  id TEXT PRIMARY KEY,
+  app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+  hostname TEXT NOT NULL UNIQUE,
+  created_at TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS formation (
   app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
   type TEXT NOT NULL,

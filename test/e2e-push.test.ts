@@ -5,6 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestPlatform, type TestPlatform } from './helpers/platform.ts';
 import { commitFiles, paas, run, tempDir, userEnv } from './helpers/git.ts';
+import { eventually } from './helpers/eventually.ts';
 
 const server = (greeting: string): string =>
   `require('http').createServer((req, res) => res.end(${JSON.stringify(greeting)} + (process.env.GREETING ? ' ' + process.env.GREETING : '') + ' ' + req.url)).listen(process.env.PORT, () => console.log('listening on ' + process.env.PORT));\n`;
@@ -48,9 +49,11 @@ describe('git push to a running app', () => {
     assert.match(push.stderr, /remote: -----> Building/);
     assert.match(push.stderr, /remote: -----> Launching\.\.\. done, v1/);
     assert.match(push.stderr, new RegExp(`remote: +http://${app}\\.localhost:${p.routerPort}/ deployed`));
-    const res = await p.viaRouter(app, '/ping');
-    assert.equal(res.status, 200);
-    assert.equal(res.body, 'hello v1 /ping');
+    await eventually(async () => {
+      const res = await p.viaRouter(app, '/ping');
+      assert.equal(res.status, 200);
+      assert.equal(res.body, 'hello v1 /ping');
+    });
 
     const releases = await p.api<Array<{ version: number; status: string; current: boolean }>>('GET', `/apps/${app}/releases`);
     assert.deepEqual(releases.body.map((r) => [r.version, r.status, r.current]), [[1, 'succeeded', true]]);
@@ -69,7 +72,7 @@ describe('git push to a running app', () => {
     await commitFiles(dir, { 'server.js': server('hello v2') }, 'v2', env);
     const push2 = await run('git', ['push', gitUrl, 'master'], { cwd: dir, env });
     assert.equal(push2.code, 0, push2.stderr);
-    assert.equal((await p.viaRouter(app)).body, 'hello v2 /');
+    await eventually(async () => assert.equal((await p.viaRouter(app)).body, 'hello v2 /'));
     const after = await p.docker.listContainers({ all: true, filters: { label: [`paastest.app=${app}`] } });
     assert.deepEqual(after.map((c) => c.Labels['paastest.release']), ['2']);
 
@@ -79,7 +82,7 @@ describe('git push to a running app', () => {
     assert.notEqual(bad.code, 0);
     assert.match(bad.stderr, /remote: +! +Push rejected/);
     assert.match(bad.stderr, /pre-receive hook declined/);
-    assert.equal((await p.viaRouter(app)).body, 'hello v2 /');
+    await eventually(async () => assert.equal((await p.viaRouter(app)).body, 'hello v2 /'));
     const builds = await p.api<Array<{ status: string }>>('GET', `/apps/${app}/builds`);
     assert.deepEqual(builds.body.map((b) => b.status), ['succeeded', 'succeeded', 'failed']);
 
@@ -91,7 +94,7 @@ describe('git push to a running app', () => {
     const crash = await run('git', ['push', gitUrl, 'master'], { cwd: dir, env });
     assert.notEqual(crash.code, 0);
     assert.match(crash.stderr, /web\.1 exited during boot/);
-    assert.equal((await p.viaRouter(app)).body, 'hello v2 /');
+    await eventually(async () => assert.equal((await p.viaRouter(app)).body, 'hello v2 /'));
     const rels = await p.api<Array<{ version: number; status: string; current: boolean }>>('GET', `/apps/${app}/releases`);
     assert.deepEqual(rels.body.map((r) => [r.version, r.status, r.current]), [[1, 'succeeded', false], [2, 'succeeded', true], [3, 'failed', false]]);
     const left = await p.docker.listContainers({ all: true, filters: { label: [`paastest.app=${app}`] } });
@@ -126,16 +129,18 @@ describe('git push to a running app', () => {
     }, 'docker', env);
     const push = await run('git', ['push', `${p.controller.url}/${name}.git`, 'master'], { cwd: dir, env });
     assert.equal(push.code, 0, push.stderr);
-    const res = await p.viaRouter(name);
-    assert.equal(res.status, 200);
-    assert.equal(res.body, 'hello from a Dockerfile\n');
+    await eventually(async () => {
+      const res = await p.viaRouter(name);
+      assert.equal(res.status, 200);
+      assert.equal(res.body, 'hello from a Dockerfile\n');
+    });
   });
 
   test('day to day from the CLI: config:set, ps:scale, ps, releases, rollback', async () => {
     const a = ['-a', app];
     const set = await paas(['config:set', 'GREETING=howdy', ...a], env);
     assert.equal(set.code, 0, set.stderr);
-    assert.equal((await p.viaRouter(app)).body, 'hello v2 howdy /');
+    await eventually(async () => assert.equal((await p.viaRouter(app)).body, 'hello v2 howdy /'));
     const got = await paas(['config:get', 'GREETING', ...a], env);
     assert.equal(got.stdout, 'howdy\n');
     const scale = await paas(['ps:scale', 'web=2', ...a], env);
@@ -150,7 +155,7 @@ describe('git push to a running app', () => {
     const rollback = await paas(['rollback', 'v2', ...a], env);
     assert.equal(rollback.code, 0, rollback.stderr);
     assert.match(rollback.stdout, /Rollback to v2/);
-    assert.equal((await p.viaRouter(app)).body, 'hello v2 /');
+    await eventually(async () => assert.equal((await p.viaRouter(app)).body, 'hello v2 /'));
     const releases = JSON.parse((await paas(['releases', ...a, '--json'], env)).stdout) as Array<{ version: number; description: string; status: string; current: boolean }>;
     assert.deepEqual(releases.map((r) => r.description).slice(-2), ['Set GREETING config var', 'Rollback to v2']);
     assert.deepEqual(releases.map((r) => r.status), ['succeeded', 'succeeded', 'failed', 'succeeded', 'succeeded']);
@@ -165,7 +170,7 @@ describe('git push to a running app', () => {
     const restart = await paas(['ps:restart', 'web', '-a', app], env);
     assert.equal(restart.code, 0, restart.stderr);
     assert.match(restart.stdout, /Restarting web\.1, web\.2 dynos/);
-    assert.equal((await p.viaRouter(app)).body, 'hello v2 /');
+    await eventually(async () => assert.equal((await p.viaRouter(app)).body, 'hello v2 /'));
     const unknown = await paas(['ps:restart', 'web.9', '-a', app], env);
     assert.equal(unknown.code, 1);
     assert.match(unknown.stderr, /No dyno web\.9/);
@@ -174,15 +179,19 @@ describe('git push to a running app', () => {
   test('custom domains and maintenance mode reach the router', async () => {
     const add = await paas(['domains:add', 'www.example.test', '-a', app], env);
     assert.equal(add.code, 0, add.stderr);
-    const res = await fetch(`http://127.0.0.1:${p.routerPort}/`, { headers: { host: 'www.example.test' } });
-    assert.equal(await res.text(), 'hello v2 /');
+    await eventually(async () => {
+      const res = await fetch(`http://127.0.0.1:${p.routerPort}/`, { headers: { host: 'www.example.test' } });
+      assert.equal(await res.text(), 'hello v2 /');
+    });
     assert.equal((await paas(['maintenance:on', '-a', app], env)).code, 0);
-    assert.equal((await p.viaRouter(app)).status, 503);
+    await eventually(async () => assert.equal((await p.viaRouter(app)).status, 503));
     assert.equal((await paas(['maintenance:off', '-a', app], env)).code, 0);
-    assert.equal((await p.viaRouter(app)).status, 200);
+    await eventually(async () => assert.equal((await p.viaRouter(app)).status, 200));
     assert.equal((await paas(['domains:remove', 'www.example.test', '-a', app], env)).code, 0);
-    const gone = await fetch(`http://127.0.0.1:${p.routerPort}/`, { headers: { host: 'www.example.test' } });
-    assert.equal(gone.status, 404);
+    await eventually(async () => {
+      const gone = await fetch(`http://127.0.0.1:${p.routerPort}/`, { headers: { host: 'www.example.test' } });
+      assert.equal(gone.status, 404);
+    });
   });
 
   test('paas logs shows dyno output, router access lines and release events', async () => {
@@ -205,7 +214,7 @@ describe('git push to a running app', () => {
     assert.match(refused.stderr, /--confirm/);
     const gone = await paas(['apps:destroy', '-a', app, '--confirm', app], env);
     assert.equal(gone.code, 0, gone.stderr);
-    assert.equal((await p.viaRouter(app)).status, 404);
+    await eventually(async () => assert.equal((await p.viaRouter(app)).status, 404));
     const left = await p.docker.listContainers({ all: true, filters: { label: [`paastest.app=${app}`] } });
     assert.equal(left.length, 0);
     const tags = await fetch(`http://${p.config.registry}/v2/${app}/tags/list`).then((r) => r.json()) as { tags: string[] | null };

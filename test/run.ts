@@ -1,0 +1,120 @@
+// Runs the whole test suite with node's test runner: every *.test.ts under the component
+// folders, one file at a time (the tests share one dockerd), spec output on stdout, then a
+// closing line "N passed, N failed[, N skipped]". Exits 1 if a test failed or none ran.
+//
+//   node test/run.ts [FILTER...]   only files whose path contains one of the filters
+//
+// Docker containers and networks labelled `paastest` (what tests create) are removed
+// before and after the run, so a crashed run does not leak into the next one.
+import { execFile } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { run } from 'node:test';
+import { spec } from 'node:test/reporters';
+import { promisify } from 'node:util';
+
+const execFileAsync = promisify(execFile);
+
+const repoDir = path.resolve(import.meta.dirname, '..');
+const roots = ['common', 'controller', 'builder', 'router', 'cli', 'test'];
+const testLabel = 'paastest';
+
+/** Relative paths of every *.test.ts under the roots, skipping node_modules and dot dirs. */
+export function findTestFiles(dir: string, roots: readonly string[]): string[] {
+  const found: string[] = [];
+  const walk = (rel: string): void => {
+    let entries;
+    try {
+      entries = readdirSync(path.join(dir, rel), { withFileTypes: true });
+    } catch {
+      return; // a root that does not exist (yet)
+    }
+    for (const entry of entries) {
+      if (entry.name === 'node_modules' || entry.name.startsWith('.')) continue;
+      const child = path.join(rel, entry.name);
+      if (entry.isDirectory()) walk(child);
+      else if (entry.isFile() && entry.name.endsWith('.test.ts')) found.push(child);
+    }
+  };
+  for (const root of roots) walk(root);
+  return found.sort();
+}
+
+async function docker(args: string[]): Promise<string> {
+  const { stdout } = await execFileAsync('docker', args, { maxBuffer: 16 * 1024 * 1024 });
+  return stdout;
+}
+
+/** Removes leftover containers and networks labelled for tests; warns instead of failing. */
+async function removeTestLeftovers(): Promise<void> {
+  const filter = `label=${testLabel}`;
+  try {
+    const containers = (await docker(['ps', '-aq', '--filter', filter])).split('\n').filter(Boolean);
+    if (containers.length > 0) await docker(['rm', '-f', ...containers]);
+    const networks = (await docker(['network', 'ls', '-q', '--filter', filter])).split('\n').filter(Boolean);
+    if (networks.length > 0) await docker(['network', 'rm', ...networks]);
+  } catch (err) {
+    const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
+    process.stderr.write(`warning: could not remove ${testLabel} leftovers: ${message}\n`);
+  }
+}
+
+interface Counts {
+  passed: number;
+  failed: number;
+  skipped: number;
+}
+
+export function summary(counts: Counts): string {
+  const line = `${counts.passed} passed, ${counts.failed} failed`;
+  return counts.skipped > 0 ? `${line}, ${counts.skipped} skipped` : line;
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const flags = argv.filter((a) => a.startsWith('-'));
+  if (flags.length > 0) {
+    process.stderr.write(`usage: node test/run.ts [FILTER...]  (unknown option ${flags[0]})\n`);
+    return 2;
+  }
+  const all = findTestFiles(repoDir, roots);
+  const files = argv.length === 0 ? all : all.filter((f) => argv.some((filter) => f.includes(filter)));
+  const counts: Counts = { passed: 0, failed: 0, skipped: 0 };
+  if (files.length === 0) {
+    process.stderr.write(`no test files match ${argv.length ? argv.join(' ') : '**/*.test.ts'}\n`);
+    process.stdout.write(`${summary(counts)}\n`);
+    return 1;
+  }
+
+  process.env.PAAS_TEST = '1';
+  await removeTestLeftovers();
+  try {
+    const stream = run({
+      cwd: repoDir,
+      files: files.map((f) => path.join(repoDir, f)),
+      concurrency: 1,
+      execArgv: ['--disable-warning=ExperimentalWarning'],
+    });
+    // Leaf tests only: suites report their own pass/fail on top of their tests'. A file
+    // that declares no test shows up as one passing "test" named after the file: not a
+    // test (a file that crashes shows up the same way, failing, and does count).
+    stream.on('test:pass', (event) => {
+      if (event.details.type === 'suite') return;
+      if (event.nesting === 0 && event.name === event.file) return;
+      if (event.skip !== undefined || event.todo !== undefined) counts.skipped++;
+      else counts.passed++;
+    });
+    stream.on('test:fail', (event) => {
+      if (event.details.type === 'suite') return;
+      if (event.todo !== undefined) counts.skipped++; // a failing todo does not fail the run
+      else counts.failed++;
+    });
+    for await (const chunk of stream.compose(spec)) process.stdout.write(chunk);
+  } finally {
+    await removeTestLeftovers();
+  }
+
+  process.stdout.write(`\n${summary(counts)}\n`);
+  return counts.failed > 0 || counts.passed + counts.failed === 0 ? 1 : 0;
+}
+
+if (import.meta.main) process.exitCode = await main(process.argv.slice(2));

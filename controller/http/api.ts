@@ -12,6 +12,7 @@ import type { ApiDeps } from './deps.ts';
 import { errorHandler, notFound } from './errors.ts';
 import { internalPushRouter } from './internal-push.ts';
 import { logsRouter } from './logs.ts';
+import { openapiDocument } from './openapi.ts';
 import { releasesRouter } from './releases.ts';
 
 export function createApi(deps: ApiDeps): express.Express {
@@ -19,6 +20,7 @@ export function createApi(deps: ApiDeps): express.Express {
   api.disable('x-powered-by');
   api.set('etag', false);
   api.get('/healthz', (_req, res) => { res.json({ status: 'ok' }); });
+  api.get('/openapi.json', (_req, res) => { res.json(openapiDocument()); });
   api.use(internalPushRouter(deps));
   api.use(express.json({ limit: '1mb', type: ['application/json', 'application/*+json'] }));
   api.use(authenticate(deps.db));

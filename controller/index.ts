@@ -21,6 +21,7 @@ import { createBuildService } from './services/builds.ts';
 import { createDeployer } from './services/deployer.ts';
 import { createReleaseService } from './services/releases.ts';
 import { createRegistryClient, type RegistryClient } from './services/registry.ts';
+import { startReconciler } from './services/reconciler.ts';
 import { createRoutePublisher, type RoutePublisher } from './services/route-publisher.ts';
 import { failAbandonedBuilds } from './store/builds.ts';
 import { openDb, type Db } from './store/db.ts';
@@ -32,6 +33,8 @@ export interface ControllerOptions {
   log?: (line: string) => void;
   /** Overrides the Docker scheduler (tests). */
   scheduler?: Scheduler;
+  /** How often every app is converged to its desired state (ms, default 30 s). */
+  reconcileMs?: number;
   /** Overrides the registry client (tests). */
   registry?: RegistryClient;
 }
@@ -103,6 +106,8 @@ export async function startController(opts: ControllerOptions): Promise<Controll
     syncTimer = setTimeout(() => { syncTimer = null; routes.sync().catch((err) => logError(err)); }, 100);
   });
   await routes.sync();
+  const reconciler = startReconciler({ db, scheduler, deployer, intervalMs: opts.reconcileMs ?? 30_000, log });
+  void reconciler.runOnce();
 
   return {
     server,
@@ -112,6 +117,7 @@ export async function startController(opts: ControllerOptions): Promise<Controll
     routes,
     adminTokenFile,
     async close() {
+      await reconciler.stop();
       unwatch();
       if (syncTimer) clearTimeout(syncTimer);
       server.closeAllConnections();

@@ -2,7 +2,7 @@
 // start the new dynos, switch the routes, retire the old dynos. A failure leaves the previous
 // release serving and the new one recorded as failed.
 import type { Config } from '../../common/config.ts';
-import { errorMessage } from '../../common/errors.ts';
+import { errorMessage, UserBuildError } from '../../common/errors.ts';
 import type { KeyedMutex } from '../../common/keyed-mutex.ts';
 import type { Scheduler, ProcessSpec } from '../scheduler/types.ts';
 import type { Db } from '../store/db.ts';
@@ -27,6 +27,8 @@ export interface Deployer {
   release(req: ReleaseRequest): Promise<Release>;
   /** Applies the formation to the running release (after a scale change). */
   applyFormation(app: App, log?: (line: string) => void): Promise<void>;
+  /** Converges the app's dynos to its current release and formation (self-healing). */
+  reconcile(app: App): Promise<void>;
 }
 
 /** Process types that are not long-running dynos. */
@@ -53,6 +55,23 @@ export function createDeployer(deps: {
   const event = deps.events ?? (() => undefined);
   const { db, config, scheduler, registry, routes } = deps;
 
+  /** The Procfile `release:` command (migrations) runs once, before any dyno of the release starts. */
+  async function runReleasePhase(app: App, version: number, image: string, env: Record<string, string>, command: string, log: (l: string) => void): Promise<void> {
+    log(`-----> Running release command: ${command}`);
+    let partial = '';
+    const { exitCode } = await scheduler.run(
+      { app: app.name, release: version, image, env, command, memoryMb: config.dynoMemoryMb },
+      { attach: true, signal: new AbortController().signal },
+      (chunk) => {
+        const lines = (partial + chunk).split('\n');
+        partial = lines.pop() ?? '';
+        for (const l of lines) log(`       ${l}`);
+      },
+    );
+    if (partial) log(`       ${partial}`);
+    if (exitCode !== 0) throw new UserBuildError(`release command failed with exit status ${exitCode}: ${command}`);
+  }
+
   async function release(req: ReleaseRequest): Promise<Release> {
     const log = req.log ?? (() => undefined);
     const { app, build } = req;
@@ -65,11 +84,14 @@ export function createDeployer(deps: {
       const buildRef = build.image.slice(build.image.lastIndexOf(':') + 1);
       await registry.retag(imageRepo(app.name), buildRef, tag);
       const processes = processesOf(build, ensureFormation(db, app.id, dynoTypes(build)));
+      const image = `${config.registry}/${imageRepo(app.name)}:${tag}`;
+      const releaseCommand = build.process_types.release;
+      if (releaseCommand) await runReleasePhase(app, rel.version, image, req.config, releaseCommand, log);
       log(`-----> Releasing v${rel.version} (${processes.map((p) => `${p.type}=${p.quantity}`).join(' ') || 'no processes'})`);
       await scheduler.start({
         app: app.name,
         release: rel.version,
-        image: `${config.registry}/${imageRepo(app.name)}:${tag}`,
+        image,
         env: req.config,
         processes,
         memoryMb: config.dynoMemoryMb,
@@ -88,7 +110,7 @@ export function createDeployer(deps: {
     return findRelease(db, app.id, rel.id) as Release;
   }
 
-  async function applyFormation(app: App, log: (line: string) => void): Promise<void> {
+  async function applyFormation(app: App, log: (line: string) => void, announce = true): Promise<void> {
     const current = currentRelease(db, app.id);
     const build = current?.build_id ? findBuild(db, current.build_id) : null;
     if (!current || !build) return;
@@ -101,10 +123,18 @@ export function createDeployer(deps: {
       memoryMb: config.dynoMemoryMb,
     }, log, async () => { await routes.sync(); });
     await routes.sync();
-    event(app.name, `Scaled to ${listFormation(db, app.id).map((f) => `${f.type}@${f.quantity}`).join(' ')}`);
+    if (announce) event(app.name, `Scaled to ${listFormation(db, app.id).map((f) => `${f.type}@${f.quantity}`).join(' ')}`);
+  }
+
+  async function reconcile(app: App): Promise<void> {
+    const current = currentRelease(db, app.id);
+    if (current) await applyFormation(app, () => undefined, false);
+    await scheduler.retire(app.name, current?.version ?? null);
+    await routes.sync();
   }
 
   return {
+    reconcile: (app) => deps.appLock.run(app.name, () => reconcile(app)),
     release: (req) => deps.appLock.run(req.app.name, () => release(req)),
     applyFormation: (app, log) => deps.appLock.run(app.name, () => applyFormation(app, log ?? (() => undefined))),
   };

@@ -32,7 +32,9 @@ export function createRoutePublisher(deps: { db: Db; redis: Redis; scheduler: Sc
         .sort((a, b) => a.dyno.localeCompare(b.dyno));
       return { app: app.name, hosts: [`${app.name}.${config.domain}`.toLowerCase(), ...(custom.get(app.id) ?? [])], backends, maintenance: app.maintenance };
     });
-    const version = await redis.incr(`${config.redisPrefix}:routes:version`);
+    // Time-based, so it keeps increasing even if Redis is wiped (routers ignore older tables);
+    // the counter orders tables made within the same millisecond.
+    const version = Date.now() * 1000 + ((await redis.incr(`${config.redisPrefix}:routes:version`)) % 1000);
     const table: RouteTable = { version, apps };
     await redis.set(routeTableKey(config.redisPrefix), JSON.stringify(table));
     await redis.publish(routeChannel(config.redisPrefix), String(version));

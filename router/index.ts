@@ -1,0 +1,124 @@
+// The router: an HTTP front door that sends each request to one of its app's web dynos.
+// It follows the controller's route table (Redis key + pub/sub) and swaps it in memory; it
+// never restarts or reloads anything to change routes.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createProxyServer } from 'http-proxy-3';
+import { Redis } from 'ioredis';
+import type { Config } from '../common/config.ts';
+import type { RouteTable } from '../common/routes.ts';
+import type { OnAccess } from './access.ts';
+import { sendPage } from './error-pages.ts';
+import { buildLookup, createBalancer, EMPTY_TABLE } from './route-table.ts';
+import { startTableSync } from './table-sync.ts';
+import { createWebHandler } from './web-handler.ts';
+import { createUpgradeHandler } from './ws-handler.ts';
+
+export type { AccessEntry, OnAccess } from './access.ts';
+
+export interface RouterOptions {
+  config: Config;
+  /** Connection for reading the table; created from config.redisUrl when absent (and then closed by close()). */
+  redis?: Redis;
+  /** Called once per request, when its response is done (or the client left). */
+  onAccess?: OnAccess;
+  /** Time a backend has to send response headers; default 30 s. */
+  upstreamTimeoutMs?: number;
+  /** Operational messages (Redis trouble, upstream failures); default: stderr. */
+  log?: (line: string) => void;
+}
+
+export interface RouterHandle {
+  /** The port actually listened on (config.routerPort may be 0). */
+  port: number;
+  server: http.Server;
+  /** Swaps in a table unless it is older than the current one. */
+  apply(table: RouteTable): void;
+  table(): RouteTable;
+  close(): Promise<void>;
+}
+
+export async function startRouter(opts: RouterOptions): Promise<RouterHandle> {
+  const { config } = opts;
+  const log = opts.log ?? ((line: string) => console.error(`router: ${line}`));
+
+  let lookup = buildLookup(EMPTY_TABLE);
+  const balancer = createBalancer();
+  const apply = (table: RouteTable): void => {
+    if (table.version < lookup.table.version) {
+      log(`ignoring route table v${table.version}, older than v${lookup.table.version}`);
+      return;
+    }
+    lookup = buildLookup(table);
+    balancer.retain(table.apps.map((a) => a.app));
+  };
+
+  // Upstream keep-alive; idle sockets are dropped before typical backend idle timeouts
+  // (Node also honours a backend's "Keep-Alive: timeout=N" hint).
+  const agent = new http.Agent({ keepAlive: true, keepAliveMsecs: 1000, maxFreeSockets: 64, timeout: 4000 });
+  const proxy = createProxyServer({ agent, connectTimeout: 5000 });
+  proxy.on('error', (err, _req, res) => {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'ECONNRESET' && code !== 'EPIPE') log(`proxy: ${err.message}`);
+    if (res instanceof http.ServerResponse) {
+      sendPage(res, 'bad-gateway', String(res.getHeader('x-request-id') ?? ''));
+    } else {
+      res.destroy();
+    }
+  });
+  proxy.on('econnreset', () => {}); // the client went away; nothing to answer
+
+  const web = createWebHandler({
+    proxy, lookup: () => lookup, balancer, log, onAccess: opts.onAccess,
+    upstreamTimeoutMs: opts.upstreamTimeoutMs ?? 30_000,
+  });
+  const upgrades = createUpgradeHandler({ proxy, lookup: () => lookup, balancer, log, onAccess: opts.onAccess });
+
+  // disconnectTimeout: ioredis otherwise waits 2 s on close() for a socket that already died.
+  const redis = opts.redis ?? new Redis(config.redisUrl, {
+    maxRetriesPerRequest: null, connectionName: `${config.redisPrefix}:router`, disconnectTimeout: 100,
+  });
+  const subscriber = redis.duplicate({ disconnectTimeout: 100 });
+  const sync = startTableSync({ redis, subscriber, prefix: config.redisPrefix, apply, log });
+  await sync.started; // route with the stored table from the first request on, if Redis is up
+
+  const server = http.createServer({ requireHostHeader: false }, web);
+  server.on('upgrade', upgrades.handle);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.routerPort, config.routerBind, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (err) {
+    sync.close();
+    subscriber.disconnect();
+    if (!opts.redis) redis.disconnect();
+    agent.destroy();
+    throw err;
+  }
+
+  server.on('error', (err) => log(`server: ${err.message}`));
+
+  let closing: Promise<void> | null = null;
+  return {
+    port: (server.address() as AddressInfo).port,
+    server,
+    apply,
+    table: () => lookup.table,
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        sync.close();
+        subscriber.disconnect();
+        if (!opts.redis) redis.disconnect();
+        server.close(() => resolve());
+        upgrades.close();
+        server.closeAllConnections();
+        agent.destroy();
+      });
+      return closing;
+    },
+  };
+}

@@ -18,9 +18,17 @@ const execFileAsync = promisify(execFile);
 const repoDir = path.resolve(import.meta.dirname, '..');
 const roots = ['common', 'controller', 'builder', 'router', 'cli', 'test'];
 const testLabel = 'paastest';
+/** Longest one test may run (PAAS_TEST_TIMEOUT seconds, default 600): a hung test fails, it does not hang CI. */
+const testTimeoutMs = 1000 * positiveInt(process.env.PAAS_TEST_TIMEOUT, 600);
+const dockerHost = `unix://${process.env.PAAS_DOCKER_SOCKET || '/var/run/docker.sock'}`;
+
+function positiveInt(value: string | undefined, fallback: number): number {
+  const n = Number.parseInt(value ?? '', 10);
+  return Number.isFinite(n) && n > 0 ? n : fallback;
+}
 
 /** Relative paths of every *.test.ts under the roots, skipping node_modules and dot dirs. */
-export function findTestFiles(dir: string, roots: readonly string[]): string[] {
+function findTestFiles(dir: string, roots: readonly string[]): string[] {
   const found: string[] = [];
   const walk = (rel: string): void => {
     let entries;
@@ -41,7 +49,7 @@ export function findTestFiles(dir: string, roots: readonly string[]): string[] {
 }
 
 async function docker(args: string[]): Promise<string> {
-  const { stdout } = await execFileAsync('docker', args, { maxBuffer: 16 * 1024 * 1024 });
+  const { stdout } = await execFileAsync('docker', ['-H', dockerHost, ...args], { maxBuffer: 16 * 1024 * 1024 });
   return stdout;
 }
 
@@ -65,7 +73,7 @@ interface Counts {
   skipped: number;
 }
 
-export function summary(counts: Counts): string {
+function summary(counts: Counts): string {
   const line = `${counts.passed} passed, ${counts.failed} failed`;
   return counts.skipped > 0 ? `${line}, ${counts.skipped} skipped` : line;
 }
@@ -92,6 +100,10 @@ async function main(argv: readonly string[]): Promise<number> {
       cwd: repoDir,
       files: files.map((f) => path.join(repoDir, f)),
       concurrency: 1,
+      // A file whose tests are done but that leaves a handle open (a server, a timer) must
+      // not hang the run: its process is ended once its tests finish.
+      forceExit: true,
+      timeout: testTimeoutMs,
       execArgv: ['--disable-warning=ExperimentalWarning'],
     });
     // Leaf tests only: suites report their own pass/fail on top of their tests'. A file

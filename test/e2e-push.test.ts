@@ -3,7 +3,7 @@
 // and the answer comes back through the router.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestPlatform, type TestPlatform } from './helpers/platform.ts';
+import { httpGet, startTestPlatform, type TestPlatform } from './helpers/platform.ts';
 import { commitFiles, paas, run, tempDir, userEnv } from './helpers/git.ts';
 import { eventually } from './helpers/eventually.ts';
 
@@ -180,8 +180,8 @@ describe('git push to a running app', () => {
     const add = await paas(['domains:add', 'www.example.test', '-a', app], env);
     assert.equal(add.code, 0, add.stderr);
     await eventually(async () => {
-      const res = await fetch(`http://127.0.0.1:${p.routerPort}/`, { headers: { host: 'www.example.test' } });
-      assert.equal(await res.text(), 'hello v2 /');
+      const res = await httpGet(p.routerPort, 'www.example.test');
+      assert.equal(res.body, 'hello v2 /');
     });
     assert.equal((await paas(['maintenance:on', '-a', app], env)).code, 0);
     await eventually(async () => assert.equal((await p.viaRouter(app)).status, 503));
@@ -189,7 +189,7 @@ describe('git push to a running app', () => {
     await eventually(async () => assert.equal((await p.viaRouter(app)).status, 200));
     assert.equal((await paas(['domains:remove', 'www.example.test', '-a', app], env)).code, 0);
     await eventually(async () => {
-      const gone = await fetch(`http://127.0.0.1:${p.routerPort}/`, { headers: { host: 'www.example.test' } });
+      const gone = await httpGet(p.routerPort, 'www.example.test');
       assert.equal(gone.status, 404);
     });
   });

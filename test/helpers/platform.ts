@@ -1,5 +1,6 @@
 // A whole platform (controller + builder + router) in this process, on real Docker, Redis and
 // registry, with a private data dir, ports, Redis prefix and Docker label.
+import http from 'node:http';
 import Dockerode from 'dockerode';
 import { Redis } from 'ioredis';
 import { startBuilder } from '../../builder/index.ts';
@@ -18,8 +19,23 @@ export interface TestPlatform {
   /** JSON API call as the admin. */
   api<T = unknown>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
   /** GET through the router with the app's Host header. */
-  viaRouter(app: string, path?: string): Promise<{ status: number; body: string; headers: Headers }>;
+  viaRouter(app: string, path?: string): Promise<HttpResult>;
   stop(): Promise<void>;
+}
+
+export interface HttpResult { status: number; body: string; headers: http.IncomingHttpHeaders }
+
+/** GET through a loopback port with a chosen Host header (fetch does not let one set Host). */
+export function httpGet(port: number, host: string, path = '/'): Promise<HttpResult> {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ host: '127.0.0.1', port, path, headers: { host }, agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => { body += c; });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
+    });
+    req.on('error', reject);
+  });
 }
 
 export async function startTestPlatform(overrides: Partial<Config> = {}): Promise<TestPlatform> {
@@ -50,10 +66,7 @@ export async function startTestPlatform(overrides: Partial<Config> = {}): Promis
       const text = await res.text();
       return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
     },
-    async viaRouter(app, path = '/') {
-      const res = await fetch(`http://127.0.0.1:${router.port}${path}`, { headers: { host: `${app}.${config.domain}` } });
-      return { status: res.status, body: await res.text(), headers: res.headers };
-    },
+    viaRouter: (app, path = '/') => httpGet(router.port, `${app}.${config.domain}`, path),
     async stop() {
       const containers = await docker.listContainers({ all: true, filters: { label: [`${config.label}=1`] } });
       await Promise.allSettled([router.close(), builder.close(), controller.close()]);

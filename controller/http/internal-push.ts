@@ -37,7 +37,6 @@ export function internalPushRouter(deps: ApiDeps): Router {
     const say = (line: string): void => { res.write(`${line}\n`); };
     let outcome: PushOutcome;
     try {
-      say(`-----> Building ${app.name}${rev ? ` from ${rev.slice(0, 7)}` : ''}`);
       const { release } = await deps.builds.run({
         app, user: findUserById(deps.db, app.owner_id), sourceTar: tar, sourceVersion: rev, log: say,
       });

@@ -1,0 +1,110 @@
+// One throw-away build container: created from the stack image, fed the source with
+// putArchive, its output streamed line by line, killed at the time limit, always removed.
+import fs from 'node:fs';
+import { Writable } from 'node:stream';
+import { setTimeout as delay } from 'node:timers/promises';
+import type Dockerode from 'dockerode';
+import { UserBuildError } from '../common/errors.ts';
+import { createLineSplitter } from './line-splitter.ts';
+
+export interface BuildContainerOptions {
+  docker: Dockerode;
+  image: string;
+  cmd: string[];
+  labels: Record<string, string>;
+  binds: string[];
+  memoryBytes: number;
+  /** Default "bridge". */
+  network?: string;
+  /** Uncompressed tar extracted into `workingDir` before the container starts. */
+  sourceTar?: string;
+  workingDir: string;
+  /** Default root: build.sh drops to the paas user itself. */
+  user?: string;
+  timeoutMs: number;
+  log: (line: string) => void;
+}
+
+/** Runs the container to completion, then calls `use` with it (e.g. to commit it). */
+export async function withBuildContainer<T>(
+  opts: BuildContainerOptions,
+  use: (container: Dockerode.Container, exitCode: number) => Promise<T>,
+): Promise<T> {
+  const container = await opts.docker.createContainer({
+    Image: opts.image,
+    Cmd: opts.cmd,
+    User: opts.user ?? '0:0',
+    WorkingDir: opts.workingDir,
+    Labels: opts.labels,
+    AttachStdout: true,
+    AttachStderr: true,
+    Tty: false,
+    HostConfig: {
+      Binds: opts.binds,
+      Memory: opts.memoryBytes,
+      MemorySwap: opts.memoryBytes,
+      PidsLimit: 4096,
+      Privileged: false,
+      SecurityOpt: ['no-new-privileges'],
+      NetworkMode: opts.network ?? 'bridge',
+    },
+  });
+  try {
+    const output = await attachLines(container, opts.log);
+    if (opts.sourceTar) await container.putArchive(fs.createReadStream(opts.sourceTar), { path: opts.workingDir });
+    await container.start();
+    const exitCode = await waitWithTimeout(container, opts.timeoutMs);
+    await Promise.race([output.ended, delay(5000)]);
+    return await use(container, exitCode);
+  } finally {
+    await container.remove({ force: true, v: true }).catch((err: { statusCode?: number }) => {
+      if (err.statusCode !== 404) opts.log(` !     could not remove build container ${container.id}: ${String(err)}`);
+    });
+  }
+}
+
+/** Attach before start so no output is lost; `ended` resolves when the output has ended. */
+async function attachLines(container: Dockerode.Container, log: (line: string) => void): Promise<{ ended: Promise<void> }> {
+  const stream = await container.attach({ stream: true, stdout: true, stderr: true });
+  const stdout = createLineSplitter(log);
+  const stderr = createLineSplitter(log);
+  const sink = (splitter: typeof stdout): Writable =>
+    new Writable({
+      write(chunk: Buffer, _enc, done) {
+        splitter.push(chunk);
+        done();
+      },
+    });
+  container.modem.demuxStream(stream, sink(stdout), sink(stderr));
+  const ended = new Promise<void>((resolve) => {
+    const finish = (): void => {
+      stdout.flush();
+      stderr.flush();
+      resolve();
+    };
+    stream.on('end', finish);
+    stream.on('close', finish);
+    stream.on('error', finish);
+  });
+  return { ended };
+}
+
+async function waitWithTimeout(container: Dockerode.Container, timeoutMs: number): Promise<number> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new UserBuildError(`Build timed out after ${formatDuration(timeoutMs)}.`)), timeoutMs);
+  });
+  try {
+    const result = (await Promise.race([container.wait(), timeout])) as { StatusCode: number };
+    return result.StatusCode;
+  } catch (err) {
+    await container.kill().catch(() => {});
+    throw err;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function formatDuration(ms: number): string {
+  return ms >= 60_000 ? `${Math.round(ms / 60_000)} min` : `${Math.round(ms / 1000)} s`;
+}

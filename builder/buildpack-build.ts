@@ -1,0 +1,166 @@
+// Builds an app with Heroku-style buildpacks, entirely inside one container of the stack
+// image (container/build.sh), then commits that container as the app image.
+import { constants as fsConstants } from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type Dockerode from 'dockerode';
+import type { BuildJobData } from '../common/build.ts';
+import type { Config } from '../common/config.ts';
+import { UserBuildError } from '../common/errors.ts';
+import { withBuildContainer } from './build-container.ts';
+import { ENTRYPOINT, IN } from './container-paths.ts';
+import { splitImageRef } from './import-rootfs.ts';
+import { prepareNodeRuntime } from './node-runtime.ts';
+import { parseRelease } from './release-yaml.ts';
+import { ensureNodeRuntimeImage } from './runtime-image.ts';
+import { readFile, type SourceTar } from './source-tar.ts';
+import { STACK_SUITE } from './stack.ts';
+
+/** Order in which shipped buildpacks are tried when the app names none. */
+export const DETECT_ORDER = ['nodejs', 'procfile'];
+const BUILDPACK_NAME = /^[a-z0-9][a-z0-9._-]*$/;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+export interface BuildpackBuildOptions {
+  docker: Dockerode;
+  config: Config;
+  data: BuildJobData;
+  source: SourceTar;
+  buildpacksDir: string;
+  scriptsDir: string;
+  timeoutMs: number;
+  memoryBytes: number;
+  network: string;
+  extraCaFile?: string;
+  log: (line: string) => void;
+}
+
+export interface BuildpackBuildResult {
+  buildpack: string;
+  /** bin/release default_process_types. */
+  defaultProcessTypes: Record<string, string>;
+  configVars: Record<string, string>;
+  /** The Procfile as it is after compile, if any. */
+  procfile: string | null;
+}
+
+/** Builds; `webCommand` turns the result into the image's default CMD (or throws) before the commit. */
+export async function buildWithBuildpacks(
+  opts: BuildpackBuildOptions,
+  webCommand: (result: BuildpackBuildResult) => string | null,
+): Promise<BuildpackBuildResult> {
+  const { config, data } = opts;
+  const names = data.buildpacks.length > 0 ? data.buildpacks : DETECT_ORDER;
+  for (const name of names) await checkBuildpack(opts.buildpacksDir, name);
+
+  const runtimesDir = path.join(config.dataDir, 'cache', 'runtimes');
+  const cacheDir = path.join(config.dataDir, 'cache', 'build', data.app);
+  await fs.mkdir(runtimesDir, { recursive: true });
+  await fs.mkdir(cacheDir, { recursive: true });
+  const env = [`STACK=paas-${STACK_SUITE}`, `SOURCE_VERSION=${data.sourceVersion}`, `PAAS_RUNTIMES_DIR=${IN.runtimes}`];
+  // The nodejs buildpack is the one that will run iff package.json is there: same test as its bin/detect.
+  const packageJson = names.includes('nodejs') ? await readFile(opts.source, 'package.json') : null;
+  let baseImage = config.stackImage;
+  if (packageJson !== null) {
+    const runtime = await prepareNodeRuntime({ packageJson, runtimesDir, log: opts.log });
+    env.push(`PAAS_NODE_VERSION=${runtime.node}`, `PAAS_NPM_VERSION=${runtime.npm}`);
+    const base = { docker: opts.docker, stackImage: config.stackImage, runtime, runtimesDir, label: config.label, log: opts.log };
+    baseImage = await ensureNodeRuntimeImage({ ...base, buildpacksDir: opts.buildpacksDir });
+  }
+
+  const binds = [`${runtimesDir}:${IN.runtimes}:ro`, `${cacheDir}:${IN.cache}`];
+  if (opts.extraCaFile) {
+    binds.push(`${path.resolve(opts.extraCaFile)}:${IN.extraCa}:ro`);
+    env.push(`NODE_EXTRA_CA_CERTS=${IN.extraCa}`);
+  }
+
+  const workDir = path.join(config.dataDir, 'tmp', `build-${data.buildId}`);
+  await fs.rm(workDir, { recursive: true, force: true });
+  await fs.mkdir(path.join(workDir, 'env'), { recursive: true, mode: 0o700 });
+  await fs.chmod(workDir, 0o700);
+  await fs.chmod(path.join(workDir, 'env'), 0o755);
+  await fs.mkdir(path.join(workDir, 'out'));
+  try {
+    for (const [key, value] of Object.entries(data.env)) {
+      if (!ENV_NAME.test(key)) throw new UserBuildError(`Config var name ${JSON.stringify(key)} is not valid.`);
+      await fs.writeFile(path.join(workDir, 'env', key), value, { mode: 0o644 });
+    }
+    const cmd = ['/bin/bash', `${IN.scripts}/build.sh`, ...env.flatMap((e) => ['--env', e]), data.buildpacks.length > 0 ? '--use' : '--detect', ...names];
+    return await withBuildContainer(
+      {
+        docker: opts.docker,
+        image: baseImage,
+        cmd,
+        labels: { [config.label]: '1', [`${config.label}.app`]: data.app, [`${config.label}.build`]: data.buildId },
+        binds: [
+          `${opts.buildpacksDir}:${IN.buildpacks}:ro`,
+          `${opts.scriptsDir}:${IN.scripts}:ro`,
+          `${path.join(workDir, 'env')}:${IN.env}:ro`,
+          `${path.join(workDir, 'out')}:${IN.out}`,
+          ...binds,
+        ],
+        memoryBytes: opts.memoryBytes,
+        network: opts.network,
+        sourceTar: data.sourceTar,
+        workingDir: IN.app,
+        timeoutMs: opts.timeoutMs,
+        log: opts.log,
+      },
+      async (container, exitCode) => {
+        const out = (name: string): Promise<string | null> => readOutFile(path.join(workDir, 'out', name));
+        if (exitCode !== 0) {
+          const failure = (await out('failure'))?.trim();
+          const why = exitCode === 137 ? ' (killed: out of memory?)' : '';
+          throw new UserBuildError(failure || `Build failed: the build container exited with status ${exitCode}${why}.`);
+        }
+        const release = parseRelease((await out('release.yml')) ?? '');
+        const result: BuildpackBuildResult = {
+          buildpack: (await out('buildpack'))?.trim() || names.join(','),
+          defaultProcessTypes: release.processTypes,
+          configVars: release.configVars,
+          procfile: await out('Procfile'),
+        };
+        const web = webCommand(result);
+        opts.log('-----> Committing the image');
+        const { repo, tag } = splitImageRef(data.image);
+        await container.commit({
+          repo,
+          tag,
+          comment: `paas build ${data.buildId} of ${data.app} (${data.sourceVersion})`,
+          author: 'paas builder',
+          changes: ['USER 1000:1000', 'WORKDIR /app', `ENTRYPOINT ${JSON.stringify([ENTRYPOINT])}`, `CMD ${JSON.stringify([web ?? 'bash'])}`],
+        });
+        return result;
+      },
+    );
+  } finally {
+    await fs.rm(workDir, { recursive: true, force: true });
+  }
+}
+
+/** A result file the build wrote. Build code controls that directory: never follow a symlink
+ *  out of it (to a host file), read only regular files, and only so much. */
+async function readOutFile(file: string): Promise<string | null> {
+  let handle: fs.FileHandle;
+  try {
+    handle = await fs.open(file, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK);
+  } catch {
+    return null;
+  }
+  try {
+    if (!(await handle.stat()).isFile()) return null;
+    const buf = Buffer.alloc(256 * 1024);
+    const { bytesRead } = await handle.read(buf, 0, buf.length, 0);
+    return buf.subarray(0, bytesRead).toString('utf8');
+  } finally {
+    await handle.close();
+  }
+}
+
+async function checkBuildpack(dir: string, name: string): Promise<void> {
+  const shipped = BUILDPACK_NAME.test(name) && (await fs.access(path.join(dir, name, 'bin', 'compile')).then(() => true, () => false));
+  if (!shipped) {
+    const available = (await fs.readdir(dir).catch(() => [])).filter((n) => !n.startsWith('.')).join(', ');
+    throw new UserBuildError(`Buildpack ${JSON.stringify(name)} is not available; this platform ships: ${available}.`);
+  }
+}

@@ -1,0 +1,14 @@
+// Where the builder mounts things inside build containers (see container/build.sh).
+export const IN = {
+  buildpacks: '/var/lib/paas/buildpacks',
+  scripts: '/var/lib/paas/builder',
+  env: '/var/lib/paas/env',
+  out: '/var/lib/paas/out',
+  runtimes: '/var/lib/paas/runtimes',
+  extraCa: '/var/lib/paas/extra-ca.pem',
+  cache: '/cache',
+  app: '/app',
+} as const;
+
+/** ENTRYPOINT of every buildpack-built image (container/entry.sh, installed by build-app.sh). */
+export const ENTRYPOINT = '/app/.paas/entry';

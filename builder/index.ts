@@ -1,0 +1,85 @@
+// The builder component: a BullMQ worker on the build queue. Each job runs one build
+// (runBuild) and streams its log to Redis. App faults fail the job for good
+// (UnrecoverableError); platform faults throw plain errors, retried as the producer configured.
+import path from 'node:path';
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import type Dockerode from 'dockerode';
+import { Redis, type RedisOptions } from 'ioredis';
+import { buildLogKey, buildQueueName, type BuildJobData, type BuildJobResult } from '../common/build.ts';
+import type { Config } from '../common/config.ts';
+import { UserBuildError, errorMessage } from '../common/errors.ts';
+import { createBuildLog } from './log-stream.ts';
+import { runBuild, type BuildDeps } from './run-build.ts';
+import { ensureStackImage } from './stack.ts';
+
+export { runBuild, type BuildDeps } from './run-build.ts';
+export { ensureStackImage } from './stack.ts';
+export { ensureBusyboxImage } from './busybox-image.ts';
+
+export interface StartBuilderOptions {
+  config: Config;
+  docker: Dockerode;
+  /** For BullMQ (maxRetriesPerRequest: null) and the log streams. */
+  connection: RedisOptions | Redis;
+  /** Parallel builds (default config.buildConcurrency). */
+  concurrency?: number;
+  /** Passed to runBuild: time limit, memory limit, buildpacks dir. */
+  build?: Omit<BuildDeps, 'config' | 'docker'>;
+  /** Make the stack image first if it is missing (default true; ~50 s the first time). */
+  ensureStack?: boolean;
+  /** The builder's own messages (default console.log). */
+  log?: (line: string) => void;
+}
+
+export interface Builder {
+  close(): Promise<void>;
+}
+
+export async function startBuilder(opts: StartBuilderOptions): Promise<Builder> {
+  const { config } = opts;
+  const say = opts.log ?? ((line: string) => console.log(line));
+  if (opts.ensureStack ?? true) {
+    const workDir = path.join(config.dataDir, 'stack');
+    await ensureStackImage({ docker: opts.docker, image: config.stackImage, workDir, log: say });
+  }
+  const redis = opts.connection instanceof Redis ? opts.connection.duplicate() : new Redis({ ...opts.connection, maxRetriesPerRequest: null });
+  // Builds trust what this process was told to trust (TLS-intercepting proxies), unless set.
+  const extraCaFile = opts.build?.extraCaFile ?? process.env.NODE_EXTRA_CA_CERTS;
+  const deps: BuildDeps = { ...opts.build, extraCaFile, config, docker: opts.docker };
+
+  const processor = async (job: Job<BuildJobData, BuildJobResult>): Promise<BuildJobResult> => {
+    const log = createBuildLog(redis, buildLogKey(config.redisPrefix, job.data.buildId));
+    try {
+      const result = await runBuild(deps, job.data, (line) => log.line(line));
+      await log.end('succeeded');
+      return result;
+    } catch (err) {
+      const user = err instanceof UserBuildError;
+      const final = user || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      log.line(` !     ${user ? errorMessage(err) : `Build error: ${errorMessage(err)}`}`);
+      if (final) {
+        log.line(` !     Push rejected, failed to build ${job.data.app}.`);
+        await log.end('failed').catch(() => {});
+      } else {
+        log.line(' !     Retrying the build.');
+        await log.flush().catch(() => {});
+      }
+      throw user ? new UnrecoverableError(errorMessage(err)) : err;
+    }
+  };
+
+  const worker = new Worker<BuildJobData, BuildJobResult>(buildQueueName, processor, {
+    connection: opts.connection,
+    prefix: config.redisPrefix,
+    concurrency: opts.concurrency ?? config.buildConcurrency,
+  });
+  worker.on('error', (err) => say(`builder: ${errorMessage(err)}`));
+  await worker.waitUntilReady();
+
+  return {
+    async close() {
+      await worker.close();
+      await redis.quit().catch(() => {});
+    },
+  };
+}

@@ -1,0 +1,34 @@
+// Pushes an image to the platform registry and returns the digest the registry reported.
+import type Dockerode from 'dockerode';
+import { followDockerStream } from './docker-stream.ts';
+
+export interface PushImageOptions {
+  docker: Dockerode;
+  image: string;
+  /** host:port of the registry (config.registry). */
+  registry: string;
+  log: (line: string) => void;
+}
+
+export async function pushImage(opts: PushImageOptions): Promise<string | null> {
+  const stream = await opts.docker.getImage(opts.image).push({ authconfig: { serveraddress: opts.registry } });
+  let digest: string | null = null;
+  const reported = new Set<string>();
+  try {
+    await followDockerStream(stream, (event) => {
+      const aux = event.aux as { Digest?: unknown } | undefined;
+      if (typeof aux?.Digest === 'string') digest = aux.Digest;
+      // One line per layer state ("Pushed", "Layer already exists"), no progress bars.
+      if (event.id && event.status && !event.progress) {
+        const line = `${event.id}: ${event.status}`;
+        if (!reported.has(line)) {
+          reported.add(line);
+          if (/^(Pushed|Layer already exists|Mounted from)/.test(event.status)) opts.log(`       ${line}`);
+        }
+      }
+    });
+  } catch (err) {
+    throw new Error(`pushing ${opts.image} failed: ${(err as Error).message}`, { cause: err });
+  }
+  return digest;
+}

@@ -1,0 +1,123 @@
+// One build, start to finish: source tar in, image pushed to the registry, BuildJobResult out.
+// Throws UserBuildError for faults of the app, other errors for faults of the platform.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type Dockerode from 'dockerode';
+import type { BuildJobData, BuildJobResult } from '../common/build.ts';
+import type { Config } from '../common/config.ts';
+import { UserBuildError } from '../common/errors.ts';
+import { ProcfileError, parseProcfile } from '../common/procfile.ts';
+import { buildWithBuildpacks } from './buildpack-build.ts';
+import { buildDockerfile } from './dockerfile-build.ts';
+import { pushImage } from './push-image.ts';
+import { hasFile, openSourceTar, readFile } from './source-tar.ts';
+import { imageExists } from './stack.ts';
+
+export interface BuildDeps {
+  config: Config;
+  docker: Dockerode;
+  /** Directory of the shipped buildpacks (default: this repository's buildpacks/). */
+  buildpacksDir?: string;
+  /** Build time limit (default 15 min); the container is killed and removed when it is up. */
+  timeoutMs?: number;
+  /** Memory limit of the build (default 2 GiB). */
+  memoryBytes?: number;
+  /** Docker network of buildpack build containers (default "bridge"; "none" = offline builds). */
+  network?: string;
+  /** Host PEM file of extra CAs builds should trust (e.g. a TLS-intercepting proxy's); exported
+   *  to buildpacks as NODE_EXTRA_CA_CERTS. */
+  extraCaFile?: string;
+}
+
+export const DEFAULT_BUILD_TIMEOUT_MS = 15 * 60_000;
+const APP_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+export async function runBuild(deps: BuildDeps, data: BuildJobData, log: (line: string) => void): Promise<BuildJobResult> {
+  const { config, docker } = deps;
+  if (!APP_NAME.test(data.app)) throw new Error(`invalid app name ${JSON.stringify(data.app)}`);
+  const started = Date.now();
+  const common = {
+    docker,
+    timeoutMs: deps.timeoutMs ?? DEFAULT_BUILD_TIMEOUT_MS,
+    memoryBytes: deps.memoryBytes ?? 2 * 1024 ** 3,
+    log,
+  };
+  log(`-----> Building ${data.app} from ${data.sourceVersion} (build ${data.buildId})`);
+  const source = await openSourceTar(data.sourceTar);
+  let buildpack: string;
+  let processTypes: Record<string, string | null>;
+  let configVars: Record<string, string> = {};
+
+  if (hasFile(source, 'Dockerfile')) {
+    log('-----> Dockerfile found: building with docker');
+    const procfile = readProcfile(await readFile(source, 'Procfile'));
+    await buildDockerfile({
+      ...common,
+      sourceTar: data.sourceTar,
+      image: data.image,
+      labels: { [config.label]: '1', [`${config.label}.app`]: data.app, [`${config.label}.build`]: data.buildId },
+    });
+    buildpack = 'dockerfile';
+    processTypes = Object.keys(procfile).length > 0 ? procfile : { web: null };
+  } else {
+    if (!(await imageExists(docker, config.stackImage))) {
+      throw new Error(`stack image ${config.stackImage} is missing: run \`node builder/stack.ts\``);
+    }
+    let types: Record<string, string> = {};
+    const result = await buildWithBuildpacks(
+      {
+        ...common,
+        config,
+        data,
+        source,
+        buildpacksDir: deps.buildpacksDir ?? path.resolve(here, '..', 'buildpacks'),
+        scriptsDir: path.join(here, 'container'),
+        network: deps.network ?? 'bridge',
+        extraCaFile: deps.extraCaFile,
+      },
+      (built) => {
+        const declared = built.procfile === null ? null : readProcfile(built.procfile);
+        types = mergeProcessTypes(log, built.defaultProcessTypes, declared);
+        return types.web ?? null;
+      },
+    );
+    buildpack = result.buildpack;
+    processTypes = types;
+    configVars = result.configVars;
+  }
+
+  log(`-----> Pushing ${data.image}`);
+  let digest: string | null;
+  try {
+    digest = await pushImage({ docker, image: data.image, registry: config.registry, log });
+  } catch (err) {
+    // A retry builds again; do not leave the unpushed image behind (it would dangle).
+    await docker.getImage(data.image).remove().catch(() => {});
+    throw err;
+  }
+  log(`-----> Done in ${((Date.now() - started) / 1000).toFixed(1)} s: ${data.image}${digest ? `@${digest}` : ''}`);
+  return { image: data.image, digest, buildpack, processTypes, configVars };
+}
+
+function readProcfile(text: string | null): Record<string, string> {
+  if (text === null) return {};
+  try {
+    return parseProcfile(text);
+  } catch (err) {
+    if (err instanceof ProcfileError) throw new UserBuildError(err.message);
+    throw err;
+  }
+}
+
+/** Procfile entries win over the buildpack's defaults, type by type. */
+function mergeProcessTypes(log: (line: string) => void, defaults: Record<string, string>, declared: Record<string, string> | null): Record<string, string> {
+  log('-----> Discovering process types');
+  if (declared) log(`       Procfile declares types -> ${Object.keys(declared).join(', ') || '(none)'}`);
+  if (Object.keys(defaults).length > 0) log(`       Default types for buildpack -> ${Object.keys(defaults).join(', ')}`);
+  const types = { ...defaults, ...declared };
+  if (Object.keys(types).length === 0) {
+    throw new UserBuildError('No process types: add a Procfile (e.g. "web: node server.js") or a start script to package.json.');
+  }
+  return types;
+}

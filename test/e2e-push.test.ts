@@ -119,7 +119,7 @@ describe('git push to a running app', () => {
     assert.match(unknown.stderr, /not found/i);
   });
 
-  test('a Dockerfile app builds with the classic builder and is served', async () => {
+  test('a Dockerfile app builds with the classic builder, runs its release phase and is served', async () => {
     const name = `docker-${process.pid}`;
     assert.equal((await p.api('POST', '/apps', { name })).status, 201);
     const dir = tempDir('paas-app-');
@@ -127,13 +127,31 @@ describe('git push to a running app', () => {
       'Dockerfile': 'FROM paas/busybox:test\nCOPY www /www\nCMD ["sh", "-c", "exec httpd -f -p $PORT -h /www"]\n',
       'www/index.html': 'hello from a Dockerfile\n',
     }, 'docker', env);
-    const push = await run('git', ['push', `${p.controller.url}/${name}.git`, 'master'], { cwd: dir, env });
+    const url = `${p.controller.url}/${name}.git`;
+    const push = await run('git', ['push', url, 'master'], { cwd: dir, env });
     assert.equal(push.code, 0, push.stderr);
     await eventually(async () => {
       const res = await p.viaRouter(name);
       assert.equal(res.status, 200);
       assert.equal(res.body, 'hello from a Dockerfile\n');
     });
+
+    // A Procfile overrides the image's CMD; its release command runs before the dynos start.
+    await commitFiles(dir, {
+      'Procfile': 'web: exec httpd -f -p $PORT -h /www/v2\nrelease: echo "migrating to $PAAS_STAGE"; exit 3\n',
+      'www/v2/index.html': 'v2\n',
+    }, 'release fails', env);
+    await p.api('PATCH', `/apps/${name}/config-vars`, { PAAS_STAGE: 'two' });
+    const failed = await run('git', ['push', url, 'master'], { cwd: dir, env });
+    assert.notEqual(failed.code, 0);
+    assert.match(failed.stderr, /remote: +migrating to two/);
+    assert.match(failed.stderr, /release command failed with exit status 3/);
+    assert.equal((await p.viaRouter(name)).body, 'hello from a Dockerfile\n');
+
+    await commitFiles(dir, { 'Procfile': 'web: exec httpd -f -p $PORT -h /www/v2\nrelease: echo "migrating to $PAAS_STAGE"\n' }, 'release ok', env);
+    const ok = await run('git', ['push', url, 'master'], { cwd: dir, env });
+    assert.equal(ok.code, 0, ok.stderr);
+    await eventually(async () => assert.equal((await p.viaRouter(name)).body, 'v2\n'));
   });
 
   test('day to day from the CLI: config:set, ps:scale, ps, releases, rollback', async () => {

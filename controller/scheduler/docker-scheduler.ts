@@ -6,7 +6,7 @@ import { UserBuildError } from '../../common/errors.ts';
 import { demuxDockerLog } from './docker-logs.ts';
 import { followDockerLogs } from './docker-logs-follow.ts';
 import { probe, sleep } from './health.ts';
-import { ONE_OFF, type Dyno, type DynoLogLine, type DynoState, type LogOptions, type ProcessSpec, type ReleaseSpec, type RunSpec, type Scheduler } from './types.ts';
+import { ONE_OFF, type ImageKind, type Dyno, type DynoLogLine, type DynoState, type LogOptions, type ProcessSpec, type ReleaseSpec, type RunSpec, type Scheduler } from './types.ts';
 
 export interface DockerSchedulerOptions {
   docker: Dockerode;
@@ -17,16 +17,21 @@ export interface DockerSchedulerOptions {
   bootTimeoutSec: number;
   /** Seconds between SIGTERM and SIGKILL when retiring a dyno. */
   stopGraceSec?: number;
-  /** Wraps a Procfile command into the container's Cmd (see docs/builder.md). */
-  commandFor?: (command: string) => string[];
 }
 
 const APP_PORT = 5000;
+
+/** How a Procfile command line becomes the container's command (docs/builder.md): buildpack
+ *  images have an ENTRYPOINT that sources .profile.d and runs its one argument with bash;
+ *  Dockerfile images get `sh -c`; null keeps the image's own CMD. */
+export function processCommand(kind: ImageKind, command: string | null): { Entrypoint?: string[]; Cmd?: string[] } {
+  if (command === null) return {};
+  return kind === 'buildpack' ? { Cmd: [command] } : { Entrypoint: ['/bin/sh', '-c'], Cmd: [command] };
+}
 const MiB = 1024 * 1024;
 
 export function createDockerScheduler(opts: DockerSchedulerOptions): Scheduler {
   const { docker, label } = opts;
-  const commandFor = opts.commandFor ?? ((command: string) => ['/bin/sh', '-c', command]);
   const booting = new Set<string>();
   const listeners = new Set<() => void>();
   let events: NodeJS.ReadableStream | null = null;
@@ -52,7 +57,7 @@ export function createDockerScheduler(opts: DockerSchedulerOptions): Scheduler {
     return docker.createContainer({
       name: `${label}-${spec.app}-${name}-v${spec.release}-${randomBytes(3).toString('hex')}`,
       Image: spec.image,
-      Cmd: proc.command === null ? undefined : commandFor(proc.command),
+      ...processCommand(spec.kind, proc.command),
       Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
       User: '1000:1000',
       Labels: {
@@ -210,7 +215,7 @@ export function createDockerScheduler(opts: DockerSchedulerOptions): Scheduler {
     let index = 1;
     while (used.has(index)) index++;
     const name = `${ONE_OFF}.${index}`;
-    const release: ReleaseSpec = { app: spec.app, release: spec.release, image: spec.image, env: spec.env, processes: [], memoryMb: spec.memoryMb };
+    const release: ReleaseSpec = { ...spec, processes: [] };
     const c = await createDyno(release, { type: ONE_OFF, command: spec.command, quantity: 1 }, index, true);
     if (!ropts.attach) {
       await c.start();

@@ -8,11 +8,15 @@ export interface ProcessSpec {
   quantity: number;
 }
 
+/** Buildpack images run a command through their own entrypoint; Dockerfile images do not. */
+export type ImageKind = 'buildpack' | 'dockerfile';
+
 export interface ReleaseSpec {
   app: string;
   release: number;
   /** Full image reference in the registry, e.g. 127.0.0.1:5000/hello:v3. */
   image: string;
+  kind: ImageKind;
   env: Record<string, string>;
   processes: ProcessSpec[];
   memoryMb: number;
@@ -49,6 +53,7 @@ export interface RunSpec {
   app: string;
   release: number;
   image: string;
+  kind: ImageKind;
   env: Record<string, string>;
   command: string;
   memoryMb: number;

@@ -4,7 +4,7 @@
 import type { Config } from '../../common/config.ts';
 import { errorMessage, UserBuildError } from '../../common/errors.ts';
 import type { KeyedMutex } from '../../common/keyed-mutex.ts';
-import type { Scheduler, ProcessSpec } from '../scheduler/types.ts';
+import type { ImageKind, Scheduler, ProcessSpec } from '../scheduler/types.ts';
 import type { Db } from '../store/db.ts';
 import { ensureFormation, listFormation } from '../store/formation.ts';
 import { currentRelease, insertRelease, setReleaseStatus, findRelease } from '../store/releases.ts';
@@ -38,6 +38,8 @@ export function imageRepo(app: string): string {
   return app;
 }
 
+export const imageKind = (build: Build): ImageKind => (build.buildpack === 'dockerfile' ? 'dockerfile' : 'buildpack');
+
 export const dynoTypes = (build: Build): string[] => Object.keys(build.process_types).filter((t) => !NOT_DYNOS.has(t));
 
 function processesOf(build: Build, formation: Formation[]): ProcessSpec[] {
@@ -56,11 +58,11 @@ export function createDeployer(deps: {
   const { db, config, scheduler, registry, routes } = deps;
 
   /** The Procfile `release:` command (migrations) runs once, before any dyno of the release starts. */
-  async function runReleasePhase(app: App, version: number, image: string, env: Record<string, string>, command: string, log: (l: string) => void): Promise<void> {
+  async function runReleasePhase(app: App, version: number, image: string, kind: ImageKind, env: Record<string, string>, command: string, log: (l: string) => void): Promise<void> {
     log(`-----> Running release command: ${command}`);
     let partial = '';
     const { exitCode } = await scheduler.run(
-      { app: app.name, release: version, image, env, command, memoryMb: config.dynoMemoryMb },
+      { app: app.name, release: version, image, kind, env, command, memoryMb: config.dynoMemoryMb },
       { attach: true, signal: new AbortController().signal },
       (chunk) => {
         const lines = (partial + chunk).split('\n');
@@ -86,12 +88,13 @@ export function createDeployer(deps: {
       const processes = processesOf(build, ensureFormation(db, app.id, dynoTypes(build)));
       const image = `${config.registry}/${imageRepo(app.name)}:${tag}`;
       const releaseCommand = build.process_types.release;
-      if (releaseCommand) await runReleasePhase(app, rel.version, image, req.config, releaseCommand, log);
+      if (releaseCommand) await runReleasePhase(app, rel.version, image, imageKind(build), req.config, releaseCommand, log);
       log(`-----> Releasing v${rel.version} (${processes.map((p) => `${p.type}=${p.quantity}`).join(' ') || 'no processes'})`);
       await scheduler.start({
         app: app.name,
         release: rel.version,
         image,
+        kind: imageKind(build),
         env: req.config,
         processes,
         memoryMb: config.dynoMemoryMb,
@@ -118,6 +121,7 @@ export function createDeployer(deps: {
       app: app.name,
       release: current.version,
       image: `${config.registry}/${imageRepo(app.name)}:v${current.version}`,
+      kind: imageKind(build),
       env: current.config,
       processes: processesOf(build, ensureFormation(db, app.id, dynoTypes(build))),
       memoryMb: config.dynoMemoryMb,

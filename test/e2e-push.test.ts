@@ -237,5 +237,7 @@ describe('git push to a running app', () => {
     assert.equal(left.length, 0);
     const tags = await fetch(`http://${p.config.registry}/v2/${app}/tags/list`).then((r) => r.json()) as { tags: string[] | null };
     assert.ok(!tags.tags || tags.tags.length === 0);
+    const images = await p.docker.listImages({ filters: { reference: [`${p.config.registry}/${app}`] } });
+    assert.deepEqual(images.map((i) => i.RepoTags), []);
   });
 });

@@ -262,6 +262,11 @@ export function createDockerScheduler(opts: DockerSchedulerOptions): Scheduler {
   async function destroy(app: string): Promise<void> {
     const dynos = await list(app);
     await Promise.all(dynos.map((d) => remove(docker.getContainer(d.id), 0)));
+    // The engine's copies of the app's images (pulled releases and local build results).
+    const images = await docker.listImages({ filters: { reference: [`${opts.registry}/${app}`] } });
+    for (const img of images) {
+      await docker.getImage(img.Id).remove({ force: true }).catch(() => undefined);
+    }
   }
 
   async function watch(): Promise<void> {

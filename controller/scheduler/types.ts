@@ -83,7 +83,7 @@ export interface Scheduler {
    *  each is taken out of routing (routingChanged is awaited), restarted and, for web, health
    *  checked before the next one. */
   restart(app: string, filter: string | undefined, routingChanged: () => Promise<void>): Promise<string[]>;
-  /** Removes every container of the app. */
+  /** Removes every container of the app and the engine's copies of its images. */
   destroy(app: string): Promise<void>;
   /** Calls fn when dynos change state outside the controller's own actions (crash, restart). */
   onChange(fn: () => void): () => void;

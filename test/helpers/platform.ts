@@ -51,23 +51,28 @@ export async function startTestPlatform(overrides: Partial<Config> = {}): Promis
   config.apiUrl = controller.url;
   const adminToken = readAdminToken(config);
 
+  async function api<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+    const res = await fetch(`${controller.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
+  }
+
   return {
     config,
     docker,
     controller,
     routerPort: router.port,
     adminToken,
-    async api<T>(method: string, path: string, body?: unknown) {
-      const res = await fetch(`${controller.url}${path}`, {
-        method,
-        headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const text = await res.text();
-      return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
-    },
+    api,
     viaRouter: (app, path = '/') => httpGet(router.port, `${app}.${config.domain}`, path),
     async stop() {
+      // Destroying every app removes its containers, repository, registry and local images.
+      const apps = await api<Array<{ name: string }>>('GET', '/apps').catch(() => ({ body: [] }));
+      for (const a of apps.body ?? []) await api('DELETE', `/apps/${a.name}`).catch(() => undefined);
       const containers = await docker.listContainers({ all: true, filters: { label: [`${config.label}=1`] } });
       await Promise.allSettled([router.close(), builder.close(), controller.close()]);
       builderRedis.disconnect();

@@ -4,10 +4,9 @@ import path from 'node:path';
 import Dockerode from 'dockerode';
 import { Redis } from 'ioredis';
 import { startBuilder } from '../builder/index.ts';
-import { accessLogger } from '../common/app-log.ts';
 import { loadConfig } from '../common/config.ts';
 import { startController } from '../controller/index.ts';
-import { startRouter } from '../router/index.ts';
+import { serveRouter } from '../router/serve.ts';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -17,14 +16,14 @@ async function main(): Promise<void> {
   const builder = await startBuilder({
     config, docker, connection: new Redis(config.redisUrl, { maxRetriesPerRequest: null }), concurrency: config.buildConcurrency,
   });
-  const logRedis = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
-  const router = await startRouter({ config, onAccess: accessLogger(logRedis, config.redisPrefix) });
+  const router = await serveRouter(config);
 
   const tokenFile = path.join(config.dataDir, 'admin.token');
   console.log([
     `paas is running`,
     `  API and git:  ${controller.url}${config.apiBind === '127.0.0.1' ? '' : ` (bound to ${config.apiBind})`}`,
-    `  Apps:         http://<app>.${config.domain}:${router.port}/`,
+    `  Apps:         http://<app>.${config.domain}:${router.port}/${router.httpsPort === null ? '' : `  https://<app>.${config.domain}:${router.httpsPort}/`}`,
+    `  Router:       ${router.workers} process(es)${router.adminPort === null ? '' : `, metrics at http://127.0.0.1:${router.adminPort}/metrics`}`,
     `  Data:         ${config.dataDir}`,
     fs.existsSync(tokenFile)
       ? `  Log in:       bin/paas login --api ${config.apiUrl} --token "$(cat ${tokenFile})"`
@@ -38,7 +37,6 @@ async function main(): Promise<void> {
     stopping = true;
     console.log(`paasd: ${signal}, shutting down (app containers keep running)`);
     await Promise.allSettled([router.close(), builder.close(), controller.close()]);
-    logRedis.disconnect();
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));

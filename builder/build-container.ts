@@ -22,6 +22,8 @@ export interface BuildContainerOptions {
   /** Default root: build.sh drops to the paas user itself. */
   user?: string;
   timeoutMs: number;
+  /** Aborting kills the container (its reason is thrown, e.g. BuildCanceledError). */
+  signal?: AbortSignal;
   log: (line: string) => void;
 }
 
@@ -53,7 +55,8 @@ export async function withBuildContainer<T>(
     const output = await attachLines(container, opts.log);
     if (opts.sourceTar) await container.putArchive(fs.createReadStream(opts.sourceTar), { path: opts.workingDir });
     await container.start();
-    const exitCode = await waitWithTimeout(container, opts.timeoutMs);
+    opts.signal?.throwIfAborted();
+    const exitCode = await waitWithTimeout(container, opts.timeoutMs, opts.signal);
     await Promise.race([output.ended, delay(5000)]);
     return await use(container, exitCode);
   } finally {
@@ -89,10 +92,13 @@ async function attachLines(container: Dockerode.Container, log: (line: string) =
   return { ended };
 }
 
-async function waitWithTimeout(container: Dockerode.Container, timeoutMs: number): Promise<number> {
+async function waitWithTimeout(container: Dockerode.Container, timeoutMs: number, signal?: AbortSignal): Promise<number> {
   let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new UserBuildError(`Build timed out after ${formatDuration(timeoutMs)}.`)), timeoutMs);
+    onAbort = () => reject(signal?.reason instanceof Error ? signal.reason : new UserBuildError('Build canceled.'));
+    signal?.addEventListener('abort', onAbort, { once: true });
   });
   try {
     const result = (await Promise.race([container.wait(), timeout])) as { StatusCode: number };
@@ -102,6 +108,7 @@ async function waitWithTimeout(container: Dockerode.Container, timeoutMs: number
     throw err;
   } finally {
     clearTimeout(timer);
+    if (onAbort) signal?.removeEventListener('abort', onAbort);
   }
 }
 

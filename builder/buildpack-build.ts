@@ -5,9 +5,12 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type Dockerode from 'dockerode';
 import type { BuildJobData } from '../common/build.ts';
+import { buildCacheDir } from '../common/build-cache.ts';
+import { MAX_BUILDPACKS, SHIPPED_BUILDPACKS, parseBuildpacksFile } from '../common/buildpack-ref.ts';
 import type { Config } from '../common/config.ts';
 import { UserBuildError } from '../common/errors.ts';
 import { withBuildContainer } from './build-container.ts';
+import { resolveBuildpacks, type ResolvedBuildpack } from './buildpack-source.ts';
 import { ENTRYPOINT, IN } from './container-paths.ts';
 import { splitImageRef } from './import-rootfs.ts';
 import { prepareNodeRuntime } from './node-runtime.ts';
@@ -16,9 +19,6 @@ import { ensureNodeRuntimeImage } from './runtime-image.ts';
 import { readFile, type SourceTar } from './source-tar.ts';
 import { STACK_SUITE } from './stack.ts';
 
-/** Order in which shipped buildpacks are tried when the app names none. */
-export const DETECT_ORDER = ['nodejs', 'procfile'];
-const BUILDPACK_NAME = /^[a-z0-9][a-z0-9._-]*$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 export interface BuildpackBuildOptions {
@@ -32,16 +32,32 @@ export interface BuildpackBuildOptions {
   memoryBytes: number;
   network: string;
   extraCaFile?: string;
+  /** Whether buildpacks may be local paths or file:// URLs. */
+  allowLocalBuildpacks: boolean;
+  signal?: AbortSignal;
   log: (line: string) => void;
 }
 
 export interface BuildpackBuildResult {
+  /** The buildpacks that ran, comma-separated as the app lists them. */
   buildpack: string;
-  /** bin/release default_process_types. */
+  /** bin/release default_process_types of the last buildpack. */
   defaultProcessTypes: Record<string, string>;
   configVars: Record<string, string>;
   /** The Procfile as it is after compile, if any. */
   procfile: string | null;
+}
+
+/** The buildpacks to run: the app's list, else the source's .buildpacks, else detection. */
+async function chooseBuildpacks(opts: BuildpackBuildOptions): Promise<{ refs: string[]; mode: 'use' | 'detect' }> {
+  if (opts.data.buildpacks.length > 0) return { refs: opts.data.buildpacks, mode: 'use' };
+  const file = await readFile(opts.source, '.buildpacks', 64 * 1024);
+  const listed = file === null ? [] : parseBuildpacksFile(file);
+  if (listed.length > 0) {
+    opts.log(`-----> Using the buildpacks listed in .buildpacks: ${listed.join(', ')}`);
+    return { refs: listed, mode: 'use' };
+  }
+  return { refs: [...SHIPPED_BUILDPACKS], mode: 'detect' };
 }
 
 /** Builds; `webCommand` turns the result into the image's default CMD (or throws) before the commit. */
@@ -50,16 +66,24 @@ export async function buildWithBuildpacks(
   webCommand: (result: BuildpackBuildResult) => string | null,
 ): Promise<BuildpackBuildResult> {
   const { config, data } = opts;
-  const names = data.buildpacks.length > 0 ? data.buildpacks : DETECT_ORDER;
-  for (const name of names) await checkBuildpack(opts.buildpacksDir, name);
+  const { refs, mode } = await chooseBuildpacks(opts);
+  if (refs.length > MAX_BUILDPACKS) throw new UserBuildError(`Too many buildpacks (${refs.length}); at most ${MAX_BUILDPACKS}.`);
+  const packs = await resolveBuildpacks({
+    refs,
+    buildpacksDir: opts.buildpacksDir,
+    cacheDir: path.join(config.dataDir, 'cache', 'buildpacks'),
+    allowLocal: opts.allowLocalBuildpacks,
+    log: opts.log,
+  });
+  opts.signal?.throwIfAborted();
 
   const runtimesDir = path.join(config.dataDir, 'cache', 'runtimes');
-  const cacheDir = path.join(config.dataDir, 'cache', 'build', data.app);
+  const cacheDir = buildCacheDir(config.dataDir, data.app);
   await fs.mkdir(runtimesDir, { recursive: true });
   await fs.mkdir(cacheDir, { recursive: true });
   const env = [`STACK=paas-${STACK_SUITE}`, `SOURCE_VERSION=${data.sourceVersion}`, `PAAS_RUNTIMES_DIR=${IN.runtimes}`];
   // The nodejs buildpack is the one that will run iff package.json is there: same test as its bin/detect.
-  const packageJson = names.includes('nodejs') ? await readFile(opts.source, 'package.json') : null;
+  const packageJson = packs.some((p) => p.shipped === 'nodejs') ? await readFile(opts.source, 'package.json') : null;
   let baseImage = config.stackImage;
   if (packageJson !== null) {
     const runtime = await prepareNodeRuntime({ packageJson, runtimesDir, log: opts.log });
@@ -67,6 +91,7 @@ export async function buildWithBuildpacks(
     const base = { docker: opts.docker, stackImage: config.stackImage, runtime, runtimesDir, label: config.label, log: opts.log };
     baseImage = await ensureNodeRuntimeImage({ ...base, buildpacksDir: opts.buildpacksDir });
   }
+  opts.signal?.throwIfAborted();
 
   const binds = [`${runtimesDir}:${IN.runtimes}:ro`, `${cacheDir}:${IN.cache}`];
   if (opts.extraCaFile) {
@@ -85,7 +110,7 @@ export async function buildWithBuildpacks(
       if (!ENV_NAME.test(key)) throw new UserBuildError(`Config var name ${JSON.stringify(key)} is not valid.`);
       await fs.writeFile(path.join(workDir, 'env', key), value, { mode: 0o644 });
     }
-    const cmd = ['/bin/bash', `${IN.scripts}/build.sh`, ...env.flatMap((e) => ['--env', e]), data.buildpacks.length > 0 ? '--use' : '--detect', ...names];
+    const cmd = ['/bin/bash', `${IN.scripts}/build.sh`, ...env.flatMap((e) => ['--env', e]), `--${mode}`, ...packs.map((p, i) => `${i}=${p.ref}`)];
     return await withBuildContainer(
       {
         docker: opts.docker,
@@ -93,7 +118,7 @@ export async function buildWithBuildpacks(
         cmd,
         labels: { [config.label]: '1', [`${config.label}.app`]: data.app, [`${config.label}.build`]: data.buildId },
         binds: [
-          `${opts.buildpacksDir}:${IN.buildpacks}:ro`,
+          ...packs.map((p, i) => `${p.dir}:${IN.buildpacks}/${i}:ro`),
           `${opts.scriptsDir}:${IN.scripts}:ro`,
           `${path.join(workDir, 'env')}:${IN.env}:ro`,
           `${path.join(workDir, 'out')}:${IN.out}`,
@@ -104,6 +129,7 @@ export async function buildWithBuildpacks(
         sourceTar: data.sourceTar,
         workingDir: IN.app,
         timeoutMs: opts.timeoutMs,
+        signal: opts.signal,
         log: opts.log,
       },
       async (container, exitCode) => {
@@ -115,12 +141,13 @@ export async function buildWithBuildpacks(
         }
         const release = parseRelease((await out('release.yml')) ?? '');
         const result: BuildpackBuildResult = {
-          buildpack: (await out('buildpack'))?.trim() || names.join(','),
+          buildpack: usedBuildpacks(packs, (await out('buildpack')) ?? ''),
           defaultProcessTypes: release.processTypes,
           configVars: release.configVars,
           procfile: await out('Procfile'),
         };
         const web = webCommand(result);
+        opts.signal?.throwIfAborted();
         opts.log('-----> Committing the image');
         const { repo, tag } = splitImageRef(data.image);
         await container.commit({
@@ -136,6 +163,12 @@ export async function buildWithBuildpacks(
   } finally {
     await fs.rm(workDir, { recursive: true, force: true });
   }
+}
+
+/** build-app.sh writes the indexes of the buildpacks that ran: "0,2" -> "nodejs,static". */
+function usedBuildpacks(packs: ResolvedBuildpack[], written: string): string {
+  const used = written.trim().split(',').map((i) => packs[Number(i)]?.ref).filter((r): r is string => r !== undefined);
+  return (used.length > 0 ? used : packs.map((p) => p.ref)).join(',');
 }
 
 /** A result file the build wrote. Build code controls that directory: never follow a symlink
@@ -154,13 +187,5 @@ async function readOutFile(file: string): Promise<string | null> {
     return buf.subarray(0, bytesRead).toString('utf8');
   } finally {
     await handle.close();
-  }
-}
-
-async function checkBuildpack(dir: string, name: string): Promise<void> {
-  const shipped = BUILDPACK_NAME.test(name) && (await fs.access(path.join(dir, name, 'bin', 'compile')).then(() => true, () => false));
-  if (!shipped) {
-    const available = (await fs.readdir(dir).catch(() => [])).filter((n) => !n.startsWith('.')).join(', ');
-    throw new UserBuildError(`Buildpack ${JSON.stringify(name)} is not available; this platform ships: ${available}.`);
   }
 }

@@ -12,6 +12,8 @@ export interface DockerfileBuildOptions {
   labels: Record<string, string>;
   memoryBytes: number;
   timeoutMs: number;
+  /** Aborting stops the build (dockerd drops a build whose client went away). */
+  signal?: AbortSignal;
   log: (line: string) => void;
 }
 
@@ -29,13 +31,14 @@ export async function buildDockerfile(opts: DockerfileBuildOptions): Promise<voi
       forcerm: true,
       memory: opts.memoryBytes,
       memswap: opts.memoryBytes,
-      abortSignal: abort.signal,
+      abortSignal: opts.signal ? AbortSignal.any([abort.signal, opts.signal]) : abort.signal,
     } as Dockerode.ImageBuildOptions);
     await followDockerStream(stream, (event) => {
       if (event.stream !== undefined) output.push(event.stream);
       else if (event.status !== undefined && !event.progress) output.push(`${event.status}\n`);
     });
   } catch (err) {
+    if (opts.signal?.aborted) throw opts.signal.reason instanceof Error ? opts.signal.reason : new UserBuildError('Build canceled.');
     if (abort.signal.aborted) throw new UserBuildError(`Docker build timed out after ${Math.round(opts.timeoutMs / 1000)} s.`);
     if (err instanceof DockerStreamError) throw new UserBuildError(`Docker build failed: ${err.message.trim()}`);
     throw err;

@@ -6,8 +6,10 @@ import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type Dockerode from 'dockerode';
 import { Redis, type RedisOptions } from 'ioredis';
 import { buildLogKey, buildQueueName, type BuildJobData, type BuildJobResult } from '../common/build.ts';
+import { buildCancelChannel, buildCancelKey } from '../common/build-cancel.ts';
 import type { Config } from '../common/config.ts';
 import { UserBuildError, errorMessage } from '../common/errors.ts';
+import { BuildCanceledError } from './build-canceled.ts';
 import { createBuildLog } from './log-stream.ts';
 import { runBuild, type BuildDeps } from './run-build.ts';
 import { ensureStackImage } from './stack.ts';
@@ -15,6 +17,7 @@ import { ensureStackImage } from './stack.ts';
 export { runBuild, type BuildDeps } from './run-build.ts';
 export { ensureStackImage } from './stack.ts';
 export { ensureBusyboxImage } from './busybox-image.ts';
+export { BuildCanceledError } from './build-canceled.ts';
 
 export interface StartBuilderOptions {
   config: Config;
@@ -47,13 +50,25 @@ export async function startBuilder(opts: StartBuilderOptions): Promise<Builder> 
   const extraCaFile = opts.build?.extraCaFile ?? process.env.NODE_EXTRA_CA_CERTS;
   const deps: BuildDeps = { ...opts.build, extraCaFile, config, docker: opts.docker };
 
+  // Cancellation: the controller publishes the build id; the running build's signal aborts.
+  const running = new Map<string, AbortController>();
+  const subscriber = redis.duplicate();
+  subscriber.on('message', (_channel: string, buildId: string) => running.get(buildId)?.abort(new BuildCanceledError()));
+  subscriber.on('error', (err: Error) => say(`builder: ${errorMessage(err)}`));
+  await subscriber.subscribe(buildCancelChannel(config.redisPrefix));
+
   const processor = async (job: Job<BuildJobData, BuildJobResult>): Promise<BuildJobResult> => {
     const log = createBuildLog(redis, buildLogKey(config.redisPrefix, job.data.buildId));
+    const cancel = new AbortController();
+    running.set(job.data.buildId, cancel);
     try {
-      const result = await runBuild(deps, job.data, (line) => log.line(line));
+      if (await redis.exists(buildCancelKey(config.redisPrefix, job.data.buildId))) throw new BuildCanceledError();
+      const result = await runBuild(deps, job.data, (line) => log.line(line), cancel.signal);
       await log.end('succeeded');
       return result;
-    } catch (err) {
+    } catch (caught) {
+      // Whatever failed after a cancel request failed because of it.
+      const err = cancel.signal.aborted ? new BuildCanceledError() : caught;
       const user = err instanceof UserBuildError;
       const final = user || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
       log.line(` !     ${user ? errorMessage(err) : `Build error: ${errorMessage(err)}`}`);
@@ -65,6 +80,8 @@ export async function startBuilder(opts: StartBuilderOptions): Promise<Builder> 
         await log.flush().catch(() => {});
       }
       throw user ? new UnrecoverableError(errorMessage(err)) : err;
+    } finally {
+      running.delete(job.data.buildId);
     }
   };
 
@@ -79,6 +96,7 @@ export async function startBuilder(opts: StartBuilderOptions): Promise<Builder> 
   return {
     async close() {
       await worker.close();
+      subscriber.disconnect();
       await redis.quit().catch(() => {});
     },
   };

@@ -21,7 +21,11 @@ export interface NodeRuntimeOptions {
   runtimesDir: string;
   log: (line: string) => void;
   npm?: string;
+  /** How long a range's resolution is reused without asking the registry (default 30 min). */
+  reuseMs?: number;
 }
+
+const DEFAULT_REUSE_MS = 30 * 60_000;
 
 export async function prepareNodeRuntime(opts: NodeRuntimeOptions): Promise<NodeRuntime> {
   const engines = readEngines(opts.packageJson);
@@ -95,30 +99,41 @@ interface ResolveOptions extends NodeRuntimeOptions {
   what: string;
 }
 
+/** resolved.json: range -> last resolution (older files hold the version string only). */
+type Memo = Record<string, string | { version: string; at: number }>;
+
 async function resolveVersion(opts: ResolveOptions): Promise<string> {
   const memo = path.join(opts.runtimesDir, 'resolved.json');
   const key = `${opts.pkg}@${opts.range}`;
-  let known: Record<string, string> = {};
+  let known: Memo = {};
   try {
-    known = JSON.parse(await fs.readFile(memo, 'utf8')) as Record<string, string>;
+    known = JSON.parse(await fs.readFile(memo, 'utf8')) as Memo;
   } catch {
     // first resolution
   }
+  const entry = known[key];
+  const previous = typeof entry === 'string' ? { version: entry, at: 0 } : entry;
+  // A range resolved a moment ago resolves the same: skip the registry round trip (~0.7 s).
+  if (previous && Date.now() - previous.at < (opts.reuseMs ?? DEFAULT_REUSE_MS)) return previous.version;
   let version: string | null;
   try {
     const { stdout } = await run(opts.npmBin, ['view', key, 'version', '--json'], { timeoutMs: 60_000, env: npmEnv() });
     version = pickLatest(stdout);
   } catch (err) {
     if (err instanceof ExecError && err.stdout.includes('"E404"')) version = null;
-    else return fallback(opts, known[key], err);
+    else return fallback(opts, previous?.version, err);
   }
   if (!version) throw new UserBuildError(`No ${opts.pkg === 'npm' ? 'npm' : 'Node.js'} release matches ${opts.what} ${JSON.stringify(opts.range)}.`);
-  if (known[key] !== version) {
-    known[key] = version;
-    const tmp = `${memo}.${process.pid}.tmp`;
-    await fs.writeFile(tmp, JSON.stringify(known, null, 2));
-    await fs.rename(tmp, memo);
+  // Re-read: another build may have written meanwhile.
+  try {
+    known = JSON.parse(await fs.readFile(memo, 'utf8')) as Memo;
+  } catch {
+    known = {};
   }
+  known[key] = { version, at: Date.now() };
+  const tmp = `${memo}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  await fs.writeFile(tmp, JSON.stringify(known, null, 2));
+  await fs.rename(tmp, memo);
   return version;
 }
 

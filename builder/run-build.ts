@@ -9,7 +9,9 @@ import { UserBuildError } from '../common/errors.ts';
 import { ProcfileError, parseProcfile } from '../common/procfile.ts';
 import { buildWithBuildpacks } from './buildpack-build.ts';
 import { buildDockerfile } from './dockerfile-build.ts';
+import { DEFAULT_KEEP_BUILD_IMAGES, pruneBuildImages } from './prune-images.ts';
 import { pushImage } from './push-image.ts';
+import { splitImageRef } from './import-rootfs.ts';
 import { hasFile, openSourceTar, readFile } from './source-tar.ts';
 import { imageExists } from './stack.ts';
 
@@ -27,13 +29,19 @@ export interface BuildDeps {
   /** Host PEM file of extra CAs builds should trust (e.g. a TLS-intercepting proxy's); exported
    *  to buildpacks as NODE_EXTRA_CA_CERTS. */
   extraCaFile?: string;
+  /** Whether apps may use buildpacks from local paths and file:// URLs on the build host
+   *  (default true: they are mounted read-only, but they can be any directory of this host). */
+  allowLocalBuildpacks?: boolean;
+  /** Build images of an app the engine keeps after a build (default 10); older tags are removed. */
+  keepBuildImages?: number;
 }
 
 export const DEFAULT_BUILD_TIMEOUT_MS = 15 * 60_000;
 const APP_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const here = path.dirname(fileURLToPath(import.meta.url));
 
-export async function runBuild(deps: BuildDeps, data: BuildJobData, log: (line: string) => void): Promise<BuildJobResult> {
+/** `signal` cancels the build: its container is killed and removed, BuildCanceledError is thrown. */
+export async function runBuild(deps: BuildDeps, data: BuildJobData, log: (line: string) => void, signal?: AbortSignal): Promise<BuildJobResult> {
   const { config, docker } = deps;
   if (!APP_NAME.test(data.app)) throw new Error(`invalid app name ${JSON.stringify(data.app)}`);
   const started = Date.now();
@@ -49,7 +57,8 @@ export async function runBuild(deps: BuildDeps, data: BuildJobData, log: (line: 
   let processTypes: Record<string, string | null>;
   let configVars: Record<string, string> = {};
 
-  if (hasFile(source, 'Dockerfile')) {
+  // An app that lists buildpacks is built with them even if it has a Dockerfile.
+  if (hasFile(source, 'Dockerfile') && data.buildpacks.length === 0) {
     log('-----> Dockerfile found: building with docker');
     const procfile = readProcfile(await readFile(source, 'Procfile'));
     await buildDockerfile({
@@ -57,6 +66,7 @@ export async function runBuild(deps: BuildDeps, data: BuildJobData, log: (line: 
       sourceTar: data.sourceTar,
       image: data.image,
       labels: { [config.label]: '1', [`${config.label}.app`]: data.app, [`${config.label}.build`]: data.buildId },
+      signal,
     });
     buildpack = 'dockerfile';
     processTypes = Object.keys(procfile).length > 0 ? procfile : { web: null };
@@ -75,6 +85,8 @@ export async function runBuild(deps: BuildDeps, data: BuildJobData, log: (line: 
         scriptsDir: path.join(here, 'container'),
         network: deps.network ?? 'bridge',
         extraCaFile: deps.extraCaFile,
+        allowLocalBuildpacks: deps.allowLocalBuildpacks ?? true,
+        signal,
       },
       (built) => {
         const declared = built.procfile === null ? null : readProcfile(built.procfile);
@@ -87,6 +99,7 @@ export async function runBuild(deps: BuildDeps, data: BuildJobData, log: (line: 
     configVars = result.configVars;
   }
 
+  signal?.throwIfAborted();
   log(`-----> Pushing ${data.image}`);
   let digest: string | null;
   try {
@@ -96,6 +109,8 @@ export async function runBuild(deps: BuildDeps, data: BuildJobData, log: (line: 
     await docker.getImage(data.image).remove().catch(() => {});
     throw err;
   }
+  const { repo } = splitImageRef(data.image);
+  await pruneBuildImages({ docker, repo, keep: deps.keepBuildImages ?? DEFAULT_KEEP_BUILD_IMAGES }).catch(() => []);
   log(`-----> Done in ${((Date.now() - started) / 1000).toFixed(1)} s: ${data.image}${digest ? `@${digest}` : ''}`);
   return { image: data.image, digest, buildpack, processTypes, configVars };
 }

@@ -1,6 +1,7 @@
-// The stack image builds run in and apps run on: Debian bookworm (minbase) + a few tools,
-// a `paas` user (uid/gid 1000, home /app). Made with debootstrap, imported with docker import.
-// Script use: `node builder/stack.ts [--force]`.
+// The stack image builds run in and apps run on: Debian bookworm (minbase) + a few tools and
+// CPython 3, a `paas` user (uid/gid 1000, home /app). Made with debootstrap, imported with
+// docker import. The image carries the hash of its recipe (label paas.stack.key): an image made
+// from another recipe is made again. Script use: `node builder/stack.ts [--force]`.
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -12,7 +13,8 @@ import { importRootfs } from './import-rootfs.ts';
 
 export const STACK_SUITE = 'bookworm';
 export const STACK_MIRROR = 'http://deb.debian.org/debian';
-export const STACK_PACKAGES = ['ca-certificates', 'curl', 'tar', 'gzip', 'xz-utils', 'bzip2', 'procps', 'make', 'git'];
+/** python3-venv brings ensurepip's bundled pip and setuptools wheels: venvs are made offline. */
+export const STACK_PACKAGES = ['ca-certificates', 'curl', 'tar', 'gzip', 'xz-utils', 'bzip2', 'procps', 'make', 'git', 'python3', 'python3-venv'];
 /** Bump when the customisation below changes, so the cached rootfs tarball is rebuilt. */
 const RECIPE_VERSION = 1;
 const PATH_VALUE = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -38,19 +40,33 @@ export async function imageExists(docker: Dockerode, image: string): Promise<boo
   }
 }
 
+/** Hash of what goes into the stack: suite, mirror, packages, recipe. */
+export const STACK_KEY = createHash('sha256').update(JSON.stringify([STACK_SUITE, STACK_MIRROR, STACK_PACKAGES, RECIPE_VERSION])).digest('hex').slice(0, 12);
+const KEY_LABEL = 'paas.stack.key';
+
+/** The image's recipe key, or null when the image is missing (undefined: made before keys). */
+async function imageKey(docker: Dockerode, image: string): Promise<string | null | undefined> {
+  const info = await docker.getImage(image).inspect().catch((err: { statusCode?: number }) => {
+    if (err.statusCode === 404) return null;
+    throw err;
+  });
+  return info === null ? null : (info.Config?.Labels?.[KEY_LABEL] ?? undefined);
+}
+
 export async function ensureStackImage(opts: EnsureStackImageOptions): Promise<void> {
-  if (!opts.force && (await imageExists(opts.docker, opts.image))) return;
+  if (!opts.force && (await imageKey(opts.docker, opts.image)) === STACK_KEY) return;
   await fs.mkdir(opts.workDir, { recursive: true });
   // Two builders (or test files) starting together: one makes the image, the other waits.
   await withDirLock(path.join(opts.workDir, '.lock'), async () => {
     const previous = await opts.docker.getImage(opts.image).inspect().catch(() => null);
-    if (previous && !opts.force) return;
+    if (previous && !opts.force && previous.Config?.Labels?.[KEY_LABEL] === STACK_KEY) return;
+    if (previous) opts.log(`-----> ${opts.image} was made from another recipe: making it again`);
     await makeStackImage(opts, previous?.Id ?? null);
   });
 }
 
 async function makeStackImage(opts: EnsureStackImageOptions, previous: string | null): Promise<void> {
-  const key = createHash('sha256').update(JSON.stringify([STACK_SUITE, STACK_MIRROR, STACK_PACKAGES, RECIPE_VERSION])).digest('hex').slice(0, 12);
+  const key = STACK_KEY;
   const tarFile = path.join(opts.workDir, `rootfs-${STACK_SUITE}-${key}.tar`);
   if (!(await exists(tarFile))) await buildRootfsTar({ ...opts, tarFile });
   else opts.log(`-----> Using cached rootfs ${tarFile}`);
@@ -59,7 +75,7 @@ async function makeStackImage(opts: EnsureStackImageOptions, previous: string | 
     docker: opts.docker,
     source: { tarFile },
     image: opts.image,
-    changes: [`ENV PATH=${PATH_VALUE}`, 'ENV LANG=C.UTF-8', 'WORKDIR /app', 'USER 1000:1000', 'LABEL paas=1 paas.stack=1', 'CMD ["/bin/bash"]'],
+    changes: [`ENV PATH=${PATH_VALUE}`, 'ENV LANG=C.UTF-8', 'WORKDIR /app', 'USER 1000:1000', `LABEL paas=1 paas.stack=1 ${KEY_LABEL}=${key}`, 'CMD ["/bin/bash"]'],
     message: `paas stack ${STACK_SUITE} (${key})`,
   });
   // The replaced image stays while app images still build on it; otherwise drop it.

@@ -21,7 +21,7 @@ export function uniqueName(prefix: string): string {
 
 /** Writes `files` to a temp git repo and returns the path of `git archive --format=tar HEAD`
  *  (or of `tar -c` of the directory when via is 'tar'). */
-export async function makeSourceTar(files: Record<string, string>, via: 'git' | 'tar' = 'git'): Promise<string> {
+export async function makeSourceTar(files: Record<string, string | Buffer>, via: 'git' | 'tar' = 'git'): Promise<string> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'paas-src-'));
   const tree = path.join(dir, 'src');
   for (const [name, text] of Object.entries(files)) {
@@ -84,7 +84,7 @@ export function buildHarness(deps: BuildDeps) {
   const apps: string[] = [];
   const containers: Dockerode.Container[] = [];
 
-  async function build(files: Record<string, string>, over: Partial<BuildJobData> = {}, extra: Partial<BuildDeps> = {}) {
+  async function build(files: Record<string, string | Buffer>, over: Partial<BuildJobData> = {}, extra: Partial<BuildDeps> = {}, signal?: AbortSignal) {
     const sourceTar = await makeSourceTar(files);
     tars.push(sourceTar);
     const buildId = uniqueName('b');
@@ -94,7 +94,7 @@ export function buildHarness(deps: BuildDeps) {
     apps.push(app);
     const lines: string[] = [];
     const data: BuildJobData = { buildId, app, sourceTar, sourceVersion: 'test', env: {}, buildpacks: [], image, ...over };
-    const result = runBuild({ ...deps, ...extra }, data, (line) => lines.push(line));
+    const result = runBuild({ ...deps, ...extra }, data, (line) => lines.push(line), signal);
     result.catch(() => {}); // awaited (or asserted to reject) by the test
     return { data, lines, result };
   }
@@ -117,10 +117,18 @@ export function buildHarness(deps: BuildDeps) {
 
   /** Runs the web process type and GETs / through the published port. */
   async function serve(image: string, result: BuildJobResult, env: string[] = []): Promise<string> {
-    const container = await start(image, result, result.processTypes.web ?? null, env);
-    const res = await getWhenUp(`http://127.0.0.1:${await hostPort(container, 5000)}/`);
+    const { port } = await serveWeb(image, result, env);
+    const res = await getWhenUp(`http://127.0.0.1:${port}/`);
     assert.equal(res.status, 200);
     return res.body;
+  }
+
+  /** Starts the web process type; resolves with its published port once it answers. */
+  async function serveWeb(image: string, result: BuildJobResult, env: string[] = []): Promise<{ port: number }> {
+    const container = await start(image, result, result.processTypes.web ?? null, env);
+    const port = await hostPort(container, 5000);
+    await getWhenUp(`http://127.0.0.1:${port}/`);
+    return { port };
   }
 
   /** Runs a one-off command to completion and returns its output. */
@@ -137,7 +145,7 @@ export function buildHarness(deps: BuildDeps) {
     for (const app of apps) await fs.rm(path.join(config.dataDir, 'cache', 'build', app), { recursive: true, force: true });
   }
 
-  return { build, serve, runOnce, cleanup };
+  return { build, serve, serveWeb, runOnce, cleanup };
 }
 
 /** Docker's multiplexed log frames (8-byte header: stream, 0, 0, 0, size) -> text. */

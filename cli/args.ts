@@ -7,7 +7,7 @@ export interface Parsed {
 
 const SHORT: Record<string, string> = { a: 'app', r: 'remote', t: 'tail', n: 'num', d: 'dyno', j: 'json' };
 /** Flags that never take a value. */
-const BOOLEAN = new Set(['json', 'tail', 'help', 'force', 'yes', 'detached']);
+const BOOLEAN = new Set(['json', 'tail', 'help', 'force', 'yes', 'detached', 'admin', 'shell']);
 
 export function parseArgs(argv: string[]): Parsed {
   const positionals: string[] = [];

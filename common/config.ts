@@ -13,6 +13,22 @@ export interface Config {
   /** Router HTTP listener. */
   routerBind: string;
   routerPort: number;
+  /** Router HTTPS listener (SNI), on routerBind; -1 disables it. */
+  httpsPort: number;
+  /** PEM files of the default certificate (normally for *.<domain>); empty: self-signed in dataDir/tls. */
+  tlsCertFile: string;
+  tlsKeyFile: string;
+  /** Router worker processes sharing the listeners; 1 runs the router inside paasd. */
+  routerWorkers: number;
+  /** Largest request body the router forwards (bytes), else 413. */
+  routerMaxBodyBytes: number;
+  /** Router admin listener (/metrics) on 127.0.0.1; -1 disables it. */
+  routerAdminPort: number;
+  /** ACME directory for automatic certificates, e.g. Let's Encrypt's. */
+  acmeDirectory: string;
+  acmeEmail: string;
+  /** Extra CA (PEM file) trusted for the ACME directory's HTTPS (a test CA such as pebble). */
+  acmeCaFile: string;
   /** Apps answer at <app>.<domain>. */
   domain: string;
   redisUrl: string;
@@ -30,6 +46,8 @@ export interface Config {
   /** Seconds a new web container has to answer its first HTTP request. */
   bootTimeout: number;
   buildConcurrency: number;
+  /** API requests per account and hour (Heroku: 4500). */
+  apiRateLimit: number;
 }
 
 function int(value: string | undefined, fallback: number): number {
@@ -51,6 +69,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     apiUrl: (env.PAAS_API_URL || `http://127.0.0.1:${apiPort}`).replace(/\/+$/, ''),
     routerBind: env.PAAS_HTTP_BIND || '127.0.0.1',
     routerPort,
+    httpsPort: int(env.PAAS_HTTPS_PORT, 8443),
+    tlsCertFile: env.PAAS_TLS_CERT || '',
+    tlsKeyFile: env.PAAS_TLS_KEY || '',
+    routerWorkers: int(env.PAAS_ROUTER_WORKERS, Math.min(os.availableParallelism(), 4)),
+    routerMaxBodyBytes: int(env.PAAS_ROUTER_MAX_BODY, 100 * 1024 * 1024),
+    routerAdminPort: int(env.PAAS_ROUTER_ADMIN_PORT, 9180),
+    acmeDirectory: env.PAAS_ACME_DIRECTORY || 'https://acme-v02.api.letsencrypt.org/directory',
+    acmeEmail: env.PAAS_ACME_EMAIL || '',
+    acmeCaFile: env.PAAS_ACME_CA_FILE || '',
     domain: env.PAAS_DOMAIN || 'localhost',
     redisUrl: env.PAAS_REDIS_URL || 'redis://127.0.0.1:6379/0',
     redisPrefix: env.PAAS_REDIS_PREFIX || 'paas',
@@ -61,6 +88,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dynoMemoryMb: int(env.PAAS_DYNO_MEMORY_MB, 512),
     bootTimeout: int(env.PAAS_BOOT_TIMEOUT, 60),
     buildConcurrency: int(env.PAAS_BUILD_CONCURRENCY, 2),
+    apiRateLimit: int(env.PAAS_API_RATE_LIMIT, 4500),
   };
 }
 

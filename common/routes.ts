@@ -17,6 +17,10 @@ export interface AppRoute {
   hosts: string[];
   backends: Backend[];
   maintenance: boolean;
+  /** Plain-HTTP requests get a 308 to the same URL over HTTPS (absent: false). */
+  redirectHttps?: boolean;
+  /** HTTPS responses carry Strict-Transport-Security (absent: false). */
+  hsts?: boolean;
 }
 
 export interface RouteTable {

@@ -23,6 +23,8 @@ import { createReleaseService } from './services/releases.ts';
 import { createRegistryClient, type RegistryClient } from './services/registry.ts';
 import { startReconciler } from './services/reconciler.ts';
 import { createRoutePublisher, type RoutePublisher } from './services/route-publisher.ts';
+import { createAcmeService, type AcmeService } from './services/acme.ts';
+import { createCertService, withCertificates } from './services/certs.ts';
 import { failAbandonedBuilds } from './store/builds.ts';
 import { openDb, type Db } from './store/db.ts';
 import { failAbandonedReleases } from './store/releases.ts';
@@ -69,7 +71,10 @@ export async function startController(opts: ControllerOptions): Promise<Controll
     docker: opts.docker, label: config.label, registry: config.registry, bootTimeoutSec: config.bootTimeout,
   });
   const registry = opts.registry ?? createRegistryClient(config.registry);
-  const routes = createRoutePublisher({ db, redis, scheduler, config });
+  const certs = createCertService({ db, redis, config });
+  let acme: AcmeService | null = null;
+  const routes = withCertificates(createRoutePublisher({ db, redis, scheduler, config }), certs, () => acme?.kick());
+  acme = createAcmeService({ db, redis, config, certs, log });
   let hookUrl = '';
   const repos = createRepoStore(path.join(config.dataDir, 'repos'), {
     get url() { return hookUrl; },
@@ -83,7 +88,7 @@ export async function startController(opts: ControllerOptions): Promise<Controll
   const releases = createReleaseService({ db, deployer });
   const apps = createAppService({ db, config, repos, scheduler, registry, routes });
   const logError = (err: unknown): void => log(`controller error: ${err instanceof Error ? err.stack : String(err)}`);
-  const api = createApi({ db, config, scheduler, apps, builds, deployer, releases, routes, redis, hookSecret: hook.secret, logError });
+  const api = createApi({ db, config, scheduler, apps, builds, deployer, releases, routes, redis, hookSecret: hook.secret, logError, tls: { certs, acme } });
   const git = createGitHandler({ db, repos });
 
   const server = http.createServer((req, res) => {
@@ -118,6 +123,7 @@ export async function startController(opts: ControllerOptions): Promise<Controll
     adminTokenFile,
     async close() {
       await reconciler.stop();
+      acme.stop();
       unwatch();
       if (syncTimer) clearTimeout(syncTimer);
       server.closeAllConnections();

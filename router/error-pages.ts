@@ -2,7 +2,8 @@
 import { STATUS_CODES, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 
-export type PageKind = 'bad-request' | 'no-such-app' | 'no-web-processes' | 'maintenance' | 'bad-gateway' | 'gateway-timeout';
+export type PageKind = 'bad-request' | 'no-such-app' | 'no-web-processes' | 'maintenance' | 'bad-gateway' | 'gateway-timeout'
+  | 'payload-too-large';
 
 const PAGES: Record<PageKind, { status: number; title: string; message: string }> = {
   'bad-request': { status: 400, title: 'Bad request', message: 'The request has a missing or invalid Host header.' },
@@ -15,6 +16,7 @@ const PAGES: Record<PageKind, { status: number; title: string; message: string }
   maintenance: { status: 503, title: 'Offline for maintenance', message: 'This app is undergoing maintenance. Please check back soon.' },
   'bad-gateway': { status: 502, title: 'Bad gateway', message: 'The app did not answer the request properly.' },
   'gateway-timeout': { status: 504, title: 'Gateway timeout', message: 'The app took too long to start answering the request.' },
+  'payload-too-large': { status: 413, title: 'Payload too large', message: 'The request body is larger than this router accepts.' },
 };
 
 export interface Page {

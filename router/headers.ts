@@ -43,6 +43,8 @@ export interface ForwardInfo {
   requestId: string;
   /** Arrival time, ms since epoch. */
   startedAt: number;
+  /** The client came over TLS (X-Forwarded-Proto https, default port 443). */
+  secure?: boolean;
 }
 
 /**
@@ -54,8 +56,8 @@ export function addForwardHeaders(headers: IncomingHttpHeaders, info: ForwardInf
   const client = (info.remoteAddress ?? '').replace(/^::ffff:/, '');
   const prior = headers['x-forwarded-for'];
   headers['x-forwarded-for'] = prior ? `${prior}, ${client}` : client;
-  headers['x-forwarded-proto'] = 'http';
-  headers['x-forwarded-port'] = /:(\d+)$/.exec(info.host)?.[1] ?? '80';
+  headers['x-forwarded-proto'] = info.secure ? 'https' : 'http';
+  headers['x-forwarded-port'] = /:(\d+)$/.exec(info.host)?.[1] ?? (info.secure ? '443' : '80');
   headers['x-forwarded-host'] = info.host;
   headers['x-request-id'] = info.requestId;
   headers['x-request-start'] = `t=${info.startedAt}`;

@@ -8,6 +8,7 @@ import { Redis } from 'ioredis';
 import type { Config } from '../common/config.ts';
 import type { RouteTable } from '../common/routes.ts';
 import type { OnAccess } from './access.ts';
+import { createEdge, type Edge, type EdgeOptions } from './edge.ts';
 import { sendPage } from './error-pages.ts';
 import { buildLookup, createBalancer, EMPTY_TABLE } from './route-table.ts';
 import { startTableSync } from './table-sync.ts';
@@ -16,7 +17,7 @@ import { createUpgradeHandler } from './ws-handler.ts';
 
 export type { AccessEntry, OnAccess } from './access.ts';
 
-export interface RouterOptions {
+export interface RouterOptions extends EdgeOptions {
   config: Config;
   /** Connection for reading the table; created from config.redisUrl when absent (and then closed by close()). */
   redis?: Redis;
@@ -36,6 +37,8 @@ export interface RouterHandle {
   apply(table: RouteTable): void;
   table(): RouteTable;
   close(): Promise<void>;
+  /** HTTPS listener, metrics, limits (edge.ts). */
+  edge: Edge;
 }
 
 export async function startRouter(opts: RouterOptions): Promise<RouterHandle> {
@@ -68,11 +71,12 @@ export async function startRouter(opts: RouterOptions): Promise<RouterHandle> {
   });
   proxy.on('econnreset', () => {}); // the client went away; nothing to answer
 
+  const edge = createEdge({ ...opts, prefix: config.redisPrefix, lookup: () => lookup, log });
   const web = createWebHandler({
-    proxy, lookup: () => lookup, balancer, log, onAccess: opts.onAccess,
+    proxy, lookup: () => lookup, balancer, log, onAccess: edge.onAccess,
     upstreamTimeoutMs: opts.upstreamTimeoutMs ?? 30_000,
   });
-  const upgrades = createUpgradeHandler({ proxy, lookup: () => lookup, balancer, log, onAccess: opts.onAccess });
+  const upgrades = createUpgradeHandler({ proxy, lookup: () => lookup, balancer, log, onAccess: edge.onAccess });
 
   // disconnectTimeout: ioredis otherwise waits 2 s on close() for a socket that already died.
   const redis = opts.redis ?? new Redis(config.redisUrl, {
@@ -82,7 +86,7 @@ export async function startRouter(opts: RouterOptions): Promise<RouterHandle> {
   const sync = startTableSync({ redis, subscriber, prefix: config.redisPrefix, apply, log });
   await sync.started; // route with the stored table from the first request on, if Redis is up
 
-  const server = http.createServer({ requireHostHeader: false }, web);
+  const server = http.createServer({ requireHostHeader: false, ...edge.serverOptions }, edge.handler(web, false));
   server.on('upgrade', upgrades.handle);
   try {
     await new Promise<void>((resolve, reject) => {
@@ -92,7 +96,10 @@ export async function startRouter(opts: RouterOptions): Promise<RouterHandle> {
         resolve();
       });
     });
+    await edge.start({ redis, http: server, web, upgrade: upgrades.handle, bind: config.routerBind });
   } catch (err) {
+    void edge.close();
+    server.close();
     sync.close();
     subscriber.disconnect();
     if (!opts.redis) redis.disconnect();
@@ -107,13 +114,17 @@ export async function startRouter(opts: RouterOptions): Promise<RouterHandle> {
     port: (server.address() as AddressInfo).port,
     server,
     apply,
+    edge,
     table: () => lookup.table,
     close() {
       closing ??= new Promise<void>((resolve) => {
         sync.close();
         subscriber.disconnect();
         if (!opts.redis) redis.disconnect();
-        server.close(() => resolve());
+        let pending = 2;
+        const done = (): void => { if (--pending === 0) resolve(); };
+        server.close(done);
+        void edge.close().then(done);
         upgrades.close();
         server.closeAllConnections();
         agent.destroy();

@@ -70,7 +70,10 @@ function checkApp(app: unknown, i: number): AppRoute {
     throw new Error(`${where} (${app.app}) has invalid backends`);
   }
   if (typeof app.maintenance !== 'boolean') throw new Error(`${where} (${app.app}) has no maintenance flag`);
-  return { app: app.app, hosts: app.hosts, backends: app.backends, maintenance: app.maintenance };
+  return {
+    app: app.app, hosts: app.hosts, backends: app.backends, maintenance: app.maintenance,
+    ...(app.redirectHttps === true ? { redirectHttps: true } : {}), ...(app.hsts === true ? { hsts: true } : {}),
+  };
 }
 
 function isBackend(b: unknown): b is Backend {

@@ -149,7 +149,8 @@ export function createWebHandler(opts: WebHandlerOptions): (req: IncomingMessage
     ex.wantsClose = clientWantsClose(req.httpVersion, req.headers.connection);
     stripHopByHop(req.headers);
     delete req.headers.expect; // Node already answered "100 Continue" to the client
-    addForwardHeaders(req.headers, { remoteAddress: req.socket.remoteAddress, host: host!, requestId: ex.requestId, startedAt: arrivedAt });
+    addForwardHeaders(req.headers, { remoteAddress: req.socket.remoteAddress, host: host!, requestId: ex.requestId, startedAt: arrivedAt,
+      secure: 'encrypted' in req.socket });
 
     const length = declaredBodyLength(req);
     const replayable = IDEMPOTENT.has(req.method ?? '') && length !== null

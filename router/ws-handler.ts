@@ -96,7 +96,8 @@ export function createUpgradeHandler(opts: UpgradeHandlerOptions): UpgradeHandle
 
       stripHopByHop(req.headers, ['upgrade']);
       req.headers.connection = 'Upgrade';
-      addForwardHeaders(req.headers, { remoteAddress: req.socket.remoteAddress, host: host!, requestId: up.requestId, startedAt: arrivedAt });
+      addForwardHeaders(req.headers, { remoteAddress: req.socket.remoteAddress, host: host!, requestId: up.requestId, startedAt: arrivedAt,
+        secure: 'encrypted' in req.socket });
       upgrades.set(req, up);
       const backend = target.backend;
       proxy.ws(req, socket, head, { target: { protocol: 'http:', host: backend.host, port: backend.port }, agent: false }, (err) => {

@@ -1,6 +1,8 @@
 import { appsCommands } from './apps.ts';
 import { authCommands } from './auth.ts';
 import { buildsCommands } from './builds.ts';
+import { buildControlCommands } from './build-control.ts';
+import { buildpacksCommands } from './buildpacks.ts';
 import { configCommands } from './config.ts';
 import { psCommands } from './ps.ts';
 import { maintenanceCommands } from './maintenance.ts';
@@ -8,10 +10,12 @@ import { accessCommands } from './access.ts';
 import { logsCommands } from './logs.ts';
 import { runCommands } from './run.ts';
 import { domainsCommands } from './domains.ts';
+import { certsCommands } from './certs.ts';
+import { authorizationCommands } from './authorizations.ts';
 import { releasesCommands } from './releases.ts';
 import type { Command } from './types.ts';
 
-export const commands: Command[] = [...authCommands, ...appsCommands, ...configCommands, ...releasesCommands, ...psCommands, ...buildsCommands, ...logsCommands, ...runCommands, ...domainsCommands, ...maintenanceCommands, ...accessCommands];
+export const commands: Command[] = [...authCommands, ...appsCommands, ...configCommands, ...releasesCommands, ...psCommands, ...buildsCommands, ...buildControlCommands, ...buildpacksCommands, ...logsCommands, ...runCommands, ...domainsCommands, ...certsCommands, ...maintenanceCommands, ...accessCommands, ...authorizationCommands];
 
 export function findCommand(name: string): Command | undefined {
   return commands.find((c) => c.name === name || c.aliases?.includes(name));

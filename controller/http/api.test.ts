@@ -194,3 +194,25 @@ describe('users, tokens, collaborators, maintenance', () => {
     assert.match(rn.body.message, /not supported/);
   });
 });
+
+describe('rate limit', () => {
+  const config = testConfig({ apiRateLimit: 3 });
+  let ctl: ControllerHandle;
+
+  before(async () => {
+    ctl = await startController({ config, docker: new Dockerode(), scheduler: createMemoryScheduler(), log: () => undefined });
+  });
+  after(async () => { await ctl.close(); removeDataDir(config); });
+
+  test('each account has its own bucket; an empty one answers 429 with Heroku\'s id', async () => {
+    const admin = `Bearer ${readAdminToken(config)}`;
+    const other = `Bearer ${issueToken(ctl.db, createUser(ctl.db, 'o@example.com', false).id, 't').token}`;
+    const seen = [];
+    for (let i = 0; i < 3; i++) seen.push((await request(ctl.server).get('/apps').set('authorization', admin).expect(200)).headers['ratelimit-remaining']);
+    assert.deepEqual(seen, ['2', '1', '0']);
+    const res = await request(ctl.server).get('/apps').set('authorization', admin).expect(429);
+    assert.equal(res.body.id, 'rate_limit');
+    assert.ok(Number(res.headers['retry-after']) > 0);
+    await request(ctl.server).get('/apps').set('authorization', other).expect(200);
+  });
+});

@@ -1,7 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
+import path from 'node:path';
 import { Router } from 'express';
-import { NotFoundError } from '../../common/errors.ts';
+import { InvalidParamsError, NotFoundError, PaasError } from '../../common/errors.ts';
+import { fetchSourceBlob } from '../services/source-blob.ts';
 import { findBuild, listBuilds } from '../store/builds.ts';
+import { currentUser } from './auth.ts';
 import { appParam, type ApiDeps } from './deps.ts';
 import { buildJson } from './serializers.ts';
 
@@ -21,14 +25,50 @@ export function buildsRouter(deps: ApiDeps): Router {
     res.json(buildJson(db, config, app, build));
   });
 
-  r.get('/apps/:app/builds/:build/output', (req, res) => {
+  // Heroku's builds API: deploy a tarball by URL, without git (CI).
+  r.post('/apps/:app/builds', async (req, res) => {
+    const app = appParam(deps, req, res);
+    const blob = (req.body as { source_blob?: { url?: unknown; version?: unknown } } | undefined)?.source_blob;
+    if (!blob || typeof blob.url !== 'string') throw new InvalidParamsError('Give {"source_blob": {"url": "https://…/source.tar.gz", "version": "…"}}.');
+    if (blob.version !== undefined && blob.version !== null && typeof blob.version !== 'string') throw new InvalidParamsError('source_blob.version must be a string.');
+    const dir = path.join(config.dataDir, 'sources');
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const tar = path.join(dir, `${randomUUID()}.tar`);
+    await fetchSourceBlob(blob.url, tar);
+    const { build, done } = deps.builds.start({
+      app, user: currentUser(res), sourceTar: tar, sourceVersion: (blob.version as string | undefined) ?? null, log: () => undefined,
+    });
+    done.catch((err: unknown) => { if (!(err instanceof PaasError)) deps.logError(err); });
+    res.status(201).json(buildJson(db, config, app, build));
+  });
+
+  // The build log; while the build runs, it follows the log until the build ends.
+  r.get('/apps/:app/builds/:build/output', async (req, res) => {
     const app = appParam(deps, req, res);
     const build = findBuild(db, String(req.params.build));
     if (!build || build.app_id !== app.id) throw new NotFoundError(`Couldn't find build ${req.params.build}.`);
     const file = deps.builds.logPath(build.id);
     if (!fs.existsSync(file)) throw new NotFoundError('No output was recorded for this build.');
     res.type('text/plain; charset=utf-8');
-    fs.createReadStream(file).pipe(res);
+    res.setHeader('cache-control', 'no-cache');
+    let closed = false;
+    res.on('close', () => { closed = true; });
+    let offset = 0;
+    for (;;) {
+      const pending = findBuild(db, build.id)?.status === 'pending';
+      const size = fs.statSync(file).size;
+      if (size > offset) {
+        const fd = fs.openSync(file, 'r');
+        const chunk = Buffer.alloc(size - offset);
+        fs.readSync(fd, chunk, 0, chunk.length, offset);
+        fs.closeSync(fd);
+        offset = size;
+        res.write(chunk);
+      }
+      if (!pending || closed) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    res.end();
   });
 
   return r;

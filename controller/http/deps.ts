@@ -8,6 +8,7 @@ import type { BuildService } from '../services/builds.ts';
 import type { Deployer } from '../services/deployer.ts';
 import type { ReleaseService } from '../services/releases.ts';
 import type { RoutePublisher } from '../services/route-publisher.ts';
+import type { TlsServices } from './certs.ts';
 import { canAccess, findApp } from '../store/apps.ts';
 import type { Db } from '../store/db.ts';
 import type { App } from '../store/types.ts';
@@ -26,6 +27,8 @@ export interface ApiDeps {
   /** Shared secret of the git pre-receive hook. */
   hookSecret: string;
   logError: (err: unknown) => void;
+  /** Certificates and ACME (absent in API tests: made from db/redis on demand, without ACME). */
+  tls?: TlsServices;
 }
 
 /** The app named in the path, if the caller may see it; otherwise 404 (existence is not leaked). */

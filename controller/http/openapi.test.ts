@@ -19,7 +19,7 @@ function routesOf(stack: Layer[]): string[] {
 }
 
 test('every API route is in the OpenAPI document, and only those', () => {
-  const api = createApi({ db: {} } as unknown as ApiDeps) as unknown as { router: { stack: Layer[] } };
+  const api = createApi({ db: {}, config: { apiRateLimit: 1 } } as unknown as ApiDeps) as unknown as { router: { stack: Layer[] } };
   const served = routesOf(api.router.stack).filter((r) => !r.includes('/internal/')).sort();
   const documented = Object.entries(openapiDocument().paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m} ${p}`)).sort();
   assert.deepEqual(documented, served);

@@ -25,9 +25,21 @@ const OPS: Record<string, Record<string, Op>> = {
   [`${A}/config-vars`]: { get: { summary: 'Config vars' }, patch: { summary: 'Set (string) or unset (null) config vars: a new release', body: '{KEY: value|null}' } },
   [`${A}/releases`]: { get: { summary: 'List releases (v1, v2, …)' }, post: { summary: 'Roll back: a new release from an old one', body: '{release: id|version}', status: 201 } },
   [`${A}/releases/{release}`]: { get: { summary: 'Release info, by id or version' } },
-  [`${A}/builds`]: { get: { summary: 'List builds' } },
-  [`${A}/builds/{build}`]: { get: { summary: 'Build info' } },
-  [`${A}/builds/{build}/output`]: { get: { summary: 'Build log (text)', stream: true } },
+  [`${A}/builds`]: {
+    get: { summary: 'List builds' },
+    post: { summary: 'Build (and release) a tarball from a URL, without git; returns the pending build', body: '{source_blob: {url, version?}}', status: 201 },
+  },
+  [`${A}/builds/{build}`]: {
+    get: { summary: 'Build info' },
+    delete: { summary: 'Cancel a pending build: taken off the queue, or its build container killed' },
+  },
+  [`${A}/build-queue`]: { get: { summary: "The app's unfinished builds: building, or queued with their position in the platform's queue" } },
+  [`${A}/build-cache`]: { delete: { summary: "Purge the app's build cache (CACHE_DIR: dependency caches, node_modules)" } },
+  [`${A}/buildpack-installations`]: {
+    get: { summary: "The app's buildpacks, in order (empty: detected)" },
+    put: { summary: 'Replace the buildpack list: shipped names (heroku/NAME too), git URLs (#ref), local paths', body: '{updates: [{buildpack}]}' },
+  },
+  [`${A}/builds/{build}/output`]: { get: { summary: 'Build log (text); follows a running build until it ends', stream: true } },
   [`${A}/formation`]: { get: { summary: 'Process types and quantities' }, patch: { summary: 'Scale several process types', body: '{updates: [{type, quantity}]}' } },
   [`${A}/formation/{type}`]: { get: { summary: 'One process type' }, patch: { summary: 'Scale one process type', body: '{quantity}' } },
   [`${A}/dynos`]: {
@@ -38,6 +50,18 @@ const OPS: Record<string, Record<string, Op>> = {
   [`${A}/dynos/{dyno}`]: { delete: { summary: 'Restart one dyno (web.1) or one type (web)' } },
   [`${A}/domains`]: { get: { summary: 'Hostnames the app answers to' }, post: { summary: 'Add a custom hostname', body: '{hostname}', status: 201 } },
   [`${A}/domains/{hostname}`]: { delete: { summary: 'Remove a custom hostname' } },
+  [`${A}/sni-endpoints`]: {
+    get: { summary: 'Certificates of the app, with their domains and expiry (never the key)' },
+    post: { summary: 'Upload a certificate chain and its private key', body: '{certificate_chain, private_key}', status: 201 },
+  },
+  [`${A}/sni-endpoints/{id}`]: { get: { summary: 'One certificate' }, delete: { summary: 'Remove a certificate' } },
+  [`${A}/acm`]: {
+    get: { summary: 'Automatic certificates (ACME): on/off and status per domain' },
+    post: { summary: 'Turn automatic certificates on (issuance starts in the background)' },
+    delete: { summary: 'Turn automatic certificates off' },
+  },
+  [`${A}/acm/refresh`]: { patch: { summary: 'Order missing or expiring automatic certificates now' } },
+  [`${A}/https`]: { get: { summary: 'HTTPS settings: redirect_https, hsts' }, patch: { summary: 'Change HTTPS settings', body: '{redirect_https?, hsts?}' } },
   [`${A}/log-stream`]: { get: { summary: 'App log: dyno output, router and platform lines; ?lines=&tail=true&dyno=&source=', stream: true } },
 };
 

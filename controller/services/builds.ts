@@ -4,13 +4,16 @@ import path from 'node:path';
 import type { Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { buildLogKey, type BuildJobData, type BuildJobResult } from '../../common/build.ts';
+import { requestBuildCancel } from '../../common/build-cancel.ts';
 import type { Config } from '../../common/config.ts';
 import { errorMessage, UserBuildError } from '../../common/errors.ts';
 import type { KeyedMutex } from '../../common/keyed-mutex.ts';
+import { listBuildpacks } from '../store/buildpacks.ts';
 import { findBuild, finishBuild, insertBuild } from '../store/builds.ts';
 import type { Db } from '../store/db.ts';
 import type { App, Build, Release, User } from '../store/types.ts';
 import { imageRepo, type Deployer } from './deployer.ts';
+import { DEFAULT_KEEP_RELEASE_IMAGES, pruneReleaseImages } from './image-retention.ts';
 
 export interface BuildRequest {
   app: App;
@@ -22,15 +25,29 @@ export interface BuildRequest {
 }
 
 export interface BuildService {
+  /** Records the build (pending) at once and runs it behind the app's earlier builds. */
+  start(req: BuildRequest): { build: Build; done: Promise<{ build: Build; release: Release }> };
   run(req: BuildRequest): Promise<{ build: Build; release: Release }>;
   logPath(buildId: string): string;
+  /** Cancels a pending build: dropped from the queue, or its build container killed. */
+  cancel(buildId: string): Promise<void>;
+  /** Builds this controller has not finished, oldest first: building, or queued at `position` (1 = next). */
+  queue(): Promise<QueuedBuild[]>;
 }
+
+export interface QueuedBuild { buildId: string; app: string; state: 'queued' | 'building'; position: number | null }
+
+const CANCELED = 'Build canceled.';
 
 export function createBuildService(deps: {
   db: Db; config: Config; redis: Redis; queue: Queue<BuildJobData, BuildJobResult>; queueEvents: QueueEvents;
   deployer: Deployer; buildLock: KeyedMutex;
+  /** Release images kept per app in the registry (default 10); older ones are deleted. */
+  keepReleaseImages?: number;
 }): BuildService {
   const { db, config, redis, queue, queueEvents } = deps;
+  /** Builds started here and not finished, in start order; aborting one cancels it locally. */
+  const unfinished = new Map<string, { app: string; abort: AbortController }>();
   const logDir = path.join(config.dataDir, 'builds');
   const logPath = (id: string): string => path.join(logDir, `${id}.log`);
 
@@ -58,32 +75,43 @@ export function createBuildService(deps: {
     }
   }
 
-  async function run(req: BuildRequest): Promise<{ build: Build; release: Release }> {
+  async function run(req: BuildRequest, build: Build): Promise<{ build: Build; release: Release }> {
     const { app } = req;
-    const build = insertBuild(db, app.id, req.user?.id ?? null, req.sourceVersion);
     fs.mkdirSync(logDir, { recursive: true, mode: 0o700 });
     const out = fs.createWriteStream(logPath(build.id), { mode: 0o600 });
     const log = (line: string): void => { out.write(`${line}\n`); req.log(line); };
+    const signal = unfinished.get(build.id)?.abort.signal;
+    // A local cancel (the job was never queued, or was taken off the queue) ends the wait.
+    const canceled = new Promise<never>((_, reject) => {
+      if (signal?.aborted) reject(new UserBuildError(CANCELED));
+      signal?.addEventListener('abort', () => reject(new UserBuildError(CANCELED)), { once: true });
+    });
+    canceled.catch(() => undefined);
     try {
+      if (signal?.aborted) {
+        log(` !     ${CANCELED}`);
+        throw new UserBuildError(CANCELED);
+      }
       const data: BuildJobData = {
         buildId: build.id,
         app: app.name,
         sourceTar: req.sourceTar,
         sourceVersion: req.sourceVersion ?? '',
         env: app.config,
-        buildpacks: [],
+        buildpacks: listBuildpacks(db, app.id),
         image: `${config.registry}/${imageRepo(app.name)}:build-${build.id}`,
       };
       const job = await queue.add('build', data, {
         jobId: build.id, attempts: 3, backoff: { type: 'exponential', delay: 2000 },
         removeOnComplete: { count: 1000 }, removeOnFail: { count: 1000 },
       });
-      const done = job.waitUntilFinished(queueEvents) as Promise<BuildJobResult>;
+      const done = Promise.race([job.waitUntilFinished(queueEvents) as Promise<BuildJobResult>, canceled]);
       await follow(build.id, done, log);
       let result: BuildJobResult;
       try {
         result = await done;
       } catch (err) {
+        if (signal?.aborted) log(` !     ${CANCELED}`);
         finishBuild(db, build.id, { status: 'failed', error: errorMessage(err) });
         throw new UserBuildError(errorMessage(err));
       }
@@ -93,6 +121,8 @@ export function createBuildService(deps: {
       const env = { ...result.configVars, ...app.config };
       const short = req.sourceVersion ? req.sourceVersion.slice(0, 7) : build.id.slice(0, 8);
       const release = await deps.deployer.release({ app, build: finished, config: env, description: `Deploy ${short}`, user: req.user, log });
+      await pruneReleaseImages({ db, registry: config.registry, app, keep: deps.keepReleaseImages ?? DEFAULT_KEEP_RELEASE_IMAGES, pending: [...unfinished.keys()] })
+        .catch((err: unknown) => log(` !     Old release images were not cleaned up: ${errorMessage(err)}`));
       return { build: finished, release };
     } catch (err) {
       if (findBuild(db, build.id)?.status === 'pending') finishBuild(db, build.id, { status: 'failed', error: errorMessage(err) });
@@ -103,8 +133,46 @@ export function createBuildService(deps: {
     }
   }
 
+  function start(req: BuildRequest): { build: Build; done: Promise<{ build: Build; release: Release }> } {
+    const build = insertBuild(db, req.app.id, req.user?.id ?? null, req.sourceVersion);
+    fs.mkdirSync(logDir, { recursive: true, mode: 0o700 });
+    fs.writeFileSync(logPath(build.id), '', { mode: 0o600 });
+    unfinished.set(build.id, { app: req.app.name, abort: new AbortController() });
+    const done = deps.buildLock.run(req.app.name, () => run(req, build));
+    void done.catch(() => undefined).finally(() => unfinished.delete(build.id));
+    return { build, done };
+  }
+
+  async function cancel(buildId: string): Promise<void> {
+    await requestBuildCancel(redis, config.redisPrefix, buildId);
+    const job = await queue.getJob(buildId);
+    const state = job ? await job.getState() : 'unknown';
+    // Running in a worker: the worker kills its container and fails the job. Otherwise drop it here.
+    if (state === 'active') return;
+    if (job && state !== 'completed' && state !== 'failed') {
+      const removed = await job.remove().then(() => true, () => false);
+      if (!removed) return; // a worker took it meanwhile: it sees the cancel key
+    }
+    unfinished.get(buildId)?.abort.abort();
+  }
+
+  async function queueInfo(): Promise<QueuedBuild[]> {
+    const out: QueuedBuild[] = [];
+    let position = 0;
+    for (const [buildId, { app }] of unfinished) {
+      const job = await queue.getJob(buildId);
+      const state = job ? await job.getState() : 'waiting';
+      if (state === 'active' || state === 'completed') out.push({ buildId, app, state: 'building', position: null });
+      else out.push({ buildId, app, state: 'queued', position: ++position });
+    }
+    return out;
+  }
+
   return {
-    run: (req) => deps.buildLock.run(req.app.name, () => run(req)),
+    start,
+    run: (req) => start(req).done,
     logPath,
+    cancel,
+    queue: queueInfo,
   };
 }

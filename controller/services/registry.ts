@@ -58,3 +58,19 @@ export function createRegistryClient(registry: string): RegistryClient {
     },
   };
 }
+
+const manifestsUrl = (registry: string, repo: string, ref: string): string => `http://${registry}/v2/${repo}/manifests/${ref}`;
+
+/** The digest of the manifest a tag points at, or null if there is no such tag. */
+export async function manifestDigest(registry: string, repo: string, ref: string): Promise<string | null> {
+  const res = await fetch(manifestsUrl(registry, repo, ref), { method: 'HEAD', headers: { accept: MANIFEST_TYPES } });
+  if (res.status === 404) return null;
+  if (!res.ok) throw new Error(`registry: manifest ${repo}:${ref}: HTTP ${res.status}`);
+  return res.headers.get('docker-content-digest');
+}
+
+/** Deletes a manifest by digest: every tag pointing at it goes too (layers: the registry's GC). */
+export async function deleteManifest(registry: string, repo: string, digest: string): Promise<void> {
+  const res = await fetch(manifestsUrl(registry, repo, digest), { method: 'DELETE' });
+  if (!res.ok && res.status !== 404) throw new Error(`registry: delete ${repo}@${digest}: HTTP ${res.status}`);
+}

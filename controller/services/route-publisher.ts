@@ -8,6 +8,7 @@ import { listApps } from '../store/apps.ts';
 import type { Db } from '../store/db.ts';
 import { currentRelease } from '../store/releases.ts';
 import { listDomains } from '../store/domains.ts';
+import { allHttpsSettings } from '../store/certs.ts';
 
 export interface RoutePublisher {
   /** Recomputes and publishes the table; concurrent calls are coalesced. */
@@ -23,6 +24,7 @@ export function createRoutePublisher(deps: { db: Db; redis: Redis; scheduler: Sc
     const dynos = await scheduler.list();
     const custom = new Map<string, string[]>();
     for (const d of listDomains(db)) custom.set(d.app_id, [...(custom.get(d.app_id) ?? []), d.hostname]);
+    const https = allHttpsSettings(db);
     const apps: AppRoute[] = listApps(db).map((app) => {
       const current = currentRelease(db, app.id);
       const backends = dynos
@@ -30,7 +32,11 @@ export function createRoutePublisher(deps: { db: Db; redis: Redis; scheduler: Sc
           && current !== null && d.release === current.version)
         .map((d) => ({ dyno: d.name, host: d.host ?? '127.0.0.1', port: d.port as number, release: d.release }))
         .sort((a, b) => a.dyno.localeCompare(b.dyno));
-      return { app: app.name, hosts: [`${app.name}.${config.domain}`.toLowerCase(), ...(custom.get(app.id) ?? [])], backends, maintenance: app.maintenance };
+      const tls = https.get(app.id);
+      return {
+        app: app.name, hosts: [`${app.name}.${config.domain}`.toLowerCase(), ...(custom.get(app.id) ?? [])], backends, maintenance: app.maintenance,
+        ...(tls?.redirectHttps ? { redirectHttps: true } : {}), ...(tls?.hsts ? { hsts: true } : {}),
+      };
     });
     // Time-based, so it keeps increasing even if Redis is wiped (routers ignore older tables);
     // the counter orders tables made within the same millisecond.

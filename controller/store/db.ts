@@ -63,6 +63,33 @@ CREATE TABLE IF NOT EXISTS domains (
   hostname TEXT NOT NULL UNIQUE,
   created_at TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS certificates (
+  id TEXT PRIMARY KEY,
+  app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+  source TEXT NOT NULL,
+  domains TEXT NOT NULL,
+  cert_pem TEXT NOT NULL,
+  key_pem TEXT NOT NULL,
+  issuer TEXT NOT NULL,
+  not_before TEXT NOT NULL,
+  not_after TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS app_tls (
+  app_id TEXT PRIMARY KEY REFERENCES apps(id) ON DELETE CASCADE,
+  acm INTEGER NOT NULL DEFAULT 0,
+  redirect_https INTEGER NOT NULL DEFAULT 0,
+  hsts INTEGER NOT NULL DEFAULT 0,
+  acm_status TEXT NOT NULL DEFAULT '{}',
+  updated_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS buildpack_installations (
+  app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+  ordinal INTEGER NOT NULL,
+  buildpack TEXT NOT NULL,
+  PRIMARY KEY (app_id, ordinal)
+);
 CREATE TABLE IF NOT EXISTS formation (
   app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
   type TEXT NOT NULL,

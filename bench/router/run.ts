@@ -1,0 +1,164 @@
+// Router benchmark: a tiny backend measured directly (the limit), through our router and
+// through nginx as a plain reverse proxy (upstream keep-alive, same worker count), with the
+// same wrk settings, over HTTP and HTTPS, for 12-byte and 64 KiB responses.
+//   node bench/router/run.ts [--workers N] [--duration 8] [--connections 32] [--profile DIR] [--only router]
+// Needs wrk and nginx (apt-get install -y wrk nginx), Redis at PAAS_REDIS_URL; loopback only.
+import { execFile, fork, spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import { parseArgs, flag } from '../../cli/args.ts';
+import { loadConfig } from '../../common/config.ts';
+import { routeTableKey } from '../../common/routes.ts';
+import { makeCertificate } from '../../common/x509.ts';
+import { startRouterCluster } from '../../router/cluster.ts';
+
+const args = parseArgs(process.argv.slice(2));
+const workers = Number(flag(args, 'workers') ?? 1);
+const duration = Number(flag(args, 'duration') ?? 8);
+const connections = Number(flag(args, 'connections') ?? 32);
+const profileDir = flag(args, 'profile');
+const only = flag(args, 'only');
+const HOST = 'app.bench.test';
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+interface Result { name: string; proto: string; size: string; rps: number; p50: number; p99: number; errors: string }
+
+function wrk(url: string, seconds: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '-H', `Host: ${HOST}`, url], { timeout: (seconds + 30) * 1000 },
+      (err, stdout) => (err ? reject(err) : resolve(stdout)));
+  });
+}
+
+/** wrk latency value ("1.23ms", "850.00us", "1.01s") in ms. */
+function ms(v: string): number {
+  const m = /^([\d.]+)(us|ms|s)$/.exec(v.trim());
+  if (!m) return NaN;
+  return Number(m[1]) * (m[2] === 'us' ? 0.001 : m[2] === 's' ? 1000 : 1);
+}
+
+function parse(out: string): Pick<Result, 'rps' | 'p50' | 'p99' | 'errors'> {
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? NaN);
+  const p50 = ms(/\s50%\s+(\S+)/.exec(out)?.[1] ?? '');
+  const p99 = ms(/\s99%\s+(\S+)/.exec(out)?.[1] ?? '');
+  const errors = [/Socket errors: (.*)/.exec(out)?.[1], /Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] && `non-2xx ${/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1]}`]
+    .filter(Boolean).join('; ');
+  return { rps, p50, p99, errors };
+}
+
+async function measure(name: string, proto: string, base: string, results: Result[]): Promise<void> {
+  for (const size of ['small', 'big']) {
+    const url = `${base}/${size}`;
+    await wrk(url, 2); // warm-up (JIT, pools, TLS sessions)
+    const r = parse(await wrk(url, duration));
+    results.push({ name, proto, size: size === 'small' ? '12 B' : '64 KiB', ...r });
+    console.error(`  ${name.padEnd(7)} ${proto.padEnd(5)} ${size.padEnd(5)} ${r.rps.toFixed(0).padStart(7)} req/s  p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms ${r.errors}`);
+  }
+}
+
+function nginxConfig(dir: string, backendPort: number, httpPort: number, httpsPort: number): string {
+  return `worker_processes ${workers};
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fcgi; uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
+  upstream app { server 127.0.0.1:${backendPort}; keepalive 64; }
+  server {
+    listen 127.0.0.1:${httpPort};
+    listen 127.0.0.1:${httpsPort} ssl;
+    ssl_certificate ${dir}/cert.pem;
+    ssl_certificate_key ${dir}/key.pem;
+    location / {
+      proxy_pass http://app;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header Host $host;
+      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+      proxy_set_header X-Forwarded-Proto $scheme;
+      proxy_buffering on;
+    }
+  }
+}
+`;
+}
+
+async function freePort(): Promise<number> {
+  const net = await import('node:net');
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function main(): Promise<void> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'paas-bench-'));
+  const pair = await makeCertificate({ hosts: ['*.bench.test'] });
+  fs.writeFileSync(path.join(dir, 'cert.pem'), pair.cert);
+  fs.writeFileSync(path.join(dir, 'key.pem'), pair.key);
+  const children: ChildProcess[] = [];
+  const results: Result[] = [];
+  const prefix = `paasbench-${process.pid}`;
+  const redis = new Redis(loadConfig().redisUrl);
+  let stopRouter: (() => Promise<void>) | null = null;
+  try {
+    const backend = fork(path.join(here, 'backend.ts'), ['0'], { stdio: 'inherit' });
+    children.push(backend);
+    const backendPort = await new Promise<number>((resolve) => backend.once('message', (m: { port: number }) => resolve(m.port)));
+    console.error(`bench: wrk -t1 -c${connections} -d${duration}s, ${workers} worker process(es) for router and nginx, ${os.availableParallelism()} CPUs`);
+
+    if (!only || only === 'direct') await measure('direct', 'http', `http://127.0.0.1:${backendPort}`, results);
+
+    if (!only || only === 'router') {
+      await redis.set(routeTableKey(prefix), JSON.stringify({ version: 1, apps: [{ app: 'app', hosts: [HOST], backends: [{ dyno: 'web.1', host: '127.0.0.1', port: backendPort, release: 1 }], maintenance: false }] }));
+      const config = { ...loadConfig(), routerPort: 0, redisPrefix: prefix };
+      const execArgv = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : undefined;
+      const router = await startRouterCluster({ config, workers, tls: { port: 0, defaultCert: pair }, execArgv, log: (l) => console.error(`router: ${l}`) });
+      stopRouter = () => router.close();
+      await measure('router', 'http', `http://127.0.0.1:${router.port}`, results);
+      await measure('router', 'https', `https://127.0.0.1:${router.httpsPort}`, results);
+      await router.close();
+      stopRouter = null;
+    }
+
+    if (!only || only === 'nginx') {
+      const [httpPort, httpsPort] = [await freePort(), await freePort()];
+      fs.writeFileSync(path.join(dir, 'nginx.conf'), nginxConfig(dir, backendPort, httpPort, httpsPort));
+      const nginx = spawn('nginx', ['-c', path.join(dir, 'nginx.conf'), '-p', dir, '-g', 'daemon off;'], { stdio: 'inherit' });
+      children.push(nginx);
+      await new Promise((r) => setTimeout(r, 500));
+      await measure('nginx', 'http', `http://127.0.0.1:${httpPort}`, results);
+      await measure('nginx', 'https', `https://127.0.0.1:${httpsPort}`, results);
+    }
+    report(results);
+  } finally {
+    await stopRouter?.();
+    for (const c of children) c.kill();
+    await redis.del(routeTableKey(prefix));
+    redis.disconnect();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function report(results: Result[]): void {
+  const find = (name: string, proto: string, size: string) => results.find((r) => r.name === name && r.proto === proto && r.size === size);
+  const lines = ['| target | proto | response | req/s | p50 ms | p99 ms | router/nginx req/s | router/direct req/s | router p99 − direct p99 |', '|---|---|---|---:|---:|---:|---:|---:|---:|'];
+  for (const r of results) {
+    const nginx = find('nginx', r.proto, r.size);
+    const direct = find('direct', 'http', r.size);
+    const isRouter = r.name === 'router';
+    lines.push(`| ${r.name} | ${r.proto} | ${r.size} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${isRouter && nginx ? (r.rps / nginx.rps).toFixed(2) : ''} | ${isRouter && direct ? (r.rps / direct.rps).toFixed(2) : ''} | ${isRouter && direct ? `${(r.p99 - direct.p99).toFixed(2)} ms` : ''} |${r.errors ? ` ${r.errors}` : ''}`);
+  }
+  console.log(lines.join('\n'));
+}
+
+main().catch((err: unknown) => {
+  console.error(`bench: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

@@ -1,0 +1,55 @@
+// API tokens (Heroku: authorizations) and, for admins, users.
+import { flag } from '../args.ts';
+import { CliError } from '../client.ts';
+import type { Command } from './types.ts';
+
+interface Token { id: string; description: string; created_at: string; access_token?: { token: string } }
+
+export const authorizationCommands: Command[] = [
+  {
+    name: 'authorizations',
+    aliases: ['keys'],
+    usage: 'paas authorizations [--json]',
+    description: 'list your API tokens (ids and descriptions, never the secrets)',
+    async run(ctx) {
+      const list = await ctx.client().request<Token[]>('GET', '/oauth/authorizations');
+      if (ctx.wantsJson()) return ctx.json(list);
+      for (const t of list) ctx.out(`${t.id}  ${t.description || '-'}  ${t.created_at}`);
+    },
+  },
+  {
+    name: 'authorizations:create',
+    usage: 'paas authorizations:create [--description TEXT] [--json]',
+    description: 'create an API token (for CI); the token is shown once',
+    async run(ctx) {
+      const t = await ctx.client().request<Token>('POST', '/oauth/authorizations', { description: flag(ctx.args, 'description') ?? '' });
+      if (ctx.wantsJson()) return ctx.json(t);
+      ctx.out(`Created token ${t.id}`);
+      ctx.out(`Token: ${t.access_token?.token ?? ''}`);
+    },
+  },
+  {
+    name: 'authorizations:revoke',
+    usage: 'paas authorizations:revoke ID',
+    description: 'revoke an API token',
+    async run(ctx) {
+      const id = ctx.args.positionals[0];
+      if (!id) throw new CliError('Usage: paas authorizations:revoke ID');
+      await ctx.client().request('DELETE', `/oauth/authorizations/${encodeURIComponent(id)}`);
+      ctx.out(`Revoked ${id}`);
+    },
+  },
+  {
+    name: 'users:create',
+    usage: 'paas users:create EMAIL [--admin] [--json]',
+    description: 'create a user (admins only); prints their first API token',
+    async run(ctx) {
+      const email = ctx.args.positionals[0];
+      if (!email) throw new CliError('Usage: paas users:create EMAIL');
+      const u = await ctx.client().request<{ email: string; access_token: { token: string } }>('POST', '/users', { email, admin: ctx.args.flags.admin === true });
+      if (ctx.wantsJson()) return ctx.json(u);
+      ctx.out(`Created ${u.email}`);
+      ctx.out(`Token: ${u.access_token.token}`);
+    },
+  },
+];

@@ -1,0 +1,50 @@
+// An app's buildpack list, as Heroku's API has it: GET and PUT /apps/:app/buildpack-installations.
+// PUT replaces the whole list ({updates: [{buildpack}]}); the CLI adds, sets and removes with it.
+import { Router } from 'express';
+import { BuildpackRefError, MAX_BUILDPACKS, parseBuildpackRef } from '../../common/buildpack-ref.ts';
+import { InvalidParamsError } from '../../common/errors.ts';
+import { listBuildpacks, setBuildpacks } from '../store/buildpacks.ts';
+import type { App } from '../store/types.ts';
+import { appParam, type ApiDeps } from './deps.ts';
+
+export function buildpacksRouter(deps: ApiDeps): Router {
+  const r = Router();
+  const json = (app: App, list: string[]) =>
+    list.map((buildpack, ordinal) => ({ ordinal, buildpack: { url: buildpack, name: buildpack }, app: { id: app.id, name: app.name } }));
+
+  r.get('/apps/:app/buildpack-installations', (req, res) => {
+    const app = appParam(deps, req, res);
+    res.json(json(app, listBuildpacks(deps.db, app.id)));
+  });
+
+  r.put('/apps/:app/buildpack-installations', (req, res) => {
+    const app = appParam(deps, req, res);
+    const list = readUpdates(req.body);
+    setBuildpacks(deps.db, app.id, list);
+    res.json(json(app, list));
+  });
+
+  return r;
+}
+
+/** {updates: [{buildpack: "nodejs"}, ...]} -> ["nodejs", ...], each entry checked. */
+function readUpdates(body: unknown): string[] {
+  const updates = (body as { updates?: unknown } | undefined)?.updates;
+  if (!Array.isArray(updates)) throw new InvalidParamsError('Give {"updates": [{"buildpack": "NAME_OR_URL"}, ...]}.');
+  if (updates.length > MAX_BUILDPACKS) throw new InvalidParamsError(`At most ${MAX_BUILDPACKS} buildpacks.`);
+  const list: string[] = [];
+  for (const u of updates) {
+    const given = (u as { buildpack?: unknown } | null)?.buildpack;
+    if (typeof given !== 'string') throw new InvalidParamsError('Each update needs a "buildpack" string.');
+    let ref: string;
+    try {
+      ref = parseBuildpackRef(given).ref;
+    } catch (err) {
+      if (err instanceof BuildpackRefError) throw new InvalidParamsError(err.message);
+      throw err;
+    }
+    if (list.includes(ref)) throw new InvalidParamsError(`The buildpack ${ref} is already in the list.`);
+    list.push(ref);
+  }
+  return list;
+}

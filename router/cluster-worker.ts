@@ -1,0 +1,47 @@
+// Entry point of one router worker process (forked by cluster.ts). It waits for its start
+// message from the primary, runs the router, answers metrics requests and stops on request or
+// when the primary goes away.
+import { Redis } from 'ioredis';
+import { accessLogger } from '../common/app-log.ts';
+import type { WorkerMessage, WorkerStart } from './cluster.ts';
+import { startRouter, type RouterHandle } from './index.ts';
+
+let router: RouterHandle | null = null;
+let accessRedis: Redis | null = null;
+const send = (msg: WorkerMessage): void => { if (process.connected) process.send!(msg); };
+
+async function start(msg: WorkerStart): Promise<void> {
+  const { config } = msg;
+  accessRedis = msg.accessLog ? new Redis(config.redisUrl, { maxRetriesPerRequest: null }) : null;
+  router = await startRouter({
+    config,
+    limits: msg.limits,
+    upstreamTimeoutMs: msg.upstreamTimeoutMs,
+    onAccess: accessRedis ? accessLogger(accessRedis, config.redisPrefix) : undefined,
+    tls: msg.tls ? { ...msg.tls, ticketKeys: Buffer.from(msg.tls.ticketKeys, 'hex') } : undefined,
+    log: (line) => console.error(`router[${process.pid}]: ${line}`),
+  });
+  send({ type: 'ready', port: router.port, httpsPort: router.edge.httpsPort() });
+}
+
+async function stop(): Promise<void> {
+  await router?.close();
+  accessRedis?.disconnect();
+  process.exit(0);
+}
+
+process.on('message', (msg: WorkerStart | { type: 'metrics'; id: number } | { type: 'stop' }) => {
+  if (msg.type === 'start') {
+    start(msg).catch((err: unknown) => {
+      send({ type: 'failed', message: err instanceof Error ? err.message : String(err) });
+      process.exit(1);
+    });
+  } else if (msg.type === 'metrics') {
+    if (router) send({ type: 'metrics', id: msg.id, snapshot: router.edge.metrics.snapshot() });
+  } else if (msg.type === 'stop') {
+    void stop();
+  }
+});
+process.on('disconnect', () => void stop());
+process.on('SIGTERM', () => void stop());
+process.on('SIGINT', () => {}); // Ctrl-C reaches the whole group: the primary decides

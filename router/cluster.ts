@@ -1,0 +1,152 @@
+// All cores: a primary forks one router worker per core; the workers share the listening
+// sockets (node:cluster hands out connections) and each runs the whole router (its own
+// Redis table sync, certificate sync and upstream pools). The primary serves /metrics by
+// adding up the workers' counters, and replaces a worker that dies. startRouter() alone is
+// the single-process mode (tests, PAAS_ROUTER_WORKERS=1).
+import cluster, { type Worker } from 'node:cluster';
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import type { Config } from '../common/config.ts';
+import { startAdminServer, type AdminOptions, type AdminServer } from './admin.ts';
+import type { TlsListenerOptions } from './edge.ts';
+import type { RouterLimits } from './limits.ts';
+import { mergeSnapshots, type MetricsSnapshot } from './metrics.ts';
+
+export interface ClusterOptions {
+  config: Config;
+  workers: number;
+  tls?: TlsListenerOptions;
+  limits?: Partial<RouterLimits>;
+  admin?: AdminOptions;
+  /** Workers append Heroku-style access lines to each app's log stream in Redis. */
+  accessLog?: boolean;
+  upstreamTimeoutMs?: number;
+  /** Node flags of the workers (default: the primary's, minus test-runner ones), e.g. --cpu-prof. */
+  execArgv?: string[];
+  log?: (line: string) => void;
+}
+
+/** What the primary sends a worker to start it (over IPC: keys never touch argv or env). */
+export interface WorkerStart {
+  type: 'start';
+  config: Config;
+  tls?: Omit<TlsListenerOptions, 'ticketKeys'> & { ticketKeys: string };
+  limits?: Partial<RouterLimits>;
+  accessLog: boolean;
+  upstreamTimeoutMs?: number;
+}
+
+export type WorkerMessage =
+  | { type: 'ready'; port: number; httpsPort: number | null }
+  | { type: 'failed'; message: string }
+  | { type: 'metrics'; id: number; snapshot: MetricsSnapshot };
+
+export interface RouterCluster {
+  port: number;
+  httpsPort: number | null;
+  adminPort: number | null;
+  workers(): number;
+  close(): Promise<void>;
+}
+
+export async function startRouterCluster(opts: ClusterOptions): Promise<RouterCluster> {
+  const log = opts.log ?? ((line: string) => console.error(`router: ${line}`));
+  cluster.setupPrimary({
+    exec: fileURLToPath(new URL('./cluster-worker.ts', import.meta.url)),
+    args: [],
+    execArgv: opts.execArgv ?? process.execArgv.filter((a) => !a.startsWith('--test')),
+  });
+  const ticketKeys = randomBytes(48).toString('hex');
+  const workers = new Set<Worker>();
+  let closing = false;
+  let ports = { port: opts.config.routerPort, httpsPort: opts.tls?.port ?? null };
+  let metricsId = 0;
+  const pendingMetrics = new Map<number, { left: number; snaps: MetricsSnapshot[]; done: () => void }>();
+
+  const startMessage = (): WorkerStart => ({
+    type: 'start',
+    // Port 0 too: the primary hands every worker's n-th listen(0) the same socket.
+    config: opts.config,
+    tls: opts.tls ? { ...opts.tls, ticketKeys } : undefined,
+    limits: opts.limits,
+    accessLog: opts.accessLog ?? false,
+    upstreamTimeoutMs: opts.upstreamTimeoutMs,
+  });
+
+  const fork = (): Promise<{ port: number; httpsPort: number | null }> => new Promise((resolve, reject) => {
+    const worker = cluster.fork();
+    workers.add(worker);
+    let started = false;
+    worker.on('message', (msg: WorkerMessage) => {
+      if (msg.type === 'ready') {
+        started = true;
+        resolve({ port: msg.port, httpsPort: msg.httpsPort });
+      } else if (msg.type === 'failed') {
+        reject(new Error(`router worker failed to start: ${msg.message}`));
+      } else if (msg.type === 'metrics') {
+        const p = pendingMetrics.get(msg.id);
+        if (p) {
+          p.snaps.push(msg.snapshot);
+          if (--p.left === 0) p.done();
+        }
+      }
+    });
+    worker.once('online', () => worker.send(startMessage()));
+    worker.once('exit', (code, signal) => {
+      workers.delete(worker);
+      if (!started) reject(new Error(`router worker exited while starting (${signal ?? code})`));
+      else if (!closing) {
+        log(`worker ${worker.process.pid} exited (${signal ?? code}), starting another`);
+        setTimeout(() => { if (!closing) fork().catch((err: Error) => log(err.message)); }, 500).unref();
+      }
+    });
+  });
+
+  let admin: AdminServer | null = null;
+  try {
+    ports = await fork();
+    await Promise.all(Array.from({ length: Math.max(0, opts.workers - 1) }, () => fork()));
+    if (opts.admin) {
+      admin = await startAdminServer({ ...opts.admin, snapshot: collect, workers: () => workers.size, log });
+    }
+  } catch (err) {
+    closing = true;
+    for (const w of workers) w.kill();
+    throw err;
+  }
+
+  /** Asks every worker for its counters (1 s at most) and adds them up. */
+  function collect(): Promise<MetricsSnapshot> {
+    const id = ++metricsId;
+    const live = [...workers].filter((w) => w.isConnected());
+    return new Promise((resolve) => {
+      const entry = { left: live.length, snaps: [] as MetricsSnapshot[], done: () => {} };
+      const timer = setTimeout(() => entry.done(), 1000);
+      entry.done = () => {
+        clearTimeout(timer);
+        pendingMetrics.delete(id);
+        resolve(mergeSnapshots(entry.snaps));
+      };
+      pendingMetrics.set(id, entry);
+      if (live.length === 0) entry.done();
+      for (const w of live) w.send({ type: 'metrics', id });
+    });
+  }
+
+  return {
+    port: ports.port,
+    httpsPort: ports.httpsPort,
+    adminPort: admin?.port ?? null,
+    workers: () => workers.size,
+    async close() {
+      closing = true;
+      await admin?.close();
+      await Promise.all([...workers].map((w) => new Promise<void>((resolve) => {
+        const kill = setTimeout(() => w.kill('SIGKILL'), 5000);
+        w.once('exit', () => { clearTimeout(kill); resolve(); });
+        if (w.isConnected()) w.send({ type: 'stop' });
+        else w.kill();
+      })));
+    },
+  };
+}

@@ -2,6 +2,11 @@
 // the builder builds in containers and pushes to the registry, the scheduler runs the image,
 // and the answer comes back through the router.
 import { after, before, describe, test } from 'node:test';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import assert from 'node:assert/strict';
 import { httpGet, startTestPlatform, type TestPlatform } from './helpers/platform.ts';
 import { commitFiles, paas, run, tempDir, userEnv } from './helpers/git.ts';
@@ -152,6 +157,37 @@ describe('git push to a running app', () => {
     const ok = await run('git', ['push', url, 'master'], { cwd: dir, env });
     assert.equal(ok.code, 0, ok.stderr);
     await eventually(async () => assert.equal((await p.viaRouter(name)).body, 'v2\n'));
+  });
+
+  test('builds:create deploys a tarball from a URL without git (CI)', async () => {
+    const name = `blob-${process.pid}`;
+    assert.equal((await p.api('POST', '/apps', { name })).status, 201);
+    const src = tempDir('paas-blob-');
+    fs.mkdirSync(path.join(src, 'app-1.0'));
+    fs.writeFileSync(path.join(src, 'app-1.0/package.json'), JSON.stringify({ name: 'blob', scripts: { start: 'node server.js' } }));
+    fs.writeFileSync(path.join(src, 'app-1.0/server.js'), server('from a tarball'));
+    const tgz = path.join(src, 'source.tgz');
+    execFileSync('tar', ['-C', src, '-czf', tgz, 'app-1.0']);
+    const files = http.createServer((req, res) => {
+      if (req.url === '/source.tgz') fs.createReadStream(tgz).pipe(res);
+      else res.writeHead(404).end();
+    });
+    await new Promise<void>((r) => files.listen(0, '127.0.0.1', () => r()));
+    try {
+      const url = `http://127.0.0.1:${(files.address() as AddressInfo).port}/source.tgz`;
+      const out = await paas(['builds:create', '--source-url', url, '--version', 'ci-42', '-a', name], env);
+      assert.equal(out.code, 0, out.stderr);
+      assert.match(out.stdout, /-----> Releasing v1/);
+      assert.match(out.stdout, /Build \S+ succeeded/);
+      await eventually(async () => assert.equal((await p.viaRouter(name)).body, 'from a tarball /'));
+      const builds = await p.api<Array<{ status: string; source_blob: { version: string } }>>('GET', `/apps/${name}/builds`);
+      assert.deepEqual(builds.body.map((b) => [b.status, b.source_blob.version]), [['succeeded', 'ci-42']]);
+      const bad = await paas(['builds:create', '--source-url', `${url}.missing`, '-a', name], env);
+      assert.equal(bad.code, 1);
+      assert.match(bad.stderr, /Could not download source_blob.url/);
+    } finally {
+      files.close();
+    }
   });
 
   test('day to day from the CLI: config:set, ps:scale, ps, releases, rollback', async () => {

@@ -1,6 +1,8 @@
 // One throw-away build container: created from the stack image, fed the source with
 // putArchive, its output streamed line by line, killed at the time limit, always removed.
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { Writable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
 import type Dockerode from 'dockerode';
@@ -29,6 +31,25 @@ export interface BuildContainerOptions {
 
 /** Runs the container to completion, then calls `use` with it (e.g. to commit it). */
 export async function withBuildContainer<T>(
+  opts: BuildContainerOptions,
+  use: (container: Dockerode.Container, exitCode: number) => Promise<T>,
+): Promise<T> {
+  // Run once: if anything starts the stopped container again before it is committed (a
+  // restart-on-exit watcher, a person), the command must not run a second time and change
+  // the files being committed. The marker lives in a host directory, outside the image.
+  const guard = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'paas-build-once-'));
+  await fs.promises.chmod(guard, 0o777);
+  try {
+    return await runContainer({ ...opts, binds: [...opts.binds, `${guard}:${GUARD}`], cmd: ['/bin/sh', '-c', RUN_ONCE, 'run-once', ...opts.cmd] }, use);
+  } finally {
+    await fs.promises.rm(guard, { recursive: true, force: true });
+  }
+}
+
+const GUARD = '/var/lib/paas/run-once';
+const RUN_ONCE = `if [ -e ${GUARD}/started ]; then exit 0; fi; : > ${GUARD}/started && exec "$@"`;
+
+async function runContainer<T>(
   opts: BuildContainerOptions,
   use: (container: Dockerode.Container, exitCode: number) => Promise<T>,
 ): Promise<T> {

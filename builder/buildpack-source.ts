@@ -112,6 +112,8 @@ async function fetchGitBuildpack(opts: ResolveOptions, url: string, gitRef: stri
   }
   opts.log(`-----> Fetching buildpack ${shown}`);
   const tmp = path.join(base, `.tmp-${randomBytes(4).toString('hex')}`);
+  let fetched = dir;
+  let head = commit;
   try {
     if (gitRef && SHA.test(gitRef)) {
       await git(['init', '-q', tmp]);
@@ -120,10 +122,12 @@ async function fetchGitBuildpack(opts: ResolveOptions, url: string, gitRef: stri
     } else {
       await git(['clone', '-q', '--depth', '1', '--no-tags', ...(gitRef ? ['--branch', gitRef] : []), '--', url, tmp]);
     }
-    const head = (await git(['rev-parse', 'HEAD'], tmp)).stdout.trim();
+    // The ref may have moved since ls-remote: the checkout is named by what was cloned.
+    head = (await git(['rev-parse', 'HEAD'], tmp)).stdout.trim();
+    fetched = path.join(base, head);
     await fs.writeFile(path.join(tmp, '.paas-complete'), `${url}\n${head}\n`);
     await fs.chmod(tmp, 0o755);
-    await fs.rename(tmp, dir).catch(async (err: NodeJS.ErrnoException) => {
+    await fs.rename(tmp, fetched).catch(async (err: NodeJS.ErrnoException) => {
       // Another build fetched the same commit meanwhile: use theirs.
       if (err.code !== 'ENOTEMPTY' && err.code !== 'EEXIST') throw err;
       await fs.rm(tmp, { recursive: true, force: true });
@@ -133,9 +137,9 @@ async function fetchGitBuildpack(opts: ResolveOptions, url: string, gitRef: stri
     if (err instanceof UserBuildError) throw err;
     throw new UserBuildError(`Could not fetch buildpack ${shown}: ${firstLine(err)}`);
   }
-  await fs.writeFile(path.join(base, 'current'), `${commit}\n`);
-  await removeStale(base, commit);
-  return dir;
+  await fs.writeFile(path.join(base, 'current'), `${head}\n`);
+  await removeStale(base, head);
+  return fetched;
 }
 
 /** The commit ls-remote lists for the ref (a branch or tag; a peeled tag wins). */
@@ -159,7 +163,7 @@ async function readCurrent(base: string): Promise<string | null> {
 
 async function removeStale(base: string, keep: string): Promise<void> {
   for (const name of await fs.readdir(base).catch(() => [])) {
-    if (name === keep || !SHA.test(name)) continue;
+    if (name === keep || !(SHA.test(name) || name.startsWith('.tmp-'))) continue;
     const stat = await fs.stat(path.join(base, name)).catch(() => null);
     if (stat && Date.now() - stat.mtimeMs > STALE_MS) await fs.rm(path.join(base, name), { recursive: true, force: true });
   }

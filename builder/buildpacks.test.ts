@@ -212,6 +212,7 @@ describe('shipped buildpacks', () => {
     assert.deepEqual(built.processTypes, { web: 'python app.py' });
     assert.ok(lines.includes('-----> Installing requirements with pip (from vendor/, no index)'), lines.join('\n'));
     assert.equal(await h.serve(data.image, built), 'hello python /app/.heroku/python');
+    assert.match(await h.runOnce(data.image, built, 'pip --version && pip list 2>/dev/null | grep greet'), /^pip \d+.*\ngreet +1\.0\n$/);
 
     const again = await h.build(files, { app: data.app });
     const built2 = await again.result;

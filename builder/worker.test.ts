@@ -1,12 +1,14 @@
 // The builder as the controller sees it: jobs on the BullMQ queue, logs in a Redis stream.
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { Queue, QueueEvents } from 'bullmq';
 import Dockerode from 'dockerode';
 import { Redis } from 'ioredis';
 import { buildLogKey, buildQueueName, type BuildJobData, type BuildJobResult } from '../common/build.ts';
+import { requestBuildCancel } from '../common/build-cancel.ts';
 import { startBuilder, type Builder } from './index.ts';
 import * as t from './test-support.ts';
 
@@ -22,14 +24,14 @@ const tars: string[] = [];
 const jobs: BuildJobData[] = [];
 let builder: Builder;
 
-async function job(files: Record<string, string>): Promise<BuildJobData> {
+async function job(files: Record<string, string>, buildpacks: string[] = []): Promise<BuildJobData> {
   const sourceTar = await t.makeSourceTar(files, 'tar');
   tars.push(sourceTar);
   const buildId = t.uniqueName('b');
   const app = t.uniqueName('w');
   const image = `${config.registry}/${app}:build-${buildId}`;
   images.push(image);
-  const data = { buildId, app, sourceTar, sourceVersion: 'v1', env: {}, buildpacks: [], image };
+  const data = { buildId, app, sourceTar, sourceVersion: 'v1', env: {}, buildpacks, image };
   jobs.push(data);
   return data;
 }
@@ -90,4 +92,23 @@ test('a platform fault (registry down) is retried, and only the last attempt end
   const log = await logEntries(data.buildId);
   assert.equal(log.filter((e) => e.line === ' !     Retrying the build.').length, 1, JSON.stringify(log));
   assert.deepEqual(log.filter((e) => e.end !== undefined), [{ end: 'failed' }]);
+});
+
+test('a cancel request kills the running build: the job fails once, no container is left', async () => {
+  const bp = await fs.mkdtemp(path.join(os.tmpdir(), 'paas-slow-bp-'));
+  tars.push(path.join(bp, 'x'));
+  await fs.mkdir(path.join(bp, 'bin'));
+  await fs.writeFile(path.join(bp, 'bin', 'detect'), '#!/bin/sh\necho Slow\n', { mode: 0o755 });
+  await fs.writeFile(path.join(bp, 'bin', 'compile'), '#!/bin/sh\necho sleeping\nsleep 300\n', { mode: 0o755 });
+  const data = await job({ 'a.txt': 'x' }, [bp]);
+  const added = await queue.add('build', data, { jobId: data.buildId, attempts: 3, backoff: { type: 'fixed', delay: 100 } });
+  const deadline = Date.now() + 60_000;
+  while (!(await logEntries(data.buildId)).some((e) => e.line === 'sleeping') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  await requestBuildCancel(redis, config.redisPrefix, data.buildId);
+  await assert.rejects(added.waitUntilFinished(events, 30_000), /Build canceled/);
+  assert.equal((await queue.getJob(data.buildId))?.attemptsMade, 1);
+  assert.deepEqual(await t.buildContainers(docker, data.buildId), []);
+  const log = await logEntries(data.buildId);
+  assert.ok(log.some((e) => e.line === ' !     Build canceled.'), JSON.stringify(log));
+  assert.deepEqual(log.at(-1), { end: 'failed' });
 });

@@ -45,7 +45,14 @@ export interface Config {
   dynoMemoryMb: number;
   /** Seconds a new web container has to answer its first HTTP request. */
   bootTimeout: number;
+  /** Default path of the HTTP health check of web dynos (per-app setting overrides it). */
+  healthCheckPath: string;
+  /** Default seconds a retired dyno gets to finish in-flight requests, then again between SIGTERM and SIGKILL. */
+  drainGrace: number;
   buildConcurrency: number;
+  /** Whether apps may use buildpacks from host paths or file:// git URLs. Off by default: it
+   *  would let any app read host directories (other apps' repositories) into its build. */
+  allowLocalBuildpacks: boolean;
   /** API requests per account and hour (Heroku: 4500). */
   apiRateLimit: number;
 }
@@ -87,8 +94,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     label: env.PAAS_LABEL || 'paas',
     dynoMemoryMb: int(env.PAAS_DYNO_MEMORY_MB, 512),
     bootTimeout: int(env.PAAS_BOOT_TIMEOUT, 60),
+    healthCheckPath: env.PAAS_HEALTH_CHECK_PATH || '/',
+    drainGrace: int(env.PAAS_DRAIN_GRACE, 30),
     buildConcurrency: int(env.PAAS_BUILD_CONCURRENCY, 2),
     apiRateLimit: int(env.PAAS_API_RATE_LIMIT, 4500),
+    allowLocalBuildpacks: env.PAAS_ALLOW_LOCAL_BUILDPACKS === '1' || env.PAAS_ALLOW_LOCAL_BUILDPACKS === 'true',
   };
 }
 

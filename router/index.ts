@@ -8,7 +8,9 @@ import { Redis } from 'ioredis';
 import type { Config } from '../common/config.ts';
 import type { RouteTable } from '../common/routes.ts';
 import type { OnAccess } from './access.ts';
+import { startAckReporter, type AckReporter } from './acks.ts';
 import { createEdge, type Edge, type EdgeOptions } from './edge.ts';
+import { createInFlight } from './inflight.ts';
 import { sendPage } from './error-pages.ts';
 import { buildLookup, createBalancer, EMPTY_TABLE } from './route-table.ts';
 import { startTableSync } from './table-sync.ts';
@@ -47,6 +49,10 @@ export async function startRouter(opts: RouterOptions): Promise<RouterHandle> {
 
   let lookup = buildLookup(EMPTY_TABLE);
   const balancer = createBalancer();
+  // Draining: requests in flight per backend, reported (with the table version in use) to the
+  // controller, which stops a dyno that left the table only once nothing is in flight to it.
+  const inflight = createInFlight();
+  let acks: AckReporter | null = null;
   const apply = (table: RouteTable): void => {
     if (table.version < lookup.table.version) {
       log(`ignoring route table v${table.version}, older than v${lookup.table.version}`);
@@ -54,11 +60,32 @@ export async function startRouter(opts: RouterOptions): Promise<RouterHandle> {
     }
     lookup = buildLookup(table);
     balancer.retain(table.apps.map((a) => a.app));
+    acks?.report();
+    pruneSoon();
   };
 
   // Upstream keep-alive; idle sockets are dropped before typical backend idle timeouts
   // (Node also honours a backend's "Keep-Alive: timeout=N" hint).
   const agent = new http.Agent({ keepAlive: true, keepAliveMsecs: 1000, maxFreeSockets: 64, timeout: 4000 });
+  /** Idle upstream sockets to backends that left the table are closed (their port may be
+   *  handed to another container later). Soon, not at once: a finished response's socket
+   *  returns to the pool a moment after the response ends. */
+  let pruneTimer: NodeJS.Timeout | undefined;
+  function pruneSoon(): void {
+    pruneTimer ??= setTimeout(() => {
+      pruneTimer = undefined;
+      for (const [name, sockets] of Object.entries(agent.freeSockets)) {
+        const key = name.split(':').slice(0, 2).join(':');
+        if (!lookup.backendKeys.has(key)) for (const s of sockets ?? []) s.destroy();
+      }
+    }, 100);
+    pruneTimer.unref();
+  }
+  inflight.onIdle((key) => {
+    if (lookup.backendKeys.has(key)) return;
+    acks?.report();
+    pruneSoon();
+  });
   const proxy = createProxyServer({ agent, connectTimeout: 5000 });
   proxy.on('error', (err, _req, res) => {
     const code = (err as NodeJS.ErrnoException).code;
@@ -73,7 +100,7 @@ export async function startRouter(opts: RouterOptions): Promise<RouterHandle> {
 
   const edge = createEdge({ ...opts, prefix: config.redisPrefix, lookup: () => lookup, log });
   const web = createWebHandler({
-    proxy, lookup: () => lookup, balancer, log, onAccess: edge.onAccess,
+    proxy, lookup: () => lookup, balancer, log, onAccess: edge.onAccess, inflight,
     upstreamTimeoutMs: opts.upstreamTimeoutMs ?? 30_000,
   });
   const upgrades = createUpgradeHandler({ proxy, lookup: () => lookup, balancer, log, onAccess: edge.onAccess });
@@ -97,6 +124,10 @@ export async function startRouter(opts: RouterOptions): Promise<RouterHandle> {
       });
     });
     await edge.start({ redis, http: server, web, upgrade: upgrades.handle, bind: config.routerBind });
+    acks = startAckReporter({
+      redis, prefix: config.redisPrefix, log,
+      state: () => ({ version: lookup.table.version, draining: inflight.outside(lookup.backendKeys as Set<string>) }),
+    });
   } catch (err) {
     void edge.close();
     server.close();
@@ -119,10 +150,12 @@ export async function startRouter(opts: RouterOptions): Promise<RouterHandle> {
     close() {
       closing ??= new Promise<void>((resolve) => {
         sync.close();
+        clearTimeout(pruneTimer);
+        const reported = acks?.close() ?? Promise.resolve();
         subscriber.disconnect();
-        if (!opts.redis) redis.disconnect();
-        let pending = 2;
+        let pending = 3;
         const done = (): void => { if (--pending === 0) resolve(); };
+        void reported.then(() => { if (!opts.redis) redis.disconnect(); done(); });
         server.close(done);
         void edge.close().then(done);
         upgrades.close();

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AppRoute, Backend, RouteTable } from '../common/routes.ts';
-import { buildLookup, createBalancer, normalizeHost, parseRouteTable } from './route-table.ts';
+import { buildLookup, createBalancer, EJECT_MS, normalizeHost, parseRouteTable } from './route-table.ts';
 
 const backend = (dyno: string, port: number): Backend => ({ dyno, host: '127.0.0.1', port, release: 3 });
 const route = (app: string, hosts: string[], backends: Backend[] = [], maintenance = false): AppRoute =>
@@ -101,4 +101,25 @@ test('parseRouteTable rejects malformed tables', () => {
   ];
   for (const table of bad) assert.throws(() => parseRouteTable(JSON.stringify(table)), Error, JSON.stringify(table));
   assert.throws(() => parseRouteTable('{not json'), SyntaxError);
+});
+
+test('a backend that refused a connection is left out for EJECT_MS, unless every backend is', () => {
+  let now = 1000;
+  const balancer = createBalancer(() => now);
+  const r = route('app', ['a'], [backend('web.1', 1), backend('web.2', 2)]);
+  balancer.eject(r.backends[0]);
+  assert.deepEqual([0, 1, 2, 3].map(() => balancer.pick(r)?.port), [2, 2, 2, 2]);
+  assert.equal(balancer.pickOther(r, r.backends[1])?.port, 1, 'the only other backend, ejected or not');
+  balancer.eject(r.backends[1]);
+  assert.ok([1, 2].includes(balancer.pick(r)!.port), 'all ejected: all are used');
+  now += EJECT_MS + 1;
+  assert.deepEqual(new Set([0, 1, 2, 3].map(() => balancer.pick(r)?.port)), new Set([1, 2]));
+});
+
+test('lookup finds routes by app name and knows every backend address', () => {
+  const one = route('one', ['one.localhost'], [backend('web.1', 5001), backend('web.2', 5002)]);
+  const lookup = buildLookup({ version: 3, apps: [one] });
+  assert.equal(lookup.app('one'), one);
+  assert.equal(lookup.app('two'), null);
+  assert.deepEqual([...lookup.backendKeys].sort(), ['127.0.0.1:5001', '127.0.0.1:5002']);
 });

@@ -1,5 +1,6 @@
 // Pure routing logic: validate a RouteTable from the controller, index it by Host, and pick
 // backends round-robin. No I/O here; the router swaps a new RouteLookup in on every change.
+import { backendKey } from '../common/route-acks.ts';
 import type { AppRoute, Backend, RouteTable } from '../common/routes.ts';
 
 export const EMPTY_TABLE: RouteTable = { version: 0, apps: [] };
@@ -8,6 +9,10 @@ export interface RouteLookup {
   readonly table: RouteTable;
   /** The route for a Host header value (any case, with or without port), or null. */
   find(host: string): AppRoute | null;
+  /** The route of an app by name, or null. */
+  app(name: string): AppRoute | null;
+  /** "host:port" of every backend in the table. */
+  readonly backendKeys: ReadonlySet<string>;
 }
 
 /**
@@ -35,7 +40,11 @@ export function normalizeHost(raw: string | undefined): string | null {
 
 export function buildLookup(table: RouteTable): RouteLookup {
   const byHost = new Map<string, AppRoute>();
+  const byApp = new Map<string, AppRoute>();
+  const backendKeys = new Set<string>();
   for (const route of table.apps) {
+    byApp.set(route.app, route);
+    for (const b of route.backends) backendKeys.add(backendKey(b));
     for (const raw of route.hosts) {
       const host = normalizeHost(raw);
       if (host !== null && !byHost.has(host)) byHost.set(host, route);
@@ -43,6 +52,8 @@ export function buildLookup(table: RouteTable): RouteLookup {
   }
   return {
     table,
+    backendKeys,
+    app: (name) => byApp.get(name) ?? null,
     find(host) {
       const key = normalizeHost(host);
       return key === null ? null : byHost.get(key) ?? null;
@@ -87,16 +98,36 @@ function isObject(v: unknown): v is Record<string, unknown> {
 }
 
 export interface Balancer {
-  /** Next backend for this app, round-robin; null when it has none. */
+  /** Next backend for this app, round-robin, skipping backends that just refused a connection
+   *  (unless all of them did); null when it has none. */
   pick(route: AppRoute): Backend | null;
   /** Next backend for this app that is not `not` (by host and port), for a retry; or null. */
   pickOther(route: AppRoute, not: Backend): Backend | null;
+  /** A connection to this backend failed: leave it out of picks for a moment (until the
+   *  controller's next table says what became of it). */
+  eject(backend: Backend): void;
   /** Drops round-robin positions of apps that are no longer routed. */
   retain(apps: Iterable<string>): void;
 }
 
-export function createBalancer(): Balancer {
+/** How long a backend that refused a connection is left out of the rotation. */
+export const EJECT_MS = 2000;
+
+export function createBalancer(now: () => number = Date.now): Balancer {
   const cursors = new Map<string, number>();
+  const ejected = new Map<string, number>();
+  const usable = (candidates: Backend[]): Backend[] => {
+    if (ejected.size === 0) return candidates;
+    const t = now();
+    const ok = candidates.filter((b) => {
+      const until = ejected.get(backendKey(b));
+      if (until === undefined) return true;
+      if (until > t) return false;
+      ejected.delete(backendKey(b));
+      return true;
+    });
+    return ok.length ? ok : candidates;
+  };
   const rotate = (app: string, candidates: Backend[]): Backend | null => {
     if (candidates.length === 0) return null;
     const i = (cursors.get(app) ?? 0) % candidates.length;
@@ -104,9 +135,10 @@ export function createBalancer(): Balancer {
     return candidates[i];
   };
   return {
-    pick: (route) => rotate(route.app, route.backends),
+    pick: (route) => rotate(route.app, usable(route.backends)),
     pickOther: (route, not) =>
-      rotate(route.app, route.backends.filter((b) => b.host !== not.host || b.port !== not.port)),
+      rotate(route.app, usable(route.backends.filter((b) => b.host !== not.host || b.port !== not.port))),
+    eject(backend) { ejected.set(backendKey(backend), now() + EJECT_MS); },
     retain(apps) {
       const keep = new Set(apps);
       for (const app of cursors.keys()) if (!keep.has(app)) cursors.delete(app);

@@ -5,6 +5,7 @@ import { Readable } from 'node:stream';
 import type { ProxyServer } from 'http-proxy-3';
 import type { AppRoute, Backend } from '../common/routes.ts';
 import { elapsedMs, reportAccess, type OnAccess } from './access.ts';
+import type { InFlight } from './inflight.ts';
 import { sendPage, type PageKind } from './error-pages.ts';
 import { addForwardHeaders, appendVia, clientWantsClose, requestIdFrom, stripHopByHop } from './headers.ts';
 import { declaredBodyLength, readBody } from './request-body.ts';
@@ -25,6 +26,8 @@ export interface WebHandlerOptions {
   upstreamTimeoutMs: number;
   onAccess?: OnAccess;
   log: (line: string) => void;
+  /** Requests in flight per backend (for draining); counted from pick to finish. */
+  inflight?: InFlight;
 }
 
 interface Exchange {
@@ -34,6 +37,8 @@ interface Exchange {
   startedAt: number;
   route: AppRoute | null;
   backend: Backend | null;
+  /** The backend this exchange is counted in flight on. */
+  counted: Backend | null;
   /** Body to replay on a retry; null when the request must not be retried. */
   replay: Buffer | null;
   attempt: number;
@@ -75,7 +80,16 @@ export function createWebHandler(opts: WebHandlerOptions): (req: IncomingMessage
     ex.bytes = sendPage(ex.res, page, ex.requestId);
   };
 
+  /** Moves the exchange's in-flight count to `backend` (null: done). */
+  const hold = (ex: Exchange, backend: Backend | null): void => {
+    if (ex.counted === backend) return;
+    if (ex.counted) opts.inflight?.release(ex.counted);
+    if (backend) opts.inflight?.acquire(backend);
+    ex.counted = backend;
+  };
+
   const send = (ex: Exchange, backend: Backend): void => {
+    hold(ex, backend);
     const attempt = ++ex.attempt;
     ex.backend = backend;
     ex.proxyReq = null;
@@ -97,11 +111,13 @@ export function createWebHandler(opts: WebHandlerOptions): (req: IncomingMessage
       ex.res.destroy();
       return;
     }
-    const route = ex.route!;
+    // The app's route as of now: a retry never goes to a backend that left the table meanwhile.
+    const route = opts.lookup().app(ex.route!.app) ?? ex.route!;
     const failedBackend = ex.backend!;
+    // A stale keep-alive socket may be reset by a healthy backend: that one may be retried too.
+    const staleSocket = err.code === 'ECONNRESET' && ex.proxyReq?.reusedSocket === true;
+    if (CONNECT_FAILURES.has(err.code ?? '') && !staleSocket) balancer.eject(failedBackend);
     if (ex.replay !== null && !ex.retried && CONNECT_FAILURES.has(err.code ?? '')) {
-      // A stale keep-alive socket may be reset by a healthy backend: that one may be retried too.
-      const staleSocket = err.code === 'ECONNRESET' && ex.proxyReq?.reusedSocket === true;
       const next = balancer.pickOther(route, failedBackend) ?? (staleSocket ? failedBackend : null);
       if (next !== null) {
         ex.retried = true;
@@ -116,6 +132,7 @@ export function createWebHandler(opts: WebHandlerOptions): (req: IncomingMessage
 
   const finish = (ex: Exchange): void => {
     clearTimeout(ex.timer);
+    hold(ex, null);
     const { req, res } = ex;
     reportAccess(opts.onAccess, {
       app: ex.route?.app ?? null,
@@ -133,7 +150,7 @@ export function createWebHandler(opts: WebHandlerOptions): (req: IncomingMessage
     const arrivedAt = Date.now();
     const ex: Exchange = {
       req, res, requestId: requestIdFrom(req.headers['x-request-id']), startedAt: performance.now(),
-      route: null, backend: null, replay: null, attempt: 0, retried: false, proxyReq: null,
+      route: null, backend: null, counted: null, replay: null, attempt: 0, retried: false, proxyReq: null,
       timer: undefined, answered: false, wantsClose: false, bytes: 0,
     };
     exchanges.set(req, ex);
@@ -145,6 +162,7 @@ export function createWebHandler(opts: WebHandlerOptions): (req: IncomingMessage
     const target = resolve(opts.lookup(), balancer, host);
     ex.route = target.route;
     if (target.kind === 'page') return answer(ex, target.page);
+    hold(ex, target.backend); // in flight from now on, even while its body is read
 
     ex.wantsClose = clientWantsClose(req.httpVersion, req.headers.connection);
     stripHopByHop(req.headers);

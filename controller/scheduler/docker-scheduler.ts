@@ -1,12 +1,16 @@
 // Scheduler driver for one local Docker engine.
-import { PassThrough } from 'node:stream';
-import { randomBytes } from 'node:crypto';
 import type Dockerode from 'dockerode';
 import { UserBuildError } from '../../common/errors.ts';
 import { demuxDockerLog } from './docker-logs.ts';
 import { followDockerLogs } from './docker-logs-follow.ts';
+import { APP_PORT, checksOf, cloneOptions, dynoOptions, publishedPort } from './docker-dyno.ts';
+import { watchContainerEvents } from './docker-events.ts';
+import { runOneOff } from './docker-one-off.ts';
+import { createSelfHeal, type DynoTracker } from './docker-self-heal.ts';
 import { probe, sleep } from './health.ts';
-import { ONE_OFF, type ImageKind, type Dyno, type DynoLogLine, type DynoState, type LogOptions, type ProcessSpec, type ReleaseSpec, type RunSpec, type Scheduler } from './types.ts';
+import { ONE_OFF, type Dyno, type DynoChecks, type DynoLogLine, type DynoState, type LogOptions, type ProcessSpec, type ReleaseSpec, type Scheduler } from './types.ts';
+
+export { processCommand } from './docker-dyno.ts';
 
 export interface DockerSchedulerOptions {
   docker: Dockerode;
@@ -14,30 +18,31 @@ export interface DockerSchedulerOptions {
   label: string;
   /** host:port of the registry images are pulled from. */
   registry: string;
+  /** Defaults for containers whose release spec (or labels) carry no checks. */
   bootTimeoutSec: number;
-  /** Seconds between SIGTERM and SIGKILL when retiring a dyno. */
+  /** Seconds between SIGTERM and SIGKILL when retiring a dyno (default 30). */
   stopGraceSec?: number;
+  healthPath?: string;
+  log?: (line: string) => void;
 }
-
-const APP_PORT = 5000;
-
-/** How a Procfile command line becomes the container's command (docs/builder.md): buildpack
- *  images have an ENTRYPOINT that sources .profile.d and runs its one argument with bash;
- *  Dockerfile images get `sh -c`; null keeps the image's own CMD. */
-export function processCommand(kind: ImageKind, command: string | null): { Entrypoint?: string[]; Cmd?: string[] } {
-  if (command === null) return {};
-  return kind === 'buildpack' ? { Cmd: [command] } : { Entrypoint: ['/bin/sh', '-c'], Cmd: [command] };
-}
-const MiB = 1024 * 1024;
 
 export function createDockerScheduler(opts: DockerSchedulerOptions): Scheduler {
   const { docker, label } = opts;
-  const booting = new Set<string>();
+  const log = opts.log ?? ((line: string) => console.error(`scheduler: ${line}`));
+  const defaults: DynoChecks = { healthPath: opts.healthPath ?? '/', bootTimeoutSec: opts.bootTimeoutSec, graceSec: opts.stopGraceSec ?? 30 };
+  const track: DynoTracker = { launching: new Set(), stopping: new Set() };
+  /** Web dynos restarted outside our own actions whose health check is under way. */
+  const checking = new Set<string>();
+  /** Port on which a web dyno last passed its health check: a dyno Docker restarted gets a new
+   *  port and is not "up" (routed) again until it passed the check on that port. */
+  const healthyPort = new Map<string, number>();
   const listeners = new Set<() => void>();
-  let events: NodeJS.ReadableStream | null = null;
-  let closed = false;
+  const notify = (): void => { for (const fn of listeners) fn(); };
+  const heal = createSelfHeal({ docker, label, track, notify, log });
+  let watcher: { close(): void } | null = null;
 
   const L = (k: string): string => `${label}.${k}`;
+  const checksFor = (labels: Record<string, string>): DynoChecks => checksOf(label, labels, defaults);
 
   async function pull(image: string): Promise<void> {
     const stream = await docker.pull(image, { authconfig: { serveraddress: opts.registry } });
@@ -50,34 +55,6 @@ export function createDockerScheduler(opts: DockerSchedulerOptions): Scheduler {
     });
   }
 
-  async function createDyno(spec: ReleaseSpec, proc: ProcessSpec, index: number, oneOff = false): Promise<Dockerode.Container> {
-    const name = `${proc.type}.${index}`;
-    const web = proc.type === 'web';
-    const env = { ...spec.env, PORT: String(APP_PORT), DYNO: name };
-    return docker.createContainer({
-      name: `${label}-${spec.app}-${name}-v${spec.release}-${randomBytes(3).toString('hex')}`,
-      Image: spec.image,
-      ...processCommand(spec.kind, proc.command),
-      Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
-      User: '1000:1000',
-      Labels: {
-        [label]: '1', [L('app')]: spec.app, [L('type')]: proc.type, [L('dyno')]: name, [L('release')]: String(spec.release),
-      },
-      ExposedPorts: web ? { [`${APP_PORT}/tcp`]: {} } : undefined,
-      HostConfig: {
-        PortBindings: web ? { [`${APP_PORT}/tcp`]: [{ HostIp: '127.0.0.1', HostPort: '' }] } : undefined,
-        Memory: spec.memoryMb * MiB,
-        MemorySwap: spec.memoryMb * MiB,
-        PidsLimit: 512,
-        Init: true,
-        CapDrop: ['ALL'],
-        SecurityOpt: ['no-new-privileges'],
-        RestartPolicy: oneOff ? { Name: 'no' } : { Name: 'unless-stopped', MaximumRetryCount: 0 },
-        LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '2' } },
-      },
-    });
-  }
-
   async function tailLogs(c: Dockerode.Container): Promise<string> {
     try {
       const buf = (await c.logs({ stdout: true, stderr: true, tail: 15, follow: false })) as unknown as Buffer;
@@ -87,9 +64,10 @@ export function createDockerScheduler(opts: DockerSchedulerOptions): Scheduler {
     }
   }
 
-  /** Waits until the web dyno answers HTTP with a non-5xx status; throws if it exits or times out. */
-  async function waitHealthy(c: Dockerode.Container, name: string, log: (l: string) => void, restarted = false): Promise<void> {
-    const deadline = Date.now() + opts.bootTimeoutSec * 1000;
+  /** Waits until the web dyno answers its health check path with a non-5xx status and returns
+   *  the port it answered on; throws if it exits or the boot timeout passes. */
+  async function waitHealthy(c: Dockerode.Container, name: string, checks: DynoChecks, log: (l: string) => void, restarted = false): Promise<number> {
+    const deadline = Date.now() + checks.bootTimeoutSec * 1000;
     let announced = false;
     for (;;) {
       const info = await c.inspect();
@@ -97,42 +75,83 @@ export function createDockerScheduler(opts: DockerSchedulerOptions): Scheduler {
         const logs = await tailLogs(c);
         throw new UserBuildError(`${name} exited during boot (status ${info.State.ExitCode})${logs ? `:\n${logs}` : ''}`);
       }
-      const port = Number(info.NetworkSettings.Ports?.[`${APP_PORT}/tcp`]?.[0]?.HostPort);
+      const port = publishedPort(info);
       if (port) {
-        const status = await probe('127.0.0.1', port, '/');
-        if (status !== null && status < 500) return;
-        if (status !== null && !announced) { log(`${name} answered ${status}, waiting for a non-5xx answer`); announced = true; }
+        const status = await probe('127.0.0.1', port, checks.healthPath);
+        if (status !== null && status < 500) return port;
+        if (status !== null && !announced) { log(`${name} answered ${status} on ${checks.healthPath}, waiting for a non-5xx answer`); announced = true; }
       }
       if (Date.now() > deadline) {
         const logs = await tailLogs(c);
-        throw new UserBuildError(`${name} did not answer HTTP on $PORT within ${opts.bootTimeoutSec}s${logs ? `:\n${logs}` : ''}`);
+        throw new UserBuildError(`${name} did not answer HTTP GET ${checks.healthPath} on $PORT with a non-5xx status within ${checks.bootTimeoutSec}s${logs ? `:\n${logs}` : ''}`);
       }
       await sleep(150);
     }
   }
 
-  async function remove(c: Dockerode.Container, graceSec: number): Promise<void> {
-    try { await c.stop({ t: graceSec }); } catch { /* already stopped */ }
-    try { await c.remove({ force: true }); } catch { /* already gone */ }
+  /** SIGTERM, SIGKILL after graceSec, then remove. */
+  async function remove(id: string, graceSec: number): Promise<void> {
+    const c = docker.getContainer(id);
+    track.stopping.add(id);
+    heal.forget(id);
+    try {
+      try { await c.stop({ t: graceSec }); } catch { /* already stopped */ }
+      try { await c.remove({ force: true }); } catch { /* already gone */ }
+    } finally {
+      track.stopping.delete(id);
+      healthyPort.delete(id);
+    }
+  }
+
+  /** A web dyno restarted by Docker (or by self-healing) is routed again only once healthy. */
+  async function recheck(id: string): Promise<void> {
+    if (track.launching.has(id) || track.stopping.has(id) || checking.has(id)) return;
+    checking.add(id);
+    notify();
+    try {
+      const c = docker.getContainer(id);
+      const info = await c.inspect();
+      if (info.Config.Labels[L('type')] !== 'web') return;
+      const name = `${info.Config.Labels[L('app')]} ${info.Config.Labels[L('dyno')]}`;
+      healthyPort.set(id, await waitHealthy(c, name, checksFor(info.Config.Labels), () => undefined, true));
+    } catch (err) {
+      if (!track.stopping.has(id)) log(`health check after a restart: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+    } finally {
+      checking.delete(id);
+      notify();
+    }
+  }
+
+  function stateOf(c: Dockerode.ContainerInfo, port: number | null): DynoState {
+    if (track.stopping.has(c.Id)) return 'stopping';
+    if (track.launching.has(c.Id) || checking.has(c.Id)) return 'starting';
+    if (c.State === 'running') {
+      if (c.Labels[L('type')] !== 'web' || port === null) return 'up';
+      const known = healthyPort.get(c.Id);
+      if (known === undefined) { healthyPort.set(c.Id, port); return 'up'; } // re-adopted as it was
+      if (known === port) return 'up';
+      void recheck(c.Id); // restarted since its last check: new port, not yet healthy
+      return 'starting';
+    }
+    if (c.State === 'restarting') return 'restarting';
+    if (c.State === 'created') return 'starting';
+    if (c.State === 'exited' || c.State === 'dead') return heal.pending(c.Id) ? 'restarting' : 'crashed';
+    return 'down';
   }
 
   async function list(app?: string): Promise<Dyno[]> {
-    const filters = { label: [`${label}=1`, ...(app ? [`${L('app')}=${app}`] : [])] };
+    // Dynos only: build containers carry the platform label and <label>.app too.
+    const filters = { label: [`${label}=1`, L('dyno'), ...(app ? [`${L('app')}=${app}`] : [])] };
     const infos = await docker.listContainers({ all: true, filters });
     return infos.map((c): Dyno => {
       const binding = c.Ports.find((p) => p.PrivatePort === APP_PORT && p.PublicPort);
-      const state: DynoState = booting.has(c.Id) ? 'starting'
-        : c.State === 'running' ? 'up'
-        : c.State === 'restarting' ? 'restarting'
-        : c.State === 'created' ? 'starting'
-        : c.State === 'exited' || c.State === 'dead' ? 'crashed' : 'down';
       return {
         id: c.Id,
         app: c.Labels[L('app')],
         name: c.Labels[L('dyno')],
         type: c.Labels[L('type')],
         release: Number(c.Labels[L('release')]),
-        state,
+        state: stateOf(c, binding?.PublicPort ?? null),
         host: binding ? '127.0.0.1' : null,
         port: binding ? binding.PublicPort : null,
         startedAt: c.Created ? new Date(c.Created * 1000).toISOString() : null,
@@ -140,29 +159,37 @@ export function createDockerScheduler(opts: DockerSchedulerOptions): Scheduler {
     });
   }
 
+  /** Starts a container and, for web, waits for its health check; removes it on failure. */
+  async function boot(c: Dockerode.Container, name: string, web: boolean, checks: DynoChecks, log: (l: string) => void): Promise<void> {
+    track.launching.add(c.id);
+    try {
+      await c.start();
+      if (web) healthyPort.set(c.id, await waitHealthy(c, name, checks, log));
+    } finally {
+      track.launching.delete(c.id);
+    }
+  }
+
   /** Starts the given dynos of a release; all healthy, or none left behind. */
   async function launch(spec: ReleaseSpec, wanted: Array<{ proc: ProcessSpec; index: number }>, log: (l: string) => void): Promise<Dyno[]> {
     if (wanted.length === 0) return [];
     await pull(spec.image);
+    const checks = spec.checks ?? defaults;
     const started: Dockerode.Container[] = [];
     try {
       const results = await Promise.allSettled(wanted.map(async ({ proc, index }) => {
         const name = `${proc.type}.${index}`;
-        const c = await createDyno(spec, proc, index);
+        const c = await docker.createContainer(dynoOptions(label, spec, proc, index, false));
         started.push(c);
-        booting.add(c.id);
-        await c.start();
-        if (proc.type === 'web') await waitHealthy(c, name, log);
-        booting.delete(c.id);
+        track.launching.add(c.id); // before start: its start event must not look like a restart
+        await boot(c, name, proc.type === 'web', checks, log);
         log(`${name} is up`);
       }));
       const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failure) throw failure.reason;
     } catch (err) {
-      await Promise.all(started.map((c) => remove(c, 0)));
+      await Promise.all(started.map((c) => remove(c.id, 0)));
       throw err;
-    } finally {
-      for (const c of started) booting.delete(c.id);
     }
     const ids = new Set(started.map((c) => c.id));
     return (await list(spec.app)).filter((d) => ids.has(d.id));
@@ -172,8 +199,26 @@ export function createDockerScheduler(opts: DockerSchedulerOptions): Scheduler {
     return launch(spec, spec.processes.flatMap((proc) => Array.from({ length: proc.quantity }, (_, i) => ({ proc, index: i + 1 }))), log);
   }
 
+  /** Takes dynos out of routing, lets beforeStop drain them, then stops them with their grace. */
+  async function stopAll(dynos: Dyno[], beforeStop: (() => Promise<void>) | undefined, log: (l: string) => void): Promise<void> {
+    if (dynos.length === 0) return;
+    for (const d of dynos) track.stopping.add(d.id);
+    try {
+      if (beforeStop) await beforeStop();
+      const graces = await Promise.all(dynos.map(async (d) => {
+        try { return checksFor((await docker.getContainer(d.id).inspect()).Config.Labels).graceSec; } catch { return 0; }
+      }));
+      await Promise.all(dynos.map(async (d, i) => {
+        await remove(d.id, graces[i]);
+        log(`${d.name} stopped`);
+      }));
+    } finally {
+      for (const d of dynos) track.stopping.delete(d.id);
+    }
+  }
+
   async function scale(spec: ReleaseSpec, log: (l: string) => void, beforeStop?: () => Promise<void>): Promise<void> {
-    const current = (await list(spec.app)).filter((d) => d.release === spec.release);
+    const current = (await list(spec.app)).filter((d) => d.release === spec.release && d.state !== 'stopping');
     const wanted: Array<{ proc: ProcessSpec; index: number }> = [];
     const extra: Dyno[] = [];
     for (const proc of spec.processes) {
@@ -184,84 +229,63 @@ export function createDockerScheduler(opts: DockerSchedulerOptions): Scheduler {
       if (d.type === ONE_OFF) continue;
       const proc = spec.processes.find((p) => p.type === d.type);
       if (!proc || Number(d.name.split('.')[1]) > proc.quantity) extra.push(d);
+      else if (d.state === 'crashed') await heal.check(d.id); // stopped while nobody watched
     }
     await launch(spec, wanted, log);
-    for (const d of extra) booting.add(d.id); // no longer routable while it drains
-    try {
-      if (beforeStop) await beforeStop();
-      await Promise.all(extra.map(async (d) => {
-        await remove(docker.getContainer(d.id), opts.stopGraceSec ?? 10);
-        log(`${d.name} stopped`);
-      }));
-    } finally {
-      for (const d of extra) booting.delete(d.id);
-    }
+    await stopAll(extra, beforeStop, log);
   }
 
-  async function retire(app: string, keepRelease: number | null): Promise<void> {
-    const dynos = (await list(app)).filter((d) => d.release !== keepRelease && d.type !== ONE_OFF);
-    await Promise.all(dynos.map((d) => remove(docker.getContainer(d.id), opts.stopGraceSec ?? 10)));
+  async function retire(app: string, keepRelease: number | null, beforeStop?: () => Promise<void>): Promise<void> {
+    const dynos = (await list(app)).filter((d) => d.release !== keepRelease && d.type !== ONE_OFF && d.state !== 'stopping');
+    await stopAll(dynos, beforeStop, () => undefined);
   }
 
   async function logs(app: string, lopts: LogOptions, emit: (l: DynoLogLine) => void): Promise<void> {
     const matches = (d: Dyno): boolean => !lopts.dyno || d.name === lopts.dyno || d.type === lopts.dyno;
-    const targets = async () => (await list(app)).filter(matches).map((d) => ({ id: d.id, dyno: d.name, running: d.state === 'up' || d.state === 'starting' }));
+    const targets = async () => (await list(app)).filter(matches).map((d) => ({ id: d.id, dyno: d.name, running: d.state === 'up' || d.state === 'starting' || d.state === 'stopping' }));
     await followDockerLogs(docker, targets, lopts, emit);
   }
 
-  async function runOneOff(spec: RunSpec, ropts: { attach: boolean; signal: AbortSignal }, output: (chunk: string) => void): Promise<{ name: string; exitCode: number | null }> {
-    await pull(spec.image);
-    const used = new Set((await list(spec.app)).filter((d) => d.type === ONE_OFF).map((d) => Number(d.name.split('.')[1])));
-    let index = 1;
-    while (used.has(index)) index++;
-    const name = `${ONE_OFF}.${index}`;
-    const release: ReleaseSpec = { ...spec, processes: [] };
-    const c = await createDyno(release, { type: ONE_OFF, command: spec.command, quantity: 1 }, index, true);
-    if (!ropts.attach) {
-      await c.start();
-      // Detached one-offs remove themselves when they end.
-      void c.wait().then(() => c.remove({ force: true })).catch(() => undefined);
-      return { name, exitCode: null };
-    }
+  /** A rolling restart of one web dyno: surge a copy, route it, drain and stop the old one. */
+  async function replace(d: Dyno, routingChanged: () => Promise<void>): Promise<void> {
+    const old = docker.getContainer(d.id);
+    const info = await old.inspect();
+    const c = await docker.createContainer(cloneOptions(label, info));
+    track.launching.add(c.id);
     try {
-      const stream = (await c.attach({ stream: true, stdout: true, stderr: true })) as NodeJS.ReadableStream;
-      const sink = new PassThrough();
-      docker.modem.demuxStream(stream, sink, sink);
-      sink.on('data', (chunk: Buffer) => output(chunk.toString('utf8')));
-      const onAbort = (): void => { void c.kill().catch(() => undefined); };
-      ropts.signal.addEventListener('abort', onAbort);
-      await c.start();
-      const result = (await c.wait()) as { StatusCode: number };
-      ropts.signal.removeEventListener('abort', onAbort);
-      await new Promise((r) => setTimeout(r, 50)); // let the last output drain
-      return { name, exitCode: result.StatusCode };
-    } finally {
-      await c.remove({ force: true }).catch(() => undefined);
+      await boot(c, d.name, true, checksFor(info.Config.Labels), () => undefined);
+    } catch (err) {
+      await remove(c.id, 0);
+      throw err;
     }
+    await routingChanged();
+    await stopAll([d], routingChanged, () => undefined);
   }
 
   async function restart(app: string, filter: string | undefined, routingChanged: () => Promise<void>): Promise<string[]> {
     const dynos = (await list(app))
-      .filter((d) => d.type !== ONE_OFF && (!filter || d.name === filter || d.type === filter))
+      .filter((d) => d.type !== ONE_OFF && d.state !== 'stopping' && (!filter || d.name === filter || d.type === filter))
       .sort((a, b) => a.name.localeCompare(b.name));
     for (const d of dynos) {
-      const c = docker.getContainer(d.id);
-      booting.add(d.id);
-      try {
-        await routingChanged();
-        await c.restart({ t: opts.stopGraceSec ?? 10 });
-        if (d.type === 'web') await waitHealthy(c, d.name, () => undefined, true);
-      } finally {
-        booting.delete(d.id);
+      if (d.type === 'web') {
+        await replace(d, routingChanged);
+      } else {
+        const c = docker.getContainer(d.id);
+        track.launching.add(d.id);
+        try {
+          await c.restart({ t: checksFor((await c.inspect()).Config.Labels).graceSec });
+        } finally {
+          track.launching.delete(d.id);
+        }
       }
-      await routingChanged();
     }
+    await routingChanged();
     return dynos.map((d) => d.name);
   }
 
   async function destroy(app: string): Promise<void> {
     const dynos = await list(app);
-    await Promise.all(dynos.map((d) => remove(docker.getContainer(d.id), 0)));
+    await Promise.all(dynos.map((d) => remove(d.id, 0)));
     // The engine's copies of the app's images (pulled releases and local build results).
     const images = await docker.listImages({ filters: { reference: [`${opts.registry}/${app}`] } });
     for (const img of images) {
@@ -269,39 +293,34 @@ export function createDockerScheduler(opts: DockerSchedulerOptions): Scheduler {
     }
   }
 
-  async function watch(): Promise<void> {
-    if (closed) return;
-    try {
-      const filters = { type: ['container' as const], label: [`${label}=1`], event: ['start', 'die', 'restart'] };
-      events = (await docker.getEvents({ filters })) as NodeJS.ReadableStream;
-      events.on('data', () => { for (const fn of listeners) fn(); });
-      events.on('end', () => { events = null; if (!closed) setTimeout(() => void watch(), 1000); });
-      events.on('error', () => { /* 'end' follows */ });
-    } catch {
-      if (!closed) setTimeout(() => void watch(), 1000);
-    }
+  function watch(): void {
+    watcher ??= watchContainerEvents(docker, [`${label}=1`, L('dyno')], ['start', 'die', 'restart', 'destroy'], (e) => {
+      if (e.action === 'start') void recheck(e.id);
+      else if (e.action === 'die') void heal.check(e.id);
+      else if (e.action === 'destroy') { heal.forget(e.id); healthyPort.delete(e.id); }
+      notify();
+    });
   }
 
   return {
     start,
     scale,
     logs,
-    run: runOneOff,
+    run: (spec, ropts, output) => runOneOff({ docker, label, pull, list }, spec, ropts, output),
     restart,
     retire,
     list,
     destroy,
     onChange(fn) {
       listeners.add(fn);
-      if (!events) void watch();
+      watch();
       return () => listeners.delete(fn);
     },
     async close() {
-      closed = true;
+      watcher?.close();
+      watcher = null;
+      heal.close();
       listeners.clear();
-      const stream = events as unknown as { destroy?: () => void } | null;
-      stream?.destroy?.();
-      events = null;
     },
   };
 }

@@ -11,6 +11,16 @@ export interface ProcessSpec {
 /** Buildpack images run a command through their own entrypoint; Dockerfile images do not. */
 export type ImageKind = 'buildpack' | 'dockerfile';
 
+/** How a web dyno is judged healthy and how long a leaving dyno gets (per app; app-settings store). */
+export interface DynoChecks {
+  /** Path of the health check GET; any answer below 500 passes. */
+  healthPath: string;
+  /** Seconds a new (or restarted) web dyno has to pass the check. */
+  bootTimeoutSec: number;
+  /** Seconds between SIGTERM and SIGKILL when a dyno is stopped (after it was drained). */
+  graceSec: number;
+}
+
 export interface ReleaseSpec {
   app: string;
   release: number;
@@ -20,9 +30,14 @@ export interface ReleaseSpec {
   env: Record<string, string>;
   processes: ProcessSpec[];
   memoryMb: number;
+  /** Absent: the scheduler's defaults. Recorded on each container, so restarts keep them. */
+  checks?: DynoChecks;
 }
 
-export type DynoState = 'starting' | 'up' | 'crashed' | 'restarting' | 'down';
+/** starting: booting, or (web) not yet through its health check; up: running (and healthy);
+ *  crashed: exited and not (yet) scheduled for a restart; restarting: waiting for its restart
+ *  (back-off); stopping: out of routing, being drained and stopped; down: anything else. */
+export type DynoState = 'starting' | 'up' | 'crashed' | 'restarting' | 'stopping' | 'down';
 
 export interface Dyno {
   app: string;
@@ -70,8 +85,10 @@ export interface Scheduler {
    *  ones (healthy before they count), stops the surplus (highest numbers first), no restarts.
    *  beforeStop runs once the new dynos are up and the surplus is marked unroutable. */
   scale(spec: ReleaseSpec, log: (line: string) => void, beforeStop?: () => Promise<void>): Promise<void>;
-  /** Gracefully stops and removes the app's dynos that do not belong to `keepRelease`. */
-  retire(app: string, keepRelease: number | null): Promise<void>;
+  /** Gracefully stops and removes the app's dynos that do not belong to `keepRelease`. They are
+   *  marked unroutable first; beforeStop (which should publish routes and wait until the routers
+   *  dropped them and finished their requests) runs before any of them gets SIGTERM. */
+  retire(app: string, keepRelease: number | null, beforeStop?: () => Promise<void>): Promise<void>;
   /** Dynos of one app, or of every app. */
   list(app?: string): Promise<Dyno[]>;
   /** Output of the app's dynos (stdout and stderr); with follow, until the signal aborts. */
@@ -79,13 +96,16 @@ export interface Scheduler {
   /** A one-off dyno. Attached: streams its output and resolves with its exit code when it ends
    *  (the abort signal kills it). Detached: resolves once started, with exitCode null. */
   run(spec: RunSpec, opts: { attach: boolean; signal: AbortSignal }, output: (chunk: string) => void): Promise<{ name: string; exitCode: number | null }>;
-  /** Rolling restart of the app's dynos (all, one "web.1", or one type "web"), one at a time:
-   *  each is taken out of routing (routingChanged is awaited), restarted and, for web, health
-   *  checked before the next one. */
+  /** Rolling restart of the app's dynos (all, one "web.1", or one type "web"), one at a time.
+   *  A web dyno is replaced: a new container with the same name starts and passes its health
+   *  check, routingChanged() routes it, then the old one is taken out of routing
+   *  (routingChanged() again, which should wait for the drain) and stopped. Other dynos are
+   *  restarted in place. */
   restart(app: string, filter: string | undefined, routingChanged: () => Promise<void>): Promise<string[]>;
   /** Removes every container of the app and the engine's copies of its images. */
   destroy(app: string): Promise<void>;
-  /** Calls fn when dynos change state outside the controller's own actions (crash, restart). */
+  /** Calls fn when dynos change state outside the controller's own actions (crash, restart).
+   *  Subscribing also starts the driver's self-healing (restarts of dynos that stopped). */
   onChange(fn: () => void): () => void;
   close(): Promise<void>;
 }

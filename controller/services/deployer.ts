@@ -4,7 +4,8 @@
 import type { Config } from '../../common/config.ts';
 import { errorMessage, UserBuildError } from '../../common/errors.ts';
 import type { KeyedMutex } from '../../common/keyed-mutex.ts';
-import type { ImageKind, Scheduler, ProcessSpec } from '../scheduler/types.ts';
+import type { DynoChecks, ImageKind, Scheduler, ProcessSpec } from '../scheduler/types.ts';
+import { defaultAppSettings, getAppSettings } from '../store/app-settings.ts';
 import type { Db } from '../store/db.ts';
 import { ensureFormation, listFormation } from '../store/formation.ts';
 import { currentRelease, insertRelease, setReleaseStatus, findRelease } from '../store/releases.ts';
@@ -56,6 +57,14 @@ export function createDeployer(deps: {
 }): Deployer {
   const event = deps.events ?? (() => undefined);
   const { db, config, scheduler, registry, routes } = deps;
+  /** The app's health check and drain settings, recorded on each dyno it starts. */
+  const checksOf = (app: App): DynoChecks => {
+    const s = getAppSettings(db, app.id, defaultAppSettings(config));
+    return { healthPath: s.healthCheckPath, bootTimeoutSec: s.bootTimeoutSec, graceSec: s.drainGraceSec };
+  };
+  /** Publishes the routes and waits until the routers use them and finished what they had in
+   *  flight to the backends that left (route-publisher.ts): only then may a dyno get SIGTERM. */
+  const unroute = async (): Promise<void> => { await routes.sync(); };
 
   /** The Procfile `release:` command (migrations) runs once, before any dyno of the release starts. */
   async function runReleasePhase(app: App, version: number, image: string, kind: ImageKind, env: Record<string, string>, command: string, log: (l: string) => void): Promise<void> {
@@ -98,6 +107,7 @@ export function createDeployer(deps: {
         env: req.config,
         processes,
         memoryMb: config.dynoMemoryMb,
+        checks: checksOf(app),
       }, (line) => log(`       ${line}`));
       setReleaseStatus(db, rel.id, 'succeeded');
       event(app.name, `Release v${rel.version} created by ${req.user?.email ?? 'paas'}: ${req.description}`);
@@ -107,8 +117,9 @@ export function createDeployer(deps: {
       await routes.sync().catch(() => undefined);
       throw err;
     }
-    await routes.sync();
-    await scheduler.retire(app.name, rel.version);
+    // Cutover: one table swap routes the new dynos (all healthy) instead of the old ones; the
+    // old ones get SIGTERM only once the routers dropped them and finished their requests.
+    await scheduler.retire(app.name, rel.version, unroute);
     await routes.sync();
     return findRelease(db, app.id, rel.id) as Release;
   }
@@ -125,7 +136,8 @@ export function createDeployer(deps: {
       env: current.config,
       processes: processesOf(build, ensureFormation(db, app.id, dynoTypes(build))),
       memoryMb: config.dynoMemoryMb,
-    }, log, async () => { await routes.sync(); });
+      checks: checksOf(app),
+    }, log, unroute);
     await routes.sync();
     if (announce) event(app.name, `Scaled to ${listFormation(db, app.id).map((f) => `${f.type}@${f.quantity}`).join(' ')}`);
   }
@@ -133,7 +145,7 @@ export function createDeployer(deps: {
   async function reconcile(app: App): Promise<void> {
     const current = currentRelease(db, app.id);
     if (current) await applyFormation(app, () => undefined, false);
-    await scheduler.retire(app.name, current?.version ?? null);
+    await scheduler.retire(app.name, current?.version ?? null, unroute);
     await routes.sync();
   }
 

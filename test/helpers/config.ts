@@ -8,7 +8,8 @@ import { loadConfig, type Config } from '../../common/config.ts';
 
 export function testConfig(overrides: Partial<Config> = {}): Config {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'paas-test-'));
-  const base = loadConfig({ ...process.env, PAAS_DATA_DIR: dataDir });
+  // Tests use buildpacks from temp dirs, as an operator who allows local buildpacks.
+  const base = loadConfig({ ...process.env, PAAS_ALLOW_LOCAL_BUILDPACKS: '1', PAAS_DATA_DIR: dataDir });
   return {
     ...base,
     apiPort: 0,

@@ -1,0 +1,182 @@
+// Zero-downtime bench: constant HTTP load through the router while the app is deployed 20
+// times (git push of a one-line change), scaled 10 times (web between 1 and 3) and restarted
+// 5 times (rolling). Prints, for a quiet baseline and for the changes: requests, non-2xx
+// answers, socket errors and p50/p99 latency. The goal is zero failed requests.
+//   node bench/zero-downtime/run.ts [--rate 200] [--lanes 8] [--baseline 15] [--deploys 20] [--scales 10] [--restarts 5]
+// A whole platform runs in this process (test/helpers/platform.ts) with its own data dir,
+// ports, Redis prefix and Docker label (paasbench); everything it made is removed at the end.
+// Needs dockerd, Redis and the registry (npm start / bin/setup services); loopback only.
+import { fork, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { flag, parseArgs } from '../../cli/args.ts';
+import { findApp } from '../../controller/store/apps.ts';
+import { setAppSettings } from '../../controller/store/app-settings.ts';
+import { commitFiles, run, tempDir, userEnv } from '../../test/helpers/git.ts';
+import { startTestPlatform, type TestPlatform } from '../../test/helpers/platform.ts';
+import type { LoadMessage, LoadOptions, LoadReply, PhaseStats } from './load.ts';
+
+const args = parseArgs(process.argv.slice(2));
+const num = (name: string, fallback: number): number => Number(flag(args, name) ?? fallback);
+const RATE = num('rate', 200);
+const LANES = num('lanes', 8);
+const BASELINE_S = num('baseline', 15);
+const DEPLOYS = num('deploys', 20);
+const SCALES = num('scales', 10);
+const RESTARTS = num('restarts', 5);
+
+/** The app: answers its release after 0-20 ms (so that cutovers have requests in flight) and
+ *  /up for the health check. It does nothing on SIGTERM: Node's default is to exit at once. */
+const server = (version: number): string => [
+  "const http = require('http');",
+  `const VERSION = 'v${version}';`,
+  'http.createServer((req, res) => {',
+  "  if (req.url === '/up') return res.end('ok');",
+  '  setTimeout(() => res.end(VERSION + "\\n"), Math.floor(Math.random() * 20));',
+  '}).listen(process.env.PORT);',
+  '',
+].join('\n');
+
+type Op = { kind: 'deploy'; version: number } | { kind: 'scale'; quantity: number } | { kind: 'restart' };
+
+/** Deploys, with a scale change after every 2nd deploy and a rolling restart after every 4th. */
+function plan(): Op[] {
+  const ops: Op[] = [];
+  const targets = [2, 3, 1, 3, 2, 1, 2, 3, 1, 2]; // each one a change from the one before (start: 1)
+  let scales = 0;
+  let restarts = 0;
+  for (let d = 1; d <= DEPLOYS; d++) {
+    ops.push({ kind: 'deploy', version: d + 1 });
+    if (d % 2 === 0 && scales < SCALES) ops.push({ kind: 'scale', quantity: targets[scales++ % targets.length] });
+    if (d % 4 === 0 && restarts < RESTARTS) { ops.push({ kind: 'restart' }); restarts++; }
+  }
+  while (scales < SCALES) ops.push({ kind: 'scale', quantity: targets[scales++ % targets.length] });
+  while (restarts++ < RESTARTS) ops.push({ kind: 'restart' });
+  return ops;
+}
+
+function startLoad(opts: LoadOptions): Promise<{ child: ChildProcess; send(m: LoadMessage): void; stats(): Promise<Record<string, PhaseStats>> }> {
+  const child = fork(fileURLToPath(new URL('./load.ts', import.meta.url)), [JSON.stringify(opts)], {
+    execArgv: ['--disable-warning=ExperimentalWarning'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('message', (m: LoadReply) => {
+      if (m.type !== 'ready') return reject(new Error('load generator did not start'));
+      resolve({
+        child,
+        send: (msg) => child.send(msg),
+        stats: () => new Promise((res) => {
+          child.once('message', (r: LoadReply) => { if (r.type === 'stats') res(r.phases); });
+          child.send({ type: 'stop' } satisfies LoadMessage);
+        }),
+      });
+    });
+  });
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+function report(name: string, s: PhaseStats): string[] {
+  const lat = s.latenciesMs.toSorted((a, b) => a - b);
+  const non2xx = Object.values(s.non2xx).reduce((a, b) => a + b, 0);
+  const errors = Object.values(s.socketErrors).reduce((a, b) => a + b, 0);
+  const detail = (r: Record<string, number>): string => (Object.keys(r).length ? ` (${Object.entries(r).map(([k, v]) => `${k}: ${v}`).join(', ')})` : '');
+  const lines = [
+    `${name}: ${(s.durationMs / 1000).toFixed(1)} s, ${s.requests} requests (${(s.requests / (s.durationMs / 1000)).toFixed(0)}/s)`,
+    `  2xx ${s.ok}, non-2xx ${non2xx}${detail(s.non2xx)}, socket errors ${errors}${detail(s.socketErrors)}`,
+    `  latency p50 ${percentile(lat, 50).toFixed(1)} ms, p99 ${percentile(lat, 99).toFixed(1)} ms, max ${(lat.at(-1) ?? NaN).toFixed(1)} ms`,
+    `  releases that answered: ${Object.keys(s.bodies).length}`,
+  ];
+  for (const f of s.failures) lines.push(`  failure ${f}`);
+  return lines;
+}
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  const elapsed = (): string => `${((performance.now() - started) / 1000).toFixed(1).padStart(6)}s`;
+  const say = (line: string): void => console.log(`[${elapsed()}] ${line}`);
+  const p: TestPlatform = await startTestPlatform({ label: 'paasbench', bootTimeout: 60 });
+  const home = tempDir('paas-zdt-home-');
+  const root = tempDir('paas-zdt-app-');
+  let load: Awaited<ReturnType<typeof startLoad>> | null = null;
+  try {
+    const env = userEnv(home);
+    const app = `zdt-${process.pid}`;
+    const created = await p.api('POST', '/apps', { name: app });
+    if (created.status !== 201) throw new Error(`apps:create: ${JSON.stringify(created.body)}`);
+    // Health check on /up (the per-app setting; the API for it is not there yet).
+    setAppSettings(p.controller.db, findApp(p.controller.db, app)!.id, { healthCheckPath: '/up' });
+    fs.writeFileSync(path.join(home, '.netrc'), `machine 127.0.0.1 login bench password ${p.adminToken}\n`, { mode: 0o600 });
+    const gitUrl = `${p.controller.url}/${app}.git`;
+    const push = async (version: number): Promise<void> => {
+      await commitFiles(root, { 'server.js': server(version) }, `v${version}`, env);
+      const r = await run('git', ['push', gitUrl, 'master'], { cwd: root, env });
+      if (r.code !== 0) throw new Error(`git push of v${version} failed:\n${r.stderr}`);
+    };
+    await commitFiles(root, { 'package.json': JSON.stringify({ name: 'zdt', version: '1.0.0' }), 'Procfile': 'web: node server.js\n' }, 'app', env);
+    await push(1);
+    say(`deployed v1 of ${app}; load: ${RATE} req/s over ${LANES} keep-alive connections through the router`);
+
+    load = await startLoad({ port: p.routerPort, host: `${app}.${p.config.domain}`, rate: RATE, lanes: LANES, timeoutMs: 30_000 });
+    load.send({ type: 'phase', name: 'warm-up' });
+    await new Promise((r) => setTimeout(r, 2000));
+    load.send({ type: 'phase', name: 'baseline' });
+    say(`baseline: ${BASELINE_S} s without changes`);
+    await new Promise((r) => setTimeout(r, BASELINE_S * 1000));
+    load.send({ type: 'phase', name: 'changes' });
+    const ops = plan();
+    say(`changes: ${ops.length} operations (${DEPLOYS} deploys, ${SCALES} scale changes, ${RESTARTS} rolling restarts)`);
+    const took: Record<Op['kind'], number[]> = { deploy: [], scale: [], restart: [] };
+    for (const op of ops) {
+      const t0 = performance.now();
+      if (op.kind === 'deploy') {
+        await push(op.version);
+      } else if (op.kind === 'scale') {
+        const r = await p.api('PATCH', `/apps/${app}/formation/web`, { quantity: op.quantity });
+        if (r.status !== 200) throw new Error(`scale to ${op.quantity}: ${r.status} ${JSON.stringify(r.body)}`);
+      } else {
+        const r = await p.api<{ restarted: string[] }>('DELETE', `/apps/${app}/dynos`);
+        if (r.status !== 200) throw new Error(`restart: ${r.status} ${JSON.stringify(r.body)}`);
+      }
+      const ms = performance.now() - t0;
+      took[op.kind].push(ms);
+      const what = op.kind === 'deploy' ? `deploy v${op.version}` : op.kind === 'scale' ? `scale web=${op.quantity}` : 'rolling restart';
+      say(`${what} done in ${(ms / 1000).toFixed(1)} s`);
+    }
+    load.send({ type: 'phase', name: 'cool-down' });
+    await new Promise((r) => setTimeout(r, 1000));
+    const phases = await load.stats();
+    load = null;
+
+    const dynos = await p.api<Array<{ name: string; state: string; release: { version: number } }>>('GET', `/apps/${app}/dynos`);
+    const lines = [
+      '',
+      `Zero-downtime bench, ${new Date().toISOString()}: ${RATE} req/s, ${LANES} keep-alive connections, GET / through the router`,
+      ...report('baseline (no changes)', phases.baseline),
+      ...report(`during changes (${DEPLOYS} deploys, ${SCALES} scale changes, ${RESTARTS} rolling restarts)`, phases.changes),
+      `operations: ${Object.entries(took).map(([k, v]) => `${k} ${v.length}× median ${(v.toSorted((a, b) => a - b)[Math.floor(v.length / 2)] / 1000).toFixed(1)} s`).join(', ')}`,
+      `after: ${dynos.body.map((d) => `${d.name} ${d.state} v${d.release.version}`).join(', ')}`,
+    ];
+    const failed = (s: PhaseStats): number => s.requests - s.ok;
+    const total = failed(phases.baseline) + failed(phases.changes) + failed(phases['warm-up']) + failed(phases['cool-down']);
+    lines.push(total === 0 ? 'RESULT: zero failed requests' : `RESULT: ${total} failed requests`);
+    lines.push(`total time ${elapsed().trim()}`);
+    console.log(lines.join('\n'));
+    if (total !== 0) process.exitCode = 1;
+  } finally {
+    if (load) load.child.kill();
+    await p.stop();
+    fs.rmSync(home, { recursive: true, force: true });
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.stack : String(err));
+  process.exitCode = 1;
+});

@@ -1,0 +1,92 @@
+// What a dyno container looks like to Docker: its create options, its labels, and how the
+// labels are read back (a restart or a re-adopted container carries its own settings).
+import { randomBytes } from 'node:crypto';
+import type Dockerode from 'dockerode';
+import type { DynoChecks, ImageKind, ProcessSpec, ReleaseSpec } from './types.ts';
+
+/** The port every dyno listens on inside its container ($PORT). */
+export const APP_PORT = 5000;
+const MiB = 1024 * 1024;
+
+/** How a Procfile command line becomes the container's command (docs/builder.md): buildpack
+ *  images have an ENTRYPOINT that sources .profile.d and runs its one argument with bash;
+ *  Dockerfile images get `sh -c`; null keeps the image's own CMD. */
+export function processCommand(kind: ImageKind, command: string | null): { Entrypoint?: string[]; Cmd?: string[] } {
+  if (command === null) return {};
+  return kind === 'buildpack' ? { Cmd: [command] } : { Entrypoint: ['/bin/sh', '-c'], Cmd: [command] };
+}
+
+export const containerName = (label: string, app: string, dyno: string, release: number): string =>
+  `${label}-${app}-${dyno}-v${release}-${randomBytes(3).toString('hex')}`;
+
+function hostConfig(memoryBytes: number, web: boolean, oneOff: boolean): Dockerode.HostConfig {
+  return {
+    PortBindings: web ? { [`${APP_PORT}/tcp`]: [{ HostIp: '127.0.0.1', HostPort: '' }] } : undefined,
+    Memory: memoryBytes,
+    MemorySwap: memoryBytes,
+    PidsLimit: 512,
+    Init: true,
+    CapDrop: ['ALL'],
+    SecurityOpt: ['no-new-privileges'],
+    // Docker restarts a dyno whose process exits, with its own back-off (100 ms doubling, up to
+    // 1 min, reset after 10 s up). A dyno stopped from outside (docker kill/stop) is restarted
+    // by the scheduler's self-healing instead (docker-self-heal.ts).
+    RestartPolicy: oneOff ? { Name: 'no' } : { Name: 'unless-stopped', MaximumRetryCount: 0 },
+    LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '2' } },
+  };
+}
+
+export function dynoOptions(label: string, spec: ReleaseSpec, proc: ProcessSpec, index: number, oneOff: boolean): Dockerode.ContainerCreateOptions {
+  const L = (k: string): string => `${label}.${k}`;
+  const name = `${proc.type}.${index}`;
+  const web = proc.type === 'web';
+  const env = { ...spec.env, PORT: String(APP_PORT), DYNO: name };
+  const checks: Record<string, string> = spec.checks ? {
+    [L('health-path')]: spec.checks.healthPath,
+    [L('boot-timeout')]: String(spec.checks.bootTimeoutSec),
+    [L('grace')]: String(spec.checks.graceSec),
+  } : {};
+  return {
+    name: containerName(label, spec.app, name, spec.release),
+    Image: spec.image,
+    ...processCommand(spec.kind, proc.command),
+    Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
+    User: '1000:1000',
+    Labels: {
+      [label]: '1', [L('app')]: spec.app, [L('type')]: proc.type, [L('dyno')]: name, [L('release')]: String(spec.release), ...checks,
+    },
+    ExposedPorts: web ? { [`${APP_PORT}/tcp`]: {} } : undefined,
+    HostConfig: hostConfig(spec.memoryMb * MiB, web, oneOff),
+  };
+}
+
+/** Options for a second container identical to an existing dyno (a rolling restart's replacement). */
+export function cloneOptions(label: string, info: Dockerode.ContainerInspectInfo): Dockerode.ContainerCreateOptions {
+  const labels = info.Config.Labels;
+  const web = labels[`${label}.type`] === 'web';
+  return {
+    name: containerName(label, labels[`${label}.app`], labels[`${label}.dyno`], Number(labels[`${label}.release`])),
+    Image: info.Config.Image,
+    Entrypoint: info.Config.Entrypoint ?? undefined,
+    Cmd: info.Config.Cmd ?? undefined,
+    Env: info.Config.Env,
+    User: info.Config.User,
+    Labels: labels,
+    ExposedPorts: info.Config.ExposedPorts,
+    HostConfig: hostConfig(info.HostConfig.Memory ?? 512 * MiB, web, false),
+  };
+}
+
+/** The checks recorded on a container, or the defaults for what is missing. */
+export function checksOf(label: string, labels: Record<string, string>, defaults: DynoChecks): DynoChecks {
+  const num = (v: string | undefined, d: number): number => (v !== undefined && Number.isFinite(Number(v)) ? Number(v) : d);
+  return {
+    healthPath: labels[`${label}.health-path`] || defaults.healthPath,
+    bootTimeoutSec: num(labels[`${label}.boot-timeout`], defaults.bootTimeoutSec),
+    graceSec: num(labels[`${label}.grace`], defaults.graceSec),
+  };
+}
+
+/** The published loopback port of a web container, from inspect data. */
+export const publishedPort = (info: Dockerode.ContainerInspectInfo): number | null =>
+  Number(info.NetworkSettings.Ports?.[`${APP_PORT}/tcp`]?.[0]?.HostPort) || null;

@@ -3,6 +3,7 @@
 // killed from outside leaves routing at once, shows its state in GET /dynos and comes back.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import http from 'node:http';
 import { routeTableKey, type RouteTable } from '../common/routes.ts';
 import { setAppSettings } from '../controller/store/app-settings.ts';
@@ -94,6 +95,8 @@ describe('zero-downtime releases and self-healing', () => {
   after(async () => {
     redis.disconnect();
     await p.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.rmSync(env.HOME as string, { recursive: true, force: true });
   });
 
   test('releases that never become healthy are marked failed while the old one serves every request', async () => {
@@ -118,7 +121,7 @@ describe('zero-downtime releases and self-healing', () => {
     assert.deepEqual(left.map((c) => c.Labels[`${p.config.label}.release`]), ['1'], 'the failed releases left no container behind');
   });
 
-  test('a killed dyno leaves routing at once, shows its state, and is restarted and routed again', async () => {
+  test('a killed dyno leaves routing at once, shows its state, and is restarted and routed again', async (t) => {
     const fixed = await push({ 'server.js': healthy('v4') }, 'healthy again');
     assert.equal(fixed.code, 0, fixed.stderr);
     assert.equal((await p.api('PATCH', `/apps/${app}/formation/web`, { quantity: 2 })).status, 200);
@@ -148,6 +151,7 @@ describe('zero-downtime releases and self-healing', () => {
     }, 20_000);
     const seen = await load.stop();
 
+    t.diagnostic(`unrouted after ${unroutedAfter} ms; states seen: ${[...states].join(', ')}; back after ${Date.now() - killedAt} ms`);
     assert.ok(unroutedAfter >= 0 && unroutedAfter < 1000, `left the route table after ${unroutedAfter} ms`);
     assert.ok([...states].some((s) => s === 'crashed' || s === 'restarting' || s === 'starting'), `states seen: ${[...states]}`);
     const info = await container.inspect();

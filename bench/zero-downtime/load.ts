@@ -1,16 +1,18 @@
 // The zero-downtime bench's load generator, a child process of run.ts (so its timing does not
 // share an event loop with the platform under test). Constant load: `lanes` keep-alive
 // connections, each sending GET / with the app's Host header on a fixed schedule
-// (rate / lanes per second; a lane that falls behind sends at once). The parent switches the
+// (rate / lanes per second; a lane that falls behind sends at once); every `postEvery`-th
+// request of a lane is a POST with a small body instead, which the router never retries. The parent switches the
 // phase that requests are counted in and finally asks for the numbers.
 //   {type:'phase', name}  counts requests started from now on under `name`
 //   {type:'stop'}         stops sending, waits for the requests in flight, replies {type:'stats'}
 import http from 'node:http';
 
-export interface LoadOptions { port: number; host: string; rate: number; lanes: number; timeoutMs: number }
+export interface LoadOptions { port: number; host: string; rate: number; lanes: number; timeoutMs: number; postEvery: number }
 
 export interface PhaseStats {
   requests: number;
+  posts: number;
   ok: number;
   /** Answers other than 2xx, by status. */
   non2xx: Record<string, number>;
@@ -27,7 +29,7 @@ export interface PhaseStats {
 export type LoadMessage = { type: 'phase'; name: string } | { type: 'stop' };
 export type LoadReply = { type: 'stats'; phases: Record<string, PhaseStats> } | { type: 'ready' };
 
-const emptyPhase = (): PhaseStats => ({ requests: 0, ok: 0, non2xx: {}, socketErrors: {}, latenciesMs: [], bodies: {}, durationMs: 0, failures: [] });
+const emptyPhase = (): PhaseStats => ({ requests: 0, posts: 0, ok: 0, non2xx: {}, socketErrors: {}, latenciesMs: [], bodies: {}, durationMs: 0, failures: [] });
 
 function main(): void {
   const opts = JSON.parse(process.argv[2]) as LoadOptions;
@@ -50,11 +52,14 @@ function main(): void {
 
   const lane = (agent: http.Agent, offset: number): void => {
     let next = performance.now() + offset;
+    let sent = 0;
     const tick = (): void => {
       if (stopping || phase === null) return;
       const name = phase;
       const startedAt = performance.now();
+      const post = opts.postEvery > 0 && ++sent % opts.postEvery === 0;
       phases[name].requests++;
+      if (post) phases[name].posts++;
       inFlight++;
       const done = (): void => {
         inFlight--;
@@ -62,11 +67,14 @@ function main(): void {
         next = Math.max(next + intervalMs, performance.now());
         setTimeout(tick, Math.max(0, next - performance.now()));
       };
-      const req = http.get({ host: '127.0.0.1', port: opts.port, path: '/', agent, headers: { host: opts.host }, timeout: opts.timeoutMs }, (res) => {
-        let body = '';
+      const body = post ? JSON.stringify({ n: sent, pad: 'x'.repeat(64) }) : '';
+      const headers = post ? { host: opts.host, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) } : { host: opts.host };
+      const req = http.request({ host: '127.0.0.1', port: opts.port, method: post ? 'POST' : 'GET', path: '/', agent, headers, timeout: opts.timeoutMs }, (res) => {
+        let answer = '';
         res.setEncoding('utf8');
-        res.on('data', (c: string) => { body += c; });
+        res.on('data', (c: string) => { answer += c; });
         res.on('end', () => {
+          const body = answer;
           const status = res.statusCode ?? 0;
           record(name, startedAt, (s) => {
             if (status >= 200 && status < 300) {
@@ -96,6 +104,7 @@ function main(): void {
         });
         done();
       });
+      req.end(body);
     };
     setTimeout(tick, offset);
   };

@@ -2,7 +2,10 @@
 // times (git push of a one-line change), scaled 10 times (web between 1 and 3) and restarted
 // 5 times (rolling). Prints, for a quiet baseline and for the changes: requests, non-2xx
 // answers, socket errors and p50/p99 latency. The goal is zero failed requests.
-//   node bench/zero-downtime/run.ts [--rate 200] [--lanes 8] [--baseline 15] [--deploys 20] [--scales 10] [--restarts 5]
+//   node bench/zero-downtime/run.ts [--rate 200] [--lanes 8] [--post-every 4] [--baseline 15]
+//                                   [--deploys 20] [--scales 10] [--restarts 5]
+// Every 4th request is a POST (never retried by the router), so a clean result does not rest
+// on the router's retry of idempotent requests; the router's own retries are counted too.
 // A whole platform runs in this process (test/helpers/platform.ts) with its own data dir,
 // ports, Redis prefix and Docker label (paasbench); everything it made is removed at the end.
 // Needs dockerd, Redis and the registry (npm start / bin/setup services); loopback only.
@@ -10,6 +13,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
 import { flag, parseArgs } from '../../cli/args.ts';
 import { findApp } from '../../controller/store/apps.ts';
 import { setAppSettings } from '../../controller/store/app-settings.ts';
@@ -21,6 +25,7 @@ const args = parseArgs(process.argv.slice(2));
 const num = (name: string, fallback: number): number => Number(flag(args, name) ?? fallback);
 const RATE = num('rate', 200);
 const LANES = num('lanes', 8);
+const POST_EVERY = num('post-every', 4);
 const BASELINE_S = num('baseline', 15);
 const DEPLOYS = num('deploys', 20);
 const SCALES = num('scales', 10);
@@ -88,13 +93,22 @@ function report(name: string, s: PhaseStats): string[] {
   const detail = (r: Record<string, number>): string => (Object.keys(r).length ? ` (${Object.entries(r).map(([k, v]) => `${k}: ${v}`).join(', ')})` : '');
   const lines = [
     `${name}: ${(s.durationMs / 1000).toFixed(1)} s, ${s.requests} requests (${(s.requests / (s.durationMs / 1000)).toFixed(0)}/s)`,
-    `  2xx ${s.ok}, non-2xx ${non2xx}${detail(s.non2xx)}, socket errors ${errors}${detail(s.socketErrors)}`,
+    `  ${s.requests - s.posts} GET + ${s.posts} POST; 2xx ${s.ok}, non-2xx ${non2xx}${detail(s.non2xx)}, socket errors ${errors}${detail(s.socketErrors)}`,
     `  latency p50 ${percentile(lat, 50).toFixed(1)} ms, p99 ${percentile(lat, 99).toFixed(1)} ms, max ${(lat.at(-1) ?? NaN).toFixed(1)} ms`,
     `  releases that answered: ${Object.keys(s.bodies).length}`,
   ];
   for (const f of s.failures) lines.push(`  failure ${f}`);
   return lines;
 }
+
+/** The router (in this process) logs every upstream failure, retried or not. */
+const routerNotes: string[] = [];
+const consoleError = console.error.bind(console);
+console.error = (...args: unknown[]): void => {
+  const line = args.map(String).join(' ');
+  if (line.startsWith('router:')) routerNotes.push(line);
+  consoleError(...args);
+};
 
 async function main(): Promise<void> {
   const started = performance.now();
@@ -120,9 +134,9 @@ async function main(): Promise<void> {
     };
     await commitFiles(root, { 'package.json': JSON.stringify({ name: 'zdt', version: '1.0.0' }), 'Procfile': 'web: node server.js\n' }, 'app', env);
     await push(1);
-    say(`deployed v1 of ${app}; load: ${RATE} req/s over ${LANES} keep-alive connections through the router`);
+    say(`deployed v1 of ${app}; load: ${RATE} req/s over ${LANES} keep-alive connections through the router (every ${POST_EVERY}th a POST)`);
 
-    load = await startLoad({ port: p.routerPort, host: `${app}.${p.config.domain}`, rate: RATE, lanes: LANES, timeoutMs: 30_000 });
+    load = await startLoad({ port: p.routerPort, host: `${app}.${p.config.domain}`, rate: RATE, lanes: LANES, timeoutMs: 30_000, postEvery: POST_EVERY });
     load.send({ type: 'phase', name: 'warm-up' });
     await new Promise((r) => setTimeout(r, 2000));
     load.send({ type: 'phase', name: 'baseline' });
@@ -156,10 +170,11 @@ async function main(): Promise<void> {
     const dynos = await p.api<Array<{ name: string; state: string; release: { version: number } }>>('GET', `/apps/${app}/dynos`);
     const lines = [
       '',
-      `Zero-downtime bench, ${new Date().toISOString()}: ${RATE} req/s, ${LANES} keep-alive connections, GET / through the router`,
+      `Zero-downtime bench, ${new Date().toISOString()}: ${RATE} req/s, ${LANES} keep-alive connections, GET and POST / through the router`,
       ...report('baseline (no changes)', phases.baseline),
       ...report(`during changes (${DEPLOYS} deploys, ${SCALES} scale changes, ${RESTARTS} rolling restarts)`, phases.changes),
       `operations: ${Object.entries(took).map(([k, v]) => `${k} ${v.length}× median ${(v.toSorted((a, b) => a - b)[Math.floor(v.length / 2)] / 1000).toFixed(1)} s`).join(', ')}`,
+      `router upstream failures (retried or not): ${routerNotes.length}`,
       `after: ${dynos.body.map((d) => `${d.name} ${d.state} v${d.release.version}`).join(', ')}`,
     ];
     const failed = (s: PhaseStats): number => s.requests - s.ok;
@@ -171,8 +186,24 @@ async function main(): Promise<void> {
   } finally {
     if (load) load.child.kill();
     await p.stop();
+    await removeRedisKeys(p.config.redisUrl, p.config.redisPrefix);
     fs.rmSync(home, { recursive: true, force: true });
     fs.rmSync(root, { recursive: true, force: true });
+  }
+}
+
+/** The platform's keys (build queue, logs, route table) live under its own prefix. */
+async function removeRedisKeys(url: string, prefix: string): Promise<void> {
+  const redis = new Redis(url);
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      if (keys.length) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
   }
 }
 

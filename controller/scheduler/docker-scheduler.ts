@@ -1,13 +1,11 @@
 // Scheduler driver for one local Docker engine.
 import type Dockerode from 'dockerode';
-import { UserBuildError } from '../../common/errors.ts';
-import { demuxDockerLog } from './docker-logs.ts';
 import { followDockerLogs } from './docker-logs-follow.ts';
-import { APP_PORT, checksOf, cloneOptions, dynoOptions, publishedPort } from './docker-dyno.ts';
+import { APP_PORT, checksOf, cloneOptions, dynoOptions } from './docker-dyno.ts';
 import { watchContainerEvents } from './docker-events.ts';
+import { waitHealthy } from './docker-health.ts';
 import { runOneOff } from './docker-one-off.ts';
 import { createSelfHeal, type DynoTracker } from './docker-self-heal.ts';
-import { probe, sleep } from './health.ts';
 import { ONE_OFF, type Dyno, type DynoChecks, type DynoLogLine, type DynoState, type LogOptions, type ProcessSpec, type ReleaseSpec, type Scheduler } from './types.ts';
 
 export { processCommand } from './docker-dyno.ts';
@@ -37,8 +35,11 @@ export function createDockerScheduler(opts: DockerSchedulerOptions): Scheduler {
    *  port and is not "up" (routed) again until it passed the check on that port. */
   const healthyPort = new Map<string, number>();
   const listeners = new Set<() => void>();
+  /** Apps this controller manages (it asked about them): other platforms may share the label
+   *  (test runs do), and their dynos are theirs to heal. */
+  const ownApps = new Set<string>();
   const notify = (): void => { for (const fn of listeners) fn(); };
-  const heal = createSelfHeal({ docker, label, track, notify, log });
+  const heal = createSelfHeal({ docker, label, track, notify, log, owns: (app) => ownApps.has(app) });
   let watcher: { close(): void } | null = null;
 
   const L = (k: string): string => `${label}.${k}`;
@@ -53,40 +54,6 @@ export function createDockerScheduler(opts: DockerSchedulerOptions): Scheduler {
         else resolve();
       });
     });
-  }
-
-  async function tailLogs(c: Dockerode.Container): Promise<string> {
-    try {
-      const buf = (await c.logs({ stdout: true, stderr: true, tail: 15, follow: false })) as unknown as Buffer;
-      return demuxDockerLog(buf).trim();
-    } catch {
-      return '';
-    }
-  }
-
-  /** Waits until the web dyno answers its health check path with a non-5xx status and returns
-   *  the port it answered on; throws if it exits or the boot timeout passes. */
-  async function waitHealthy(c: Dockerode.Container, name: string, checks: DynoChecks, log: (l: string) => void, restarted = false): Promise<number> {
-    const deadline = Date.now() + checks.bootTimeoutSec * 1000;
-    let announced = false;
-    for (;;) {
-      const info = await c.inspect();
-      if (!info.State.Running || info.State.Restarting || (!restarted && info.RestartCount > 0)) {
-        const logs = await tailLogs(c);
-        throw new UserBuildError(`${name} exited during boot (status ${info.State.ExitCode})${logs ? `:\n${logs}` : ''}`);
-      }
-      const port = publishedPort(info);
-      if (port) {
-        const status = await probe('127.0.0.1', port, checks.healthPath);
-        if (status !== null && status < 500) return port;
-        if (status !== null && !announced) { log(`${name} answered ${status} on ${checks.healthPath}, waiting for a non-5xx answer`); announced = true; }
-      }
-      if (Date.now() > deadline) {
-        const logs = await tailLogs(c);
-        throw new UserBuildError(`${name} did not answer HTTP GET ${checks.healthPath} on $PORT with a non-5xx status within ${checks.bootTimeoutSec}s${logs ? `:\n${logs}` : ''}`);
-      }
-      await sleep(150);
-    }
   }
 
   /** SIGTERM, SIGKILL after graceSec, then remove. */
@@ -111,7 +78,7 @@ export function createDockerScheduler(opts: DockerSchedulerOptions): Scheduler {
     try {
       const c = docker.getContainer(id);
       const info = await c.inspect();
-      if (info.Config.Labels[L('type')] !== 'web') return;
+      if (info.Config.Labels[L('type')] !== 'web' || !ownApps.has(info.Config.Labels[L('app')])) return;
       const name = `${info.Config.Labels[L('app')]} ${info.Config.Labels[L('dyno')]}`;
       healthyPort.set(id, await waitHealthy(c, name, checksFor(info.Config.Labels), () => undefined, true));
     } catch (err) {
@@ -129,7 +96,7 @@ export function createDockerScheduler(opts: DockerSchedulerOptions): Scheduler {
       if (c.Labels[L('type')] !== 'web' || port === null) return 'up';
       const known = healthyPort.get(c.Id);
       if (known === undefined) { healthyPort.set(c.Id, port); return 'up'; } // re-adopted as it was
-      if (known === port) return 'up';
+      if (known === port || !ownApps.has(c.Labels[L('app')])) return 'up';
       void recheck(c.Id); // restarted since its last check: new port, not yet healthy
       return 'starting';
     }
@@ -140,6 +107,7 @@ export function createDockerScheduler(opts: DockerSchedulerOptions): Scheduler {
   }
 
   async function list(app?: string): Promise<Dyno[]> {
+    if (app) ownApps.add(app);
     // Dynos only: build containers carry the platform label and <label>.app too.
     const filters = { label: [`${label}=1`, L('dyno'), ...(app ? [`${L('app')}=${app}`] : [])] };
     const infos = await docker.listContainers({ all: true, filters });
@@ -172,6 +140,7 @@ export function createDockerScheduler(opts: DockerSchedulerOptions): Scheduler {
 
   /** Starts the given dynos of a release; all healthy, or none left behind. */
   async function launch(spec: ReleaseSpec, wanted: Array<{ proc: ProcessSpec; index: number }>, log: (l: string) => void): Promise<Dyno[]> {
+    ownApps.add(spec.app);
     if (wanted.length === 0) return [];
     await pull(spec.image);
     const checks = spec.checks ?? defaults;
@@ -285,6 +254,7 @@ export function createDockerScheduler(opts: DockerSchedulerOptions): Scheduler {
 
   async function destroy(app: string): Promise<void> {
     const dynos = await list(app);
+    ownApps.delete(app);
     await Promise.all(dynos.map((d) => remove(d.id, 0)));
     // The engine's copies of the app's images (pulled releases and local build results).
     const images = await docker.listImages({ filters: { reference: [`${opts.registry}/${app}`] } });

@@ -34,15 +34,18 @@ export function createSelfHeal(deps: {
   track: DynoTracker;
   notify: () => void;
   log: (line: string) => void;
+  /** Only dynos of these apps are healed (another platform may share the Docker label). */
+  owns: (app: string) => boolean;
 }): SelfHeal {
   const { docker, label, track } = deps;
-  const entries = new Map<string, { failures: number; timer: NodeJS.Timeout | null }>();
+  /** timer: a restart is scheduled; busy: it is being started. */
+  const entries = new Map<string, { failures: number; timer: NodeJS.Timeout | null; busy: boolean }>();
   let closed = false;
 
   const schedule = (id: string, dyno: string, ranMs: number): void => {
-    const e = entries.get(id) ?? { failures: 0, timer: null };
+    const e = entries.get(id) ?? { failures: 0, timer: null, busy: false };
     entries.set(id, e);
-    if (e.timer) return;
+    if (e.timer || e.busy) return;
     if (ranMs >= RESET_AFTER_MS) e.failures = 0;
     const delay = backoffMs(e.failures);
     e.failures++;
@@ -50,10 +53,19 @@ export function createSelfHeal(deps: {
     e.timer = setTimeout(() => {
       e.timer = null;
       if (closed || track.stopping.has(id) || track.launching.has(id)) return;
+      e.busy = true;
+      let again = false;
       docker.getContainer(id).start().catch((err: { statusCode?: number; message?: string }) => {
-        if (err.statusCode === 404) entries.delete(id);
-        else if (err.statusCode !== 304) deps.log(`${dyno}: restart failed: ${err.message}`);
-      }).finally(() => deps.notify());
+        if (err.statusCode === 404 || err.statusCode === 409) entries.delete(id); // gone, or being removed
+        else if (err.statusCode !== 304) {
+          deps.log(`${dyno}: restart failed: ${err.message}`);
+          again = true;
+        }
+      }).finally(() => {
+        e.busy = false;
+        if (again && !closed) schedule(id, dyno, 0);
+        deps.notify();
+      });
     }, delay);
     e.timer.unref();
     deps.notify();
@@ -70,13 +82,14 @@ export function createSelfHeal(deps: {
       }
       const labels = info.Config.Labels ?? {};
       if (labels[label] !== '1' || !labels[`${label}.dyno`] || labels[`${label}.type`] === ONE_OFF) return;
+      if (!deps.owns(labels[`${label}.app`])) return;
       // Running again, or in Docker's own restart back-off: Docker handles it.
       if (info.State.Running || info.State.Restarting) return;
       if (track.launching.has(id) || track.stopping.has(id)) return;
       const ranMs = Date.parse(info.State.FinishedAt) - Date.parse(info.State.StartedAt);
       schedule(id, `${labels[`${label}.app`]} ${labels[`${label}.dyno`]}`, Number.isFinite(ranMs) ? ranMs : 0);
     },
-    pending: (id) => entries.get(id)?.timer != null,
+    pending: (id) => { const e = entries.get(id); return e !== undefined && (e.timer !== null || e.busy); },
     forget(id) {
       const e = entries.get(id);
       if (e?.timer) clearTimeout(e.timer);

@@ -44,7 +44,13 @@ export function createMemoryScheduler(): MemoryScheduler {
       return names;
     },
     async logs() { /* runs nothing, so prints nothing */ },
-    async retire(app, keep) { dynos = dynos.filter((d) => d.app !== app || d.release === keep); },
+    async retire(app, keep, beforeStop) {
+      const leaving = dynos.filter((d) => d.app === app && d.release !== keep);
+      if (leaving.length === 0) return;
+      for (const d of leaving) d.state = 'stopping';
+      await beforeStop?.();
+      dynos = dynos.filter((d) => !leaving.includes(d));
+    },
     async list(app) { return dynos.filter((d) => !app || d.app === app); },
     async destroy(app) { dynos = dynos.filter((d) => d.app !== app); },
     onChange() { return () => undefined; },

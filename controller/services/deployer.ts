@@ -30,6 +30,10 @@ export interface Deployer {
   applyFormation(app: App, log?: (line: string) => void): Promise<void>;
   /** Converges the app's dynos to its current release and formation (self-healing). */
   reconcile(app: App): Promise<void>;
+  /** Rolling restart (all dynos, one "web.1" or a type "web"), zero-downtime for web dynos,
+   *  under the app's lock so it never interleaves with a deploy or a scale change. Returns
+   *  the names restarted (empty: no such dyno). */
+  restart(app: App, filter?: string): Promise<string[]>;
 }
 
 /** Process types that are not long-running dynos. */
@@ -153,5 +157,6 @@ export function createDeployer(deps: {
     reconcile: (app) => deps.appLock.run(app.name, () => reconcile(app)),
     release: (req) => deps.appLock.run(req.app.name, () => release(req)),
     applyFormation: (app, log) => deps.appLock.run(app.name, () => applyFormation(app, log ?? (() => undefined))),
+    restart: (app, filter) => deps.appLock.run(app.name, () => scheduler.restart(app.name, filter, unroute)),
   };
 }

@@ -1,0 +1,41 @@
+// Health of a web dyno: HTTP GET on its health check path through its published port.
+import type Dockerode from 'dockerode';
+import { UserBuildError } from '../../common/errors.ts';
+import { publishedPort } from './docker-dyno.ts';
+import { demuxDockerLog } from './docker-logs.ts';
+import { probe, sleep } from './health.ts';
+import type { DynoChecks } from './types.ts';
+
+async function tailLogs(c: Dockerode.Container): Promise<string> {
+  try {
+    const buf = (await c.logs({ stdout: true, stderr: true, tail: 15, follow: false })) as unknown as Buffer;
+    return demuxDockerLog(buf).trim();
+  } catch {
+    return '';
+  }
+}
+
+/** Waits until the web dyno answers its health check path with a non-5xx status and returns
+ *  the port it answered on; throws if it exits or the boot timeout passes. */
+export async function waitHealthy(c: Dockerode.Container, name: string, checks: DynoChecks, log: (l: string) => void, restarted = false): Promise<number> {
+  const deadline = Date.now() + checks.bootTimeoutSec * 1000;
+  let announced = false;
+  for (;;) {
+    const info = await c.inspect();
+    if (!info.State.Running || info.State.Restarting || (!restarted && info.RestartCount > 0)) {
+      const logs = await tailLogs(c);
+      throw new UserBuildError(`${name} exited during boot (status ${info.State.ExitCode})${logs ? `:\n${logs}` : ''}`);
+    }
+    const port = publishedPort(info);
+    if (port) {
+      const status = await probe('127.0.0.1', port, checks.healthPath);
+      if (status !== null && status < 500) return port;
+      if (status !== null && !announced) { log(`${name} answered ${status} on ${checks.healthPath}, waiting for a non-5xx answer`); announced = true; }
+    }
+    if (Date.now() > deadline) {
+      const logs = await tailLogs(c);
+      throw new UserBuildError(`${name} did not answer HTTP GET ${checks.healthPath} on $PORT with a non-5xx status within ${checks.bootTimeoutSec}s${logs ? `:\n${logs}` : ''}`);
+    }
+    await sleep(150);
+  }
+}

@@ -69,6 +69,7 @@ export async function startController(opts: ControllerOptions): Promise<Controll
 
   const scheduler = opts.scheduler ?? createDockerScheduler({
     docker: opts.docker, label: config.label, registry: config.registry, bootTimeoutSec: config.bootTimeout,
+    healthPath: config.healthCheckPath, stopGraceSec: config.drainGrace, log: (line) => log(`scheduler: ${line}`),
   });
   const registry = opts.registry ?? createRegistryClient(config.registry);
   const certs = createCertService({ db, redis, config });

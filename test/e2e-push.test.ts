@@ -248,6 +248,25 @@ describe('git push to a running app', () => {
     });
   });
 
+  test('checks:set changes the deploy checks; bad values are one clear line', async () => {
+    const set = await paas(['checks:set', 'health_check_path=/ready', 'boot_timeout=30', '-a', app], env);
+    assert.equal(set.code, 0, set.stderr);
+    assert.match(set.stdout, /Setting health_check_path, boot_timeout for .*\.\.\. done/);
+    const shown = JSON.parse((await paas(['checks', '-a', app, '--json'], env)).stdout) as { health_check_path: string; boot_timeout: number };
+    assert.equal(shown.health_check_path, '/ready');
+    assert.equal(shown.boot_timeout, 30);
+    const bad = await paas(['checks:set', 'boot_timeout=700', '-a', app], env);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr.trim(), /^[^\n]*boot_timeout must be an integer from 1 to 600/);
+    const restart = await paas(['ps:restart', 'web', '-a', app], env);
+    assert.equal(restart.code, 0, restart.stderr);
+    assert.equal((await p.viaRouter(app)).status, 200);
+    const unset = await paas(['checks:unset', 'health_check_path', 'boot_timeout', '-a', app], env);
+    assert.equal(unset.code, 0, unset.stderr);
+    const reset = JSON.parse((await paas(['checks', '-a', app, '--json'], env)).stdout) as { health_check_path: string };
+    assert.equal(reset.health_check_path, '/');
+  });
+
   test('paas logs shows dyno output, router access lines and release events', async () => {
     await p.viaRouter(app, '/logged');
     let out = '';

@@ -6,6 +6,7 @@ import { buildpacksCommands } from './buildpacks.ts';
 import { configCommands } from './config.ts';
 import { psCommands } from './ps.ts';
 import { maintenanceCommands } from './maintenance.ts';
+import { checksCommands } from './checks.ts';
 import { accessCommands } from './access.ts';
 import { logsCommands } from './logs.ts';
 import { runCommands } from './run.ts';
@@ -15,7 +16,7 @@ import { authorizationCommands } from './authorizations.ts';
 import { releasesCommands } from './releases.ts';
 import type { Command } from './types.ts';
 
-export const commands: Command[] = [...authCommands, ...appsCommands, ...configCommands, ...releasesCommands, ...psCommands, ...buildsCommands, ...buildControlCommands, ...buildpacksCommands, ...logsCommands, ...runCommands, ...domainsCommands, ...certsCommands, ...maintenanceCommands, ...accessCommands, ...authorizationCommands];
+export const commands: Command[] = [...authCommands, ...appsCommands, ...configCommands, ...releasesCommands, ...psCommands, ...buildsCommands, ...buildControlCommands, ...buildpacksCommands, ...logsCommands, ...runCommands, ...domainsCommands, ...certsCommands, ...maintenanceCommands, ...checksCommands, ...accessCommands, ...authorizationCommands];
 
 export function findCommand(name: string): Command | undefined {
   return commands.find((c) => c.name === name || c.aliases?.includes(name));

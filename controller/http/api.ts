@@ -7,6 +7,7 @@ import { buildControlRouter } from './build-control.ts';
 import { buildpacksRouter } from './buildpacks.ts';
 import { buildsRouter } from './builds.ts';
 import { certsRouter } from './certs.ts';
+import { checksRouter } from './checks.ts';
 import { configVarsRouter } from './config-vars.ts';
 import { domainsRouter } from './domains.ts';
 import { dynosRouter } from './dynos.ts';
@@ -39,6 +40,7 @@ export function createApi(deps: ApiDeps): express.Express {
   api.use(formationRouter(deps));
   api.use(dynosRouter(deps));
   api.use(domainsRouter(deps));
+  api.use(checksRouter(deps));
   api.use(certsRouter(deps));
   api.use(logsRouter(deps));
   api.use(notFound);

@@ -63,7 +63,7 @@ export function dynosRouter(deps: ApiDeps): Router {
 
   // Heroku: DELETE /apps/:app/dynos restarts all dynos, DELETE /apps/:app/dynos/:dyno one (or a type).
   const restart = async (app: ReturnType<typeof appParam>, filter: string | undefined): Promise<string[]> => {
-    const names = await deps.scheduler.restart(app.name, filter, async () => { await deps.routes.sync(); });
+    const names = await deps.deployer.restart(app, filter);
     if (filter && names.length === 0) throw new NotFoundError(`No dyno ${filter} on ${app.name}.`);
     return names;
   };

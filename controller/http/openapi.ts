@@ -49,6 +49,10 @@ const OPS: Record<string, Record<string, Op>> = {
   },
   [`${A}/dynos/{dyno}`]: { delete: { summary: 'Restart one dyno (web.1) or one type (web)' } },
   [`${A}/domains`]: { get: { summary: 'Hostnames the app answers to' }, post: { summary: 'Add a custom hostname', body: '{hostname}', status: 201 } },
+  [`${A}/checks`]: {
+    get: { summary: 'Deploy checks: health_check_path (GET, any status below 500 passes), boot_timeout and drain_grace in seconds' },
+    patch: { summary: 'Change deploy checks (null resets to the platform default); used from the next cutover', body: '{health_check_path?, boot_timeout?, drain_grace?}' },
+  },
   [`${A}/domains/{hostname}`]: { delete: { summary: 'Remove a custom hostname' } },
   [`${A}/sni-endpoints`]: {
     get: { summary: 'Certificates of the app, with their domains and expiry (never the key)' },

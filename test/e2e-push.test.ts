@@ -13,7 +13,7 @@ import { commitFiles, paas, run, tempDir, userEnv } from './helpers/git.ts';
 import { eventually } from './helpers/eventually.ts';
 
 const server = (greeting: string): string =>
-  `require('http').createServer((req, res) => res.end(${JSON.stringify(greeting)} + (process.env.GREETING ? ' ' + process.env.GREETING : '') + ' ' + req.url)).listen(process.env.PORT, () => console.log('listening on ' + process.env.PORT));\n`;
+  `require('http').createServer((req, res) => res.setHeader('x-dyno', String(process.env.DYNO)).end(${JSON.stringify(greeting)} + (process.env.GREETING ? ' ' + process.env.GREETING : '') + ' ' + req.url)).listen(process.env.PORT, () => console.log('listening on ' + process.env.PORT));\n`;
 
 describe('git push to a running app', () => {
   let p: TestPlatform;
@@ -197,12 +197,24 @@ describe('git push to a running app', () => {
     await eventually(async () => assert.equal((await p.viaRouter(app)).body, 'hello v2 howdy /'));
     const got = await paas(['config:get', 'GREETING', ...a], env);
     assert.equal(got.stdout, 'howdy\n');
-    const scale = await paas(['ps:scale', 'web=2', ...a], env);
+    const scale = await paas(['ps:scale', 'web=3', ...a], env);
     assert.equal(scale.code, 0, scale.stderr);
-    assert.match(scale.stdout, /now running web at 2/);
+    assert.match(scale.stdout, /now running web at 3/);
     const ps = JSON.parse((await paas(['ps', ...a, '--json'], env)).stdout) as Array<{ name: string; state: string }>;
-    assert.deepEqual(ps.map((d) => `${d.name} ${d.state}`), ['web.1 up', 'web.2 up']);
-    for (let i = 0; i < 4; i++) assert.equal((await p.viaRouter(app)).body, 'hello v2 howdy /');
+    assert.deepEqual(ps.map((d) => `${d.name} ${d.state}`), ['web.1 up', 'web.2 up', 'web.3 up']);
+    // The router balances over every web dyno.
+    const served = new Set<string>();
+    for (let i = 0; i < 9; i++) {
+      const res = await p.viaRouter(app);
+      assert.equal(res.body, 'hello v2 howdy /');
+      served.add(String(res.headers['x-dyno']));
+    }
+    assert.deepEqual([...served].sort(), ['web.1', 'web.2', 'web.3']);
+    const down = await paas(['ps:scale', 'web=2', ...a], env);
+    assert.equal(down.code, 0, down.stderr);
+    const ps2 = JSON.parse((await paas(['ps', ...a, '--json'], env)).stdout) as Array<{ name: string }>;
+    assert.deepEqual(ps2.map((d) => d.name), ['web.1', 'web.2']);
+    for (let i = 0; i < 4; i++) assert.notEqual((await p.viaRouter(app)).headers['x-dyno'], 'web.3');
     const badScale = await paas(['ps:scale', 'web=two', ...a], env);
     assert.equal(badScale.code, 1);
     assert.match(badScale.stderr, /web=two is invalid/);

@@ -2,7 +2,7 @@
 // the builder builds in containers and pushes to the registry, the scheduler runs the image,
 // and the answer comes back through the router.
 import { after, before, describe, test } from 'node:test';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -291,6 +291,21 @@ describe('git push to a running app', () => {
     assert.match(out, /paas\[router\]: at=info method=GET path="\/logged" request_id=\S+ dyno=web\.\d service=\d+ms status=200/);
     const web2 = (await paas(['logs', '-a', app, '--dyno', 'web.2'], env)).stdout;
     assert.ok(web2.trim().split('\n').every((l) => l.includes('app[web.2]')), web2);
+  });
+
+  test('paas logs --tail follows new lines live until interrupted', async () => {
+    const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', path.resolve(import.meta.dirname, '../cli/main.ts'), 'logs', '--tail', '-n', '1', '-a', app], { env });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (c: string) => { out += c; });
+    try {
+      await eventually(async () => {
+        await p.viaRouter(app, '/followed');
+        assert.match(out, /paas\[router\]: at=info method=GET path="\/followed"/);
+      }, 10_000);
+      assert.equal(child.exitCode, null, 'still following');
+    } finally {
+      child.kill('SIGINT');
+    }
   });
 
   test('apps:destroy removes containers, routes, repository and images', async () => {

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { flag } from '../args.ts';
 import { CliError } from '../client.ts';
+import { appFromRemote } from '../context.ts';
 import type { AppInfo, Command } from './types.ts';
 
 export const appsCommands: Command[] = [
@@ -47,6 +48,26 @@ export const appsCommands: Command[] = [
       ctx.out(`Created:     ${app.created_at}`);
       ctx.out(`Released:    ${app.released_at ?? 'never'}`);
       ctx.out(`Maintenance: ${app.maintenance ? 'on' : 'off'}`);
+    },
+  },
+  {
+    name: 'apps:rename',
+    aliases: ['rename'],
+    usage: 'paas apps:rename NEWNAME [-a APP] [--remote paas] [--json]',
+    description: 'rename an app: new web and git URLs; updates the git remote here if it pointed to the app',
+    async run(ctx) {
+      const name = ctx.args.positionals[0];
+      if (!name) throw new CliError('Give the new name: paas apps:rename NEWNAME [-a APP].');
+      const old = ctx.app();
+      const app = await ctx.client().request<AppInfo>('PATCH', `/apps/${old}`, { name });
+      const remote = flag(ctx.args, 'remote') ?? 'paas';
+      const moveRemote = inGitRepo() && appFromRemote(remote) === old;
+      if (moveRemote) addRemote(remote, app.git_url);
+      if (ctx.wantsJson()) return ctx.json(app);
+      ctx.out(`Renaming ${old} to ${app.name}... done`);
+      ctx.out(`${app.web_url} | ${app.git_url}`);
+      if (moveRemote) ctx.out(`Git remote ${remote} updated`);
+      ctx.out(` !    Don't forget to update git remotes for all other local checkouts of the app.`);
     },
   },
   {

@@ -20,6 +20,9 @@ export interface RepoStore {
   pathOf(app: string): string;
   create(app: string): Promise<void>;
   remove(app: string): Promise<void>;
+  /** Moves the repository to another app name (its hook finds the app by directory name);
+   *  a repository that went missing is created afresh under the new name. */
+  rename(from: string, to: string): Promise<void>;
   /** (Re)writes the hook of every repository: paths and ports may change between starts. */
   installHooks(): Promise<void>;
 }
@@ -40,18 +43,28 @@ export function createRepoStore(dir: string, target: HookTarget): RepoStore {
     await fs.writeFile(path.join(repo, 'hooks', 'pre-receive'), script, { mode: 0o755 });
   }
 
+  async function create(app: string): Promise<void> {
+    const repo = pathOf(app);
+    await fs.mkdir(dir, { recursive: true });
+    await run('git', ['init', '--quiet', '--bare', repo]);
+    await run('git', ['--git-dir', repo, 'config', 'receive.denyDeletes', 'false']);
+    await writeHook(repo);
+  }
+
   return {
     dir,
     pathOf,
-    async create(app) {
-      const repo = pathOf(app);
-      await fs.mkdir(dir, { recursive: true });
-      await run('git', ['init', '--quiet', '--bare', repo]);
-      await run('git', ['--git-dir', repo, 'config', 'receive.denyDeletes', 'false']);
-      await writeHook(repo);
-    },
+    create,
     async remove(app) {
       await fs.rm(pathOf(app), { recursive: true, force: true });
+    },
+    async rename(from, to) {
+      try {
+        await fs.rename(pathOf(from), pathOf(to));
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+        await create(to);
+      }
     },
     async installHooks() {
       await fs.mkdir(dir, { recursive: true });

@@ -27,11 +27,15 @@ export function appsRouter(deps: ApiDeps): Router {
   });
 
   r.patch('/apps/:app', async (req, res) => {
-    const app = appParam(deps, req, res);
+    let app = appParam(deps, req, res);
+    const me = currentUser(res);
     const body = (req.body ?? {}) as { maintenance?: unknown; name?: unknown };
-    if (body.name !== undefined && body.name !== app.name) throw new InvalidParamsError('Renaming apps is not supported yet.');
-    if (body.maintenance !== undefined) {
-      if (typeof body.maintenance !== 'boolean') throw new InvalidParamsError('maintenance must be true or false.');
+    if (body.maintenance !== undefined && typeof body.maintenance !== 'boolean') throw new InvalidParamsError('maintenance must be true or false.');
+    if (body.name !== undefined && body.name !== app.name) {
+      if (!me.admin && app.owner_id !== me.id) throw new ForbiddenError('Only the app owner can rename it.');
+      app = await deps.apps.rename(app, body.name, { deployer: deps.deployer, redis: deps.redis, user: me, logError: deps.logError });
+    }
+    if (typeof body.maintenance === 'boolean') {
       setMaintenance(db, app.id, body.maintenance);
       await deps.routes.sync();
     }

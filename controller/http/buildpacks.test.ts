@@ -12,7 +12,7 @@ import type { RegistryClient } from '../services/registry.ts';
 import { findApp } from '../store/apps.ts';
 import { finishBuild, insertBuild } from '../store/builds.ts';
 
-const registry: RegistryClient = { retag: async () => undefined, tags: async () => [], deleteRepository: async () => undefined };
+const registry: RegistryClient = { retag: async () => undefined, tags: async () => [], copyRepository: async () => [], deleteRepository: async () => undefined };
 
 describe('buildpacks and build control API', () => {
   const config = testConfig();

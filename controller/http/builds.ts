@@ -42,7 +42,7 @@ export function buildsRouter(deps: ApiDeps): Router {
     res.status(201).json(buildJson(db, config, app, build));
   });
 
-  // The build log; while the build runs, it follows the log until the build ends.
+  // The build log; while the build runs, it follows the log until the build and its release end.
   r.get('/apps/:app/builds/:build/output', async (req, res) => {
     const app = appParam(deps, req, res);
     const build = findBuild(db, String(req.params.build));
@@ -55,7 +55,7 @@ export function buildsRouter(deps: ApiDeps): Router {
     res.on('close', () => { closed = true; });
     let offset = 0;
     for (;;) {
-      const pending = findBuild(db, build.id)?.status === 'pending';
+      const pending = deps.builds.active(build.id) || findBuild(db, build.id)?.status === 'pending';
       const size = fs.statSync(file).size;
       if (size > offset) {
         const fd = fs.openSync(file, 'r');

@@ -17,7 +17,10 @@ const OPS: Record<string, Record<string, Op>> = {
   '/apps': { get: { summary: 'List apps the caller owns or collaborates on' }, post: { summary: 'Create an app', body: '{name?}', status: 201 } },
   [A]: {
     get: { summary: 'App info' },
-    patch: { summary: 'Update an app (maintenance)', body: '{maintenance}' },
+    patch: {
+      summary: 'Update an app: maintenance on/off, or rename it (owner only; 409 while a build is pending): id, releases, config, domains and collaborators stay, its dynos restart under the new name, the old name is free',
+      body: '{maintenance?, name?}',
+    },
     delete: { summary: 'Destroy an app: dynos, routes, repository, images, releases' },
   },
   [`${A}/collaborators`]: { get: { summary: 'List collaborators' }, post: { summary: 'Add a collaborator (owner only)', body: '{user: email}', status: 201 } },

@@ -11,7 +11,7 @@ import { finishBuild, insertBuild } from '../store/builds.ts';
 import { insertRelease, setReleaseStatus } from '../store/releases.ts';
 import { readAdminToken, removeDataDir, testConfig } from '../../test/helpers/config.ts';
 
-const registry: RegistryClient = { retag: async () => undefined, tags: async () => [], deleteRepository: async () => undefined };
+const registry: RegistryClient = { retag: async () => undefined, tags: async () => [], copyRepository: async () => [], deleteRepository: async () => undefined };
 
 describe('config vars and releases', () => {
   const config = testConfig();

@@ -256,10 +256,12 @@ export function createDockerScheduler(opts: DockerSchedulerOptions): Scheduler {
     const dynos = await list(app);
     ownApps.delete(app);
     await Promise.all(dynos.map((d) => remove(d.id, 0)));
-    // The engine's copies of the app's images (pulled releases and local build results).
+    // The engine's copies of the app's images (pulled releases and local build results), by
+    // tag: an image another app's tag also names (a renamed app's copy) stays for that app.
+    const repo = `${opts.registry}/${app}:`;
     const images = await docker.listImages({ filters: { reference: [`${opts.registry}/${app}`] } });
-    for (const img of images) {
-      await docker.getImage(img.Id).remove({ force: true }).catch(() => undefined);
+    for (const tag of images.flatMap((img) => img.RepoTags ?? []).filter((t) => t.startsWith(repo))) {
+      await docker.getImage(tag).remove({ force: true }).catch(() => undefined);
     }
   }
 

@@ -1,6 +1,7 @@
-// App lifecycle: creation (row + repository, all or nothing) and destruction (everything it owns).
+// App lifecycle: creation (row + repository, all or nothing), renaming (app-rename.ts) and
+// destruction (everything it owns).
 import fs from 'node:fs/promises';
-import path from 'node:path';
+import { buildCacheDir } from '../../common/build-cache.ts';
 import type { Config } from '../../common/config.ts';
 import { ConflictError, InvalidParamsError } from '../../common/errors.ts';
 import type { RepoStore } from '../git/repos.ts';
@@ -9,12 +10,18 @@ import { deleteApp, findApp, insertApp } from '../store/apps.ts';
 import type { Db } from '../store/db.ts';
 import type { App, User } from '../store/types.ts';
 import { appNameProblem, randomAppName } from './app-names.ts';
+import { renameApp, type RenameContext } from './app-rename.ts';
 import { imageRepo } from './deployer.ts';
 import type { RegistryClient } from './registry.ts';
 import type { RoutePublisher } from './route-publisher.ts';
 
+export type { RenameContext } from './app-rename.ts';
+
 export interface AppService {
   create(user: User, name?: string): Promise<App>;
+  /** Heroku's apps:rename: same app (id, releases, config, domains, collaborators, formation),
+   *  new name; its images, dynos, routes, repository, build cache and log follow. */
+  rename(app: App, name: unknown, ctx: RenameContext): Promise<App>;
   destroy(app: App): Promise<void>;
 }
 
@@ -22,15 +29,21 @@ export function createAppService(deps: {
   db: Db; config: Config; repos: RepoStore; scheduler: Scheduler; registry: RegistryClient; routes: RoutePublisher;
 }): AppService {
   const { db, repos } = deps;
+  /** Names on their way in (a rename's target) or out (an app being destroyed): not free yet. */
+  const busy = new Set<string>();
+  /** Apps being renamed, by id: they cannot be destroyed meanwhile. */
+  const renaming = new Set<string>();
+  const taken = (name: string): boolean => busy.has(name) || findApp(db, name) !== null;
+
   return {
     async create(user, requested) {
       let name = requested;
       if (name === undefined) {
-        do name = randomAppName(); while (findApp(db, name));
+        do name = randomAppName(); while (taken(name));
       }
       const problem = appNameProblem(name);
       if (problem) throw new InvalidParamsError(problem);
-      if (findApp(db, name)) throw new ConflictError(`Name ${name} is already taken.`);
+      if (taken(name)) throw new ConflictError(`Name ${name} is already taken.`);
       const app = insertApp(db, name, user.id);
       try {
         await repos.create(name);
@@ -42,13 +55,35 @@ export function createAppService(deps: {
       await deps.routes.sync();
       return app;
     },
+    async rename(app, name, ctx) {
+      if (name === app.name) return app;
+      const problem = appNameProblem(name);
+      if (problem) throw new InvalidParamsError(problem);
+      const to = name as string;
+      if (taken(to)) throw new ConflictError(`Name ${to} is already taken.`);
+      if (renaming.has(app.id)) throw new ConflictError(`${app.name} is being renamed already.`);
+      busy.add(to);
+      renaming.add(app.id);
+      try {
+        return await renameApp({ ...deps, ...ctx }, app, to);
+      } finally {
+        busy.delete(to);
+        renaming.delete(app.id);
+      }
+    },
     async destroy(app) {
-      await deps.scheduler.destroy(app.name);
-      deleteApp(db, app.id);
-      await deps.routes.sync();
-      await repos.remove(app.name);
-      await fs.rm(path.join(deps.config.dataDir, 'cache', 'build', app.name), { recursive: true, force: true });
-      await deps.registry.deleteRepository(imageRepo(app.name)).catch(() => undefined);
+      if (renaming.has(app.id)) throw new ConflictError(`${app.name} is being renamed: try again when that is done.`);
+      busy.add(app.name);
+      try {
+        await deps.scheduler.destroy(app.name);
+        deleteApp(db, app.id);
+        await deps.routes.sync();
+        await repos.remove(app.name);
+        await fs.rm(buildCacheDir(deps.config.dataDir, app.name), { recursive: true, force: true });
+        await deps.registry.deleteRepository(imageRepo(app.name)).catch(() => undefined);
+      } finally {
+        busy.delete(app.name);
+      }
     },
   };
 }

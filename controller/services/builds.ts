@@ -33,6 +33,8 @@ export interface BuildService {
   cancel(buildId: string): Promise<void>;
   /** Builds this controller has not finished, oldest first: building, or queued at `position` (1 = next). */
   queue(): Promise<QueuedBuild[]>;
+  /** True until the build and the release that follows it are done (its log is complete). */
+  active(buildId: string): boolean;
 }
 
 export interface QueuedBuild { buildId: string; app: string; state: 'queued' | 'building'; position: number | null }
@@ -174,5 +176,6 @@ export function createBuildService(deps: {
     logPath,
     cancel,
     queue: queueInfo,
+    active: (buildId) => unfinished.has(buildId),
   };
 }

@@ -4,11 +4,12 @@
 import type { Config } from '../../common/config.ts';
 import { errorMessage, UserBuildError } from '../../common/errors.ts';
 import type { KeyedMutex } from '../../common/keyed-mutex.ts';
-import type { DynoChecks, ImageKind, Scheduler, ProcessSpec } from '../scheduler/types.ts';
+import type { DynoChecks, ImageKind, ProcessSpec, ReleaseSpec, Scheduler } from '../scheduler/types.ts';
 import { defaultAppSettings, getAppSettings } from '../store/app-settings.ts';
 import type { Db } from '../store/db.ts';
 import { ensureFormation, listFormation } from '../store/formation.ts';
 import { currentRelease, insertRelease, setReleaseStatus, findRelease } from '../store/releases.ts';
+import { findApp } from '../store/apps.ts';
 import { findBuild } from '../store/builds.ts';
 import type { Formation } from '../store/types.ts';
 import type { App, Build, Release, User } from '../store/types.ts';
@@ -34,6 +35,13 @@ export interface Deployer {
    *  under the app's lock so it never interleaves with a deploy or a scale change. Returns
    *  the names restarted (empty: no such dyno). */
   restart(app: App, filter?: string): Promise<string[]>;
+  /** Runs fn holding the locks of all these app names: no deploy, scale, restart or reconcile
+   *  of those apps runs meanwhile. */
+  exclusive<T>(names: string[], fn: () => Promise<T>): Promise<T>;
+  /** Starts the dynos of the app's current release and formation under another app name (an
+   *  app rename: image `<registry>/<name>:v<N>`), health-checked like a release; on failure
+   *  nothing is left. Returns false if there is no current release. Call inside exclusive(). */
+  startAs(app: App, name: string, log?: (line: string) => void): Promise<boolean>;
 }
 
 /** Process types that are not long-running dynos. */
@@ -128,20 +136,27 @@ export function createDeployer(deps: {
     return findRelease(db, app.id, rel.id) as Release;
   }
 
-  async function applyFormation(app: App, log: (line: string) => void, announce = true): Promise<void> {
+  /** What the app's current release runs, under the given app name; null if nothing was released. */
+  function currentSpec(app: App, name: string): ReleaseSpec | null {
     const current = currentRelease(db, app.id);
     const build = current?.build_id ? findBuild(db, current.build_id) : null;
-    if (!current || !build) return;
-    await scheduler.scale({
-      app: app.name,
+    if (!current || !build) return null;
+    return {
+      app: name,
       release: current.version,
-      image: `${config.registry}/${imageRepo(app.name)}:v${current.version}`,
+      image: `${config.registry}/${imageRepo(name)}:v${current.version}`,
       kind: imageKind(build),
       env: current.config,
       processes: processesOf(build, ensureFormation(db, app.id, dynoTypes(build))),
       memoryMb: config.dynoMemoryMb,
       checks: checksOf(app),
-    }, log, unroute);
+    };
+  }
+
+  async function applyFormation(app: App, log: (line: string) => void, announce = true): Promise<void> {
+    const spec = currentSpec(app, app.name);
+    if (!spec) return;
+    await scheduler.scale(spec, log, unroute);
     await routes.sync();
     if (announce) event(app.name, `Scaled to ${listFormation(db, app.id).map((f) => `${f.type}@${f.quantity}`).join(' ')}`);
   }
@@ -153,10 +168,48 @@ export function createDeployer(deps: {
     await routes.sync();
   }
 
+  /** Runs fn under the app's lock, with the app as the store has it then: an operation that
+   *  waited while the app was renamed follows it to its new name (and that name's lock). */
+  async function locked<T>(app: App, fn: (app: App) => Promise<T>): Promise<T> {
+    let name = app.name;
+    for (;;) {
+      const outcome = await deps.appLock.run(name, async (): Promise<{ renamed: string } | { value: T }> => {
+        const fresh = findApp(db, app.id) ?? app;
+        if (fresh.name !== name) return { renamed: fresh.name };
+        return { value: await fn(fresh) };
+      });
+      if ('value' in outcome) return outcome.value;
+      name = outcome.renamed;
+    }
+  }
+
+  /** Queues for every lock at once (in this tick), so a caller queued later for any of them
+   *  waits for this one, and two such callers can never each hold what the other waits for. */
+  async function exclusive<T>(names: string[], fn: () => Promise<T>): Promise<T> {
+    let release = (): void => undefined;
+    const done = new Promise<void>((resolve) => { release = resolve; });
+    const held = [...new Set(names)].sort().map((name) => new Promise<void>((acquired) => {
+      void deps.appLock.run(name, () => { acquired(); return done; });
+    }));
+    try {
+      await Promise.all(held);
+      return await fn();
+    } finally {
+      release();
+    }
+  }
+
   return {
-    reconcile: (app) => deps.appLock.run(app.name, () => reconcile(app)),
-    release: (req) => deps.appLock.run(req.app.name, () => release(req)),
-    applyFormation: (app, log) => deps.appLock.run(app.name, () => applyFormation(app, log ?? (() => undefined))),
-    restart: (app, filter) => deps.appLock.run(app.name, () => scheduler.restart(app.name, filter, unroute)),
+    reconcile: (app) => locked(app, (a) => reconcile(a)),
+    release: (req) => locked(req.app, (app) => release({ ...req, app })),
+    applyFormation: (app, log) => locked(app, (a) => applyFormation(a, log ?? (() => undefined))),
+    restart: (app, filter) => locked(app, (a) => scheduler.restart(a.name, filter, unroute)),
+    exclusive,
+    async startAs(app, name, log) {
+      const spec = currentSpec(app, name);
+      if (!spec) return false;
+      await scheduler.start(spec, log ?? (() => undefined));
+      return true;
+    },
   };
 }

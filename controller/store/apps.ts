@@ -49,6 +49,12 @@ export function deleteApp(db: Db, id: string): void {
   db.prepare('DELETE FROM apps WHERE id = ?').run(id);
 }
 
+/** Renames the app. Everything else refers to it by id, so releases, config, domains,
+ *  collaborators, formation and settings stay as they are. */
+export function renameApp(db: Db, id: string, name: string): void {
+  db.prepare('UPDATE apps SET name = ?, updated_at = ? WHERE id = ?').run(name, now(), id);
+}
+
 export function updateAppConfig(db: Db, id: string, config: Record<string, string>): void {
   db.prepare('UPDATE apps SET config = ?, updated_at = ? WHERE id = ?').run(JSON.stringify(config), now(), id);
 }

@@ -19,17 +19,18 @@ export function limitBody(req: IncomingMessage, res: ServerResponse, maxBytes: n
     return 'too-large';
   }
   if (req.headers['transfer-encoding'] === undefined) return 'ok';
-  // Chunked: count. The listener is added in the same tick the proxy pipes the body, so no chunk is missed.
+  // Chunked: count as the body streams through. Paused first, so that this listener does not
+  // start the flow before the upstream request reads the body (which resumes it).
   let seen = 0;
   const count = (chunk: Buffer): void => {
     seen += chunk.length;
     if (seen <= maxBytes) return;
     req.off('data', count);
-    req.unpipe();
     if (res.headersSent) res.destroy();
-    else refuse(req, res, requestId);
+    else refuse(req, res, requestId); // the exchange then ends, which stops the upstream request
     onExceeded();
   };
+  req.pause();
   req.on('data', count);
   return 'ok';
 }

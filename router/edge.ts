@@ -105,7 +105,7 @@ export function createEdge(opts: EdgeOptions & {
           void answerAcmeChallenge(redis, opts.prefix, req, res).then((status) => report(req, null, status, 0, id, startedAt));
           return;
         }
-        if (req.url !== undefined && req.url.charCodeAt(0) !== 47) originForm(req); // not "/…": absolute form
+        originForm(req);
         const route = httpsPort === null ? null : opts.lookup().find(req.headers.host ?? '');
         if (route !== null) {
           if (!secure && route.redirectHttps === true && httpsPort !== null) {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { IncomingHttpHeaders } from 'node:http';
-import { addForwardHeaders, appendVia, clientWantsClose, requestIdFrom, stripHopByHop } from './headers.ts';
+import { addForwardHeaders, appendVia, downstreamHeaders, portOf, requestIdFrom, stripHopByHop, upstreamHeaders } from './headers.ts';
 
 test('requestIdFrom keeps sane client ids and replaces the rest', () => {
   const gen = () => 'generated';
@@ -26,11 +26,36 @@ test('stripHopByHop removes standard hop-by-hop headers and those named by Conne
   assert.deepEqual(upgrade, { upgrade: 'websocket' });
 });
 
-test('clientWantsClose follows HTTP/1.0 and 1.1 defaults', () => {
-  assert.equal(clientWantsClose('1.1', undefined), false);
-  assert.equal(clientWantsClose('1.1', 'Close'), true);
-  assert.equal(clientWantsClose('1.0', undefined), true);
-  assert.equal(clientWantsClose('1.0', 'Keep-Alive'), false);
+test('portOf takes the port from a Host value', () => {
+  assert.equal(portOf('app.example.com:8443'), '8443');
+  assert.equal(portOf('[::1]:8080'), '8080');
+  for (const none of ['app.example.com', '[::1]', 'app:', 'app:80x', '']) assert.equal(portOf(none), null, none);
+});
+
+test('upstreamHeaders drops hop-by-hop and router-set headers and adds the forward headers last', () => {
+  const headers: IncomingHttpHeaders = {
+    host: 'App.example.com', connection: 'keep-alive, X-Secret', 'x-secret': '1', 'keep-alive': '5', te: 'trailers',
+    'transfer-encoding': 'chunked', expect: '100-continue', 'proxy-authorization': 'Basic x', 'x-request-start': 't=1',
+    'x-forwarded-for': '10.0.0.1', 'x-forwarded-proto': 'https', via: '1.0 corp', 'content-length': '3', cookie: 'a=1',
+  };
+  const list = upstreamHeaders(headers, { remoteAddress: '::ffff:192.0.2.7', host: 'App.example.com', requestId: 'rid', startedAt: 17, secure: true });
+  assert.deepEqual(list, [
+    'host', 'App.example.com', 'content-length', '3', 'cookie', 'a=1',
+    'x-forwarded-for', '10.0.0.1, 192.0.2.7', 'x-forwarded-proto', 'https', 'x-forwarded-port', '443',
+    'x-forwarded-host', 'App.example.com', 'x-request-id', 'rid', 'x-request-start', 't=17', 'via', '1.0 corp, 1.1 paas',
+  ]);
+  assert.equal(headers['x-secret'], '1', 'the client request is left as it was');
+});
+
+test('downstreamHeaders drops hop-by-hop headers and framing, appends Via and keeps the app\'s request id', () => {
+  const app: IncomingHttpHeaders = {
+    'content-type': 'text/plain', connection: 'X-Hop', 'x-hop': '1', 'keep-alive': 'timeout=5', 'transfer-encoding': 'chunked',
+    'proxy-authenticate': 'Basic', 'set-cookie': ['a=1', 'b=2'],
+  };
+  assert.deepEqual(downstreamHeaders(app, 'rid'), [
+    'content-type', 'text/plain', 'set-cookie', 'a=1', 'set-cookie', 'b=2', 'x-request-id', 'rid', 'via', '1.1 paas',
+  ]);
+  assert.deepEqual(downstreamHeaders({ 'x-request-id': 'app-id', via: '1.1 app' }, 'rid'), ['x-request-id', 'app-id', 'via', '1.1 app, 1.1 paas']);
 });
 
 test('forward headers append to X-Forwarded-For and Via, and take the port from Host', () => {

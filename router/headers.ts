@@ -1,6 +1,7 @@
 // Header rules of the router: request ids, X-Forwarded-*, Via, and hop-by-hop stripping.
-// Functions mutate the header objects they are given (req.headers / proxyRes.headers) because
-// http-proxy-3 copies req.headers into the upstream request.
+// Plain requests build the upstream request's and the client response's header lists in one
+// pass each (upstreamHeaders / downstreamHeaders); websocket upgrades mutate req.headers
+// (stripHopByHop / addForwardHeaders) because http-proxy-3 copies them upstream.
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 
@@ -22,12 +23,6 @@ export function stripHopByHop(headers: IncomingHttpHeaders, keep: readonly strin
   for (const name of [...HOP_BY_HOP, ...named]) {
     if (!keep.includes(name)) delete headers[name];
   }
-}
-
-/** True when an HTTP/1.x client asked to close its connection after this response. */
-export function clientWantsClose(httpVersion: string, connection: string | undefined): boolean {
-  const tokens = (connection ?? '').toLowerCase();
-  return httpVersion === '1.0' ? !/\bkeep-alive\b/.test(tokens) : /\bclose\b/.test(tokens);
 }
 
 export function appendVia(existing: string | string[] | undefined): string {
@@ -57,9 +52,88 @@ export function addForwardHeaders(headers: IncomingHttpHeaders, info: ForwardInf
   const prior = headers['x-forwarded-for'];
   headers['x-forwarded-for'] = prior ? `${prior}, ${client}` : client;
   headers['x-forwarded-proto'] = info.secure ? 'https' : 'http';
-  headers['x-forwarded-port'] = /:(\d+)$/.exec(info.host)?.[1] ?? (info.secure ? '443' : '80');
+  headers['x-forwarded-port'] = portOf(info.host) ?? (info.secure ? '443' : '80');
   headers['x-forwarded-host'] = info.host;
   headers['x-request-id'] = info.requestId;
   headers['x-request-start'] = `t=${info.startedAt}`;
   headers.via = appendVia(headers.via);
+}
+
+/** A flat [name, value, name, value…] header list (undici's request headers, writeHead's array form);
+ *  a repeated header is repeated in the list. */
+export type HeaderList = string[];
+
+/** Not copied from the client's request: hop-by-hop, re-framed by the client library
+ *  (transfer-encoding), already answered by Node (expect), or set by the router itself. */
+const REQUEST_DROP = new Set([...HOP_BY_HOP, 'transfer-encoding', 'expect', 'x-forwarded-for', 'x-forwarded-proto',
+  'x-forwarded-port', 'x-forwarded-host', 'x-request-id', 'x-request-start', 'via']);
+/** Not copied from the app's response: hop-by-hop, re-framed by Node for this client, or rewritten. */
+const RESPONSE_DROP = new Set([...HOP_BY_HOP, 'proxy-authenticate', 'transfer-encoding', 'via']);
+
+/** Header names a Connection header lists beyond its usual keep-alive/close (those are hop-by-hop too). */
+function connectionNames(value: string | string[] | undefined): string[] | null {
+  if (value === undefined) return null;
+  const lower = String(value).toLowerCase();
+  if (lower === 'keep-alive' || lower === 'close') return null;
+  return lower.split(',').map((t) => t.trim()).filter(Boolean);
+}
+
+function push(out: HeaderList, name: string, value: string | string[] | undefined): void {
+  if (typeof value === 'string') out.push(name, value);
+  else if (value !== undefined) for (const v of value) out.push(name, v);
+}
+
+/** The port the client addressed, from Host ("name:port", "[v6]:port"), or null. */
+export function portOf(host: string): string | null {
+  let i = host.length;
+  while (i > 0) {
+    const c = host.charCodeAt(i - 1);
+    if (c < 48 || c > 57) break;
+    i--;
+  }
+  return i < host.length && i > 0 && host.charCodeAt(i - 1) === 58 ? host.slice(i) : null;
+}
+
+/**
+ * The request headers an app sees behind the router, as one flat list: the client's headers
+ * without hop-by-hop ones (including those its Connection header names), then the router's
+ * X-Forwarded-*, X-Request-ID, X-Request-Start and Via (same rules as addForwardHeaders).
+ */
+export function upstreamHeaders(headers: IncomingHttpHeaders, info: ForwardInfo): HeaderList {
+  const named = connectionNames(headers.connection);
+  const out: HeaderList = [];
+  for (const name in headers) {
+    if (REQUEST_DROP.has(name) || (named !== null && named.includes(name))) continue;
+    push(out, name, headers[name]);
+  }
+  const address = info.remoteAddress ?? '';
+  const client = address.startsWith('::ffff:') ? address.slice(7) : address;
+  const prior = headers['x-forwarded-for'];
+  out.push(
+    'x-forwarded-for', prior ? `${prior}, ${client}` : client,
+    'x-forwarded-proto', info.secure ? 'https' : 'http',
+    'x-forwarded-port', portOf(info.host) ?? (info.secure ? '443' : '80'),
+    'x-forwarded-host', info.host,
+    'x-request-id', info.requestId,
+    'x-request-start', `t=${info.startedAt}`,
+    'via', appendVia(headers.via),
+  );
+  return out;
+}
+
+/**
+ * The response headers the client gets from an app's response, as one flat list: without
+ * hop-by-hop ones and Transfer-Encoding (Node frames the body and sets Connection for this
+ * client), with Via appended and X-Request-ID added unless the app set one.
+ */
+export function downstreamHeaders(headers: IncomingHttpHeaders, requestId: string): HeaderList {
+  const named = connectionNames(headers.connection);
+  const out: HeaderList = [];
+  for (const name in headers) {
+    if (RESPONSE_DROP.has(name) || (named !== null && named.includes(name))) continue;
+    push(out, name, headers[name]);
+  }
+  if (headers['x-request-id'] === undefined) out.push('x-request-id', requestId);
+  out.push('via', appendVia(headers.via));
+  return out;
 }

@@ -14,6 +14,7 @@ import { createInFlight } from './inflight.ts';
 import { sendPage } from './error-pages.ts';
 import { buildLookup, createBalancer, EMPTY_TABLE } from './route-table.ts';
 import { startTableSync } from './table-sync.ts';
+import { createUpstreams } from './upstreams.ts';
 import { createWebHandler } from './web-handler.ts';
 import { createUpgradeHandler } from './ws-handler.ts';
 
@@ -64,20 +65,18 @@ export async function startRouter(opts: RouterOptions): Promise<RouterHandle> {
     pruneSoon();
   };
 
-  // Upstream keep-alive; idle sockets are dropped before typical backend idle timeouts
-  // (Node also honours a backend's "Keep-Alive: timeout=N" hint).
-  const agent = new http.Agent({ keepAlive: true, keepAliveMsecs: 1000, maxFreeSockets: 64, timeout: 4000 });
-  /** Idle upstream sockets to backends that left the table are closed (their port may be
-   *  handed to another container later). Soon, not at once: a finished response's socket
-   *  returns to the pool a moment after the response ends. */
+  // Upstream keep-alive pools, one per backend address; idle connections are dropped before
+  // typical backend idle timeouts (and sooner when a backend sends "Keep-Alive: timeout=N").
+  const upstreamTimeoutMs = opts.upstreamTimeoutMs ?? 30_000;
+  const upstreams = createUpstreams({ headersTimeoutMs: upstreamTimeoutMs });
+  /** Pools of backends that left the table are closed once nothing is in flight to them (their
+   *  port may be handed to another container later). Soon, not at once: a finished response's
+   *  connection returns to its pool a moment after the response ends. */
   let pruneTimer: NodeJS.Timeout | undefined;
   function pruneSoon(): void {
     pruneTimer ??= setTimeout(() => {
       pruneTimer = undefined;
-      for (const [name, sockets] of Object.entries(agent.freeSockets)) {
-        const key = name.split(':').slice(0, 2).join(':');
-        if (!lookup.backendKeys.has(key)) for (const s of sockets ?? []) s.destroy();
-      }
+      upstreams.prune(lookup.backendKeys, (key) => inflight.count(key) > 0);
     }, 100);
     pruneTimer.unref();
   }
@@ -86,7 +85,8 @@ export async function startRouter(opts: RouterOptions): Promise<RouterHandle> {
     acks?.report();
     pruneSoon();
   });
-  const proxy = createProxyServer({ agent, connectTimeout: 5000 });
+  // Websocket upgrades only (ws-handler.ts): each gets a connection of its own.
+  const proxy = createProxyServer({ connectTimeout: 5000 });
   proxy.on('error', (err, _req, res) => {
     const code = (err as NodeJS.ErrnoException).code;
     if (code !== 'ECONNRESET' && code !== 'EPIPE') log(`proxy: ${err.message}`);
@@ -99,10 +99,7 @@ export async function startRouter(opts: RouterOptions): Promise<RouterHandle> {
   proxy.on('econnreset', () => {}); // the client went away; nothing to answer
 
   const edge = createEdge({ ...opts, prefix: config.redisPrefix, lookup: () => lookup, log });
-  const web = createWebHandler({
-    proxy, lookup: () => lookup, balancer, log, onAccess: edge.onAccess, inflight,
-    upstreamTimeoutMs: opts.upstreamTimeoutMs ?? 30_000,
-  });
+  const web = createWebHandler({ upstreams, lookup: () => lookup, balancer, log, onAccess: edge.onAccess, inflight, upstreamTimeoutMs });
   const upgrades = createUpgradeHandler({ proxy, lookup: () => lookup, balancer, log, onAccess: edge.onAccess });
 
   // disconnectTimeout: ioredis otherwise waits 2 s on close() for a socket that already died.
@@ -134,7 +131,7 @@ export async function startRouter(opts: RouterOptions): Promise<RouterHandle> {
     sync.close();
     subscriber.disconnect();
     if (!opts.redis) redis.disconnect();
-    agent.destroy();
+    void upstreams.destroy();
     throw err;
   }
 
@@ -153,14 +150,14 @@ export async function startRouter(opts: RouterOptions): Promise<RouterHandle> {
         clearTimeout(pruneTimer);
         const reported = acks?.close() ?? Promise.resolve();
         subscriber.disconnect();
-        let pending = 3;
+        let pending = 4;
         const done = (): void => { if (--pending === 0) resolve(); };
         void reported.then(() => { if (!opts.redis) redis.disconnect(); done(); });
         server.close(done);
         void edge.close().then(done);
         upgrades.close();
         server.closeAllConnections();
-        agent.destroy();
+        void upstreams.destroy().then(done);
       });
       return closing;
     },

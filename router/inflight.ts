@@ -1,11 +1,11 @@
 // Requests in flight per backend ("host:port"), counted from the moment a backend is picked
 // for a request until its response is finished (or the request moves to another backend).
 // What the controller waits on before it stops a dyno that left the route table.
-import { backendKey } from '../common/route-acks.ts';
 
 export interface InFlight {
-  acquire(b: { host: string; port: number }): void;
-  release(b: { host: string; port: number }): void;
+  /** One more request to this backend ("host:port", common/route-acks.ts backendKey). */
+  acquire(key: string): void;
+  release(key: string): void;
   count(key: string): number;
   /** Counts of the backends that are not in `live`. */
   outside(live: Set<string>): Record<string, number>;
@@ -17,12 +17,10 @@ export function createInFlight(): InFlight {
   const counts = new Map<string, number>();
   const idle: Array<(key: string) => void> = [];
   return {
-    acquire(b) {
-      const key = backendKey(b);
+    acquire(key) {
       counts.set(key, (counts.get(key) ?? 0) + 1);
     },
-    release(b) {
-      const key = backendKey(b);
+    release(key) {
       const n = (counts.get(key) ?? 0) - 1;
       if (n > 0) {
         counts.set(key, n);

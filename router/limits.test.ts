@@ -31,14 +31,15 @@ after(async () => {
 });
 
 /** Opens a raw connection; resolves when the router closes it, with what it sent and how long it took. */
-function rawExchange(write: (socket: net.Socket) => void): Promise<{ data: string; ms: number }> {
+function rawExchange(write: (socket: net.Socket) => void, opts: { ignoreErrors?: boolean } = {}): Promise<{ data: string; ms: number }> {
   return new Promise((resolve, reject) => {
     const started = Date.now();
     let data = '';
     const socket = net.connect(router.port, '127.0.0.1', () => write(socket));
     socket.on('data', (d: Buffer) => { data += d.toString(); });
     socket.on('close', () => resolve({ data, ms: Date.now() - started }));
-    socket.on('error', reject);
+    // A reset by the router also ends the exchange (close follows); otherwise it is a failure.
+    socket.on('error', (err) => { if (!opts.ignoreErrors) reject(err); });
   });
 }
 
@@ -79,13 +80,22 @@ test('a chunked body that grows past the limit is cut with a 413', async () => {
 
 test('slowloris: a request head that trickles in is cut after headersTimeout', async () => {
   let timer: NodeJS.Timeout | undefined;
-  const { data, ms } = await rawExchange((socket) => {
-    socket.write('GET / HTTP/1.1\r\nHost: hello.localhost\r\n');
-    let n = 0;
-    timer = setInterval(() => { if (!socket.destroyed) socket.write(`X-Slow-${n++}: 1\r\n`); }, 100);
-  });
-  clearInterval(timer);
-  assert.ok(ms < 2000, `closed after ${ms} ms`);
+  let exchange: { data: string; ms: number };
+  try {
+    exchange = await rawExchange((socket) => {
+      socket.write('GET / HTTP/1.1\r\nHost: hello.localhost\r\n');
+      let n = 0;
+      // A write racing the router's close may fail: the close is what is measured.
+      socket.on('error', () => {});
+      timer = setInterval(() => { if (!socket.destroyed) socket.write(`X-Slow-${n++}: 1\r\n`); }, 100);
+    }, { ignoreErrors: true });
+  } finally {
+    clearInterval(timer);
+  }
+  const { data, ms } = exchange;
+  // The cut comes at the first connection check after headersTimeout (400 ms, checked every
+  // 100 ms); the bound leaves room for a loaded machine and still fails if it never comes.
+  assert.ok(ms < 5000, `closed after ${ms} ms`);
   assert.ok(ms >= 300, `not before the timeout (${ms} ms)`);
   assert.ok(data === '' || /^HTTP\/1\.1 408/.test(data), data);
 });

@@ -47,11 +47,12 @@ export function createMetrics(): Metrics {
         s = { requests: {}, buckets: BUCKETS.map(() => 0), sum: 0, count: 0, bytes: 0 };
         apps.set(name, s);
       }
-      const cls = `${Math.floor(entry.status / 100)}xx`;
+      const cls = CLASSES[Math.floor(entry.status / 100) - 1] ?? `${Math.floor(entry.status / 100)}xx`;
       s.requests[cls] = (s.requests[cls] ?? 0) + 1;
       const seconds = entry.durationMs / 1000;
-      const i = BUCKETS.findIndex((b) => seconds <= b);
-      if (i >= 0) s.buckets[i] += 1;
+      let i = 0;
+      while (i < BUCKETS.length && seconds > BUCKETS[i]) i++;
+      if (i < BUCKETS.length) s.buckets[i] += 1;
       s.sum += seconds;
       s.count += 1;
       s.bytes += entry.bytes;

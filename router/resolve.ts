@@ -8,10 +8,12 @@ export type Resolution =
   | { kind: 'proxy'; route: AppRoute; backend: Backend };
 
 export function resolve(lookup: RouteLookup, balancer: Balancer, hostHeader: string | undefined): Resolution {
-  const host = normalizeHost(hostHeader);
-  if (host === null) return { kind: 'page', page: 'bad-request', route: null };
-  const route = lookup.find(host);
-  if (route === null) return { kind: 'page', page: 'no-such-app', route: null };
+  const route = hostHeader === undefined ? null : lookup.find(hostHeader);
+  if (route === null) {
+    return normalizeHost(hostHeader) === null
+      ? { kind: 'page', page: 'bad-request', route: null }
+      : { kind: 'page', page: 'no-such-app', route: null };
+  }
   if (route.maintenance) return { kind: 'page', page: 'maintenance', route };
   const backend = balancer.pick(route);
   if (backend === null) return { kind: 'page', page: 'no-web-processes', route };
@@ -21,7 +23,7 @@ export function resolve(lookup: RouteLookup, balancer: Balancer, hostHeader: str
 /** Turns an absolute-form request target ("GET http://host/path") into origin form; its host wins (RFC 9112 §3.2.2). */
 export function originForm(req: { url?: string; headers: { host?: string } }): void {
   const url = req.url ?? '';
-  if (!/^https?:\/\//i.test(url)) return;
+  if (url.charCodeAt(0) === 47 || !/^https?:\/\//i.test(url)) return; // "/…": origin form already
   try {
     const parsed = new URL(url);
     req.headers.host = parsed.host;

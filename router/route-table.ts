@@ -55,6 +55,9 @@ export function buildLookup(table: RouteTable): RouteLookup {
     backendKeys,
     app: (name) => byApp.get(name) ?? null,
     find(host) {
+      // A Host already in canonical form (the usual case: no port, lower case) is a key as it is.
+      const exact = byHost.get(host);
+      if (exact !== undefined) return exact;
       const key = normalizeHost(host);
       return key === null ? null : byHost.get(key) ?? null;
     },

@@ -38,7 +38,7 @@ export async function startBackend(name: string): Promise<TestBackend> {
     req.on('end', () => {
       const body = Buffer.concat(chunks).toString();
       res.setHeader('content-type', 'application/json');
-      res.setHeader('keep-alive', 'timeout=5');
+      res.setHeader('keep-alive', 'timeout=7');
       res.end(JSON.stringify({ name, method: req.method, url: req.url, headers: req.headers, body }));
     });
   });

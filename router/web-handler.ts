@@ -1,28 +1,37 @@
-// Plain HTTP requests: route by Host, proxy to a backend round-robin, retry an idempotent
-// request once on another backend when the connection fails, time out the first byte.
-import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
-import { Readable } from 'node:stream';
-import type { ProxyServer } from 'http-proxy-3';
+// Plain HTTP requests: route by Host, proxy to a backend over a pooled keep-alive connection
+// (undici, upstreams.ts), retry an idempotent request once when the connection fails before
+// any response, 504 when the app sends no response headers in time.
+// One Exchange object per request is both its state and undici's handler: no closures or
+// header copies beyond the two header lists the exchange needs.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Dispatcher } from 'undici';
+import { backendKey } from '../common/route-acks.ts';
 import type { AppRoute, Backend } from '../common/routes.ts';
 import { elapsedMs, reportAccess, type OnAccess } from './access.ts';
 import type { InFlight } from './inflight.ts';
 import { sendPage, type PageKind } from './error-pages.ts';
-import { addForwardHeaders, appendVia, clientWantsClose, requestIdFrom, stripHopByHop } from './headers.ts';
+import { downstreamHeaders, requestIdFrom, upstreamHeaders, type HeaderList } from './headers.ts';
 import { declaredBodyLength, readBody } from './request-body.ts';
 import { originForm, resolve } from './resolve.ts';
 import type { Balancer, RouteLookup } from './route-table.ts';
+import type { Upstreams } from './upstreams.ts';
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
-/** Connection failures after which the backend cannot have acted on a request. */
-const CONNECT_FAILURES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ECONNECT_TIMEOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE']);
+/** Connecting failed: the backend never saw the request. It is left out of picks for a moment. */
+const CONNECT_FAILURES = new Set(['ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL']);
+/** The connection broke before any response, typically a keep-alive connection the app had just
+ *  closed: an idempotent request may be retried, on the same backend if it is the only one. */
+const RESETS = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET']);
 /** Bodies up to this size are buffered so the request can be replayed. */
 const MAX_REPLAY_BODY = 256 * 1024;
+/** Why an upstream request is abandoned when its client has gone (shared: no stack per request). */
+const CLIENT_GONE = new Error('the client closed the connection');
 
 export interface WebHandlerOptions {
-  proxy: ProxyServer;
+  upstreams: Upstreams;
   lookup: () => RouteLookup;
   balancer: Balancer;
-  /** Time the backend has to send response headers. */
+  /** Time the backend has to send response headers (enforced by the upstream pools; for messages). */
   upstreamTimeoutMs: number;
   onAccess?: OnAccess;
   log: (line: string) => void;
@@ -30,111 +39,126 @@ export interface WebHandlerOptions {
   inflight?: InFlight;
 }
 
-interface Exchange {
-  req: IncomingMessage;
-  res: ServerResponse;
-  requestId: string;
-  startedAt: number;
-  route: AppRoute | null;
-  backend: Backend | null;
-  /** The backend this exchange is counted in flight on. */
-  counted: Backend | null;
-  /** Body to replay on a retry; null when the request must not be retried. */
-  replay: Buffer | null;
-  attempt: number;
-  retried: boolean;
-  proxyReq: ClientRequest | null;
-  timer: NodeJS.Timeout | undefined;
-  /** The router answered itself (error page); later upstream events are ignored. */
-  answered: boolean;
-  wantsClose: boolean;
-  bytes: number;
+export type WebHandler = (req: IncomingMessage, res: ServerResponse) => void;
+
+export function createWebHandler(opts: WebHandlerOptions): WebHandler {
+  const proxy = new WebProxy(opts);
+  return (req, res) => proxy.handle(req, res);
 }
 
-export function createWebHandler(opts: WebHandlerOptions): (req: IncomingMessage, res: ServerResponse) => void {
-  const { proxy, balancer, log } = opts;
-  const exchanges = new WeakMap<IncomingMessage, Exchange>();
+class WebProxy {
+  readonly opts: WebHandlerOptions;
+  /** "host:port" of each backend object of the tables in use: made once, not per request. */
+  private readonly keys = new WeakMap<Backend, string>();
 
-  proxy.on('proxyReq', (proxyReq, req) => {
-    const ex = exchanges.get(req);
-    if (!ex) return;
-    if (ex.answered) proxyReq.destroy();
-    else ex.proxyReq = proxyReq;
-  });
+  constructor(opts: WebHandlerOptions) {
+    this.opts = opts;
+  }
 
-  proxy.on('proxyRes', (proxyRes, req) => {
-    const ex = exchanges.get(req);
-    if (!ex) return;
-    clearTimeout(ex.timer);
-    const headers = proxyRes.headers;
-    stripHopByHop(headers);
-    delete headers['proxy-authenticate'];
-    headers.via = appendVia(headers.via);
-    if (req.httpVersion !== '1.0') headers.connection = ex.wantsClose ? 'close' : 'keep-alive';
-    proxyRes.on('data', (chunk: Buffer) => { ex.bytes += chunk.length; });
-  });
+  handle(req: IncomingMessage, res: ServerResponse): void {
+    const arrivedAt = Date.now();
+    const ex = new Exchange(this, req, res, requestIdFrom(req.headers['x-request-id']));
+    res.once('close', () => this.finish(ex));
 
-  const answer = (ex: Exchange, page: PageKind): void => {
-    ex.answered = true;
-    clearTimeout(ex.timer);
-    ex.bytes = sendPage(ex.res, page, ex.requestId);
-  };
+    originForm(req);
+    const host = req.headers.host;
+    const target = resolve(this.opts.lookup(), this.opts.balancer, host);
+    ex.route = target.route;
+    if (target.kind === 'page') return this.answer(ex, target.page);
+    this.hold(ex, this.keyOf(target.backend)); // in flight from now on, even while its body is read
 
-  /** Moves the exchange's in-flight count to `backend` (null: done). */
-  const hold = (ex: Exchange, backend: Backend | null): void => {
-    if (ex.counted === backend) return;
-    if (ex.counted) opts.inflight?.release(ex.counted);
-    if (backend) opts.inflight?.acquire(backend);
-    ex.counted = backend;
-  };
+    ex.headers = upstreamHeaders(req.headers, {
+      remoteAddress: req.socket.remoteAddress, host: host!, requestId: ex.requestId, startedAt: arrivedAt, secure: 'encrypted' in req.socket,
+    });
+    const length = declaredBodyLength(req);
+    ex.replayable = IDEMPOTENT.has(req.method ?? '') && length !== null
+      && (length === 0 || (length <= MAX_REPLAY_BODY && target.route.backends.length > 1));
+    if (length === 0 || !ex.replayable) {
+      ex.body = length === 0 ? null : req; // a body that cannot be replayed streams through
+      return this.send(ex, target.backend);
+    }
+    readBody(req).then((body) => {
+      if (ex.done) return;
+      ex.body = body;
+      this.send(ex, target.backend);
+    }, () => res.destroy());
+  }
 
-  const send = (ex: Exchange, backend: Backend): void => {
-    hold(ex, backend);
-    const attempt = ++ex.attempt;
+  send(ex: Exchange, backend: Backend): void {
+    const key = this.keyOf(backend);
+    this.hold(ex, key);
     ex.backend = backend;
-    ex.proxyReq = null;
-    clearTimeout(ex.timer);
-    ex.timer = setTimeout(() => {
-      log(`${ex.route?.app}: ${backend.dyno} sent no response within ${opts.upstreamTimeoutMs} ms (request ${ex.requestId})`);
-      answer(ex, 'gateway-timeout');
-      ex.proxyReq?.destroy();
-    }, opts.upstreamTimeoutMs);
-    const buffer = ex.replay === null ? undefined : Readable.from(ex.replay.length ? [ex.replay] : []);
-    proxy.web(ex.req, ex.res, { target: { protocol: 'http:', host: backend.host, port: backend.port }, buffer },
-      (err) => failed(ex, attempt, err as NodeJS.ErrnoException));
-  };
+    const { req } = ex;
+    // Errors, even synchronous ones, arrive through ex.onResponseError.
+    this.opts.upstreams.pool(key).dispatch({
+      method: req.method ?? 'GET', path: req.url ?? '/', headers: ex.headers, body: ex.body,
+    }, ex);
+  }
 
-  const failed = (ex: Exchange, attempt: number, err: NodeJS.ErrnoException): void => {
-    if (attempt !== ex.attempt || ex.answered || ex.res.writableEnded || ex.res.destroyed) return;
-    clearTimeout(ex.timer);
-    if (ex.res.headersSent) {
-      ex.res.destroy();
+  keyOf(backend: Backend): string {
+    let key = this.keys.get(backend);
+    if (key === undefined) {
+      key = backendKey(backend);
+      this.keys.set(backend, key);
+    }
+    return key;
+  }
+
+  failed(ex: Exchange, err: NodeJS.ErrnoException): void {
+    const { res } = ex;
+    if (ex.done || res.writableEnded || res.destroyed) return;
+    if (res.headersSent) {
+      res.destroy(); // the response was under way: its status is out, so cut it
       return;
     }
-    // The app's route as of now: a retry never goes to a backend that left the table meanwhile.
-    const route = opts.lookup().app(ex.route!.app) ?? ex.route!;
+    const { log, balancer } = this.opts;
     const failedBackend = ex.backend!;
-    // A stale keep-alive socket may be reset by a healthy backend: that one may be retried too.
-    const staleSocket = err.code === 'ECONNRESET' && ex.proxyReq?.reusedSocket === true;
-    if (CONNECT_FAILURES.has(err.code ?? '') && !staleSocket) balancer.eject(failedBackend);
-    if (ex.replay !== null && !ex.retried && CONNECT_FAILURES.has(err.code ?? '')) {
-      const next = balancer.pickOther(route, failedBackend) ?? (staleSocket ? failedBackend : null);
+    const app = ex.route!.app;
+    const code = err.code ?? '';
+    if (code === 'UND_ERR_HEADERS_TIMEOUT') {
+      log(`${app}: ${failedBackend.dyno} sent no response within ${this.opts.upstreamTimeoutMs} ms (request ${ex.requestId})`);
+      return this.answer(ex, 'gateway-timeout');
+    }
+    const connectFailed = CONNECT_FAILURES.has(code);
+    if (connectFailed) balancer.eject(failedBackend);
+    if (ex.replayable && !ex.retried && (connectFailed || RESETS.has(code))) {
+      // The app's route as of now: a retry never goes to a backend that left the table meanwhile.
+      const route = this.opts.lookup().app(app) ?? ex.route!;
+      const next = balancer.pickOther(route, failedBackend) ?? (connectFailed ? null : failedBackend);
       if (next !== null) {
         ex.retried = true;
-        log(`${route.app}: ${failedBackend.dyno} failed (${err.code}), retrying on ${next.dyno} (request ${ex.requestId})`);
-        send(ex, next);
-        return;
+        log(`${app}: ${failedBackend.dyno} failed (${code}), retrying on ${next.dyno} (request ${ex.requestId})`);
+        return this.send(ex, next);
       }
     }
-    log(`${route.app}: ${failedBackend.dyno} failed (${err.code ?? err.message}) (request ${ex.requestId})`);
-    answer(ex, 'bad-gateway');
-  };
+    log(`${app}: ${failedBackend.dyno} failed (${code || err.message}) (request ${ex.requestId})`);
+    this.answer(ex, 'bad-gateway');
+  }
 
-  const finish = (ex: Exchange): void => {
-    clearTimeout(ex.timer);
-    hold(ex, null);
+  answer(ex: Exchange, page: PageKind): void {
+    ex.bytes = sendPage(ex.res, page, ex.requestId);
+  }
+
+  /** Moves the exchange's in-flight count to backend `key` (null: done). */
+  hold(ex: Exchange, key: string | null): void {
+    if (ex.counted === key) return;
+    const { inflight } = this.opts;
+    if (ex.counted !== null) inflight?.release(ex.counted);
+    if (key !== null) inflight?.acquire(key);
+    ex.counted = key;
+  }
+
+  /** The client's side is over (response sent, or the client left): stop upstream, report. */
+  finish(ex: Exchange): void {
+    ex.done = true;
+    this.hold(ex, null);
+    const upstream = ex.controller;
+    if (upstream !== null) {
+      ex.controller = null;
+      upstream.abort(CLIENT_GONE);
+    }
     const { req, res } = ex;
-    reportAccess(opts.onAccess, {
+    reportAccess(this.opts.onAccess, {
       app: ex.route?.app ?? null,
       dyno: ex.backend?.dyno ?? null,
       method: req.method ?? '',
@@ -143,44 +167,86 @@ export function createWebHandler(opts: WebHandlerOptions): (req: IncomingMessage
       bytes: ex.bytes,
       durationMs: elapsedMs(ex.startedAt),
       requestId: ex.requestId,
-    }, log);
-  };
+    }, this.opts.log);
+  }
+}
 
-  return (req, res) => {
-    const arrivedAt = Date.now();
-    const ex: Exchange = {
-      req, res, requestId: requestIdFrom(req.headers['x-request-id']), startedAt: performance.now(),
-      route: null, backend: null, counted: null, replay: null, attempt: 0, retried: false, proxyReq: null,
-      timer: undefined, answered: false, wantsClose: false, bytes: 0,
-    };
-    exchanges.set(req, ex);
-    res.setHeader('x-request-id', ex.requestId);
-    res.once('close', () => finish(ex));
+/** One proxied request: its state, and undici's handler for its upstream exchange. */
+class Exchange implements Dispatcher.DispatchHandler {
+  readonly proxy: WebProxy;
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly requestId: string;
+  readonly startedAt = performance.now();
+  route: AppRoute | null = null;
+  backend: Backend | null = null;
+  /** The backend ("host:port") this exchange is counted in flight on. */
+  counted: string | null = null;
+  headers: HeaderList = [];
+  /** What goes upstream: nothing, the buffered body (replayable), or the client's stream. */
+  body: Buffer | IncomingMessage | null = null;
+  replayable = false;
+  retried = false;
+  /** The upstream request while it runs. */
+  controller: Dispatcher.DispatchController | null = null;
+  /** The client side is over; upstream events are ignored. */
+  done = false;
+  bytes = 0;
+  /** Body bytes (or the end) of the response were handed to Node, which sends the head with them. */
+  bodyStarted = false;
+  private resumeUpstream: (() => void) | null = null;
 
-    originForm(req);
-    const host = req.headers.host;
-    const target = resolve(opts.lookup(), balancer, host);
-    ex.route = target.route;
-    if (target.kind === 'page') return answer(ex, target.page);
-    hold(ex, target.backend); // in flight from now on, even while its body is read
+  constructor(proxy: WebProxy, req: IncomingMessage, res: ServerResponse, requestId: string) {
+    this.proxy = proxy;
+    this.req = req;
+    this.res = res;
+    this.requestId = requestId;
+  }
 
-    ex.wantsClose = clientWantsClose(req.httpVersion, req.headers.connection);
-    stripHopByHop(req.headers);
-    delete req.headers.expect; // Node already answered "100 Continue" to the client
-    addForwardHeaders(req.headers, { remoteAddress: req.socket.remoteAddress, host: host!, requestId: ex.requestId, startedAt: arrivedAt,
-      secure: 'encrypted' in req.socket });
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    if (this.done) controller.abort(CLIENT_GONE);
+    else this.controller = controller;
+  }
 
-    const length = declaredBodyLength(req);
-    const replayable = IDEMPOTENT.has(req.method ?? '') && length !== null
-      && (length === 0 || (length <= MAX_REPLAY_BODY && target.route.backends.length > 1));
-    if (!replayable || length === 0) {
-      ex.replay = replayable ? Buffer.alloc(0) : null;
-      return send(ex, target.backend);
+  onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>, statusMessage?: string): void {
+    if (statusCode < 200) return; // 103 Early Hints and the like are not relayed
+    const { res } = this;
+    if (this.done || res.headersSent) { // e.g. a 413 page went out while the body streamed
+      controller.abort(CLIENT_GONE);
+      return;
     }
-    readBody(req).then((body) => {
-      if (res.destroyed) return;
-      ex.replay = body;
-      send(ex, target.backend);
-    }, () => res.destroy());
-  };
+    try {
+      res.writeHead(statusCode, statusMessage || undefined, downstreamHeaders(headers, this.requestId));
+    } catch (err) { // a status line or header Node refuses to send
+      controller.abort(err as Error);
+      return;
+    }
+    // Node sends the head with the first body bytes; if none come in this tick (an event
+    // stream, a slow body), it goes out alone so the client is not kept waiting for it.
+    process.nextTick(flushHead, this);
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.bytes += chunk.length;
+    this.bodyStarted = true;
+    if (!this.res.write(chunk)) {
+      controller.pause();
+      this.res.once('drain', this.resumeUpstream ??= () => this.controller?.resume());
+    }
+  }
+
+  onResponseEnd(): void {
+    this.controller = null;
+    this.bodyStarted = true;
+    this.res.end();
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController | null, err: Error): void {
+    this.controller = null;
+    this.proxy.failed(this, err as NodeJS.ErrnoException);
+  }
+}
+
+function flushHead(ex: Exchange): void {
+  if (!ex.bodyStarted && !ex.done && !ex.res.destroyed) ex.res.flushHeaders();
 }

@@ -2,7 +2,10 @@
 // through nginx as a plain reverse proxy (upstream keep-alive, same worker count), with the
 // same wrk settings, over HTTP and HTTPS, for 12-byte and 64 KiB responses.
 //   node bench/router/run.ts [--workers N] [--duration 8] [--connections 32] [--profile DIR] [--only router]
+//     [--proto http|https] [--size small|big]   (one case only, e.g. to profile it alone)
 // Needs wrk and nginx (apt-get install -y wrk nginx), Redis at PAAS_REDIS_URL; loopback only.
+// Besides req/s it reports the proxy's CPU time per request (from /proc, all its processes):
+// on a shared 2-CPU machine req/s swings with other load, CPU per request much less.
 import { execFile, fork, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -21,10 +24,36 @@ const duration = Number(flag(args, 'duration') ?? 8);
 const connections = Number(flag(args, 'connections') ?? 32);
 const profileDir = flag(args, 'profile');
 const only = flag(args, 'only');
+const onlyProto = flag(args, 'proto');
+const onlySize = flag(args, 'size');
 const HOST = 'app.bench.test';
 const here = path.dirname(fileURLToPath(import.meta.url));
 
-interface Result { name: string; proto: string; size: string; rps: number; p50: number; p99: number; errors: string }
+interface Result { name: string; proto: string; size: string; rps: number; p50: number; p99: number; errors: string; cpuUs: number | null }
+
+const TICK_US = 1e6 / 100; // USER_HZ: /proc times are in 1/100 s
+
+/** User + system CPU time (µs) of these processes and all their descendants, from /proc. */
+function cpuUs(roots: number[]): number {
+  const stats = new Map<number, { ppid: number; ticks: number }>();
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const text = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const f = text.slice(text.lastIndexOf(')') + 2).split(' '); // fields from 3 (state) on
+      stats.set(Number(entry), { ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) });
+    } catch { /* exited meanwhile */ }
+  }
+  const wanted = new Set(roots);
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const [pid, s] of stats) if (!wanted.has(pid) && wanted.has(s.ppid)) { wanted.add(pid); grew = true; }
+  }
+  let ticks = 0;
+  for (const pid of wanted) ticks += stats.get(pid)?.ticks ?? 0;
+  return ticks * TICK_US;
+}
 
 function wrk(url: string, seconds: number): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -49,14 +78,34 @@ function parse(out: string): Pick<Result, 'rps' | 'p50' | 'p99' | 'errors'> {
   return { rps, p50, p99, errors };
 }
 
-async function measure(name: string, proto: string, base: string, results: Result[]): Promise<void> {
+/** Runs wrk on /small and /big; `pids` (when known) are the proxy's processes, for CPU per request. */
+async function measure(name: string, proto: string, base: string, results: Result[], pids: () => number[] = () => []): Promise<void> {
+  if (onlyProto && onlyProto !== proto) return;
   for (const size of ['small', 'big']) {
+    if (onlySize && onlySize !== size) continue;
     const url = `${base}/${size}`;
     await wrk(url, 2); // warm-up (JIT, pools, TLS sessions)
+    const roots = pids();
+    const cpuBefore = cpuUs(roots);
     const r = parse(await wrk(url, duration));
-    results.push({ name, proto, size: size === 'small' ? '12 B' : '64 KiB', ...r });
-    console.error(`  ${name.padEnd(7)} ${proto.padEnd(5)} ${size.padEnd(5)} ${r.rps.toFixed(0).padStart(7)} req/s  p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms ${r.errors}`);
+    const cpu = roots.length ? (cpuUs(roots) - cpuBefore) / (r.rps * duration) : null;
+    results.push({ name, proto, size: size === 'small' ? '12 B' : '64 KiB', ...r, cpuUs: cpu });
+    console.error(`  ${name.padEnd(7)} ${proto.padEnd(5)} ${size.padEnd(5)} ${r.rps.toFixed(0).padStart(7)} req/s  p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms${cpu === null ? '' : `  ${cpu.toFixed(0)} µs CPU/req`} ${r.errors}`);
   }
+}
+
+/** The router's worker processes: this process's children other than those listed. */
+function childPids(except: Array<number | undefined>): number[] {
+  const out: number[] = [];
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || except.includes(Number(entry))) continue;
+    try {
+      const text = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(text.slice(text.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === process.pid) out.push(Number(entry));
+    } catch { /* exited meanwhile */ }
+  }
+  return out;
 }
 
 function nginxConfig(dir: string, backendPort: number, httpPort: number, httpsPort: number): string {
@@ -113,7 +162,7 @@ async function main(): Promise<void> {
     const backendPort = await new Promise<number>((resolve) => backend.once('message', (m: { port: number }) => resolve(m.port)));
     console.error(`bench: wrk -t1 -c${connections} -d${duration}s, ${workers} worker process(es) for router and nginx, ${os.availableParallelism()} CPUs`);
 
-    if (!only || only === 'direct') await measure('direct', 'http', `http://127.0.0.1:${backendPort}`, results);
+    if (!only || only === 'direct') await measure('direct', 'http', `http://127.0.0.1:${backendPort}`, results, () => (backend.pid === undefined ? [] : [backend.pid]));
 
     if (!only || only === 'router') {
       await redis.set(routeTableKey(prefix), JSON.stringify({ version: 1, apps: [{ app: 'app', hosts: [HOST], backends: [{ dyno: 'web.1', host: '127.0.0.1', port: backendPort, release: 1 }], maintenance: false }] }));
@@ -121,8 +170,9 @@ async function main(): Promise<void> {
       const execArgv = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : undefined;
       const router = await startRouterCluster({ config, workers, tls: { port: 0, defaultCert: pair }, execArgv, log: (l) => console.error(`router: ${l}`) });
       stopRouter = () => router.close();
-      await measure('router', 'http', `http://127.0.0.1:${router.port}`, results);
-      await measure('router', 'https', `https://127.0.0.1:${router.httpsPort}`, results);
+      const workerPids = () => childPids([backend.pid]);
+      await measure('router', 'http', `http://127.0.0.1:${router.port}`, results, workerPids);
+      await measure('router', 'https', `https://127.0.0.1:${router.httpsPort}`, results, workerPids);
       await router.close();
       stopRouter = null;
     }
@@ -133,8 +183,9 @@ async function main(): Promise<void> {
       const nginx = spawn('nginx', ['-c', path.join(dir, 'nginx.conf'), '-p', dir, '-g', 'daemon off;'], { stdio: 'inherit' });
       children.push(nginx);
       await new Promise((r) => setTimeout(r, 500));
-      await measure('nginx', 'http', `http://127.0.0.1:${httpPort}`, results);
-      await measure('nginx', 'https', `https://127.0.0.1:${httpsPort}`, results);
+      const nginxPids = () => (nginx.pid === undefined ? [] : [nginx.pid]);
+      await measure('nginx', 'http', `http://127.0.0.1:${httpPort}`, results, nginxPids);
+      await measure('nginx', 'https', `https://127.0.0.1:${httpsPort}`, results, nginxPids);
     }
     report(results);
   } finally {
@@ -148,12 +199,12 @@ async function main(): Promise<void> {
 
 function report(results: Result[]): void {
   const find = (name: string, proto: string, size: string) => results.find((r) => r.name === name && r.proto === proto && r.size === size);
-  const lines = ['| target | proto | response | req/s | p50 ms | p99 ms | router/nginx req/s | router/direct req/s | router p99 − direct p99 |', '|---|---|---|---:|---:|---:|---:|---:|---:|'];
+  const lines = ['| target | proto | response | req/s | p50 ms | p99 ms | CPU µs/req | router/nginx req/s | router/direct req/s | router p99 − direct p99 |', '|---|---|---|---:|---:|---:|---:|---:|---:|---:|'];
   for (const r of results) {
     const nginx = find('nginx', r.proto, r.size);
     const direct = find('direct', 'http', r.size);
     const isRouter = r.name === 'router';
-    lines.push(`| ${r.name} | ${r.proto} | ${r.size} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${isRouter && nginx ? (r.rps / nginx.rps).toFixed(2) : ''} | ${isRouter && direct ? (r.rps / direct.rps).toFixed(2) : ''} | ${isRouter && direct ? `${(r.p99 - direct.p99).toFixed(2)} ms` : ''} |${r.errors ? ` ${r.errors}` : ''}`);
+    lines.push(`| ${r.name} | ${r.proto} | ${r.size} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.cpuUs === null ? '' : r.cpuUs.toFixed(0)} | ${isRouter && nginx ? (r.rps / nginx.rps).toFixed(2) : ''} | ${isRouter && direct ? (r.rps / direct.rps).toFixed(2) : ''} | ${isRouter && direct ? `${(r.p99 - direct.p99).toFixed(2)} ms` : ''} |${r.errors ? ` ${r.errors}` : ''}`);
   }
   console.log(lines.join('\n'));
 }

@@ -1,0 +1,166 @@
+// How bodies cross the router, against a real app server: streamed both ways (never buffered
+// whole), responses without bodies framed right, client aborts reaching the app, retries after
+// a connection the app broke, and upstream pools closed once their backend has left the table.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Redis } from 'ioredis';
+import type { Backend } from '../common/routes.ts';
+import { startRouter, type RouterHandle } from './index.ts';
+import { REDIS_URL, request, route, testConfig, waitFor } from './test-support.ts';
+
+let redis: Redis;
+let router: RouterHandle;
+let app: http.Server;
+let backend: Backend;
+let version = 0;
+const logs: string[] = [];
+/** What the app saw, by path: bytes of body received so far, and whether the exchange closed early. */
+const uploads = new Map<string, number>();
+const aborted = new Set<string>();
+/** Requests the app cut without answering, by path (the first one of each path only). */
+const broken = new Set<string>();
+let seen: string[] = [];
+
+before(async () => {
+  redis = new Redis(REDIS_URL);
+  app = http.createServer((req, res) => {
+    const path = req.url ?? '/';
+    seen.push(`${req.method} ${path}`);
+    res.on('close', () => { if (!res.writableFinished) aborted.add(path); });
+    if (path.startsWith('/break') && !broken.has(path)) {
+      broken.add(path);
+      req.socket.destroy(); // as a keep-alive connection the app just closed would
+      return;
+    }
+    if (path === '/events') { // headers at once, then one event now and then, never ends
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.flushHeaders();
+      const timer = setInterval(() => res.write('data: tick\n\n'), 300);
+      res.on('close', () => clearInterval(timer));
+      return;
+    }
+    if (path === '/hang') return;
+    if (path === '/upload') {
+      req.on('data', (c: Buffer) => uploads.set(path, (uploads.get(path) ?? 0) + c.length));
+      req.on('end', () => res.end(String(uploads.get(path) ?? 0)));
+      return;
+    }
+    if (path === '/no-content') { res.writeHead(204).end(); return; }
+    if (path === '/not-modified') { res.writeHead(304, { etag: '"v1"' }).end(); return; }
+    if (path === '/cookies') { res.setHeader('set-cookie', ['a=1', 'b=2']); res.end('ok'); return; }
+    req.resume();
+    const body = `body of ${req.method} ${path}`;
+    res.setHeader('content-length', Buffer.byteLength(body)); // Node leaves it out of HEAD responses otherwise
+    res.end(body);
+  });
+  await new Promise<void>((r) => app.listen(0, '127.0.0.1', r));
+  backend = { dyno: 'web.1', host: '127.0.0.1', port: (app.address() as AddressInfo).port, release: 1 };
+  router = await startRouter({ config: testConfig(), redis, log: (l) => logs.push(l) });
+  router.apply({ version: ++version, apps: [route('hello', [backend])] });
+});
+
+after(async () => {
+  await router.close();
+  app.closeAllConnections();
+  await new Promise((r) => app.close(r));
+  redis.disconnect();
+});
+
+const hello = { host: '127.0.0.1', agent: false as const, headers: { host: 'hello.localhost' } };
+
+test('response headers and each streamed chunk reach the client while the app is still sending', async () => {
+  const started = Date.now();
+  const { res, headersAfter } = await new Promise<{ res: http.IncomingMessage; headersAfter: number }>((resolve, reject) => {
+    http.get({ ...hello, port: router.port, path: '/events' }, (r) => resolve({ res: r, headersAfter: Date.now() - started })).on('error', reject);
+  });
+  try {
+    assert.equal(res.headers['content-type'], 'text/event-stream');
+    assert.ok(headersAfter < 250, `headers arrived before the first event (${headersAfter} ms)`);
+    const first = await new Promise<string>((resolve) => res.once('data', (d: Buffer) => resolve(d.toString())));
+    assert.equal(first, 'data: tick\n\n');
+    const second = await new Promise<string>((resolve) => res.once('data', (d: Buffer) => resolve(d.toString())));
+    assert.equal(second, 'data: tick\n\n');
+  } finally {
+    res.destroy();
+  }
+  await waitFor(() => aborted.has('/events'), 'the app sees the stream closed when the client leaves');
+});
+
+test('a client that leaves before the response cancels the upstream request', async () => {
+  const req = http.get({ ...hello, port: router.port, path: '/hang' });
+  req.on('error', () => {});
+  await waitFor(() => seen.includes('GET /hang'), 'the request reached the app');
+  req.destroy();
+  await waitFor(() => aborted.has('/hang'), 'the app sees the request closed', 2000);
+});
+
+test('a large request body streams through instead of being buffered', async () => {
+  const chunk = Buffer.alloc(256 * 1024, 'x');
+  const reply = await new Promise<string>((resolve, reject) => {
+    const req = http.request({ ...hello, port: router.port, method: 'PUT', path: '/upload',
+      headers: { ...hello.headers, 'content-length': String(8 * chunk.length) } }, (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => { body += d.toString(); });
+      res.on('end', () => resolve(body));
+    });
+    req.on('error', reject);
+    req.write(chunk);
+    // The rest is sent only once the app has received part of the body: a router that waited
+    // for the whole body would hang here.
+    waitFor(() => (uploads.get('/upload') ?? 0) > 0, 'the first bytes at the app', 2000)
+      .then(() => { for (let i = 1; i < 8; i++) req.write(chunk); req.end(); }, reject);
+  });
+  assert.equal(reply, String(8 * chunk.length));
+});
+
+test('HEAD, 204 and 304 responses have no body and leave the connection usable', async () => {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  try {
+    const get = (method: string, path: string) => new Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }>((resolve, reject) => {
+      http.request({ ...hello, agent, port: router.port, method, path }, (res) => {
+        let body = '';
+        res.on('data', (d: Buffer) => { body += d.toString(); });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      }).on('error', reject).end();
+    });
+    const head = await get('HEAD', '/page');
+    assert.equal(head.status, 200);
+    assert.equal(head.headers['content-length'], String('body of HEAD /page'.length));
+    assert.equal(head.body, '');
+    assert.deepEqual(await get('GET', '/no-content').then((r) => [r.status, r.body]), [204, '']);
+    const notModified = await get('GET', '/not-modified');
+    assert.deepEqual([notModified.status, notModified.body, notModified.headers.etag], [304, '', '"v1"']);
+    const after = await get('GET', '/page');
+    assert.deepEqual([after.status, after.body], [200, 'body of GET /page']);
+    assert.equal(Object.values(agent.sockets).flat().length + Object.values(agent.freeSockets).flat().length, 1, 'one client connection throughout');
+  } finally {
+    agent.destroy();
+  }
+});
+
+test('repeated response headers such as Set-Cookie are relayed one by one', async () => {
+  const reply = await request(router.port, { host: 'hello.localhost', path: '/cookies' });
+  assert.deepEqual(reply.headers['set-cookie'], ['a=1', 'b=2']);
+});
+
+test('a connection the app breaks before answering: a GET is retried, a POST is not', async () => {
+  const get = await request(router.port, { host: 'hello.localhost', path: '/break-get' });
+  assert.equal(get.status, 200);
+  assert.equal(get.body, 'body of GET /break-get');
+  assert.deepEqual(seen.filter((s) => s === 'GET /break-get'), ['GET /break-get', 'GET /break-get']);
+  const post = await request(router.port, { host: 'hello.localhost', method: 'POST', path: '/break-post', body: 'x' });
+  assert.equal(post.status, 502);
+  assert.deepEqual(seen.filter((s) => s === 'POST /break-post'), ['POST /break-post'], 'the app saw the POST once');
+});
+
+test('upstream connections to a backend that left the table are closed once its requests are done', async () => {
+  const connections = () => new Promise<number>((resolve, reject) => app.getConnections((err, n) => (err ? reject(err) : resolve(n))));
+  await Promise.all([1, 2, 3].map(() => request(router.port, { host: 'hello.localhost', path: '/page' })));
+  assert.ok(await connections() >= 1, 'idle keep-alive connections to the app');
+  router.apply({ version: ++version, apps: [route('hello', [])] });
+  await waitFor(async () => (await connections()) === 0, 'connections to the removed backend closed', 2000);
+  router.apply({ version: ++version, apps: [route('hello', [backend])] });
+  assert.equal((await request(router.port, { host: 'hello.localhost', path: '/page' })).status, 200, 'a backend that comes back is served again');
+});

@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import Dockerode from 'dockerode';
 import type { BuildJobResult } from '../common/build.ts';
 import { UserBuildError } from '../common/errors.ts';
-import { ensureStackImage } from './stack.ts';
+import { ensureStackImages, stackImages } from './stack.ts';
 import * as t from './test-support.ts';
 
 const config = t.testConfig();
@@ -20,7 +20,7 @@ while (my $c = $s->accept) { my $r = <$c>; print $c "HTTP/1.0 200 OK\\r\\nConten
 `;
 
 before(async () => {
-  await ensureStackImage({ docker, image: config.stackImage, workDir: `${config.dataDir}/stack`, log: () => {} });
+  await ensureStackImages({ docker, images: stackImages(config), workDir: `${config.dataDir}/stack`, log: () => {} });
 });
 after(() => h.cleanup());
 
@@ -46,13 +46,20 @@ describe('Node.js apps', () => {
     assert.deepEqual(await t.buildContainers(docker, data.buildId), []);
     const info = await docker.getImage(data.image).inspect();
     assert.equal(info.Config.User, '1000:1000');
+    assert.equal(info.Config.WorkingDir, '/app');
+    assert.deepEqual(info.Config.Entrypoint, ['/app/.paas/entry']);
+    assert.deepEqual(info.Config.Cmd, ['npm start']);
     assert.equal(info.Config.Labels['paas.app'], data.app);
+    assert.equal(info.Config.Labels['paas.build'], data.buildId);
+    assert.equal(info.Config.Labels['paas.stack.flavour'], 'run');
     assert.match(await h.serve(data.image, built), /^hello world from v24\.\d+\.\d+ as 1000 production$/);
     hello = { image: data.image, result: built };
   });
 
   test('the image runs one-string commands with bash -c after .profile.d, and argv commands as is', async () => {
     assert.equal(await h.runOnce(hello.image, hello.result, 'echo "$PORT $HOME $(command -v node)" && pwd'), '5000 /app /app/.heroku/node/bin/node\n/app\n');
+    // Apps run on the run stack: no build tools.
+    assert.equal(await h.runOnce(hello.image, hello.result, 'command -v git make xz || echo no build tools'), 'no build tools\n');
     const container = await docker.createContainer({ Image: hello.image, Cmd: ['node', '-p', 'process.argv.length'], Labels: { paas: '1' } });
     try {
       await container.start();

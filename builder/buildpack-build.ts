@@ -1,5 +1,6 @@
-// Builds an app with Heroku-style buildpacks, entirely inside one container of the stack
-// image (container/build.sh), then commits that container as the app image.
+// Builds an app with Heroku-style buildpacks, entirely inside one container of the build stack
+// image (container/build.sh), then assembles the app image from its /app on the run stack
+// (app-image.ts).
 import { constants as fsConstants } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -9,15 +10,15 @@ import { buildCacheDir } from '../common/build-cache.ts';
 import { MAX_BUILDPACKS, SHIPPED_BUILDPACKS, parseBuildpacksFile } from '../common/buildpack-ref.ts';
 import type { Config } from '../common/config.ts';
 import { UserBuildError } from '../common/errors.ts';
+import { assembleAppImage, packArgs } from './app-image.ts';
 import { withBuildContainer } from './build-container.ts';
 import { resolveBuildpacks, type ResolvedBuildpack } from './buildpack-source.ts';
-import { ENTRYPOINT, IN } from './container-paths.ts';
-import { splitImageRef } from './import-rootfs.ts';
+import { IN } from './container-paths.ts';
 import { prepareNodeRuntime } from './node-runtime.ts';
 import { parseRelease } from './release-yaml.ts';
-import { ensureNodeRuntimeImage } from './runtime-image.ts';
+import { NODE_RUNTIME_DIR, ensureNodeRuntimeImages } from './runtime-image.ts';
 import { readFile, type SourceTar } from './source-tar.ts';
-import { STACK_SUITE } from './stack.ts';
+import { STACK_SUITE, stackImages } from './stack.ts';
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -84,12 +85,16 @@ export async function buildWithBuildpacks(
   const env = [`STACK=paas-${STACK_SUITE}`, `SOURCE_VERSION=${data.sourceVersion}`, `PAAS_RUNTIMES_DIR=${IN.runtimes}`];
   // The nodejs buildpack is the one that will run iff package.json is there: same test as its bin/detect.
   const packageJson = packs.some((p) => p.shipped === 'nodejs') ? await readFile(opts.source, 'package.json') : null;
-  let baseImage = config.stackImage;
+  // Build on the build stack, assemble the image on the run stack; with the Node.js runtime
+  // already in both when the nodejs buildpack may run.
+  let bases = stackImages(config);
+  let baseProvides: string[] = [];
   if (packageJson !== null) {
     const runtime = await prepareNodeRuntime({ packageJson, runtimesDir, log: opts.log });
     env.push(`PAAS_NODE_VERSION=${runtime.node}`, `PAAS_NPM_VERSION=${runtime.npm}`);
-    const base = { docker: opts.docker, stackImage: config.stackImage, runtime, runtimesDir, label: config.label, log: opts.log };
-    baseImage = await ensureNodeRuntimeImage({ ...base, buildpacksDir: opts.buildpacksDir });
+    const base = { docker: opts.docker, stacks: bases, runtime, runtimesDir, label: config.label, log: opts.log };
+    bases = await ensureNodeRuntimeImages({ ...base, buildpacksDir: opts.buildpacksDir });
+    baseProvides = [NODE_RUNTIME_DIR];
   }
   opts.signal?.throwIfAborted();
 
@@ -105,23 +110,27 @@ export async function buildWithBuildpacks(
   await fs.chmod(workDir, 0o700);
   await fs.chmod(path.join(workDir, 'env'), 0o755);
   await fs.mkdir(path.join(workDir, 'out'));
+  await fs.mkdir(path.join(workDir, 'slug'), { mode: 0o700 });
+  const labels = { [config.label]: '1', [`${config.label}.app`]: data.app, [`${config.label}.build`]: data.buildId };
   try {
     for (const [key, value] of Object.entries(data.env)) {
       if (!ENV_NAME.test(key)) throw new UserBuildError(`Config var name ${JSON.stringify(key)} is not valid.`);
       await fs.writeFile(path.join(workDir, 'env', key), value, { mode: 0o644 });
     }
-    const cmd = ['/bin/bash', `${IN.scripts}/build.sh`, ...env.flatMap((e) => ['--env', e]), `--${mode}`, ...packs.map((p, i) => `${i}=${p.ref}`)];
+    const started = Date.now();
+    const cmd = ['/bin/bash', `${IN.scripts}/build.sh`, ...packArgs(baseProvides), ...env.flatMap((e) => ['--env', e]), `--${mode}`, ...packs.map((p, i) => `${i}=${p.ref}`)];
     return await withBuildContainer(
       {
         docker: opts.docker,
-        image: baseImage,
+        image: bases.build,
         cmd,
-        labels: { [config.label]: '1', [`${config.label}.app`]: data.app, [`${config.label}.build`]: data.buildId },
+        labels,
         binds: [
           ...packs.map((p, i) => `${p.dir}:${IN.buildpacks}/${i}:ro`),
           `${opts.scriptsDir}:${IN.scripts}:ro`,
           `${path.join(workDir, 'env')}:${IN.env}:ro`,
           `${path.join(workDir, 'out')}:${IN.out}`,
+          `${path.join(workDir, 'slug')}:${IN.slug}`,
           ...binds,
         ],
         memoryBytes: opts.memoryBytes,
@@ -132,7 +141,7 @@ export async function buildWithBuildpacks(
         signal: opts.signal,
         log: opts.log,
       },
-      async (container, exitCode) => {
+      async (_container, exitCode) => {
         const out = (name: string): Promise<string | null> => readOutFile(path.join(workDir, 'out', name));
         if (exitCode !== 0) {
           const failure = (await out('failure'))?.trim();
@@ -148,14 +157,17 @@ export async function buildWithBuildpacks(
         };
         const web = webCommand(result);
         opts.signal?.throwIfAborted();
-        opts.log('-----> Committing the image');
-        const { repo, tag } = splitImageRef(data.image);
-        await container.commit({
-          repo,
-          tag,
-          comment: `paas build ${data.buildId} of ${data.app} (${data.sourceVersion})`,
-          author: 'paas builder',
-          changes: ['USER 1000:1000', 'WORKDIR /app', `ENTRYPOINT ${JSON.stringify([ENTRYPOINT])}`, `CMD ${JSON.stringify([web ?? 'bash'])}`],
+        opts.log('-----> Assembling the image');
+        await assembleAppImage({
+          docker: opts.docker,
+          slugDir: path.join(workDir, 'slug'),
+          base: bases.run,
+          image: data.image,
+          labels,
+          cmd: web ?? 'bash',
+          timeoutMs: Math.max(opts.timeoutMs - (Date.now() - started), 30_000),
+          signal: opts.signal,
+          log: opts.log,
         });
         return result;
       },

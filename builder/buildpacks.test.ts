@@ -12,7 +12,7 @@ import Dockerode from 'dockerode';
 import { UserBuildError } from '../common/errors.ts';
 import { BuildCanceledError } from './build-canceled.ts';
 import { run } from './exec-file.ts';
-import { ensureStackImage } from './stack.ts';
+import { ensureStackImages, stackImages } from './stack.ts';
 import * as t from './test-support.ts';
 import { zipStore } from './zip-store.ts';
 
@@ -22,7 +22,7 @@ const h = t.buildHarness({ config, docker, network: 'none', extraCaFile: process
 const temps: string[] = [];
 
 before(async () => {
-  await ensureStackImage({ docker, image: config.stackImage, workDir: `${config.dataDir}/stack`, log: () => {} });
+  await ensureStackImages({ docker, images: stackImages(config), workDir: `${config.dataDir}/stack`, log: () => {} });
 });
 after(async () => {
   await h.cleanup();
@@ -51,6 +51,11 @@ async function gitRepo(dir: string): Promise<string> {
   await git('add', '-A');
   await git('commit', '-q', '-m', 'buildpack');
   return `file://${dir}`;
+}
+
+/** Layer digests of a local image, base first. */
+async function imageLayers(image: string): Promise<string[]> {
+  return (await docker.getImage(image).inspect()).RootFS.Layers ?? [];
 }
 
 /** GET with headers, raw body (no decompression). */
@@ -214,10 +219,16 @@ describe('shipped buildpacks', () => {
     assert.equal(await h.serve(data.image, built), 'hello python /app/.heroku/python');
     assert.match(await h.runOnce(data.image, built, 'pip --version && pip list 2>/dev/null | grep greet'), /^pip \d+.*\ngreet +1\.0\n$/);
 
-    const again = await h.build(files, { app: data.app });
+    // A source change only: the virtualenv is restored, and its layer is the first build's.
+    const again = await h.build({ ...files, 'app.py': `# changed\n${files['app.py']}` }, { app: data.app });
     const built2 = await again.result;
     assert.ok(again.lines.some((l) => l.includes('skipping pip install')), again.lines.join('\n'));
+    assert.ok(again.lines.some((l) => /^ {7}Layers on \S+: \.heroku \(unchanged\), app \(new\) \(\d+\.\d s\)$/.test(l)), again.lines.join('\n'));
     assert.equal(await h.serve(again.data.image, built2), 'hello python /app/.heroku/python');
+    const [one, two] = [await imageLayers(data.image), await imageLayers(again.data.image)];
+    assert.equal(one.length, 3); // the run stack, .heroku, the app
+    assert.deepEqual(two.slice(0, 2), one.slice(0, 2));
+    assert.notEqual(two[2], one[2]);
   });
 
   test('static: served with gzip, caching headers, ETag revalidation and an SPA fallback', async () => {

@@ -4,6 +4,8 @@ export const IN = {
   scripts: '/var/lib/paas/builder',
   env: '/var/lib/paas/env',
   out: '/var/lib/paas/out',
+  /** Where build.sh packs /app for the image (a host directory only root can write to). */
+  slug: '/var/lib/paas/slug',
   runtimes: '/var/lib/paas/runtimes',
   extraCa: '/var/lib/paas/extra-ca.pem',
   cache: '/cache',

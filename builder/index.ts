@@ -12,10 +12,10 @@ import { UserBuildError, errorMessage } from '../common/errors.ts';
 import { BuildCanceledError } from './build-canceled.ts';
 import { createBuildLog } from './log-stream.ts';
 import { runBuild, type BuildDeps } from './run-build.ts';
-import { ensureStackImage } from './stack.ts';
+import { ensureStackImages, stackImages } from './stack.ts';
 
 export { runBuild, type BuildDeps } from './run-build.ts';
-export { ensureStackImage } from './stack.ts';
+export { ensureStackImages, stackImages } from './stack.ts';
 export { ensureBusyboxImage } from './busybox-image.ts';
 export { BuildCanceledError } from './build-canceled.ts';
 
@@ -28,7 +28,7 @@ export interface StartBuilderOptions {
   concurrency?: number;
   /** Passed to runBuild: time limit, memory limit, buildpacks dir. */
   build?: Omit<BuildDeps, 'config' | 'docker'>;
-  /** Make the stack image first if it is missing (default true; ~50 s the first time). */
+  /** Make the stack images first if they are missing (default true; ~80 s the first time). */
   ensureStack?: boolean;
   /** The builder's own messages (default console.log). */
   log?: (line: string) => void;
@@ -43,7 +43,7 @@ export async function startBuilder(opts: StartBuilderOptions): Promise<Builder> 
   const say = opts.log ?? ((line: string) => console.log(line));
   if (opts.ensureStack ?? true) {
     const workDir = path.join(config.dataDir, 'stack');
-    await ensureStackImage({ docker: opts.docker, image: config.stackImage, workDir, log: say });
+    await ensureStackImages({ docker: opts.docker, images: stackImages(config), workDir, log: say });
   }
   const redis = opts.connection instanceof Redis ? opts.connection.duplicate() : new Redis({ ...opts.connection, maxRetriesPerRequest: null });
   // Builds trust what this process was told to trust (TLS-intercepting proxies), unless set.

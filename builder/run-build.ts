@@ -71,8 +71,8 @@ export async function runBuild(deps: BuildDeps, data: BuildJobData, log: (line: 
     buildpack = 'dockerfile';
     processTypes = Object.keys(procfile).length > 0 ? procfile : { web: null };
   } else {
-    if (!(await imageExists(docker, config.stackImage))) {
-      throw new Error(`stack image ${config.stackImage} is missing: run \`node builder/stack.ts\``);
+    for (const image of [config.stackBuildImage, config.stackImage]) {
+      if (!(await imageExists(docker, image))) throw new Error(`stack image ${image} is missing: run \`node builder/stack.ts\``);
     }
     let types: Record<string, string> = {};
     const result = await buildWithBuildpacks(
@@ -99,13 +99,13 @@ export async function runBuild(deps: BuildDeps, data: BuildJobData, log: (line: 
     configVars = result.configVars;
   }
 
-  signal?.throwIfAborted();
-  log(`-----> Pushing ${data.image}`);
   let digest: string | null;
   try {
+    signal?.throwIfAborted();
+    log(`-----> Pushing ${data.image}`);
     digest = await pushImage({ docker, image: data.image, registry: config.registry, log });
   } catch (err) {
-    // A retry builds again; do not leave the unpushed image behind (it would dangle).
+    // Canceled, or a retry builds again: do not leave the unpushed image behind (it would dangle).
     await docker.getImage(data.image).remove().catch(() => {});
     throw err;
   }

@@ -1,32 +1,36 @@
-// The stack image builds run in and apps run on: Debian bookworm (minbase) + a few tools and
-// CPython 3, a `paas` user (uid/gid 1000, home /app). Made with debootstrap, imported with
-// docker import. The image carries the hash of its recipe (label paas.stack.key): an image made
-// from another recipe is made again. Script use: `node builder/stack.ts [--force]`.
-import { createHash } from 'node:crypto';
+// The two stack images, as Heroku's heroku-24 / heroku-24-build: a run image apps run on
+// (config.stackImage, paas/stack:1) and a build image buildpacks run in (config.stackBuildImage,
+// paas/stack:1-build), both Debian bookworm minbase with a `paas` user (uid/gid 1000, home
+// /app), made offline from debootstrap output (stack-rootfs.ts) with docker import. Each image
+// carries the hash of the recipe (label paas.stack.key): images made from another recipe are
+// made again. Admin command: `node builder/stack.ts [--force]`.
 import fs from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import Dockerode from 'dockerode';
-import { loadConfig } from '../common/config.ts';
+import { loadConfig, type Config } from '../common/config.ts';
 import { withDirLock } from './dir-lock.ts';
-import { runLogged } from './exec-file.ts';
 import { importRootfs } from './import-rootfs.ts';
+import { STACK_FLAVOURS, STACK_KEY, STACK_SUITE, makeRootfsTars, rootfsTarFile, type StackFlavour } from './stack-rootfs.ts';
 
-export const STACK_SUITE = 'bookworm';
-export const STACK_MIRROR = 'http://deb.debian.org/debian';
-/** python3-venv brings ensurepip's bundled pip and setuptools wheels: venvs are made offline. */
-export const STACK_PACKAGES = ['ca-certificates', 'curl', 'tar', 'gzip', 'xz-utils', 'bzip2', 'procps', 'make', 'git', 'python3', 'python3-venv'];
-/** Bump when the customisation below changes, so the cached rootfs tarball is rebuilt. */
-const RECIPE_VERSION = 1;
+export { STACK_SUITE } from './stack-rootfs.ts';
 const PATH_VALUE = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+const KEY_LABEL = 'paas.stack.key';
 
-export interface EnsureStackImageOptions {
+/** Image names of the two flavours. */
+export type StackImages = Record<StackFlavour, string>;
+
+export function stackImages(config: Pick<Config, 'stackImage' | 'stackBuildImage'>): StackImages {
+  return { run: config.stackImage, build: config.stackBuildImage };
+}
+
+export interface EnsureStackImagesOptions {
   docker: Dockerode;
-  /** config.stackImage, e.g. paas/stack:1 */
-  image: string;
-  /** Where the rootfs tarball is cached (config.dataDir + '/stack'). */
+  images: StackImages;
+  /** Where the rootfs tarballs are cached (config.dataDir + '/stack'). */
   workDir: string;
   log: (line: string) => void;
-  /** Re-import even if the image exists (from the cached tarball when there is one). */
+  /** Re-import even if the images exist (from the cached tarballs when there are some). */
   force?: boolean;
 }
 
@@ -40,83 +44,65 @@ export async function imageExists(docker: Dockerode, image: string): Promise<boo
   }
 }
 
-/** Hash of what goes into the stack: suite, mirror, packages, recipe. */
-export const STACK_KEY = createHash('sha256').update(JSON.stringify([STACK_SUITE, STACK_MIRROR, STACK_PACKAGES, RECIPE_VERSION])).digest('hex').slice(0, 12);
-const KEY_LABEL = 'paas.stack.key';
-
-/** The image's recipe key, or null when the image is missing (undefined: made before keys). */
-async function imageKey(docker: Dockerode, image: string): Promise<string | null | undefined> {
+/** Id and recipe key of an image, or null when it is missing. */
+async function inspectStack(docker: Dockerode, image: string): Promise<{ id: string; key: string | undefined } | null> {
   const info = await docker.getImage(image).inspect().catch((err: { statusCode?: number }) => {
     if (err.statusCode === 404) return null;
     throw err;
   });
-  return info === null ? null : (info.Config?.Labels?.[KEY_LABEL] ?? undefined);
+  return info === null ? null : { id: info.Id, key: info.Config?.Labels?.[KEY_LABEL] };
 }
 
-export async function ensureStackImage(opts: EnsureStackImageOptions): Promise<void> {
-  if (!opts.force && (await imageKey(opts.docker, opts.image)) === STACK_KEY) return;
+/** The flavours whose image is missing or was made from another recipe (all of them with force). */
+async function staleFlavours(opts: EnsureStackImagesOptions): Promise<StackFlavour[]> {
+  const stale: StackFlavour[] = [];
+  for (const flavour of STACK_FLAVOURS) {
+    if (opts.force || (await inspectStack(opts.docker, opts.images[flavour]))?.key !== STACK_KEY) stale.push(flavour);
+  }
+  return stale;
+}
+
+/** Makes the stack images that are missing or out of date (from the cached tarballs if any). */
+export async function ensureStackImages(opts: EnsureStackImagesOptions): Promise<void> {
+  if ((await staleFlavours(opts)).length === 0) return;
   await fs.mkdir(opts.workDir, { recursive: true });
-  // Two builders (or test files) starting together: one makes the image, the other waits.
-  await withDirLock(path.join(opts.workDir, '.lock'), async () => {
-    const previous = await opts.docker.getImage(opts.image).inspect().catch(() => null);
-    if (previous && !opts.force && previous.Config?.Labels?.[KEY_LABEL] === STACK_KEY) return;
-    if (previous) opts.log(`-----> ${opts.image} was made from another recipe: making it again`);
-    await makeStackImage(opts, previous?.Id ?? null);
+  // Builders (or test platforms, each with its own data dir) starting together: one makes the
+  // images, the others wait for it and then find them up to date.
+  await withDirLock(path.join(os.tmpdir(), 'paas-stack-images.lock'), async () => {
+    const stale = await staleFlavours(opts);
+    if (stale.length === 0) return;
+    const missingTars: StackFlavour[] = [];
+    for (const flavour of stale) {
+      if (!(await exists(rootfsTarFile(opts.workDir, flavour)))) missingTars.push(flavour);
+    }
+    if (missingTars.length > 0) await makeRootfsTars({ workDir: opts.workDir, flavours: missingTars, log: opts.log });
+    for (const flavour of stale) await importStack(opts, flavour);
   });
 }
 
-async function makeStackImage(opts: EnsureStackImageOptions, previous: string | null): Promise<void> {
-  const key = STACK_KEY;
-  const tarFile = path.join(opts.workDir, `rootfs-${STACK_SUITE}-${key}.tar`);
-  if (!(await exists(tarFile))) await buildRootfsTar({ ...opts, tarFile });
-  else opts.log(`-----> Using cached rootfs ${tarFile}`);
-  opts.log(`-----> Importing ${opts.image}`);
+async function importStack(opts: EnsureStackImagesOptions, flavour: StackFlavour): Promise<void> {
+  const image = opts.images[flavour];
+  const previous = await inspectStack(opts.docker, image);
+  if (previous && previous.key !== STACK_KEY) opts.log(`-----> ${image} was made from another recipe: making it again`);
+  const tarFile = rootfsTarFile(opts.workDir, flavour);
+  opts.log(`-----> Importing ${image} from ${tarFile}`);
   await importRootfs({
     docker: opts.docker,
     source: { tarFile },
-    image: opts.image,
-    changes: [`ENV PATH=${PATH_VALUE}`, 'ENV LANG=C.UTF-8', 'WORKDIR /app', 'USER 1000:1000', `LABEL paas=1 paas.stack=1 ${KEY_LABEL}=${key}`, 'CMD ["/bin/bash"]'],
-    message: `paas stack ${STACK_SUITE} (${key})`,
+    image,
+    changes: [
+      `ENV PATH=${PATH_VALUE}`,
+      'ENV LANG=C.UTF-8',
+      'WORKDIR /app',
+      'USER 1000:1000',
+      `LABEL paas=1 paas.stack=1 paas.stack.flavour=${flavour} ${KEY_LABEL}=${STACK_KEY}`,
+      'CMD ["/bin/bash"]',
+    ],
+    message: `paas stack ${STACK_SUITE} ${flavour} (${STACK_KEY})`,
   });
   // The replaced image stays while app images still build on it; otherwise drop it.
-  if (previous) await opts.docker.getImage(previous).remove().catch(() => {});
-}
-
-async function buildRootfsTar(opts: EnsureStackImageOptions & { tarFile: string }): Promise<void> {
-  if (process.getuid?.() !== 0) throw new Error('building the stack image needs root (debootstrap)');
-  const rootfs = `${opts.tarFile}.rootfs`;
-  await fs.rm(rootfs, { recursive: true, force: true });
-  try {
-    opts.log(`-----> debootstrap ${STACK_SUITE} (minbase + ${STACK_PACKAGES.join(',')})`);
-    const args = ['--variant=minbase', `--include=${STACK_PACKAGES.join(',')}`, STACK_SUITE, rootfs, STACK_MIRROR];
-    await runLogged('debootstrap', args, (line) => opts.log(`       ${line}`));
-    await customize(rootfs);
-    opts.log(`-----> Caching rootfs as ${opts.tarFile}`);
-    await runLogged('tar', ['--numeric-owner', '-C', rootfs, '-cf', `${opts.tarFile}.tmp`, '.'], opts.log);
-    await fs.rename(`${opts.tarFile}.tmp`, opts.tarFile);
-  } finally {
-    await fs.rm(rootfs, { recursive: true, force: true });
-    await fs.rm(`${opts.tarFile}.tmp`, { force: true });
-  }
-}
-
-async function customize(rootfs: string): Promise<void> {
-  const at = (p: string): string => path.join(rootfs, p);
-  await fs.appendFile(at('etc/passwd'), 'paas:x:1000:1000:paas:/app:/bin/bash\n');
-  await fs.appendFile(at('etc/group'), 'paas:x:1000:\n');
-  await fs.appendFile(at('etc/shadow'), 'paas:!:19000:0:99999:7:::\n');
-  await fs.mkdir(at('app'), { mode: 0o755 });
-  await fs.chown(at('app'), 1000, 1000);
-  await fs.mkdir(at('var/lib/paas'), { recursive: true });
-  await fs.writeFile(at('etc/hostname'), 'localhost\n');
-  await fs.writeFile(at('etc/resolv.conf'), '');
-  for (const dir of ['var/cache/apt/archives', 'var/lib/apt/lists', 'usr/share/man', 'usr/share/info']) {
-    const entries = await fs.readdir(at(dir), { withFileTypes: true }).catch(() => []);
-    for (const entry of entries) {
-      if (entry.name === 'partial' || entry.name === 'lock') continue;
-      await fs.rm(path.join(at(dir), entry.name), { recursive: true, force: true });
-    }
-  }
+  const now = await inspectStack(opts.docker, image);
+  if (previous && previous.id !== now?.id) await opts.docker.getImage(previous.id).remove().catch(() => {});
 }
 
 async function exists(file: string): Promise<boolean> {
@@ -126,16 +112,20 @@ async function exists(file: string): Promise<boolean> {
 async function main(): Promise<void> {
   const config = loadConfig();
   const docker = new Dockerode({ socketPath: config.dockerSocket });
+  const images = stackImages(config);
   const started = Date.now();
-  await ensureStackImage({
+  await ensureStackImages({
     docker,
-    image: config.stackImage,
+    images,
     workDir: path.join(config.dataDir, 'stack'),
     log: (line) => console.log(line),
     force: process.argv.includes('--force'),
   });
-  const info = await docker.getImage(config.stackImage).inspect();
-  console.log(`-----> ${config.stackImage} ready (${Math.round(info.Size / 1e6)} MB) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  for (const image of [images.run, images.build]) {
+    const info = await docker.getImage(image).inspect();
+    console.log(`-----> ${image} ready (${Math.round(info.Size / 1e6)} MB)`);
+  }
+  console.log(`       in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
 if (import.meta.main) {

@@ -36,8 +36,10 @@ export interface Config {
   redisPrefix: string;
   /** host:port of the private registry. */
   registry: string;
-  /** Image the builder runs buildpacks in. */
+  /** Stack run image: buildpack-built apps run on it (builder/stack.ts). */
   stackImage: string;
+  /** Stack build image: buildpacks run in it (builder/stack.ts). */
+  stackBuildImage: string;
   dockerSocket: string;
   /** Label put on every container/image/network the platform creates. */
   label: string;
@@ -90,6 +92,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisPrefix: env.PAAS_REDIS_PREFIX || 'paas',
     registry: env.PAAS_REGISTRY || '127.0.0.1:5000',
     stackImage: env.PAAS_STACK_IMAGE || 'paas/stack:1',
+    stackBuildImage: env.PAAS_STACK_BUILD_IMAGE || `${env.PAAS_STACK_IMAGE || 'paas/stack:1'}-build`,
     dockerSocket: env.PAAS_DOCKER_SOCKET || '/var/run/docker.sock',
     label: env.PAAS_LABEL || 'paas',
     dynoMemoryMb: int(env.PAAS_DYNO_MEMORY_MB, 512),

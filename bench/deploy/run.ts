@@ -3,7 +3,7 @@
 // app's build cache and registry repository empty) and redeploys after a one-line change, each
 // broken down from the timestamps of the push's `remote:` lines and Docker's container events:
 //   receive  push starts -> the build starts (pack upload, pre-receive hook, source tar, queue)
-//   build    -> "Pushing" (build container, buildpacks, commit)
+//   build    -> "Pushing" (build container, buildpacks, image assembly)
 //   push     -> "Done" (image push to the registry)
 //   release  -> "Releasing" (release record, registry retag, release phase)
 //   start    -> the new container starts (pull, create)

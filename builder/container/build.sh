@@ -1,10 +1,55 @@
 #!/bin/bash
-# Root half of a build, run inside the build container (a stack image container):
-# hand the source and the cache to the paas user, run build-app.sh as that user, then empty
-# /tmp so nothing of the build but /app ends up in the committed image.
-# Usage: build.sh ARGS... (passed on to build-app.sh)
+# Root half of a build, run inside the build container (a build stack container):
+# hand the source and the cache to the paas user, run build-app.sh as that user, then pack
+# /app as the build context of the app image (builder/app-image.ts) into /var/lib/paas/slug, a
+# host directory only root can write to.
+# Usage: build.sh [--layer DIR]... [--exclude PATH]... ARGS... (ARGS passed on to build-app.sh)
+#   --layer DIR     a directory of /app that gets an image layer of its own (in this order)
+#   --exclude PATH  a path under /app the image's base already has: left out
 set -uo pipefail
 exec 2>&1
+SLUG=/var/lib/paas/slug
+layers=() skip=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --layer) layers+=("$2"); shift 2 ;;
+    --exclude) skip+=("./$2"); shift 2 ;;
+    *) break ;;
+  esac
+done
+
+# $SLUG/context.tar: layer-N/ for each --layer directory (a real directory with something not
+# excluded in it), in order, then app/ (the rest of /app); $SLUG/layers lists those
+# directories, one a line. Owners and modes are kept (the image's COPY steps set the owner).
+pack_slug() {
+  local dir n=0 rest=()
+  tar -cf "$SLUG/context.tar" -T /dev/null || return 1
+  : > "$SLUG/layers"
+  for dir in "${layers[@]}"; do
+    [ -d "/app/$dir" ] && [ ! -L "/app/$dir" ] && has_content "$dir" || continue
+    pack --transform "s,^\./${dir//./\\.},layer-$n,S" "./$dir" || return 1
+    printf '%s\n' "$dir" >> "$SLUG/layers"
+    rest+=("./$dir")
+    n=$((n + 1))
+  done
+  pack "${rest[@]/#/--exclude=}" --transform 's,^\.,app,S' .
+}
+# Appends /app members to the context (symlink targets are not renamed); tar's status 1 means
+# files changed while it read them (a process the build left running): not an error.
+pack() {
+  tar -C /app -rf "$SLUG/context.tar" --anchored "${skip[@]/#/--exclude=}" "$@"
+  [ $? -le 1 ]
+}
+# Whether /app/DIR holds anything not excluded.
+has_content() {
+  local entry path
+  for entry in "/app/$1"/* "/app/$1"/.[!.]* "/app/$1"/..?*; do
+    [ -e "$entry" ] || [ -L "$entry" ] || continue
+    path=".${entry#/app}"
+    [[ " ${skip[*]} " == *" $path "* ]] || return 0
+  done
+  return 1
+}
 # Only what is not the paas user's yet: a chown, even a no-op, would copy a file of the
 # image's lower layers (e.g. a preinstalled runtime) up into the new layer.
 find /app /cache /var/lib/paas/out -xdev \( ! -uid 1000 -o ! -gid 1000 \) -exec chown -h 1000:1000 {} + || exit 90
@@ -16,5 +61,8 @@ setpriv --reuid=1000 --regid=1000 --clear-groups -- /usr/bin/env -i \
   HOME=/tmp/paas-home USER=paas LOGNAME=paas LANG=C.UTF-8 PATH="$PATH" \
   /bin/bash /var/lib/paas/builder/build-app.sh "$@"
 rc=$?
-rm -rf /tmp/* /tmp/.[!.]* 2>/dev/null
+if [ $rc -eq 0 ] && [ -d "$SLUG" ] && ! pack_slug; then
+  echo "Could not pack /app for the image." > /var/lib/paas/out/failure
+  rc=91
+fi
 exit $rc

@@ -20,7 +20,7 @@ export function appJson(db: Db, config: Config, app: App) {
     maintenance: app.maintenance,
     owner: userRef(db, app.owner_id),
     stack: { name: config.stackImage },
-    build_stack: { name: config.stackImage },
+    build_stack: { name: config.stackBuildImage },
     region: { name: 'local' },
     released_at: current ? current.created_at : null,
     created_at: app.created_at,

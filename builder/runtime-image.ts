@@ -7,7 +7,7 @@ import { withBuildContainer } from './build-container.ts';
 import { IN } from './container-paths.ts';
 import { splitImageRef } from './import-rootfs.ts';
 import type { NodeRuntime } from './node-runtime.ts';
-import { imageExists, type StackImages } from './stack.ts';
+import { NODE_RUNTIME_REPO, imageExists, type StackImages } from './stack.ts';
 
 export interface RuntimeImageOptions {
   docker: Dockerode;
@@ -40,7 +40,7 @@ export async function ensureNodeRuntimeImages(opts: RuntimeImageOptions): Promis
 async function ensureOne(opts: RuntimeImageOptions, stackImage: string): Promise<string> {
   // The tag holds the stack's id: a new stack image means new runtime images.
   const stackId = (await opts.docker.getImage(stackImage).inspect()).Id.replace(/^sha256:/, '').slice(0, 12);
-  const image = `paas/node-runtime:${opts.runtime.node}-npm${opts.runtime.npm}-${stackId}`;
+  const image = `${NODE_RUNTIME_REPO}:${opts.runtime.node}-npm${opts.runtime.npm}-${stackId}`;
   let pending = making.get(image);
   if (!pending) {
     pending = makeRuntimeImage(opts, stackImage, image).finally(() => making.delete(image));

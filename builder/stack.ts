@@ -77,7 +77,30 @@ export async function ensureStackImages(opts: EnsureStackImagesOptions): Promise
     }
     if (missingTars.length > 0) await makeRootfsTars({ workDir: opts.workDir, flavours: missingTars, log: opts.log });
     for (const flavour of stale) await importStack(opts, flavour);
+    await removeLeftovers(opts);
   });
+}
+
+/** Repository of the Node.js runtime images (runtime-image.ts): tagged `<node>-npm<npm>-<stack id>`. */
+export const NODE_RUNTIME_REPO = 'paas/node-runtime';
+
+/** What older stacks left: runtime images made on a stack image that is gone (untagged only:
+ *  app images built on them keep their layers) and rootfs tarballs of other recipes. */
+async function removeLeftovers(opts: EnsureStackImagesOptions): Promise<void> {
+  const ids = new Set<string>();
+  for (const flavour of STACK_FLAVOURS) {
+    const info = await inspectStack(opts.docker, opts.images[flavour]);
+    if (info) ids.add(info.id.replace(/^sha256:/, '').slice(0, 12));
+  }
+  const images = await opts.docker.listImages({ filters: { reference: [NODE_RUNTIME_REPO] } });
+  for (const tag of images.flatMap((img) => img.RepoTags ?? [])) {
+    if (!tag.startsWith(`${NODE_RUNTIME_REPO}:`) || ids.has(tag.slice(tag.lastIndexOf('-') + 1))) continue;
+    await opts.docker.getImage(tag).remove().catch(() => {}); // in use by a container: kept
+  }
+  const keep = new Set(STACK_FLAVOURS.map((f) => path.basename(rootfsTarFile(opts.workDir, f))));
+  for (const name of await fs.readdir(opts.workDir)) {
+    if (/^rootfs-.*\.tar$/.test(name) && !keep.has(name)) await fs.rm(path.join(opts.workDir, name), { force: true });
+  }
 }
 
 async function importStack(opts: EnsureStackImagesOptions, flavour: StackFlavour): Promise<void> {

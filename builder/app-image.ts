@@ -9,9 +9,10 @@
 //   COPY --chown=1000:1000 layer-1 /app/node_modules
 //   CMD ["<web command>"]
 //   COPY --chown=1000:1000 app /app                    (the rest)
-//   LABEL paas=1 paas.app=<app> paas.build=<build id> The classic builder's cache matches a COPY by a checksum of its files'
-// contents, names, modes and owners (not their mtimes), so an unchanged dependency directory
-// reuses the previous build's layer, and the registry push skips it ("Layer already exists").
+//   LABEL paas=1 paas.app=<app> paas.build=<build id>
+// The classic builder's cache matches a COPY by a checksum of its files' contents, names,
+// modes and owners (not their mtimes), so an unchanged dependency directory reuses the
+// previous build's layer, and the registry push skips it ("Layer already exists").
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';

@@ -19,8 +19,7 @@ export function requestIdFrom(header: string | string[] | undefined, generate: (
 
 /** Removes hop-by-hop headers, including those the Connection header names. `keep` survives (for upgrades). */
 export function stripHopByHop(headers: IncomingHttpHeaders, keep: readonly string[] = []): void {
-  const named = String(headers.connection ?? '').split(',').map((t) => t.trim().toLowerCase()).filter(Boolean);
-  for (const name of [...HOP_BY_HOP, ...named]) {
+  for (const name of [...HOP_BY_HOP, ...(connectionNames(headers.connection) ?? [])]) {
     if (!keep.includes(name)) delete headers[name];
   }
 }
@@ -48,15 +47,25 @@ export interface ForwardInfo {
  * since it is the edge. X-Forwarded-Port is the port the client addressed (from Host).
  */
 export function addForwardHeaders(headers: IncomingHttpHeaders, info: ForwardInfo): void {
-  const client = (info.remoteAddress ?? '').replace(/^::ffff:/, '');
+  const added: HeaderList = [];
+  pushForwardHeaders(added, headers, info);
+  for (let i = 0; i < added.length; i += 2) headers[added[i]] = added[i + 1];
+}
+
+/** Appends the router's own request headers (the values addForwardHeaders sets) to `out`. */
+function pushForwardHeaders(out: HeaderList, headers: IncomingHttpHeaders, info: ForwardInfo): void {
+  const address = info.remoteAddress ?? '';
+  const client = address.startsWith('::ffff:') ? address.slice(7) : address;
   const prior = headers['x-forwarded-for'];
-  headers['x-forwarded-for'] = prior ? `${prior}, ${client}` : client;
-  headers['x-forwarded-proto'] = info.secure ? 'https' : 'http';
-  headers['x-forwarded-port'] = portOf(info.host) ?? (info.secure ? '443' : '80');
-  headers['x-forwarded-host'] = info.host;
-  headers['x-request-id'] = info.requestId;
-  headers['x-request-start'] = `t=${info.startedAt}`;
-  headers.via = appendVia(headers.via);
+  out.push(
+    'x-forwarded-for', prior ? `${prior}, ${client}` : client,
+    'x-forwarded-proto', info.secure ? 'https' : 'http',
+    'x-forwarded-port', portOf(info.host) ?? (info.secure ? '443' : '80'),
+    'x-forwarded-host', info.host,
+    'x-request-id', info.requestId,
+    'x-request-start', `t=${info.startedAt}`,
+    'via', appendVia(headers.via),
+  );
 }
 
 /** A flat [name, value, name, value…] header list (undici's request headers, writeHead's array form);
@@ -76,6 +85,17 @@ function connectionNames(value: string | string[] | undefined): string[] | null 
   const lower = String(value).toLowerCase();
   if (lower === 'keep-alive' || lower === 'close') return null;
   return lower.split(',').map((t) => t.trim()).filter(Boolean);
+}
+
+/** The headers to pass on, as a flat list: all but those in `drop` and those Connection names. */
+function endToEnd(headers: IncomingHttpHeaders, drop: ReadonlySet<string>): HeaderList {
+  const named = connectionNames(headers.connection);
+  const out: HeaderList = [];
+  for (const name in headers) {
+    if (drop.has(name) || (named !== null && named.includes(name))) continue;
+    push(out, name, headers[name]);
+  }
+  return out;
 }
 
 function push(out: HeaderList, name: string, value: string | string[] | undefined): void {
@@ -100,24 +120,8 @@ export function portOf(host: string): string | null {
  * X-Forwarded-*, X-Request-ID, X-Request-Start and Via (same rules as addForwardHeaders).
  */
 export function upstreamHeaders(headers: IncomingHttpHeaders, info: ForwardInfo): HeaderList {
-  const named = connectionNames(headers.connection);
-  const out: HeaderList = [];
-  for (const name in headers) {
-    if (REQUEST_DROP.has(name) || (named !== null && named.includes(name))) continue;
-    push(out, name, headers[name]);
-  }
-  const address = info.remoteAddress ?? '';
-  const client = address.startsWith('::ffff:') ? address.slice(7) : address;
-  const prior = headers['x-forwarded-for'];
-  out.push(
-    'x-forwarded-for', prior ? `${prior}, ${client}` : client,
-    'x-forwarded-proto', info.secure ? 'https' : 'http',
-    'x-forwarded-port', portOf(info.host) ?? (info.secure ? '443' : '80'),
-    'x-forwarded-host', info.host,
-    'x-request-id', info.requestId,
-    'x-request-start', `t=${info.startedAt}`,
-    'via', appendVia(headers.via),
-  );
+  const out = endToEnd(headers, REQUEST_DROP);
+  pushForwardHeaders(out, headers, info);
   return out;
 }
 
@@ -127,12 +131,7 @@ export function upstreamHeaders(headers: IncomingHttpHeaders, info: ForwardInfo)
  * client), with Via appended and X-Request-ID added unless the app set one.
  */
 export function downstreamHeaders(headers: IncomingHttpHeaders, requestId: string): HeaderList {
-  const named = connectionNames(headers.connection);
-  const out: HeaderList = [];
-  for (const name in headers) {
-    if (RESPONSE_DROP.has(name) || (named !== null && named.includes(name))) continue;
-    push(out, name, headers[name]);
-  }
+  const out = endToEnd(headers, RESPONSE_DROP);
   if (headers['x-request-id'] === undefined) out.push('x-request-id', requestId);
   out.push('via', appendVia(headers.via));
   return out;

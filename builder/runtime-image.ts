@@ -7,7 +7,7 @@ import { withBuildContainer } from './build-container.ts';
 import { IN } from './container-paths.ts';
 import { splitImageRef } from './import-rootfs.ts';
 import type { NodeRuntime } from './node-runtime.ts';
-import { NODE_RUNTIME_REPO, imageExists, type StackImages } from './stack.ts';
+import { NODE_RUNTIME_REPO, imageExists, shortImageId, type StackImages } from './stack.ts';
 
 export interface RuntimeImageOptions {
   docker: Dockerode;
@@ -20,26 +20,21 @@ export interface RuntimeImageOptions {
   log: (line: string) => void;
 }
 
-/** The runtime on each stack: `build` to build in, `run` to base app images on. */
-export interface NodeRuntimeImages {
-  build: string;
-  run: string;
-}
-
 /** Where the runtime lives in its images (the nodejs buildpack's node_dir). */
 export const NODE_RUNTIME_DIR = '.heroku/node';
 
 const making = new Map<string, Promise<string>>();
 
-/** Returns the runtime images' names, creating them the first time. */
-export async function ensureNodeRuntimeImages(opts: RuntimeImageOptions): Promise<NodeRuntimeImages> {
+/** Returns the runtime images' names, one per stack (`build` to build in, `run` to base app
+ *  images on), creating them the first time. */
+export async function ensureNodeRuntimeImages(opts: RuntimeImageOptions): Promise<StackImages> {
   const [build, run] = await Promise.all([ensureOne(opts, opts.stacks.build), ensureOne(opts, opts.stacks.run)]);
   return { build, run };
 }
 
 async function ensureOne(opts: RuntimeImageOptions, stackImage: string): Promise<string> {
   // The tag holds the stack's id: a new stack image means new runtime images.
-  const stackId = (await opts.docker.getImage(stackImage).inspect()).Id.replace(/^sha256:/, '').slice(0, 12);
+  const stackId = shortImageId((await opts.docker.getImage(stackImage).inspect()).Id);
   const image = `${NODE_RUNTIME_REPO}:${opts.runtime.node}-npm${opts.runtime.npm}-${stackId}`;
   let pending = making.get(image);
   if (!pending) {

@@ -34,22 +34,24 @@ export interface EnsureStackImagesOptions {
   force?: boolean;
 }
 
-export async function imageExists(docker: Dockerode, image: string): Promise<boolean> {
-  try {
-    await docker.getImage(image).inspect();
-    return true;
-  } catch (err) {
-    if ((err as { statusCode?: number }).statusCode === 404) return false;
-    throw err;
-  }
-}
-
-/** Id and recipe key of an image, or null when it is missing. */
-async function inspectStack(docker: Dockerode, image: string): Promise<{ id: string; key: string | undefined } | null> {
-  const info = await docker.getImage(image).inspect().catch((err: { statusCode?: number }) => {
+/** The image's inspect data, or null when it is missing. */
+async function inspectImage(docker: Dockerode, image: string): Promise<Dockerode.ImageInspectInfo | null> {
+  return docker.getImage(image).inspect().catch((err: { statusCode?: number }) => {
     if (err.statusCode === 404) return null;
     throw err;
   });
+}
+
+export async function imageExists(docker: Dockerode, image: string): Promise<boolean> {
+  return (await inspectImage(docker, image)) !== null;
+}
+
+/** The short form of an image id (12 hex digits, as `docker images` shows it). */
+export const shortImageId = (id: string): string => id.replace(/^sha256:/, '').slice(0, 12);
+
+/** Id and recipe key of an image, or null when it is missing. */
+async function inspectStack(docker: Dockerode, image: string): Promise<{ id: string; key: string | undefined } | null> {
+  const info = await inspectImage(docker, image);
   return info === null ? null : { id: info.Id, key: info.Config?.Labels?.[KEY_LABEL] };
 }
 
@@ -90,7 +92,7 @@ async function removeLeftovers(opts: EnsureStackImagesOptions): Promise<void> {
   const ids = new Set<string>();
   for (const flavour of STACK_FLAVOURS) {
     const info = await inspectStack(opts.docker, opts.images[flavour]);
-    if (info) ids.add(info.id.replace(/^sha256:/, '').slice(0, 12));
+    if (info) ids.add(shortImageId(info.id));
   }
   const images = await opts.docker.listImages({ filters: { reference: [NODE_RUNTIME_REPO] } });
   for (const tag of images.flatMap((img) => img.RepoTags ?? [])) {

@@ -4,14 +4,18 @@
 //
 //   node test/run.ts [FILTER...]   only files whose path contains one of the filters
 //
-// Docker containers and networks labelled `paastest` (what tests create) are removed
-// before and after the run, so a crashed run does not leak into the next one.
+// Docker containers and networks labelled `paastest` (what tests create), and Redis keys
+// under `paastest-` prefixes, are removed before and after the run, so a crashed run does
+// not leak into the next one.
 import { execFile } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { run } from 'node:test';
 import { spec } from 'node:test/reporters';
 import { promisify } from 'node:util';
+import { Redis } from 'ioredis';
+import { loadConfig } from '../common/config.ts';
+import { removeRedisKeys } from './helpers/redis-keys.ts';
 
 const execFileAsync = promisify(execFile);
 
@@ -53,17 +57,30 @@ async function docker(args: string[]): Promise<string> {
   return stdout;
 }
 
-/** Removes leftover containers and networks labelled for tests; warns instead of failing. */
+/** Removes leftover containers and networks labelled for tests, and the Redis keys of test
+ *  platforms (prefix `paastest-…`, test/helpers/config.ts); warns instead of failing. */
 async function removeTestLeftovers(): Promise<void> {
   const filter = `label=${testLabel}`;
+  const warn = (what: string, err: unknown): void => {
+    const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
+    process.stderr.write(`warning: could not remove ${testLabel} ${what}: ${message}\n`);
+  };
   try {
     const containers = (await docker(['ps', '-aq', '--filter', filter])).split('\n').filter(Boolean);
     if (containers.length > 0) await docker(['rm', '-f', ...containers]);
     const networks = (await docker(['network', 'ls', '-q', '--filter', filter])).split('\n').filter(Boolean);
     if (networks.length > 0) await docker(['network', 'rm', ...networks]);
   } catch (err) {
-    const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
-    process.stderr.write(`warning: could not remove ${testLabel} leftovers: ${message}\n`);
+    warn('leftovers', err);
+  }
+  const redis = new Redis(loadConfig().redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await redis.connect();
+    await removeRedisKeys(redis, `${testLabel}-*`);
+  } catch (err) {
+    warn('Redis keys', err);
+  } finally {
+    redis.disconnect();
   }
 }
 

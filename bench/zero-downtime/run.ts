@@ -13,7 +13,6 @@ import { fork, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Redis } from 'ioredis';
 import { flag, parseArgs } from '../../cli/args.ts';
 import { findApp } from '../../controller/store/apps.ts';
 import { setAppSettings } from '../../controller/store/app-settings.ts';
@@ -186,24 +185,8 @@ async function main(): Promise<void> {
   } finally {
     if (load) load.child.kill();
     await p.stop();
-    await removeRedisKeys(p.config.redisUrl, p.config.redisPrefix);
     fs.rmSync(home, { recursive: true, force: true });
     fs.rmSync(root, { recursive: true, force: true });
-  }
-}
-
-/** The platform's keys (build queue, logs, route table) live under its own prefix. */
-async function removeRedisKeys(url: string, prefix: string): Promise<void> {
-  const redis = new Redis(url);
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      if (keys.length) await redis.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
   }
 }
 

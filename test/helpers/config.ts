@@ -1,5 +1,6 @@
 // Configuration for a platform instance inside a test: temp data dir, random ports, a Redis
-// prefix and a Docker label of its own (the runner removes anything labelled `paastest`).
+// prefix and a Docker label of its own (the runner removes anything labelled `paastest`, and
+// the keys under `paastest-` prefixes).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

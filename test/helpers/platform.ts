@@ -9,6 +9,7 @@ import type { Config } from '../../common/config.ts';
 import { startController, type ControllerHandle } from '../../controller/index.ts';
 import { startRouter } from '../../router/index.ts';
 import { readAdminToken, removeDataDir, testConfig } from './config.ts';
+import { removeRedisKeys } from './redis-keys.ts';
 
 export interface TestPlatform {
   config: Config;
@@ -75,6 +76,8 @@ export async function startTestPlatform(overrides: Partial<Config> = {}): Promis
       for (const a of apps.body ?? []) await api('DELETE', `/apps/${a.name}`).catch(() => undefined);
       const containers = await docker.listContainers({ all: true, filters: { label: [`${config.label}=1`] } });
       await Promise.allSettled([router.close(), builder.close(), controller.close()]);
+      // Its keys (build queue, logs, route table) are under its own prefix.
+      await removeRedisKeys(builderRedis, `${config.redisPrefix}:*`).catch(() => undefined);
       builderRedis.disconnect();
       await Promise.allSettled(containers.map((c) => docker.getContainer(c.Id).remove({ force: true })));
       if (process.env.PAAS_TEST_KEEP_LOGS) console.log(logs.join('\n'));

@@ -57,6 +57,11 @@ export interface Config {
   allowLocalBuildpacks: boolean;
   /** API requests per account and hour (Heroku: 4500). */
   apiRateLimit: number;
+  /** Whether tenant-given URLs (source blobs, buildpacks) may reach loopback, private and
+   *  link-local addresses (common/url-policy.ts). Off: they would reach the platform's services. */
+  allowPrivateUrls: boolean;
+  /** Host names tenant URLs may reach even when they resolve to private addresses. */
+  privateUrlHosts: string[];
 }
 
 function int(value: string | undefined, fallback: number): number {
@@ -65,6 +70,8 @@ function int(value: string | undefined, fallback: number): number {
   if (!Number.isFinite(n)) throw new Error(`expected an integer, got ${JSON.stringify(value)}`);
   return n;
 }
+
+const flag = (value: string | undefined): boolean => value === '1' || value === 'true';
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const dataDir = path.resolve(env.PAAS_DATA_DIR || path.join(os.homedir(), '.paas'));
@@ -101,7 +108,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     drainGrace: int(env.PAAS_DRAIN_GRACE, 30),
     buildConcurrency: int(env.PAAS_BUILD_CONCURRENCY, 2),
     apiRateLimit: int(env.PAAS_API_RATE_LIMIT, 4500),
-    allowLocalBuildpacks: env.PAAS_ALLOW_LOCAL_BUILDPACKS === '1' || env.PAAS_ALLOW_LOCAL_BUILDPACKS === 'true',
+    allowLocalBuildpacks: flag(env.PAAS_ALLOW_LOCAL_BUILDPACKS),
+    allowPrivateUrls: flag(env.PAAS_ALLOW_PRIVATE_URLS),
+    privateUrlHosts: (env.PAAS_PRIVATE_URL_HOSTS ?? '').split(',').map((h) => h.trim().toLowerCase()).filter((h) => h !== ''),
   };
 }
 

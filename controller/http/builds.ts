@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Router } from 'express';
 import { InvalidParamsError, NotFoundError, PaasError } from '../../common/errors.ts';
+import { urlPolicyOf } from '../../common/url-policy.ts';
 import { fetchSourceBlob } from '../services/source-blob.ts';
 import { findBuild, listBuilds } from '../store/builds.ts';
 import { currentUser } from './auth.ts';
@@ -34,7 +35,7 @@ export function buildsRouter(deps: ApiDeps): Router {
     const dir = path.join(config.dataDir, 'sources');
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     const tar = path.join(dir, `${randomUUID()}.tar`);
-    await fetchSourceBlob(blob.url, tar);
+    await fetchSourceBlob(blob.url, tar, { policy: urlPolicyOf(config) });
     const { build, done } = deps.builds.start({
       app, user: currentUser(res), sourceTar: tar, sourceVersion: (blob.version as string | undefined) ?? null, log: () => undefined,
     });

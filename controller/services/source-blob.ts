@@ -7,41 +7,67 @@ import { Readable, Transform } from 'node:stream';
 import zlib from 'node:zlib';
 import tar from 'tar-stream';
 import { InvalidParamsError } from '../../common/errors.ts';
+import { fetchAllowed, UrlPolicyError, type UrlPolicy } from '../../common/url-policy.ts';
 
-const MAX_BYTES = 512 * 1024 * 1024;
+const MiB = 1024 * 1024;
 
-function limit(max: number): Transform {
+function limit(max: number, what: string): Transform {
   let seen = 0;
   return new Transform({
     transform(chunk: Buffer, _enc, cb) {
       seen += chunk.length;
-      if (seen > max) cb(new InvalidParamsError(`source_blob is larger than ${max / 1024 / 1024} MiB.`));
+      if (seen > max) cb(new InvalidParamsError(`${what} is larger than ${Math.round(max / MiB)} MiB.`));
       else cb(null, chunk);
     },
   });
 }
 
-/** Downloads the blob to `dest` as an uncompressed tar. */
-export async function fetchSourceBlob(url: string, dest: string, timeoutMs = 5 * 60 * 1000): Promise<void> {
-  let parsed: URL;
-  try { parsed = new URL(url); } catch { throw new InvalidParamsError(`source_blob.url is not a URL: ${url}`); }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new InvalidParamsError('source_blob.url must be an http(s) URL.');
-  let res: Response;
-  try {
-    res = await fetch(parsed, { signal: AbortSignal.timeout(timeoutMs), redirect: 'follow' });
-  } catch (err) {
-    throw new InvalidParamsError(`Could not download source_blob.url: ${(err as Error).message}`);
+export interface SourceBlobOptions {
+  /** Which addresses the URL may reach (tenant URL: no private ones unless the operator allows). */
+  policy: UrlPolicy;
+  timeoutMs?: number;
+  /** Most bytes downloaded. */
+  maxBytes?: number;
+  /** Most bytes once decompressed (a gzip bomb is small when downloaded). */
+  maxUnpackedBytes?: number;
+}
+
+/** first.pipe(a).pipe(b)…, with an error anywhere reaching the last stream. */
+function chain(first: Readable, ...rest: Transform[]): Readable {
+  let out = first;
+  for (const t of rest) {
+    out.on('error', (err) => t.destroy(err));
+    out = out.pipe(t);
   }
-  if (!res.ok || !res.body) throw new InvalidParamsError(`Could not download source_blob.url: HTTP ${res.status}`);
+  return out;
+}
+
+/** Downloads the blob to `dest` as an uncompressed tar. */
+export async function fetchSourceBlob(url: string, dest: string, opts: SourceBlobOptions): Promise<void> {
+  const maxBytes = opts.maxBytes ?? 512 * MiB;
+  const maxUnpacked = opts.maxUnpackedBytes ?? 2048 * MiB;
+  try { new URL(url); } catch { throw new InvalidParamsError(`source_blob.url is not a URL: ${url}`); }
+  if (!/^https?:/i.test(url)) throw new InvalidParamsError('source_blob.url must be an http(s) URL.');
+  let fetched: Awaited<ReturnType<typeof fetchAllowed>>;
+  try {
+    fetched = await fetchAllowed(url, { policy: opts.policy, signal: AbortSignal.timeout(opts.timeoutMs ?? 5 * 60 * 1000) });
+  } catch (err) {
+    if (err instanceof UrlPolicyError) throw new InvalidParamsError(`source_blob.url: ${err.message}`);
+    throw err;
+  }
+  const { response: res, close } = fetched;
   const raw = `${dest}.download`;
   try {
-    await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream), limit(MAX_BYTES), fs.createWriteStream(raw, { mode: 0o600 }));
+    // Only the status: the body of an error page is not shown (it could be anything that answered).
+    if (!res.ok || !res.body) throw new InvalidParamsError(`Could not download source_blob.url: HTTP ${res.status}`);
+    await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream), limit(maxBytes, 'source_blob'), fs.createWriteStream(raw, { mode: 0o600 }));
     const head = Buffer.alloc(2);
     const fd = fs.openSync(raw, 'r');
     fs.readSync(fd, head, 0, 2, 0);
     fs.closeSync(fd);
     const gz = head[0] === 0x1f && head[1] === 0x8b;
-    const input = (): Readable => (gz ? fs.createReadStream(raw).pipe(zlib.createGunzip()) : fs.createReadStream(raw));
+    const input = (): Readable =>
+      chain(fs.createReadStream(raw), ...(gz ? [zlib.createGunzip()] : []), limit(maxUnpacked, 'source_blob unpacked'));
     const top = await commonTopDir(input());
     await rewrite(input(), dest, top);
   } catch (err) {
@@ -50,6 +76,7 @@ export async function fetchSourceBlob(url: string, dest: string, timeoutMs = 5 *
     throw new InvalidParamsError(`source_blob is not a readable tar archive: ${(err as Error).message}`);
   } finally {
     fs.rmSync(raw, { force: true });
+    await close();
   }
 }
 

@@ -9,8 +9,9 @@ import { loadConfig, type Config } from '../../common/config.ts';
 
 export function testConfig(overrides: Partial<Config> = {}): Config {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'paas-test-'));
-  // Tests use buildpacks from temp dirs, as an operator who allows local buildpacks.
-  const base = loadConfig({ ...process.env, PAAS_ALLOW_LOCAL_BUILDPACKS: '1', PAAS_DATA_DIR: dataDir });
+  // Tests use buildpacks from temp dirs and tarballs from loopback servers, as an operator who
+  // allows local buildpacks and private URLs (the tests of those policies turn them off).
+  const base = loadConfig({ ...process.env, PAAS_ALLOW_LOCAL_BUILDPACKS: '1', PAAS_ALLOW_PRIVATE_URLS: '1', PAAS_DATA_DIR: dataDir });
   return {
     ...base,
     apiPort: 0,

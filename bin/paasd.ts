@@ -1,12 +1,14 @@
-// paasd: the platform in one foreground process — controller (API + git), builder, router.
+// paasd: the control plane in one foreground process — controller (API + git) and builder.
+// The router (the data plane) is its own process tree, bin/paas-router.ts: apps keep
+// answering while paasd crashes, restarts or is upgraded.
 import fs from 'node:fs';
 import path from 'node:path';
 import Dockerode from 'dockerode';
 import { Redis } from 'ioredis';
 import { startBuilder } from '../builder/index.ts';
-import { loadConfig } from '../common/config.ts';
+import { loadConfig, type Config } from '../common/config.ts';
 import { startController } from '../controller/index.ts';
-import { serveRouter } from '../router/serve.ts';
+import { routerPidFile } from '../router/serve.ts';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -16,14 +18,13 @@ async function main(): Promise<void> {
   const builder = await startBuilder({
     config, docker, connection: new Redis(config.redisUrl, { maxRetriesPerRequest: null }), concurrency: config.buildConcurrency,
   });
-  const router = await serveRouter(config);
 
   const tokenFile = path.join(config.dataDir, 'admin.token');
   console.log([
     `paas is running`,
     `  API and git:  ${controller.url}${config.apiBind === '127.0.0.1' ? '' : ` (bound to ${config.apiBind})`}`,
-    `  Apps:         http://<app>.${config.domain}:${router.port}/${router.httpsPort === null ? '' : `  https://<app>.${config.domain}:${router.httpsPort}/`}`,
-    `  Router:       ${router.workers} process(es)${router.adminPort === null ? '' : `, metrics at http://127.0.0.1:${router.adminPort}/metrics`}`,
+    `  Apps:         http://<app>.${config.domain}:${config.routerPort}/${config.httpsPort < 0 ? '' : `  https://<app>.${config.domain}:${config.httpsPort}/`}`,
+    `  Router:       ${routerLine(config)}`,
     `  Data:         ${config.dataDir}`,
     fs.existsSync(tokenFile)
       ? `  Log in:       bin/paas login --api ${config.apiUrl} --token "$(cat ${tokenFile})"`
@@ -36,11 +37,19 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     console.log(`paasd: ${signal}, shutting down (app containers keep running)`);
-    await Promise.allSettled([router.close(), builder.close(), controller.close()]);
+    await Promise.allSettled([builder.close(), controller.close()]);
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+/** Whether the router process runs (it is started apart from paasd, by bin/setup start). */
+function routerLine(config: Config): string {
+  const file = routerPidFile(config);
+  const pid = fs.existsSync(file) ? fs.readFileSync(file, 'utf8').trim() : '';
+  const alive = pid !== '' && fs.existsSync(`/proc/${pid}`);
+  return alive ? `bin/paas-router, pid ${pid} (apart from paasd)` : 'NOT RUNNING: start it with bin/paas-router (npm start does)';
 }
 
 main().catch((err: unknown) => {

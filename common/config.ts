@@ -18,7 +18,7 @@ export interface Config {
   /** PEM files of the default certificate (normally for *.<domain>); empty: self-signed in dataDir/tls. */
   tlsCertFile: string;
   tlsKeyFile: string;
-  /** Router worker processes sharing the listeners; 1 runs the router inside paasd. */
+  /** Router worker processes sharing the listeners (bin/paas-router.ts runs at least 2). */
   routerWorkers: number;
   /** Largest request body the router forwards (bytes), else 413. */
   routerMaxBodyBytes: number;

@@ -20,12 +20,17 @@ async function start(msg: WorkerStart): Promise<void> {
     onAccess: accessRedis ? accessLogger(accessRedis, config.redisPrefix) : undefined,
     tls: msg.tls ? { ...msg.tls, ticketKeys: Buffer.from(msg.tls.ticketKeys, 'hex') } : undefined,
     log: (line) => console.error(`router[${process.pid}]: ${line}`),
+    seed: msg.seed,
+    onState: (state) => send({ type: 'state', state }),
   });
   send({ type: 'ready', port: router.port, httpsPort: router.edge.httpsPort() });
 }
 
+/** How long a stopping worker lets its connections finish (the primary kills it after 5 s). */
+const DRAIN_GRACE_MS = 4000;
+
 async function stop(): Promise<void> {
-  await router?.close();
+  await router?.drain(DRAIN_GRACE_MS);
   accessRedis?.disconnect();
   process.exit(0);
 }

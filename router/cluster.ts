@@ -1,16 +1,21 @@
-// All cores: a primary forks one router worker per core; the workers share the listening
-// sockets (node:cluster hands out connections) and each runs the whole router (its own
-// Redis table sync, certificate sync and upstream pools). The primary serves /metrics by
-// adding up the workers' counters, and replaces a worker that dies. startRouter() alone is
-// the single-process mode (tests, PAAS_ROUTER_WORKERS=1).
+// The router's process tree: a small primary (the supervisor) forks router workers that share
+// the listening sockets (node:cluster hands out connections); each runs the whole router (its
+// own Redis table sync, certificate sync and upstream pools). The primary serves /metrics by
+// adding up the workers' counters and replaces a worker that dies. It also keeps the newest
+// route table and certificate bundle the workers report (and, with stateFile, on disk): a
+// replacement worker starts from them, so it routes even while Redis is unreachable.
+// bin/paas-router.ts runs this as its own process, apart from paasd; startRouter() alone is
+// the single-process mode of tests.
 import cluster, { type Worker } from 'node:cluster';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../common/config.ts';
+import type { RouterState } from './index.ts';
 import { startAdminServer, type AdminOptions, type AdminServer } from './admin.ts';
 import type { TlsListenerOptions } from './edge.ts';
 import type { RouterLimits } from './limits.ts';
 import { mergeSnapshots, type MetricsSnapshot } from './metrics.ts';
+import { createStateKeeper } from './router-state.ts';
 
 export interface ClusterOptions {
   config: Config;
@@ -24,6 +29,8 @@ export interface ClusterOptions {
   /** Node flags of the workers (default: the primary's, minus test-runner ones), e.g. --cpu-prof. */
   execArgv?: string[];
   log?: (line: string) => void;
+  /** File keeping the last-known route table and certificates across restarts (router-state.ts). */
+  stateFile?: string;
 }
 
 /** What the primary sends a worker to start it (over IPC: keys never touch argv or env). */
@@ -34,10 +41,13 @@ export interface WorkerStart {
   limits?: Partial<RouterLimits>;
   accessLog: boolean;
   upstreamTimeoutMs?: number;
+  /** The newest table and certificates known to the primary. */
+  seed: RouterState;
 }
 
 export type WorkerMessage =
   | { type: 'ready'; port: number; httpsPort: number | null }
+  | { type: 'state'; state: RouterState }
   | { type: 'failed'; message: string }
   | { type: 'metrics'; id: number; snapshot: MetricsSnapshot };
 
@@ -46,6 +56,11 @@ export interface RouterCluster {
   httpsPort: number | null;
   adminPort: number | null;
   workers(): number;
+  /** Process ids of the live workers. */
+  pids(): number[];
+  /** Replaces the workers one at a time (new code on disk, e.g. after an upgrade): each new
+   *  one is ready before an old one is told to stop, and the old one finishes its requests. */
+  restartWorkers(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -58,10 +73,13 @@ export async function startRouterCluster(opts: ClusterOptions): Promise<RouterCl
   });
   const ticketKeys = randomBytes(48).toString('hex');
   const workers = new Set<Worker>();
+  /** Workers told to stop by restartWorkers(): not replaced when they exit. */
+  const retiring = new Set<Worker>();
   let closing = false;
   let ports = { port: opts.config.routerPort, httpsPort: opts.tls?.port ?? null };
   let metricsId = 0;
   const pendingMetrics = new Map<number, { left: number; snaps: MetricsSnapshot[]; done: () => void }>();
+  const state = createStateKeeper({ file: opts.stateFile, log });
 
   const startMessage = (): WorkerStart => ({
     type: 'start',
@@ -71,18 +89,22 @@ export async function startRouterCluster(opts: ClusterOptions): Promise<RouterCl
     limits: opts.limits,
     accessLog: opts.accessLog ?? false,
     upstreamTimeoutMs: opts.upstreamTimeoutMs,
+    seed: state.current(),
   });
 
-  const fork = (): Promise<{ port: number; httpsPort: number | null }> => new Promise((resolve, reject) => {
+  const fork = (replacing = false): Promise<{ port: number; httpsPort: number | null }> => new Promise((resolve, reject) => {
     const worker = cluster.fork();
     workers.add(worker);
     let started = false;
     worker.on('message', (msg: WorkerMessage) => {
       if (msg.type === 'ready') {
         started = true;
+        if (replacing) log(`worker ${worker.process.pid} ready`);
         resolve({ port: msg.port, httpsPort: msg.httpsPort });
       } else if (msg.type === 'failed') {
         reject(new Error(`router worker failed to start: ${msg.message}`));
+      } else if (msg.type === 'state') {
+        state.offer(msg.state);
       } else if (msg.type === 'metrics') {
         const p = pendingMetrics.get(msg.id);
         if (p) {
@@ -95,9 +117,10 @@ export async function startRouterCluster(opts: ClusterOptions): Promise<RouterCl
     worker.once('exit', (code, signal) => {
       workers.delete(worker);
       if (!started) reject(new Error(`router worker exited while starting (${signal ?? code})`));
+      else if (retiring.delete(worker)) log(`worker ${worker.process.pid} retired`);
       else if (!closing) {
         log(`worker ${worker.process.pid} exited (${signal ?? code}), starting another`);
-        setTimeout(() => { if (!closing) fork().catch((err: Error) => log(err.message)); }, 500).unref();
+        setTimeout(() => { if (!closing) fork(true).catch((err: Error) => log(err.message)); }, 200).unref();
       }
     });
   });
@@ -133,20 +156,32 @@ export async function startRouterCluster(opts: ClusterOptions): Promise<RouterCl
     });
   }
 
+  /** Asks a worker to finish its requests and exit; SIGKILL after 5 s. */
+  const stopWorker = (w: Worker): Promise<void> => new Promise<void>((resolve) => {
+    const kill = setTimeout(() => w.kill('SIGKILL'), 5000);
+    w.once('exit', () => { clearTimeout(kill); resolve(); });
+    if (w.isConnected()) w.send({ type: 'stop' });
+    else w.kill();
+  });
   return {
     port: ports.port,
     httpsPort: ports.httpsPort,
     adminPort: admin?.port ?? null,
     workers: () => workers.size,
+    pids: () => [...workers].map((w) => w.process.pid!).filter(Boolean),
+    async restartWorkers() {
+      for (const old of [...workers]) {
+        if (closing) return;
+        await fork(true);
+        retiring.add(old);
+        await stopWorker(old);
+      }
+    },
     async close() {
       closing = true;
       await admin?.close();
-      await Promise.all([...workers].map((w) => new Promise<void>((resolve) => {
-        const kill = setTimeout(() => w.kill('SIGKILL'), 5000);
-        w.once('exit', () => { clearTimeout(kill); resolve(); });
-        if (w.isConnected()) w.send({ type: 'stop' });
-        else w.kill();
-      })));
+      await Promise.all([...workers].map(stopWorker));
+      await state.flush();
     },
   };
 }

@@ -3,9 +3,10 @@
 // the request body limit, client timeouts, metrics and the admin listener.
 import http from 'node:http';
 import https from 'node:https';
-import type { AddressInfo, Socket } from 'node:net';
+import net, { type AddressInfo, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Redis } from 'ioredis';
+import type { CertBundle } from '../common/tls.ts';
 import type { PemPair } from '../common/x509.ts';
 import { elapsedMs, reportAccess, type AccessEntry, type OnAccess } from './access.ts';
 import { answerAcmeChallenge, isAcmeChallenge } from './acme-challenge.ts';
@@ -56,6 +57,8 @@ export interface Edge {
   start(deps: { redis: Redis; http: http.Server; web: Handler; upgrade: UpgradeHandler; bind: string }): Promise<void>;
   httpsServer(): https.Server | null;
   httpsPort(): number | null;
+  /** Stops taking connections on the HTTPS listener; from now on every response closes its connection. */
+  beginDrain(): void;
   adminPort(): number | null;
   close(): Promise<void>;
 }
@@ -65,6 +68,10 @@ export function createEdge(opts: EdgeOptions & {
   lookup: () => RouteLookup;
   onAccess?: OnAccess;
   log: (line: string) => void;
+  /** Last-known certificate bundle, served until Redis gives a newer one. */
+  seedCerts?: CertBundle;
+  /** Called with each certificate bundle swapped in. */
+  onCerts?: (bundle: CertBundle) => void;
 }): Edge {
   const { log } = opts;
   const limits: RouterLimits = { ...DEFAULT_LIMITS, ...opts.limits };
@@ -79,6 +86,7 @@ export function createEdge(opts: EdgeOptions & {
   let admin: AdminServer | null = null;
   let certSync: CertSync | null = null;
   let sni: SniStore | null = null;
+  let draining = false;
 
   const report = (req: http.IncomingMessage, app: string | null, status: number, bytes: number, requestId: string, startedAt: number): void => {
     const entry: AccessEntry = { app, dyno: null, method: req.method ?? '', path: req.url ?? '', status, bytes, durationMs: elapsedMs(startedAt), requestId };
@@ -99,6 +107,7 @@ export function createEdge(opts: EdgeOptions & {
     onAccess,
     handler(web, secure) {
       return (req, res) => {
+        if (draining) res.shouldKeepAlive = false; // the client reconnects, to another worker
         if (!secure && redis !== null && isAcmeChallenge(req.url)) {
           const startedAt = performance.now();
           const id = requestIdFrom(req.headers['x-request-id']);
@@ -141,8 +150,14 @@ export function createEdge(opts: EdgeOptions & {
       const tlsOpts = opts.tls;
       sni = createSniStore({ defaultCert: tlsOpts.defaultCert, ticketKeys: tlsOpts.ticketKeys, log });
       const store = sni;
-      certSync = startCertSync({ redis: deps.redis, subscriber: deps.redis.duplicate({ disconnectTimeout: 100 }), prefix: opts.prefix, apply: (b) => store.apply(b), log });
-      await certSync.started;
+      const applyCerts = (bundle: CertBundle): void => {
+        const before = store.version();
+        store.apply(bundle);
+        if (store.version() !== before) opts.onCerts?.(bundle);
+      };
+      if (opts.seedCerts) applyCerts(opts.seedCerts);
+      certSync = startCertSync({ redis: deps.redis, subscriber: deps.redis.duplicate({ disconnectTimeout: 100 }), prefix: opts.prefix, apply: applyCerts, log });
+      if (!opts.seedCerts) await certSync.started;
       const server = https.createServer({
         ...serverOptions(limits),
         ...contextOptions(tlsOpts.defaultCert, tlsOpts.ticketKeys),
@@ -167,6 +182,12 @@ export function createEdge(opts: EdgeOptions & {
     },
     httpsServer: () => httpsServer,
     httpsPort: () => httpsPort,
+    beginDrain() {
+      draining = true;
+      // net's close, not http's: that one would also cut idle keep-alive connections, racing
+      // requests a client is sending on them right now.
+      if (httpsServer?.listening) net.Server.prototype.close.call(httpsServer);
+    },
     adminPort: () => admin?.port ?? null,
     async close() {
       certSync?.close();

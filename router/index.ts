@@ -2,11 +2,12 @@
 // It follows the controller's route table (Redis key + pub/sub) and swaps it in memory; it
 // never restarts or reloads anything to change routes.
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { createProxyServer } from 'http-proxy-3';
 import { Redis } from 'ioredis';
 import type { Config } from '../common/config.ts';
 import type { RouteTable } from '../common/routes.ts';
+import type { CertBundle } from '../common/tls.ts';
 import type { OnAccess } from './access.ts';
 import { startAckReporter, type AckReporter } from './acks.ts';
 import { createEdge, type Edge, type EdgeOptions } from './edge.ts';
@@ -30,6 +31,16 @@ export interface RouterOptions extends EdgeOptions {
   upstreamTimeoutMs?: number;
   /** Operational messages (Redis trouble, upstream failures); default: stderr. */
   log?: (line: string) => void;
+  /** Last-known state to serve from the first request on, before (or without) Redis. */
+  seed?: RouterState;
+  /** Called with each route table and certificate bundle swapped in (a supervisor keeps the last). */
+  onState?: (state: RouterState) => void;
+}
+
+/** What a router serves from memory: the route table and the certificate bundle. */
+export interface RouterState {
+  table?: RouteTable;
+  certs?: CertBundle;
 }
 
 export interface RouterHandle {
@@ -40,6 +51,9 @@ export interface RouterHandle {
   apply(table: RouteTable): void;
   table(): RouteTable;
   close(): Promise<void>;
+  /** Graceful stop: takes no new connections, lets each open one end after its next response
+   *  (Connection: close), then closes after at most graceMs whatever is left. */
+  drain(graceMs: number): Promise<void>;
   /** HTTPS listener, metrics, limits (edge.ts). */
   edge: Edge;
 }
@@ -59,10 +73,12 @@ export async function startRouter(opts: RouterOptions): Promise<RouterHandle> {
       log(`ignoring route table v${table.version}, older than v${lookup.table.version}`);
       return;
     }
+    const changed = table.version !== lookup.table.version;
     lookup = buildLookup(table);
     balancer.retain(table.apps.map((a) => a.app));
     acks?.report();
     pruneSoon();
+    if (changed) opts.onState?.({ table });
   };
 
   // Upstream keep-alive pools, one per backend address; idle connections are dropped before
@@ -98,7 +114,11 @@ export async function startRouter(opts: RouterOptions): Promise<RouterHandle> {
   });
   proxy.on('econnreset', () => {}); // the client went away; nothing to answer
 
-  const edge = createEdge({ ...opts, prefix: config.redisPrefix, lookup: () => lookup, log });
+  if (opts.seed?.table) apply(opts.seed.table); // before Redis answers, or while it does not
+  const edge = createEdge({
+    ...opts, prefix: config.redisPrefix, lookup: () => lookup, log,
+    seedCerts: opts.seed?.certs, onCerts: opts.onState && ((certs) => opts.onState!({ certs })),
+  });
   const web = createWebHandler({ upstreams, lookup: () => lookup, balancer, log, onAccess: edge.onAccess, inflight, upstreamTimeoutMs });
   const upgrades = createUpgradeHandler({ proxy, lookup: () => lookup, balancer, log, onAccess: edge.onAccess });
 
@@ -108,7 +128,9 @@ export async function startRouter(opts: RouterOptions): Promise<RouterHandle> {
   });
   const subscriber = redis.duplicate({ disconnectTimeout: 100 });
   const sync = startTableSync({ redis, subscriber, prefix: config.redisPrefix, apply, log });
-  await sync.started; // route with the stored table from the first request on, if Redis is up
+  // Route with the stored table from the first request on, if Redis is up; a seeded router
+  // listens at once (a replacement worker must not wait for a Redis that may be down).
+  if (!opts.seed?.table) await sync.started;
 
   const server = http.createServer({ requireHostHeader: false, ...edge.serverOptions }, edge.handler(web, false));
   server.on('upgrade', upgrades.handle);
@@ -138,12 +160,26 @@ export async function startRouter(opts: RouterOptions): Promise<RouterHandle> {
   server.on('error', (err) => log(`server: ${err.message}`));
 
   let closing: Promise<void> | null = null;
-  return {
+  const openConnections = async (): Promise<number> => {
+    const count = (srv: net.Server | null): Promise<number> => new Promise((resolve) => {
+      if (!srv) resolve(0);
+      else srv.getConnections((err, n) => resolve(err ? 0 : n));
+    });
+    return (await count(server)) + (await count(edge.httpsServer()));
+  };
+  const handle: RouterHandle = {
     port: (server.address() as AddressInfo).port,
     server,
     apply,
     edge,
     table: () => lookup.table,
+    async drain(graceMs) {
+      edge.beginDrain();
+      if (server.listening) net.Server.prototype.close.call(server); // see edge.beginDrain
+      const deadline = Date.now() + graceMs;
+      while (Date.now() < deadline && (await openConnections()) > 0) await new Promise((r) => setTimeout(r, 50));
+      await handle.close();
+    },
     close() {
       closing ??= new Promise<void>((resolve) => {
         sync.close();
@@ -162,4 +198,5 @@ export async function startRouter(opts: RouterOptions): Promise<RouterHandle> {
       return closing;
     },
   };
+  return handle;
 }

@@ -1,37 +1,22 @@
-// The router as paasd runs it, from the platform configuration: HTTP and HTTPS listeners,
-// the admin listener, and one worker per core (PAAS_ROUTER_WORKERS) or a single process.
-import { Redis } from 'ioredis';
-import { accessLogger } from '../common/app-log.ts';
+// The router as bin/paas-router.ts runs it, from the platform configuration: a supervisor
+// process with PAAS_ROUTER_WORKERS workers (at least two: while one is replaced, the other
+// keeps the shared listeners open and serves) behind the HTTP and HTTPS
+// listeners, the admin listener, and the last-known routes kept in the data dir.
+import path from 'node:path';
 import type { Config } from '../common/config.ts';
-import { startRouterCluster } from './cluster.ts';
+import { startRouterCluster, type RouterCluster } from './cluster.ts';
 import { loadDefaultCertificate } from './default-cert.ts';
-import { startRouter } from './index.ts';
 
-export interface ServedRouter {
-  port: number;
-  httpsPort: number | null;
-  adminPort: number | null;
-  workers: number;
-  close(): Promise<void>;
-}
+export const routerStateFile = (config: Config): string => path.join(config.dataDir, 'router', 'state.json');
+export const routerPidFile = (config: Config): string => path.join(config.dataDir, 'router', 'router.pid');
 
-export async function serveRouter(config: Config, log: (line: string) => void = (l) => console.error(`router: ${l}`)): Promise<ServedRouter> {
+export async function serveRouter(config: Config, log: (line: string) => void = (l) => console.error(`router: ${l}`)): Promise<RouterCluster> {
   const tls = config.httpsPort >= 0
     ? { port: config.httpsPort, defaultCert: await loadDefaultCertificate(config, log) }
     : undefined;
   const admin = config.routerAdminPort >= 0 ? { port: config.routerAdminPort } : undefined;
   const limits = { maxBodyBytes: config.routerMaxBodyBytes };
-  if (config.routerWorkers > 1) {
-    const c = await startRouterCluster({ config, workers: config.routerWorkers, tls, admin, limits, accessLog: true, log });
-    return { port: c.port, httpsPort: c.httpsPort, adminPort: c.adminPort, workers: config.routerWorkers, close: () => c.close() };
-  }
-  const logRedis = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
-  const r = await startRouter({ config, tls, admin, limits, log, onAccess: accessLogger(logRedis, config.redisPrefix) });
-  return {
-    port: r.port, httpsPort: r.edge.httpsPort(), adminPort: r.edge.adminPort(), workers: 1,
-    async close() {
-      await r.close();
-      logRedis.disconnect();
-    },
-  };
+  return startRouterCluster({
+    config, workers: Math.max(2, config.routerWorkers), tls, admin, limits, accessLog: true, log, stateFile: routerStateFile(config),
+  });
 }

@@ -18,7 +18,9 @@ import { createDockerScheduler } from './scheduler/docker-scheduler.ts';
 import type { Scheduler } from './scheduler/types.ts';
 import { createAppService } from './services/apps.ts';
 import { createBuildService } from './services/builds.ts';
+import { createConfigService } from './services/config-vars.ts';
 import { createDeployer } from './services/deployer.ts';
+import { createDynoSpecs } from './services/dyno-spec.ts';
 import { createReleaseService } from './services/releases.ts';
 import { createRegistryClient, type RegistryClient } from './services/registry.ts';
 import { startReconciler } from './services/reconciler.ts';
@@ -84,12 +86,14 @@ export async function startController(opts: ControllerOptions): Promise<Controll
   const events = (app: string, line: string): void => {
     void appendAppLog(redis, config.redisPrefix, app, { source: 'app', dyno: 'api', line }).catch(() => undefined);
   };
-  const deployer = createDeployer({ db, config, scheduler, registry, routes, appLock: createKeyedMutex(), events });
+  const specs = createDynoSpecs({ db, config });
+  const deployer = createDeployer({ db, config, scheduler, registry, routes, appLock: createKeyedMutex(), specs, events });
   const builds = createBuildService({ db, config, redis, queue, queueEvents, deployer, buildLock: createKeyedMutex() });
   const releases = createReleaseService({ db, deployer });
+  const configVars = createConfigService({ db, deployer });
   const apps = createAppService({ db, config, repos, scheduler, registry, routes });
   const logError = (err: unknown): void => log(`controller error: ${err instanceof Error ? err.stack : String(err)}`);
-  const api = createApi({ db, config, scheduler, apps, builds, deployer, releases, routes, redis, hookSecret: hook.secret, logError, tls: { certs, acme } });
+  const api = createApi({ db, config, scheduler, apps, builds, deployer, releases, configVars, specs, routes, redis, hookSecret: hook.secret, logError, tls: { certs, acme } });
   const git = createGitHandler({ db, repos });
 
   const server = http.createServer((req, res) => {

@@ -16,6 +16,7 @@ import type { RegistryClient } from '../services/registry.ts';
 import { findApp } from '../store/apps.ts';
 import { finishBuild, insertBuild } from '../store/builds.ts';
 import { insertRelease, setReleaseStatus } from '../store/releases.ts';
+import { insertConfig } from '../store/configs.ts';
 import { createUser, issueToken } from '../store/users.ts';
 import { readAdminToken, removeDataDir, testConfig } from '../../test/helpers/config.ts';
 
@@ -255,7 +256,7 @@ describe('app rename', () => {
     appId = app.id;
     const build = insertBuild(ctl.db, app.id, null, 'abc');
     finishBuild(ctl.db, build.id, { status: 'succeeded', image: `${config.registry}/before:build-${build.id}`, processTypes: { web: 'node s.js', worker: 'node w.js' } });
-    setReleaseStatus(ctl.db, insertRelease(ctl.db, { appId: app.id, buildId: build.id, config: {}, description: 'Deploy abc', userId: null }).id, 'succeeded');
+    setReleaseStatus(ctl.db, insertRelease(ctl.db, { appId: app.id, buildId: build.id, configId: insertConfig(ctl.db, app.id, {}).id, description: 'Deploy abc', userId: null }).id, 'succeeded');
     await api().patch('/apps/before/config-vars').set('authorization', admin).send({ GREETING: 'hi' }).expect(200);
     await api().patch('/apps/before/formation/worker').set('authorization', admin).send({ quantity: 2 }).expect(200);
     fs.mkdirSync(buildCacheDir(config.dataDir, 'before'), { recursive: true });

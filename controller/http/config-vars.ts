@@ -6,12 +6,12 @@ export function configVarsRouter(deps: ApiDeps): Router {
   const r = Router();
 
   r.get('/apps/:app/config-vars', (req, res) => {
-    res.json(appParam(deps, req, res).config);
+    res.json(deps.configVars.get(appParam(deps, req, res)));
   });
 
   r.patch('/apps/:app/config-vars', async (req, res) => {
     const app = appParam(deps, req, res);
-    const { config } = await deps.releases.setConfig(app, currentUser(res), req.body);
+    const { config } = await deps.configVars.apply(app, req.body, { user: currentUser(res) });
     res.json(config);
   });
 

@@ -5,7 +5,9 @@ import { NotFoundError } from '../../common/errors.ts';
 import type { Scheduler } from '../scheduler/types.ts';
 import type { AppService } from '../services/apps.ts';
 import type { BuildService } from '../services/builds.ts';
+import type { ConfigService } from '../services/config-vars.ts';
 import type { Deployer } from '../services/deployer.ts';
+import type { DynoSpecs } from '../services/dyno-spec.ts';
 import type { ReleaseService } from '../services/releases.ts';
 import type { RoutePublisher } from '../services/route-publisher.ts';
 import type { TlsServices } from './certs.ts';
@@ -22,6 +24,10 @@ export interface ApiDeps {
   builds: BuildService;
   deployer: Deployer;
   releases: ReleaseService;
+  /** Config changes: the one entry point (apply) for anything that sets config vars. */
+  configVars: ConfigService;
+  /** Specs of one-off dynos (and every other dyno) from a release. */
+  specs: DynoSpecs;
   routes: RoutePublisher;
   redis: Redis;
   /** Shared secret of the git pre-receive hook. */

@@ -4,14 +4,13 @@ import { InvalidParamsError, NotFoundError } from '../../common/errors.ts';
 import { currentRelease } from '../store/releases.ts';
 import { appParam, type ApiDeps } from './deps.ts';
 import { currentBuild } from './formation.ts';
-import { imageKind } from '../services/deployer.ts';
 
 /** Last line of an attached run's output stream: the marker and a JSON {exit_code}. */
 export const EXIT_MARKER = '\u0000paas-exit ';
 
 export function dynosRouter(deps: ApiDeps): Router {
   const r = Router();
-  const { db, config } = deps;
+  const { db } = deps;
 
   r.get('/apps/:app/dynos', async (req, res) => {
     const app = appParam(deps, req, res);
@@ -42,12 +41,7 @@ export function dynosRouter(deps: ApiDeps): Router {
     }
     const release = currentRelease(db, app.id);
     if (!release) throw new NotFoundError(`${app.name} has no release to run a command in: push code first.`);
-    const build = currentBuild(db, app);
-    const spec = {
-      app: app.name, release: release.version, image: `${config.registry}/${app.name}:v${release.version}`,
-      kind: build ? imageKind(build) : 'buildpack' as const,
-      env: { ...release.config, ...(body.env as Record<string, string> | undefined) }, command: body.command, memoryMb: config.dynoMemoryMb,
-    };
+    const spec = deps.specs.oneOff(app, release, body.command, body.env as Record<string, string> | undefined);
     const abort = new AbortController();
     if (body.attach !== true) {
       const { name } = await deps.scheduler.run(spec, { attach: false, signal: abort.signal }, () => undefined);

@@ -1,7 +1,7 @@
 // Formation (process quantities), Heroku Platform API shapes.
 import { Router } from 'express';
 import { InvalidParamsError, NotFoundError } from '../../common/errors.ts';
-import { dynoTypes } from '../services/deployer.ts';
+import { dynoTypes } from '../services/dyno-spec.ts';
 import { findBuild } from '../store/builds.ts';
 import type { Db } from '../store/db.ts';
 import { ensureFormation, setQuantity } from '../store/formation.ts';

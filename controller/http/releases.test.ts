@@ -9,6 +9,7 @@ import type { RegistryClient } from '../services/registry.ts';
 import { findApp } from '../store/apps.ts';
 import { finishBuild, insertBuild } from '../store/builds.ts';
 import { insertRelease, setReleaseStatus } from '../store/releases.ts';
+import { insertConfig } from '../store/configs.ts';
 import { readAdminToken, removeDataDir, testConfig } from '../../test/helpers/config.ts';
 
 const registry: RegistryClient = { retag: async () => undefined, tags: async () => [], copyRepository: async () => [], deleteRepository: async () => undefined };
@@ -29,7 +30,7 @@ describe('config vars and releases', () => {
     const app = findApp(ctl.db, 'cfg')!;
     const build = insertBuild(ctl.db, app.id, null, 'abc');
     finishBuild(ctl.db, build.id, { status: 'succeeded', image: `${config.registry}/cfg:build-${build.id}`, processTypes: { web: 'node s.js', worker: 'node w.js' } });
-    const v1 = insertRelease(ctl.db, { appId: app.id, buildId: build.id, config: {}, description: 'Deploy abc', userId: null });
+    const v1 = insertRelease(ctl.db, { appId: app.id, buildId: build.id, configId: insertConfig(ctl.db, app.id, {}).id, description: 'Deploy abc', userId: null });
     setReleaseStatus(ctl.db, v1.id, 'succeeded');
   });
   after(async () => { await ctl.close(); removeDataDir(config); });
@@ -111,7 +112,7 @@ describe('formation and dynos', () => {
     finishBuild(ctl.db, build.id, { status: 'succeeded', image: `x:build-${build.id}`, processTypes: { web: 'node s.js', worker: 'node w.js', release: './migrate' } });
     await api().patch('/apps/scaly/config-vars').set('authorization', auth).send({ A: '1' }).expect(200);
     // No release yet, so no formation: seed v1 and deploy it through a rollback.
-    const v1 = insertRelease(ctl.db, { appId: app.id, buildId: build.id, config: {}, description: 'Deploy abc', userId: null });
+    const v1 = insertRelease(ctl.db, { appId: app.id, buildId: build.id, configId: insertConfig(ctl.db, app.id, {}).id, description: 'Deploy abc', userId: null });
     setReleaseStatus(ctl.db, v1.id, 'succeeded');
     const f = await api().get('/apps/scaly/formation').set('authorization', auth).expect(200);
     assert.deepEqual(f.body.map((x: { type: string; quantity: number }) => [x.type, x.quantity]), [['web', 1], ['worker', 0]]);

@@ -20,7 +20,8 @@ import { findApp, renameApp as renameAppRow } from '../store/apps.ts';
 import { listBuilds } from '../store/builds.ts';
 import type { Db } from '../store/db.ts';
 import type { App, User } from '../store/types.ts';
-import { imageRepo, type Deployer } from './deployer.ts';
+import type { Deployer } from './deployer.ts';
+import { imageRepo } from './dyno-spec.ts';
 import type { RegistryClient } from './registry.ts';
 import type { RoutePublisher } from './route-publisher.ts';
 

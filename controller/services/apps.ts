@@ -11,7 +11,7 @@ import type { Db } from '../store/db.ts';
 import type { App, User } from '../store/types.ts';
 import { appNameProblem, randomAppName } from './app-names.ts';
 import { renameApp, type RenameContext } from './app-rename.ts';
-import { imageRepo } from './deployer.ts';
+import { imageRepo } from './dyno-spec.ts';
 import type { RegistryClient } from './registry.ts';
 import type { RoutePublisher } from './route-publisher.ts';
 

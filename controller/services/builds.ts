@@ -10,9 +10,11 @@ import { errorMessage, UserBuildError } from '../../common/errors.ts';
 import type { KeyedMutex } from '../../common/keyed-mutex.ts';
 import { listBuildpacks } from '../store/buildpacks.ts';
 import { findBuild, finishBuild, insertBuild } from '../store/builds.ts';
+import { appConfigVars } from '../store/configs.ts';
 import type { Db } from '../store/db.ts';
 import type { App, Build, Release, User } from '../store/types.ts';
-import { imageRepo, type Deployer } from './deployer.ts';
+import type { Deployer } from './deployer.ts';
+import { imageRepo } from './dyno-spec.ts';
 import { DEFAULT_KEEP_RELEASE_IMAGES, pruneReleaseImages } from './image-retention.ts';
 
 export interface BuildRequest {
@@ -99,7 +101,7 @@ export function createBuildService(deps: {
         app: app.name,
         sourceTar: req.sourceTar,
         sourceVersion: req.sourceVersion ?? '',
-        env: app.config,
+        env: appConfigVars(db, app.id),
         buildpacks: listBuildpacks(db, app.id),
         image: `${config.registry}/${imageRepo(app.name)}:build-${build.id}`,
       };
@@ -118,11 +120,10 @@ export function createBuildService(deps: {
         throw new UserBuildError(errorMessage(err));
       }
       const finished = finishBuild(db, build.id, {
-        status: 'succeeded', image: result.image, buildpack: result.buildpack, processTypes: result.processTypes,
+        status: 'succeeded', image: result.image, buildpack: result.buildpack, processTypes: result.processTypes, configVars: result.configVars,
       });
-      const env = { ...result.configVars, ...app.config };
       const short = req.sourceVersion ? req.sourceVersion.slice(0, 7) : build.id.slice(0, 8);
-      const release = await deps.deployer.release({ app, build: finished, config: env, description: `Deploy ${short}`, user: req.user, log });
+      const release = await deps.deployer.release({ app, build: finished, description: `Deploy ${short}`, user: req.user, log });
       await pruneReleaseImages({ db, registry: config.registry, app, keep: deps.keepReleaseImages ?? DEFAULT_KEEP_RELEASE_IMAGES, pending: [...unfinished.keys()] })
         .catch((err: unknown) => log(` !     Old release images were not cleaned up: ${errorMessage(err)}`));
       return { build: finished, release };

@@ -8,6 +8,7 @@ import { insertApp, renameApp } from '../store/apps.ts';
 import { finishBuild, insertBuild } from '../store/builds.ts';
 import { openDb } from '../store/db.ts';
 import { insertRelease, setReleaseStatus } from '../store/releases.ts';
+import { insertConfig } from '../store/configs.ts';
 import { createUser } from '../store/users.ts';
 import { createDeployer } from './deployer.ts';
 
@@ -25,7 +26,7 @@ function setup() {
   const build = finishBuild(db, insertBuild(db, app.id, null, 'abc').id, {
     status: 'succeeded', image: `${config.registry}/old-name:build-1`, processTypes: { web: 'node s.js', worker: 'node w.js' },
   });
-  setReleaseStatus(db, insertRelease(db, { appId: app.id, buildId: build.id, config: {}, description: 'Deploy', userId: null }).id, 'succeeded');
+  setReleaseStatus(db, insertRelease(db, { appId: app.id, buildId: build.id, configId: insertConfig(db, app.id, {}).id, description: 'Deploy', userId: null }).id, 'succeeded');
   return { db, config, scheduler, deployer, app, build, retagged };
 }
 
@@ -37,7 +38,7 @@ test('a release that waited for a rename runs under the new name', async () => {
     await gate;
     renameApp(db, app.id, 'new-name');
   });
-  const releasing = deployer.release({ app, build, config: { A: '1' }, description: 'Set A', user: null });
+  const releasing = deployer.release({ app, build, configId: insertConfig(db, app.id, { A: '1' }).id, description: 'Set A', user: null });
   await new Promise((r) => setTimeout(r, 20));
   assert.equal(scheduler.started.length, 0, 'the release waits for the lock');
   open();

@@ -4,29 +4,40 @@
 import type { Config } from '../../common/config.ts';
 import { errorMessage, UserBuildError } from '../../common/errors.ts';
 import type { KeyedMutex } from '../../common/keyed-mutex.ts';
-import type { DynoChecks, ImageKind, ProcessSpec, ReleaseSpec, Scheduler } from '../scheduler/types.ts';
-import { defaultAppSettings, getAppSettings } from '../store/app-settings.ts';
-import type { Db } from '../store/db.ts';
-import { ensureFormation, listFormation } from '../store/formation.ts';
-import { currentRelease, insertRelease, setReleaseStatus, findRelease } from '../store/releases.ts';
+import type { Scheduler } from '../scheduler/types.ts';
 import { findApp } from '../store/apps.ts';
-import { findBuild } from '../store/builds.ts';
-import type { Formation } from '../store/types.ts';
+import { appConfig } from '../store/configs.ts';
+import type { Db } from '../store/db.ts';
+import { listFormation } from '../store/formation.ts';
+import { currentRelease, findRelease, insertRelease, setReleaseStatus } from '../store/releases.ts';
 import type { App, Build, Release, User } from '../store/types.ts';
+import { createDynoSpecs, imageRepo, type DynoSpecs } from './dyno-spec.ts';
 import type { RegistryClient } from './registry.ts';
 import type { RoutePublisher } from './route-publisher.ts';
 
 export interface ReleaseRequest {
   app: App;
   build: Build;
-  config: Record<string, string>;
+  /** The config row to release with; absent: the app's config as it is when the release
+   *  starts (under the app's lock, so a concurrent config change is never lost). */
+  configId?: string;
   description: string;
   user: User | null;
   log?: (line: string) => void;
 }
 
-export interface Deployer {
+/** What may be done while holding the app's lock (Deployer.locked). */
+export interface LockedDeployer {
+  /** release() without taking the lock again. */
   release(req: ReleaseRequest): Promise<Release>;
+}
+
+export interface Deployer {
+  /** Makes the release under the app's lock and deploys it (see the file header). */
+  release(req: ReleaseRequest): Promise<Release>;
+  /** Runs fn holding the app's lock, with the app as the store has it then: a read-modify-write
+   *  of the app's state (a config change, a rollback) and the release it makes are one step. */
+  locked<T>(app: App, fn: (app: App, tx: LockedDeployer) => Promise<T>): Promise<T>;
   /** Applies the formation to the running release (after a scale change). */
   applyFormation(app: App, log?: (line: string) => void): Promise<void>;
   /** Converges the app's dynos to its current release and formation (self-healing). */
@@ -44,46 +55,25 @@ export interface Deployer {
   startAs(app: App, name: string, log?: (line: string) => void): Promise<boolean>;
 }
 
-/** Process types that are not long-running dynos. */
-const NOT_DYNOS = new Set(['release']);
-
-export function imageRepo(app: string): string {
-  return app;
-}
-
-export const imageKind = (build: Build): ImageKind => (build.buildpack === 'dockerfile' ? 'dockerfile' : 'buildpack');
-
-export const dynoTypes = (build: Build): string[] => Object.keys(build.process_types).filter((t) => !NOT_DYNOS.has(t));
-
-function processesOf(build: Build, formation: Formation[]): ProcessSpec[] {
-  const types = dynoTypes(build);
-  return formation
-    .filter((f) => types.includes(f.type) && f.quantity > 0)
-    .map((f) => ({ type: f.type, command: build.process_types[f.type] ?? null, quantity: f.quantity }));
-}
-
 export function createDeployer(deps: {
   db: Db; config: Config; scheduler: Scheduler; registry: RegistryClient; routes: RoutePublisher; appLock: KeyedMutex;
+  specs?: DynoSpecs;
   /** Platform events for the app's log stream (app[api] lines). */
   events?: (app: string, line: string) => void;
 }): Deployer {
   const event = deps.events ?? (() => undefined);
-  const { db, config, scheduler, registry, routes } = deps;
-  /** The app's health check and drain settings, recorded on each dyno it starts. */
-  const checksOf = (app: App): DynoChecks => {
-    const s = getAppSettings(db, app.id, defaultAppSettings(config));
-    return { healthPath: s.healthCheckPath, bootTimeoutSec: s.bootTimeoutSec, graceSec: s.drainGraceSec };
-  };
+  const { db, scheduler, registry, routes } = deps;
+  const specs: DynoSpecs = deps.specs ?? createDynoSpecs({ db, config: deps.config });
   /** Publishes the routes and waits until the routers use them and finished what they had in
    *  flight to the backends that left (route-publisher.ts): only then may a dyno get SIGTERM. */
   const unroute = async (): Promise<void> => { await routes.sync(); };
 
   /** The Procfile `release:` command (migrations) runs once, before any dyno of the release starts. */
-  async function runReleasePhase(app: App, version: number, image: string, kind: ImageKind, env: Record<string, string>, command: string, log: (l: string) => void): Promise<void> {
+  async function runReleasePhase(app: App, rel: Release, command: string, log: (l: string) => void): Promise<void> {
     log(`-----> Running release command: ${command}`);
     let partial = '';
     const { exitCode } = await scheduler.run(
-      { app: app.name, release: version, image, kind, env, command, memoryMb: config.dynoMemoryMb },
+      specs.oneOff(app, rel, command),
       { attach: true, signal: new AbortController().signal },
       (chunk) => {
         const lines = (partial + chunk).split('\n');
@@ -100,27 +90,16 @@ export function createDeployer(deps: {
     const { app, build } = req;
     if (!build.image) throw new Error(`build ${build.id} has no image`);
     const rel = insertRelease(db, {
-      appId: app.id, buildId: build.id, config: req.config, description: req.description, userId: req.user?.id ?? null,
+      appId: app.id, buildId: build.id, configId: req.configId ?? appConfig(db, app.id).id, description: req.description, userId: req.user?.id ?? null,
     });
     try {
-      const tag = `v${rel.version}`;
       const buildRef = build.image.slice(build.image.lastIndexOf(':') + 1);
-      await registry.retag(imageRepo(app.name), buildRef, tag);
-      const processes = processesOf(build, ensureFormation(db, app.id, dynoTypes(build)));
-      const image = `${config.registry}/${imageRepo(app.name)}:${tag}`;
+      await registry.retag(imageRepo(app.name), buildRef, `v${rel.version}`);
       const releaseCommand = build.process_types.release;
-      if (releaseCommand) await runReleasePhase(app, rel.version, image, imageKind(build), req.config, releaseCommand, log);
-      log(`-----> Releasing v${rel.version} (${processes.map((p) => `${p.type}=${p.quantity}`).join(' ') || 'no processes'})`);
-      await scheduler.start({
-        app: app.name,
-        release: rel.version,
-        image,
-        kind: imageKind(build),
-        env: req.config,
-        processes,
-        memoryMb: config.dynoMemoryMb,
-        checks: checksOf(app),
-      }, (line) => log(`       ${line}`));
+      if (releaseCommand) await runReleasePhase(app, rel, releaseCommand, log);
+      const spec = specs.release(app, rel);
+      log(`-----> Releasing v${rel.version} (${spec.processes.map((p) => `${p.type}=${p.quantity}`).join(' ') || 'no processes'})`);
+      await scheduler.start(spec, (line) => log(`       ${line}`));
       setReleaseStatus(db, rel.id, 'succeeded');
       event(app.name, `Release v${rel.version} created by ${req.user?.email ?? 'paas'}: ${req.description}`);
     } catch (err) {
@@ -136,25 +115,8 @@ export function createDeployer(deps: {
     return findRelease(db, app.id, rel.id) as Release;
   }
 
-  /** What the app's current release runs, under the given app name; null if nothing was released. */
-  function currentSpec(app: App, name: string): ReleaseSpec | null {
-    const current = currentRelease(db, app.id);
-    const build = current?.build_id ? findBuild(db, current.build_id) : null;
-    if (!current || !build) return null;
-    return {
-      app: name,
-      release: current.version,
-      image: `${config.registry}/${imageRepo(name)}:v${current.version}`,
-      kind: imageKind(build),
-      env: current.config,
-      processes: processesOf(build, ensureFormation(db, app.id, dynoTypes(build))),
-      memoryMb: config.dynoMemoryMb,
-      checks: checksOf(app),
-    };
-  }
-
   async function applyFormation(app: App, log: (line: string) => void, announce = true): Promise<void> {
-    const spec = currentSpec(app, app.name);
+    const spec = specs.current(app);
     if (!spec) return;
     await scheduler.scale(spec, log, unroute);
     await routes.sync();
@@ -202,11 +164,12 @@ export function createDeployer(deps: {
   return {
     reconcile: (app) => locked(app, (a) => reconcile(a)),
     release: (req) => locked(req.app, (app) => release({ ...req, app })),
+    locked: (app, fn) => locked(app, (a) => fn(a, { release: (req) => release({ ...req, app: a }) })),
     applyFormation: (app, log) => locked(app, (a) => applyFormation(a, log ?? (() => undefined))),
     restart: (app, filter) => locked(app, (a) => scheduler.restart(a.name, filter, unroute)),
     exclusive,
     async startAs(app, name, log) {
-      const spec = currentSpec(app, name);
+      const spec = specs.current(app, name);
       if (!spec) return false;
       await scheduler.start(spec, log ?? (() => undefined));
       return true;

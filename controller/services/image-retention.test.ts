@@ -10,6 +10,7 @@ import { insertApp } from '../store/apps.ts';
 import { finishBuild, insertBuild } from '../store/builds.ts';
 import { openDb } from '../store/db.ts';
 import { insertRelease, setReleaseStatus } from '../store/releases.ts';
+import { insertConfig } from '../store/configs.ts';
 import { createUser } from '../store/users.ts';
 import { keptTags, pruneReleaseImages } from './image-retention.ts';
 import { createRegistryClient } from './registry.ts';
@@ -41,7 +42,7 @@ async function pushManifest(tag: string): Promise<void> {
 }
 
 function deploy(buildId: string): void {
-  const r = insertRelease(db, { appId: app.id, buildId, config: {}, description: 'Deploy', userId: null });
+  const r = insertRelease(db, { appId: app.id, buildId, configId: insertConfig(db, app.id, {}).id, description: 'Deploy', userId: null });
   setReleaseStatus(db, r.id, 'succeeded');
 }
 

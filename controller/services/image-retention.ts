@@ -5,7 +5,7 @@
 import type { Db } from '../store/db.ts';
 import { listReleases, currentRelease } from '../store/releases.ts';
 import type { App } from '../store/types.ts';
-import { imageRepo } from './deployer.ts';
+import { imageRepo } from './dyno-spec.ts';
 import { createRegistryClient, deleteManifest, manifestDigest } from './registry.ts';
 
 export const DEFAULT_KEEP_RELEASE_IMAGES = 10;

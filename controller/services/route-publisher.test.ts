@@ -19,6 +19,7 @@ import { setAppSettings } from '../store/app-settings.ts';
 import { insertApp } from '../store/apps.ts';
 import { openDb, type Db } from '../store/db.ts';
 import { insertRelease, setReleaseStatus } from '../store/releases.ts';
+import { insertConfig } from '../store/configs.ts';
 import { createUser } from '../store/users.ts';
 import { createRoutePublisher, type RoutePublisher } from './route-publisher.ts';
 
@@ -48,7 +49,7 @@ before(async () => {
   config = { ...loadConfig({ PAAS_DATA_DIR: dir }), redisPrefix: `paastest-${randomBytes(4).toString('hex')}`, routerPort: 0 };
   db = openDb(path.join(dir, 'paas.db'));
   const app = insertApp(db, 'hello', createUser(db, 'a@example.com', true).id);
-  setReleaseStatus(db, insertRelease(db, { appId: app.id, buildId: null, config: {}, description: 'v1', userId: null }).id, 'succeeded');
+  setReleaseStatus(db, insertRelease(db, { appId: app.id, buildId: null, configId: insertConfig(db, app.id, {}).id, description: 'v1', userId: null }).id, 'succeeded');
   setAppSettings(db, app.id, { drainGraceSec: 5 });
   redis = new Redis(config.redisUrl);
   const scheduler = { list: async () => dynos } as unknown as Scheduler;

@@ -8,7 +8,6 @@ const toApp = (r: Row): App => ({
   id: String(r.id),
   name: String(r.name),
   owner_id: String(r.owner_id),
-  config: JSON.parse(String(r.config)) as Record<string, string>,
   maintenance: r.maintenance === 1,
   created_at: String(r.created_at),
   updated_at: String(r.updated_at),
@@ -16,9 +15,9 @@ const toApp = (r: Row): App => ({
 
 export function insertApp(db: Db, name: string, ownerId: string): App {
   const at = now();
-  const app: App = { id: randomUUID(), name, owner_id: ownerId, config: {}, maintenance: false, created_at: at, updated_at: at };
-  db.prepare('INSERT INTO apps (id, name, owner_id, config, maintenance, created_at, updated_at) VALUES (?, ?, ?, ?, 0, ?, ?)')
-    .run(app.id, app.name, app.owner_id, '{}', at, at);
+  const app: App = { id: randomUUID(), name, owner_id: ownerId, maintenance: false, created_at: at, updated_at: at };
+  db.prepare('INSERT INTO apps (id, name, owner_id, maintenance, created_at, updated_at) VALUES (?, ?, ?, 0, ?, ?)')
+    .run(app.id, app.name, app.owner_id, at, at);
   return app;
 }
 
@@ -53,10 +52,6 @@ export function deleteApp(db: Db, id: string): void {
  *  collaborators, formation and settings stay as they are. */
 export function renameApp(db: Db, id: string, name: string): void {
   db.prepare('UPDATE apps SET name = ?, updated_at = ? WHERE id = ?').run(name, now(), id);
-}
-
-export function updateAppConfig(db: Db, id: string, config: Record<string, string>): void {
-  db.prepare('UPDATE apps SET config = ?, updated_at = ? WHERE id = ?').run(JSON.stringify(config), now(), id);
 }
 
 export function setMaintenance(db: Db, id: string, on: boolean): void {

@@ -14,6 +14,7 @@ const toBuild = (r: Row): Build => ({
   image: str(r.image),
   buildpack: str(r.buildpack),
   process_types: r.process_types ? JSON.parse(String(r.process_types)) as Record<string, string | null> : {},
+  config_vars: r.config_vars ? JSON.parse(String(r.config_vars)) as Record<string, string> : {},
   error: str(r.error),
   created_at: String(r.created_at),
   updated_at: String(r.updated_at),
@@ -32,13 +33,15 @@ export interface BuildOutcome {
   image?: string | null;
   buildpack?: string | null;
   processTypes?: Record<string, string | null>;
+  configVars?: Record<string, string>;
   error?: string | null;
 }
 
 export function finishBuild(db: Db, id: string, outcome: BuildOutcome): Build {
-  db.prepare(`UPDATE builds SET status = ?, image = ?, buildpack = ?, process_types = ?, error = ?, updated_at = ? WHERE id = ?`)
+  db.prepare(`UPDATE builds SET status = ?, image = ?, buildpack = ?, process_types = ?, config_vars = ?, error = ?, updated_at = ? WHERE id = ?`)
     .run(outcome.status, outcome.image ?? null, outcome.buildpack ?? null,
-      outcome.processTypes ? JSON.stringify(outcome.processTypes) : null, outcome.error ?? null, now(), id);
+      outcome.processTypes ? JSON.stringify(outcome.processTypes) : null,
+      outcome.configVars ? JSON.stringify(outcome.configVars) : null, outcome.error ?? null, now(), id);
   return findBuild(db, id) as Build;
 }
 

@@ -10,7 +10,7 @@ const toRelease = (r: Row): Release => ({
   app_id: String(r.app_id),
   version: Number(r.version),
   build_id: str(r.build_id),
-  config: JSON.parse(String(r.config)) as Record<string, string>,
+  config_id: String(r.config_id),
   description: String(r.description),
   status: String(r.status) as ReleaseStatus,
   error: str(r.error),
@@ -22,7 +22,7 @@ const toRelease = (r: Row): Release => ({
 export interface NewRelease {
   appId: string;
   buildId: string | null;
-  config: Record<string, string>;
+  configId: string;
   description: string;
   userId: string | null;
 }
@@ -33,9 +33,9 @@ export function insertRelease(db: Db, r: NewRelease): Release {
     const row = db.prepare('SELECT COALESCE(MAX(version), 0) + 1 AS v FROM releases WHERE app_id = ?').get(r.appId) as Row;
     const at = now();
     const id = randomUUID();
-    db.prepare(`INSERT INTO releases (id, app_id, version, build_id, config, description, status, user_id, created_at, updated_at)
+    db.prepare(`INSERT INTO releases (id, app_id, version, build_id, config_id, description, status, user_id, created_at, updated_at)
                 VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)`)
-      .run(id, r.appId, Number(row.v), r.buildId, JSON.stringify(r.config), r.description, r.userId, at, at);
+      .run(id, r.appId, Number(row.v), r.buildId, r.configId, r.description, r.userId, at, at);
     return findRelease(db, r.appId, id) as Release;
   });
 }

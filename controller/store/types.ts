@@ -9,7 +9,6 @@ export interface App {
   id: string;
   name: string;
   owner_id: string;
-  config: Record<string, string>;
   maintenance: boolean;
   created_at: string;
   updated_at: string;
@@ -26,6 +25,8 @@ export interface Build {
   image: string | null;
   buildpack: string | null;
   process_types: Record<string, string | null>;
+  /** The buildpack's config defaults (bin/release config_vars); the app's own vars override them. */
+  config_vars: Record<string, string>;
   error: string | null;
   created_at: string;
   updated_at: string;
@@ -38,7 +39,8 @@ export interface Release {
   app_id: string;
   version: number;
   build_id: string | null;
-  config: Record<string, string>;
+  /** The config row (store/configs.ts) the release runs with. */
+  config_id: string;
   description: string;
   status: ReleaseStatus;
   error: string | null;

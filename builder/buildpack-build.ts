@@ -10,6 +10,7 @@ import { buildCacheDir } from '../common/build-cache.ts';
 import { MAX_BUILDPACKS, SHIPPED_BUILDPACKS, parseBuildpacksFile } from '../common/buildpack-ref.ts';
 import type { Config } from '../common/config.ts';
 import { UserBuildError } from '../common/errors.ts';
+import { urlPolicyOf } from '../common/url-policy.ts';
 import { assembleAppImage, packArgs } from './app-image.ts';
 import { withBuildContainer } from './build-container.ts';
 import { resolveBuildpacks, type ResolvedBuildpack } from './buildpack-source.ts';
@@ -74,6 +75,7 @@ export async function buildWithBuildpacks(
     buildpacksDir: opts.buildpacksDir,
     cacheDir: path.join(config.dataDir, 'cache', 'buildpacks'),
     allowLocal: opts.allowLocalBuildpacks,
+    urlPolicy: urlPolicyOf(config),
     log: opts.log,
   });
   opts.signal?.throwIfAborted();

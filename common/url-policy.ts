@@ -24,9 +24,14 @@ export const urlPolicyOf = (config: { allowPrivateUrls: boolean; privateUrlHosts
 const hostAllowed = (policy: UrlPolicy, host: string): boolean =>
   policy.allowPrivate || (policy.allowHosts ?? []).includes(host.toLowerCase().replace(/\.$/, ''));
 
-/** A URL refused by the policy. The message names the URL as given, never what answered. */
+/** A URL refused by the policy (`refused`), or one that could not be resolved or reached. The
+ *  message names the URL as given, never what answered. */
 export class UrlPolicyError extends PaasError {
-  constructor(message: string) { super('url_not_allowed', 422, message); }
+  readonly refused: boolean;
+  constructor(message: string, refused = true) {
+    super(refused ? 'url_not_allowed' : 'url_unreachable', 422, message);
+    this.refused = refused;
+  }
 }
 
 const blocked = new net.BlockList();
@@ -103,11 +108,9 @@ export async function resolveAllowed(host: string, policy: UrlPolicy): Promise<s
     if (!allowed && isPrivateAddress(host)) throw refused(host);
     return [host];
   }
-  const found = await dns.promises.lookup(host, { all: true, verbatim: true }).catch(() => {
-    throw new UrlPolicyError(`Could not resolve ${host}.`);
-  });
+  const found = await dns.promises.lookup(host, { all: true, verbatim: true }).catch(() => []);
   const addresses = found.map((a) => a.address);
-  if (addresses.length === 0) throw new UrlPolicyError(`Could not resolve ${host}.`);
+  if (addresses.length === 0) throw new UrlPolicyError(`Could not resolve ${host}.`, false);
   if (!allowed && addresses.some(isPrivateAddress)) throw refused(host);
   return addresses;
 }
@@ -167,8 +170,8 @@ export async function fetchAllowed(input: string, opts: FetchAllowedOptions): Pr
         });
       } catch (err) {
         if (isPolicyRefusal(err)) throw refused(input);
-        if (opts.signal?.aborted) throw new UrlPolicyError(`${input} did not answer in time.`);
-        throw new UrlPolicyError(`Could not reach ${input}.`);
+        if (opts.signal?.aborted) throw new UrlPolicyError(`${input} did not answer in time.`, false);
+        throw new UrlPolicyError(`Could not reach ${input}.`, false);
       }
       const location = response.headers.get('location');
       if (response.status < 300 || response.status >= 400 || response.status === 304 || !location) return { response, close };

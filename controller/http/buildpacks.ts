@@ -3,6 +3,7 @@
 import { Router } from 'express';
 import { BuildpackRefError, MAX_BUILDPACKS, parseBuildpackRef } from '../../common/buildpack-ref.ts';
 import { InvalidParamsError } from '../../common/errors.ts';
+import { checkUrl, urlPolicyOf, type UrlPolicy } from '../../common/url-policy.ts';
 import { listBuildpacks, setBuildpacks } from '../store/buildpacks.ts';
 import type { App } from '../store/types.ts';
 import { appParam, type ApiDeps } from './deps.ts';
@@ -19,7 +20,7 @@ export function buildpacksRouter(deps: ApiDeps): Router {
 
   r.put('/apps/:app/buildpack-installations', (req, res) => {
     const app = appParam(deps, req, res);
-    const list = readUpdates(req.body);
+    const list = readUpdates(req.body, urlPolicyOf(deps.config));
     setBuildpacks(deps.db, app.id, list);
     res.json(json(app, list));
   });
@@ -28,7 +29,7 @@ export function buildpacksRouter(deps: ApiDeps): Router {
 }
 
 /** {updates: [{buildpack: "nodejs"}, ...]} -> ["nodejs", ...], each entry checked. */
-function readUpdates(body: unknown): string[] {
+function readUpdates(body: unknown, policy: UrlPolicy): string[] {
   const updates = (body as { updates?: unknown } | undefined)?.updates;
   if (!Array.isArray(updates)) throw new InvalidParamsError('Give {"updates": [{"buildpack": "NAME_OR_URL"}, ...]}.');
   if (updates.length > MAX_BUILDPACKS) throw new InvalidParamsError(`At most ${MAX_BUILDPACKS} buildpacks.`);
@@ -38,7 +39,10 @@ function readUpdates(body: unknown): string[] {
     if (typeof given !== 'string') throw new InvalidParamsError('Each update needs a "buildpack" string.');
     let ref: string;
     try {
-      ref = parseBuildpackRef(given).ref;
+      const parsed = parseBuildpackRef(given);
+      // Addresses are checked again, after DNS resolution, when the build fetches it.
+      if (parsed.kind === 'git' && !parsed.url.startsWith('file:')) checkUrl(parsed.url, policy, ['http:', 'https:', 'git:']);
+      ref = parsed.ref;
     } catch (err) {
       if (err instanceof BuildpackRefError) throw new InvalidParamsError(err.message);
       throw err;

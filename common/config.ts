@@ -62,6 +62,12 @@ export interface Config {
   allowPrivateUrls: boolean;
   /** Host names tenant URLs may reach even when they resolve to private addresses. */
   privateUrlHosts: string[];
+  /** Largest source upload (PUT to a sources put_url), in bytes; 413 beyond. */
+  sourceMaxBytes: number;
+  /** Seconds a sources put_url/get_url stays valid; unused uploads are removed after it. */
+  sourceUrlTtl: number;
+  /** Delay before a failed webhook delivery's first retry (ms); doubled for each next one. */
+  webhookRetryBaseMs: number;
 }
 
 function int(value: string | undefined, fallback: number): number {
@@ -111,6 +117,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     allowLocalBuildpacks: flag(env.PAAS_ALLOW_LOCAL_BUILDPACKS),
     allowPrivateUrls: flag(env.PAAS_ALLOW_PRIVATE_URLS),
     privateUrlHosts: (env.PAAS_PRIVATE_URL_HOSTS ?? '').split(',').map((h) => h.trim().toLowerCase()).filter((h) => h !== ''),
+    sourceMaxBytes: int(env.PAAS_SOURCE_MAX_BYTES, 512 * 1024 * 1024),
+    sourceUrlTtl: int(env.PAAS_SOURCE_URL_TTL, 3600),
+    webhookRetryBaseMs: int(env.PAAS_WEBHOOK_RETRY_BASE_MS, 30_000),
   };
 }
 

@@ -14,6 +14,7 @@ import { bootstrapAdmin, loadHookSecret } from './bootstrap.ts';
 import { createGitHandler, isGitRequest } from './git/http-handler.ts';
 import { createRepoStore } from './git/repos.ts';
 import { createApi } from './http/api.ts';
+import type { ResponseObserver } from './http/validate.ts';
 import { createDockerScheduler } from './scheduler/docker-scheduler.ts';
 import type { Scheduler } from './scheduler/types.ts';
 import { createAppService } from './services/apps.ts';
@@ -27,6 +28,7 @@ import { startReconciler } from './services/reconciler.ts';
 import { createRoutePublisher, type RoutePublisher } from './services/route-publisher.ts';
 import { createAcmeService, type AcmeService } from './services/acme.ts';
 import { createCertService, withCertificates } from './services/certs.ts';
+import { createSourceStore } from './services/sources.ts';
 import { failAbandonedBuilds } from './store/builds.ts';
 import { openDb, type Db } from './store/db.ts';
 import { failAbandonedReleases } from './store/releases.ts';
@@ -41,6 +43,8 @@ export interface ControllerOptions {
   reconcileMs?: number;
   /** Overrides the registry client (tests). */
   registry?: RegistryClient;
+  /** Sees every JSON response of the API with its route contract (the schema test). */
+  onResponse?: ResponseObserver;
 }
 
 export interface ControllerHandle {
@@ -93,7 +97,12 @@ export async function startController(opts: ControllerOptions): Promise<Controll
   const configVars = createConfigService({ db, deployer });
   const apps = createAppService({ db, config, repos, scheduler, registry, routes });
   const logError = (err: unknown): void => log(`controller error: ${err instanceof Error ? err.stack : String(err)}`);
-  const api = createApi({ db, config, scheduler, apps, builds, deployer, releases, configVars, specs, routes, redis, hookSecret: hook.secret, logError, tls: { certs, acme } });
+  const sources = createSourceStore({ dataDir: config.dataDir, secret: hook.secret, maxBytes: () => config.sourceMaxBytes, ttlSec: () => config.sourceUrlTtl });
+  const sweepSources = setInterval(() => sources.sweep(), 60_000);
+  const api = createApi({
+    db, config, scheduler, apps, builds, deployer, releases, configVars, specs, routes, redis, hookSecret: hook.secret, logError, tls: { certs, acme },
+    sources, onResponse: opts.onResponse,
+  });
   const git = createGitHandler({ db, repos });
 
   const server = http.createServer((req, res) => {
@@ -128,6 +137,7 @@ export async function startController(opts: ControllerOptions): Promise<Controll
     adminTokenFile,
     async close() {
       await reconciler.stop();
+      clearInterval(sweepSources);
       acme.stop();
       unwatch();
       if (syncTimer) clearTimeout(syncTimer);

@@ -5,6 +5,7 @@ import { Git } from 'node-git-server';
 import { tokenFromAuthorization } from '../http/credentials.ts';
 import { canAccess, findApp } from '../store/apps.ts';
 import type { Db } from '../store/db.ts';
+import { scopeOfToken } from '../store/token-scopes.ts';
 import { userForToken } from '../store/users.ts';
 import type { RepoStore } from './repos.ts';
 
@@ -31,6 +32,9 @@ export function createGitHandler(deps: { db: Db; repos: RepoStore }): (req: http
     if (!user) return deny(res, 401, 'Authentication required: use your API token as the password (paas login).');
     const app = findApp(deps.db, m[1]);
     if (!app || !canAccess(deps.db, user, app)) return deny(res, 404, `No such app as ${m[1]}.`);
+    // A deploy token deploys its own app only.
+    const scope = scopeOfToken(deps.db, token as string);
+    if (scope.appId && scope.appId !== app.id) return deny(res, 403, 'This deploy token is for another app.');
     git.handle(req, res);
   };
 }

@@ -19,21 +19,32 @@ import { logsRouter } from './logs.ts';
 import { openapiDocument } from './openapi.ts';
 import { rateLimit } from './rate-limit.ts';
 import { releasesRouter } from './releases.ts';
+import { routeSpecs } from './schemas/index.ts';
+import { sourceBlobRouter, sourcesRouter } from './sources.ts';
+import { createSourceStore } from '../services/sources.ts';
+import { observeResponses, validateRequests } from './validate.ts';
 
 export function createApi(deps: ApiDeps): express.Express {
+  const sources = deps.sources ?? createSourceStore({
+    dataDir: deps.config.dataDir, secret: deps.hookSecret, maxBytes: () => deps.config.sourceMaxBytes, ttlSec: () => deps.config.sourceUrlTtl,
+  });
   const api = express();
   api.disable('x-powered-by');
   api.set('etag', false);
+  if (deps.onResponse) api.use(observeResponses({ specs: routeSpecs, onResponse: deps.onResponse }));
   api.get('/healthz', (_req, res) => { res.json({ status: 'ok' }); });
   api.get('/openapi.json', (_req, res) => { res.json(openapiDocument()); });
   api.use(internalPushRouter(deps));
+  api.use(sourceBlobRouter(sources));
   api.use(express.json({ limit: '1mb', type: ['application/json', 'application/*+json'] }));
   api.use(authenticate(deps.db));
   api.use(rateLimit({ perHour: deps.config.apiRateLimit }));
+  api.use(validateRequests({ specs: routeSpecs, db: deps.db }));
   api.use(accountRouter(deps));
   api.use(appsRouter(deps));
   api.use(releasesRouter(deps));
-  api.use(buildsRouter(deps));
+  api.use(buildsRouter({ ...deps, sources }));
+  api.use(sourcesRouter({ ...deps, sources }));
   api.use(buildControlRouter(deps));
   api.use(buildpacksRouter(deps));
   api.use(configVarsRouter(deps));

@@ -2,15 +2,18 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Router } from 'express';
-import { InvalidParamsError, NotFoundError, PaasError } from '../../common/errors.ts';
+import type { Static } from '@sinclair/typebox';
+import { NotFoundError, PaasError } from '../../common/errors.ts';
 import { urlPolicyOf } from '../../common/url-policy.ts';
-import { fetchSourceBlob } from '../services/source-blob.ts';
+import { fetchSourceBlob, normalizeSourceTar } from '../services/source-blob.ts';
+import type { SourceStore } from '../services/sources.ts';
+import { BuildCreateBody } from './schemas/builds.ts';
 import { findBuild, listBuilds } from '../store/builds.ts';
 import { currentUser } from './auth.ts';
 import { appParam, type ApiDeps } from './deps.ts';
 import { buildJson } from './serializers.ts';
 
-export function buildsRouter(deps: ApiDeps): Router {
+export function buildsRouter(deps: ApiDeps & { sources: SourceStore }): Router {
   const r = Router();
   const { db, config } = deps;
 
@@ -29,15 +32,19 @@ export function buildsRouter(deps: ApiDeps): Router {
   // Heroku's builds API: deploy a tarball by URL, without git (CI).
   r.post('/apps/:app/builds', async (req, res) => {
     const app = appParam(deps, req, res);
-    const blob = (req.body as { source_blob?: { url?: unknown; version?: unknown } } | undefined)?.source_blob;
-    if (!blob || typeof blob.url !== 'string') throw new InvalidParamsError('Give {"source_blob": {"url": "https://…/source.tar.gz", "version": "…"}}.');
-    if (blob.version !== undefined && blob.version !== null && typeof blob.version !== 'string') throw new InvalidParamsError('source_blob.version must be a string.');
+    const blob = (req.body as Static<typeof BuildCreateBody>).source_blob;
     const dir = path.join(config.dataDir, 'sources');
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     const tar = path.join(dir, `${randomUUID()}.tar`);
-    await fetchSourceBlob(blob.url, tar, { policy: urlPolicyOf(config) });
+    // An upload to this platform (POST /apps/:app/sources) is read from disk, once, then removed.
+    const uploaded = deps.sources.claim(blob.url, app.id);
+    if (uploaded) {
+      try { await normalizeSourceTar(uploaded, tar); } finally { deps.sources.remove(path.basename(path.dirname(uploaded))); }
+    } else {
+      await fetchSourceBlob(blob.url, tar, { policy: urlPolicyOf(config) });
+    }
     const { build, done } = deps.builds.start({
-      app, user: currentUser(res), sourceTar: tar, sourceVersion: (blob.version as string | undefined) ?? null, log: () => undefined,
+      app, user: currentUser(res), sourceTar: tar, sourceVersion: blob.version ?? null, log: () => undefined,
     });
     done.catch((err: unknown) => { if (!(err instanceof PaasError)) deps.logError(err); });
     res.status(201).json(buildJson(db, config, app, build));

@@ -15,6 +15,8 @@ import { canAccess, findApp } from '../store/apps.ts';
 import type { Db } from '../store/db.ts';
 import type { App } from '../store/types.ts';
 import { currentUser } from './auth.ts';
+import type { ResponseObserver } from './validate.ts';
+import type { SourceStore } from '../services/sources.ts';
 
 export interface ApiDeps {
   db: Db;
@@ -35,6 +37,10 @@ export interface ApiDeps {
   logError: (err: unknown) => void;
   /** Certificates and ACME (absent in API tests: made from db/redis on demand, without ACME). */
   tls?: TlsServices;
+  /** Sees every JSON response with its route contract (the schema test). */
+  onResponse?: ResponseObserver;
+  /** Source uploads (made from dataDir and hookSecret when absent). */
+  sources?: SourceStore;
 }
 
 /** The app named in the path, if the caller may see it; otherwise 404 (existence is not leaked). */

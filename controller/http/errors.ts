@@ -12,8 +12,10 @@ export function errorHandler(logError: (err: unknown) => void): ErrorRequestHand
     let status = 500;
     let id = 'internal_server_error';
     let message = 'Internal server error.';
+    let fields: unknown;
     if (err instanceof PaasError) {
       ({ status, id, message } = err);
+      fields = (err as { errors?: unknown }).errors;
     } else if (err && typeof err === 'object' && 'type' in err && err.type === 'entity.parse.failed') {
       status = 400; id = 'bad_request'; message = 'Request body is not valid JSON.';
     } else if (err && typeof err === 'object' && typeof (err as { status?: unknown }).status === 'number'
@@ -23,6 +25,6 @@ export function errorHandler(logError: (err: unknown) => void): ErrorRequestHand
       logError(err);
     }
     if (res.headersSent) { res.end(); return; }
-    res.status(status).type('application/problem+json').json({ id, message, status, title: id.replace(/_/g, ' '), detail: message });
+    res.status(status).type('application/problem+json').json({ id, message, status, title: id.replace(/_/g, ' '), detail: message, ...(fields ? { errors: fields } : {}) });
   };
 }

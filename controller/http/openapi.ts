@@ -1,100 +1,85 @@
-// The API reference as an OpenAPI 3.1 document: served at GET /openapi.json and written to
-// docs/openapi.json (`node bin/gen-openapi.ts`); a test checks both against the real routes.
+// The API reference as an OpenAPI 3.1 document, made from the route contracts
+// (schemas/index.ts): served at GET /openapi.json and written to docs/openapi.json
+// (`node bin/gen-openapi.ts`); tests check it against the real routes and responses.
+import type { TSchema } from '@sinclair/typebox';
+import { Problem, type RouteSpec } from './schemas/common.ts';
+import { routeSpecs } from './schemas/index.ts';
 
-type Op = { summary: string; body?: string; status?: number; stream?: boolean };
-const A = '/apps/{app}';
+type Json = Record<string, unknown>;
 
-const OPS: Record<string, Record<string, Op>> = {
-  '/healthz': { get: { summary: 'Liveness (no authentication)' } },
-  '/openapi.json': { get: { summary: 'This document (no authentication)' } },
-  '/account': { get: { summary: 'The authenticated account' } },
-  '/users': { post: { summary: 'Create a user (admin only); returns a first API token', body: '{email, admin?}', status: 201 } },
-  '/oauth/authorizations': {
-    get: { summary: "List the caller's API tokens (never their secrets)" },
-    post: { summary: 'Create an API token', body: '{description?}', status: 201 },
-  },
-  '/oauth/authorizations/{id}': { delete: { summary: 'Revoke an API token' } },
-  '/apps': { get: { summary: 'List apps the caller owns or collaborates on' }, post: { summary: 'Create an app', body: '{name?}', status: 201 } },
-  [A]: {
-    get: { summary: 'App info' },
-    patch: {
-      summary: 'Update an app: maintenance on/off, or rename it (owner only; 409 while a build is pending): id, releases, config, domains and collaborators stay, its dynos restart under the new name, the old name is free',
-      body: '{maintenance?, name?}',
-    },
-    delete: { summary: 'Destroy an app: dynos, routes, repository, images, releases' },
-  },
-  [`${A}/collaborators`]: { get: { summary: 'List collaborators' }, post: { summary: 'Add a collaborator (owner only)', body: '{user: email}', status: 201 } },
-  [`${A}/collaborators/{user}`]: { delete: { summary: 'Remove a collaborator (owner only)' } },
-  [`${A}/config-vars`]: { get: { summary: 'Config vars' }, patch: { summary: 'Set (string) or unset (null) config vars: a new release', body: '{KEY: value|null}' } },
-  [`${A}/releases`]: { get: { summary: 'List releases (v1, v2, …)' }, post: { summary: 'Roll back: a new release from an old one', body: '{release: id|version}', status: 201 } },
-  [`${A}/releases/{release}`]: { get: { summary: 'Release info, by id or version' } },
-  [`${A}/builds`]: {
-    get: { summary: 'List builds' },
-    post: { summary: 'Build (and release) a tarball from a URL, without git; returns the pending build', body: '{source_blob: {url, version?}}', status: 201 },
-  },
-  [`${A}/builds/{build}`]: {
-    get: { summary: 'Build info' },
-    delete: { summary: 'Cancel a pending build: taken off the queue, or its build container killed' },
-  },
-  [`${A}/build-queue`]: { get: { summary: "The app's unfinished builds: building, or queued with their position in the platform's queue" } },
-  [`${A}/build-cache`]: { delete: { summary: "Purge the app's build cache (CACHE_DIR: dependency caches, node_modules)" } },
-  [`${A}/buildpack-installations`]: {
-    get: { summary: "The app's buildpacks, in order (empty: detected)" },
-    put: { summary: 'Replace the buildpack list: shipped names (heroku/NAME too), git URLs (#ref), local paths', body: '{updates: [{buildpack}]}' },
-  },
-  [`${A}/builds/{build}/output`]: { get: { summary: 'Build log (text); follows a running build until it ends', stream: true } },
-  [`${A}/formation`]: { get: { summary: 'Process types and quantities' }, patch: { summary: 'Scale several process types', body: '{updates: [{type, quantity}]}' } },
-  [`${A}/formation/{type}`]: { get: { summary: 'One process type' }, patch: { summary: 'Scale one process type', body: '{quantity}' } },
-  [`${A}/dynos`]: {
-    get: { summary: 'List dynos (web.1 …) with state and release' },
-    post: { summary: 'Run a one-off dyno; attach=true streams output, then a final exit-code line', body: '{command, attach?, env?}', stream: true },
-    delete: { summary: 'Rolling restart of all dynos' },
-  },
-  [`${A}/dynos/{dyno}`]: { delete: { summary: 'Restart one dyno (web.1) or one type (web)' } },
-  [`${A}/domains`]: { get: { summary: 'Hostnames the app answers to' }, post: { summary: 'Add a custom hostname', body: '{hostname}', status: 201 } },
-  [`${A}/checks`]: {
-    get: { summary: 'Deploy checks: health_check_path (GET, any status below 500 passes), boot_timeout and drain_grace in seconds' },
-    patch: { summary: 'Change deploy checks (null resets to the platform default); used from the next cutover', body: '{health_check_path?, boot_timeout?, drain_grace?}' },
-  },
-  [`${A}/domains/{hostname}`]: { delete: { summary: 'Remove a custom hostname' } },
-  [`${A}/sni-endpoints`]: {
-    get: { summary: 'Certificates of the app, with their domains and expiry (never the key)' },
-    post: { summary: 'Upload a certificate chain and its private key', body: '{certificate_chain, private_key}', status: 201 },
-  },
-  [`${A}/sni-endpoints/{id}`]: { get: { summary: 'One certificate' }, delete: { summary: 'Remove a certificate' } },
-  [`${A}/acm`]: {
-    get: { summary: 'Automatic certificates (ACME): on/off and status per domain' },
-    post: { summary: 'Turn automatic certificates on (issuance starts in the background)' },
-    delete: { summary: 'Turn automatic certificates off' },
-  },
-  [`${A}/acm/refresh`]: { patch: { summary: 'Order missing or expiring automatic certificates now' } },
-  [`${A}/https`]: { get: { summary: 'HTTPS settings: redirect_https, hsts' }, patch: { summary: 'Change HTTPS settings', body: '{redirect_https?, hsts?}' } },
-  [`${A}/log-stream`]: { get: { summary: 'App log: dyno output, router and platform lines; ?lines=&tail=true&dyno=&source=', stream: true } },
-};
-
-const PUBLIC = new Set(['/healthz', '/openapi.json']);
-
-export function openapiDocument() {
-  const paths: Record<string, Record<string, unknown>> = {};
-  for (const [path, ops] of Object.entries(OPS)) {
-    paths[path] = {};
-    for (const [method, op] of Object.entries(ops)) {
-      const params = [...path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
-      paths[path][method] = {
-        summary: op.summary,
-        ...(params.length ? { parameters: params } : {}),
-        ...(op.body ? { requestBody: { description: op.body, content: { 'application/json': { schema: { type: 'object' } } } } } : {}),
-        ...(PUBLIC.has(path) ? { security: [] } : {}),
-        responses: {
-          [String(op.status ?? 200)]: { description: 'OK', content: { [op.stream ? 'text/plain' : 'application/json']: {} } },
-          default: { $ref: '#/components/responses/Error' },
-        },
-      };
+/** Plain JSON Schema for the document: named schemas ($id) become $refs to components/schemas. */
+function emitter() {
+  const components: Record<string, unknown> = {};
+  const emit = (node: unknown, top = false): unknown => {
+    if (Array.isArray(node)) return node.map((n) => emit(n));
+    if (!node || typeof node !== 'object') return node;
+    const obj = node as Json;
+    if (typeof obj.$id === 'string' && !top) {
+      const name = obj.$id;
+      if (!(name in components)) {
+        components[name] = null; // placeholder against cycles
+        components[name] = emit(obj, true);
+      }
+      return { $ref: `#/components/schemas/${name}` };
     }
+    const out: Json = {};
+    for (const [k, v] of Object.entries(obj)) {
+      if (k === '$id') continue;
+      // TypeBox records are patternProperties "^(.*)$": plain additionalProperties say the same.
+      if (k === 'patternProperties' && v && typeof v === 'object' && Object.keys(v).length === 1 && '^(.*)$' in v) {
+        out.additionalProperties = emit((v as Json)['^(.*)$']);
+        continue;
+      }
+      out[k] = k === 'properties' ? Object.fromEntries(Object.entries(v as Json).map(([p, s]) => [p, emit(s)])) : emit(v);
+    }
+    return out;
+  };
+  return { components, schema: (s: TSchema) => emit(s) };
+}
+
+function operation(spec: RouteSpec, schema: (s: TSchema) => unknown): Json {
+  const params: Json[] = [...spec.path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
+  const query = spec.query as (TSchema & { properties?: Record<string, TSchema>; required?: string[] }) | undefined;
+  for (const [name, s] of Object.entries(query?.properties ?? {})) {
+    params.push({ name, in: 'query', required: query?.required?.includes(name) ?? false, schema: schema(s) });
   }
+  const responses: Json = {};
+  const status = String(spec.status ?? 200);
+  if (spec.stream) responses['200'] = { description: 'A text stream', content: { 'text/plain': { schema: { type: 'string' } } } };
+  if (spec.raw && !spec.response) responses[status] = { description: 'Raw bytes', content: { [spec.raw]: { schema: { type: 'string', contentMediaType: spec.raw } } } };
+  if (spec.response) {
+    const example = (spec.response as Json).examples;
+    responses[status] = {
+      description: 'OK',
+      ...(spec.path.endsWith('/webhooks') && spec.method === 'post' ? { headers: { 'Heroku-Webhook-Secret': { description: 'the secret that signs deliveries (shown once)', schema: { type: 'string' } } } } : {}),
+      content: { 'application/json': { schema: schema(spec.response), ...(Array.isArray(example) ? { example: example[0] } : {}) } },
+    };
+  }
+  responses.default = { $ref: '#/components/responses/Error' };
+  const bodyExample = (spec.body as Json | undefined)?.examples;
+  return {
+    operationId: `${spec.method}${spec.path.replace(/\{(\w+)\}/g, 'By-$1').split(/[/.-]/).filter(Boolean).map((w) => w[0].toUpperCase() + w.slice(1)).join('')}`,
+    summary: spec.summary,
+    ...(params.length ? { parameters: params } : {}),
+    ...(spec.body ? { requestBody: { required: true, content: { 'application/json': { schema: schema(spec.body), ...(Array.isArray(bodyExample) ? { example: bodyExample[0] } : {}) } } } } : {}),
+    ...(spec.raw && spec.method === 'put' ? { requestBody: { required: true, content: { [spec.raw]: { schema: { type: 'string', contentMediaType: spec.raw } } } } } : {}),
+    ...(spec.public ? { security: [] } : {}),
+    ...(spec.deploy ? { 'x-deploy-token': true } : {}),
+    responses,
+  };
+}
+
+export function openapiDocument(specs: RouteSpec[] = routeSpecs) {
+  const { components, schema } = emitter();
+  const error = schema(Problem);
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const spec of specs) (paths[spec.path] ??= {})[spec.method] = operation(spec, schema);
   return {
     openapi: '3.1.0',
-    info: { title: 'paas API', version: '1', description: 'Resource shapes and paths follow the Heroku Platform API v3 where a resource exists there.' },
+    info: {
+      title: 'paas API', version: '1',
+      description: 'Resource shapes and paths follow the Heroku Platform API v3 where a resource exists there. Operations marked x-deploy-token accept deploy tokens.',
+    },
     security: [{ bearer: [] }, { basic: [] }],
     components: {
       securitySchemes: {
@@ -103,10 +88,11 @@ export function openapiDocument() {
       },
       responses: {
         Error: {
-          description: 'Error: {id, message} (also an RFC 9457 problem document). Statuses: 400, 401, 403, 404, 409, 422, 500.',
-          content: { 'application/problem+json': { schema: { type: 'object', required: ['id', 'message'], properties: { id: { type: 'string' }, message: { type: 'string' } } } } },
+          description: 'Error: {id, message} (also an RFC 9457 problem document). Statuses: 400, 401, 403, 404, 409, 413, 422, 429, 500. A 422 from schema validation lists every field error in `errors`.',
+          content: { 'application/problem+json': { schema: error, example: (Problem as Json).examples && (Problem.examples as unknown[])[0] } },
         },
       },
+      schemas: components,
     },
     paths,
   };

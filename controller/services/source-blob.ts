@@ -61,6 +61,19 @@ export async function fetchSourceBlob(url: string, dest: string, opts: SourceBlo
     // Only the status: the body of an error page is not shown (it could be anything that answered).
     if (!res.ok || !res.body) throw new InvalidParamsError(`Could not download source_blob.url: HTTP ${res.status}`);
     await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream), limit(maxBytes, 'source_blob'), fs.createWriteStream(raw, { mode: 0o600 }));
+    await normalizeSourceTar(raw, dest, maxUnpacked);
+  } catch (err) {
+    if (err instanceof InvalidParamsError) throw err;
+    throw new InvalidParamsError(`Could not download source_blob.url: ${(err as Error).message}`);
+  } finally {
+    fs.rmSync(raw, { force: true });
+    await close();
+  }
+}
+
+/** Writes the tarball `raw` (gzipped or not) to `dest` as an uncompressed tar, its common top directory stripped. */
+export async function normalizeSourceTar(raw: string, dest: string, maxUnpacked = 2048 * MiB): Promise<void> {
+  try {
     const head = Buffer.alloc(2);
     const fd = fs.openSync(raw, 'r');
     fs.readSync(fd, head, 0, 2, 0);
@@ -74,9 +87,6 @@ export async function fetchSourceBlob(url: string, dest: string, opts: SourceBlo
     fs.rmSync(dest, { force: true });
     if (err instanceof InvalidParamsError) throw err;
     throw new InvalidParamsError(`source_blob is not a readable tar archive: ${(err as Error).message}`);
-  } finally {
-    fs.rmSync(raw, { force: true });
-    await close();
   }
 }
 

@@ -1,6 +1,7 @@
 // The embedded store: SQLite through node:sqlite, one file under PAAS_DATA_DIR.
 import { randomUUID } from 'node:crypto';
 import { DatabaseSync } from 'node:sqlite';
+import { CI_SCHEMA } from './schema-ci.ts';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS users (
@@ -114,6 +115,7 @@ export function openDb(file: string): Db {
   const db = new DatabaseSync(file);
   db.exec('PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;');
   db.exec(SCHEMA);
+  db.exec(CI_SCHEMA);
   migrate(db);
   return db;
 }

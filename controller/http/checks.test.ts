@@ -43,7 +43,7 @@ describe('deploy checks API', () => {
     res = await api().patch('/apps/checked/checks').set('authorization', admin).send({ health_check_path: 'up' }).expect(422);
     assert.match(res.body.message, /health_check_path must start with "\/"/);
     res = await api().patch('/apps/checked/checks').set('authorization', admin).send({ grace: 1 }).expect(422);
-    assert.match(res.body.message, /Unknown check grace/);
+    assert.match(res.body.message, /grace: unknown field/);
     await api().patch('/apps/checked/checks').set('authorization', admin).send([1]).expect(422);
   });
 

@@ -28,7 +28,7 @@ export function schemaErrors(schema: TSchema, value: unknown, prefix = ''): Fiel
   const seen = new Map<string, string>();
   for (const e of Value.Errors(schema, value)) {
     const field = prefix + e.path.split('/').filter(Boolean).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~')).join('.');
-    if (!seen.has(field)) seen.set(field, e.message);
+    if (!seen.has(field)) seen.set(field, e.message === 'Unexpected property' ? 'unknown field' : e.message);
   }
   return [...seen].map(([field, message]) => ({ field, message }));
 }

@@ -16,6 +16,7 @@ import { createMemoryScheduler } from '../scheduler/memory-scheduler.ts';
 import type { RegistryClient } from '../services/registry.ts';
 import { findApp } from '../store/apps.ts';
 import { finishBuild, insertBuild } from '../store/builds.ts';
+import { insertConfig } from '../store/configs.ts';
 import { insertRelease, setReleaseStatus } from '../store/releases.ts';
 import { Problem } from './schemas/common.ts';
 import { routeSpecs } from './schemas/index.ts';
@@ -75,7 +76,7 @@ describe('API responses match their schemas', () => {
     const app = findApp(ctl.db, 'shape')!;
     const build = insertBuild(ctl.db, app.id, null, 'abc1234');
     finishBuild(ctl.db, build.id, { status: 'succeeded', image: `${config.registry}/shape:build-${build.id}`, buildpack: 'nodejs', processTypes: { web: 'node s.js' } });
-    setReleaseStatus(ctl.db, insertRelease(ctl.db, { appId: app.id, buildId: build.id, config: {}, description: 'Deploy abc1234', userId: null }).id, 'succeeded');
+    setReleaseStatus(ctl.db, insertRelease(ctl.db, { appId: app.id, buildId: build.id, configId: insertConfig(ctl.db, app.id, {}).id, description: 'Deploy abc1234', userId: null }).id, 'succeeded');
 
     await call('patch', '/apps/shape/config-vars', { GREETING: 'hi', GONE: null }).expect(200);
     await call('get', '/apps/shape/config-vars').expect(200);

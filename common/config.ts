@@ -22,6 +22,15 @@ export interface Config {
   routerWorkers: number;
   /** Largest request body the router forwards (bytes), else 413. */
   routerMaxBodyBytes: number;
+  /** Seconds a client has to send a whole request, body included (408 after). */
+  routerRequestTimeout: number;
+  /** Open client connections per router worker, and per client address per worker (0: no cap). */
+  routerMaxConnections: number;
+  routerMaxConnectionsPerIp: number;
+  /** Seconds a websocket may stay silent both ways before the router closes it (0: never). */
+  routerWsIdleTimeout: number;
+  /** Peers (addresses or CIDR ranges) whose X-Forwarded-*, Forwarded and X-Real-IP are believed. */
+  trustedProxies: string[];
   /** Router admin listener (/metrics) on 127.0.0.1; -1 disables it. */
   routerAdminPort: number;
   /** ACME directory for automatic certificates, e.g. Let's Encrypt's. */
@@ -96,6 +105,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tlsKeyFile: env.PAAS_TLS_KEY || '',
     routerWorkers: int(env.PAAS_ROUTER_WORKERS, Math.min(os.availableParallelism(), 4)),
     routerMaxBodyBytes: int(env.PAAS_ROUTER_MAX_BODY, 100 * 1024 * 1024),
+    routerRequestTimeout: int(env.PAAS_ROUTER_REQUEST_TIMEOUT, 120),
+    routerMaxConnections: int(env.PAAS_ROUTER_MAX_CONNECTIONS, 10_000),
+    routerMaxConnectionsPerIp: int(env.PAAS_ROUTER_MAX_CONNECTIONS_PER_IP, 1_000),
+    routerWsIdleTimeout: int(env.PAAS_ROUTER_WS_IDLE_TIMEOUT, 55),
+    trustedProxies: (env.PAAS_TRUSTED_PROXIES ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     routerAdminPort: int(env.PAAS_ROUTER_ADMIN_PORT, 9180),
     acmeDirectory: env.PAAS_ACME_DIRECTORY || 'https://acme-v02.api.letsencrypt.org/directory',
     acmeEmail: env.PAAS_ACME_EMAIL || '',

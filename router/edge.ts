@@ -14,12 +14,13 @@ import { startAdminServer, type AdminOptions, type AdminServer } from './admin.t
 import { limitBody } from './body-limit.ts';
 import { startCertSync, type CertSync } from './cert-sync.ts';
 import { requestIdFrom } from './headers.ts';
-import { applyLimits, DEFAULT_LIMITS, serverOptions, type RouterLimits } from './limits.ts';
+import { applyLimits, createConnectionCap, DEFAULT_LIMITS, serverOptions, type RouterLimits } from './limits.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { HSTS_VALUE, sendHttpsRedirect } from './redirect.ts';
 import { originForm } from './resolve.ts';
 import type { RouteLookup } from './route-table.ts';
 import { contextOptions, createSniStore, type SniStore } from './tls.ts';
+import type { TrustCheck } from './trusted-proxies.ts';
 
 export interface TlsListenerOptions {
   port: number;
@@ -72,6 +73,8 @@ export function createEdge(opts: EdgeOptions & {
   seedCerts?: CertBundle;
   /** Called with each certificate bundle swapped in. */
   onCerts?: (bundle: CertBundle) => void;
+  /** Trusted proxies are exempt from the per-address connection cap. */
+  trusted?: TrustCheck;
 }): Edge {
   const { log } = opts;
   const limits: RouterLimits = { ...DEFAULT_LIMITS, ...opts.limits };
@@ -93,7 +96,17 @@ export function createEdge(opts: EdgeOptions & {
     reportAccess(onAccess, entry, log);
   };
 
+  let refusedLogged = 0;
+  const cap = createConnectionCap(limits, (why) => {
+    if (Date.now() - refusedLogged < 10_000) return;
+    refusedLogged = Date.now();
+    log(`refusing connections: ${why}`);
+  });
   const track = (server: http.Server, listener: string): void => {
+    // Raw TCP connections, before any TLS handshake: a flood is cut before it costs more.
+    server.on('connection', (socket: Socket) => {
+      if (!cap.admit(socket, opts.trusted?.(socket) ?? false)) socket.destroy();
+    });
     server.on(listener === 'https' ? 'secureConnection' : 'connection', (socket: Socket) => {
       metrics.connectionOpened(listener);
       socket.once('close', () => metrics.connectionClosed(listener));

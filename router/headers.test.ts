@@ -36,12 +36,13 @@ test('upstreamHeaders drops hop-by-hop and router-set headers and adds the forwa
   const headers: IncomingHttpHeaders = {
     host: 'App.example.com', connection: 'keep-alive, X-Secret', 'x-secret': '1', 'keep-alive': '5', te: 'trailers',
     'transfer-encoding': 'chunked', expect: '100-continue', 'proxy-authorization': 'Basic x', 'x-request-start': 't=1',
-    'x-forwarded-for': '10.0.0.1', 'x-forwarded-proto': 'https', via: '1.0 corp', 'content-length': '3', cookie: 'a=1',
+    'x-forwarded-for': '10.0.0.1', 'x-forwarded-proto': 'http', forwarded: 'for=10.0.0.1', 'x-real-ip': '10.0.0.1',
+    via: '1.0 corp', 'content-length': '3', cookie: 'a=1',
   };
   const list = upstreamHeaders(headers, { remoteAddress: '::ffff:192.0.2.7', host: 'App.example.com', requestId: 'rid', startedAt: 17, secure: true });
   assert.deepEqual(list, [
     'host', 'App.example.com', 'content-length', '3', 'cookie', 'a=1',
-    'x-forwarded-for', '10.0.0.1, 192.0.2.7', 'x-forwarded-proto', 'https', 'x-forwarded-port', '443',
+    'x-forwarded-for', '192.0.2.7', 'x-forwarded-proto', 'https', 'x-forwarded-port', '443',
     'x-forwarded-host', 'App.example.com', 'x-request-id', 'rid', 'x-request-start', 't=17', 'via', '1.0 corp, 1.1 paas',
   ]);
   assert.equal(headers['x-secret'], '1', 'the client request is left as it was');
@@ -58,13 +59,34 @@ test('downstreamHeaders drops hop-by-hop headers and framing, appends Via and ke
   assert.deepEqual(downstreamHeaders({ 'x-request-id': 'app-id', via: '1.1 app' }, 'rid'), ['x-request-id', 'app-id', 'via', '1.1 app, 1.1 paas']);
 });
 
-test('forward headers append to X-Forwarded-For and Via, and take the port from Host', () => {
-  const headers: IncomingHttpHeaders = { 'x-forwarded-for': '10.0.0.1', via: '1.0 corp', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'evil' };
+test('forward headers from a client replace its claims, append to Via and take the port from Host', () => {
+  const headers: IncomingHttpHeaders = {
+    'x-forwarded-for': '10.0.0.1', via: '1.0 corp', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'evil', forwarded: 'for=10.0.0.1', 'x-real-ip': '10.0.0.1',
+  };
   addForwardHeaders(headers, { remoteAddress: '::ffff:192.0.2.7', host: 'App.example.com:8443', requestId: 'rid', startedAt: 1700000000123 });
   assert.deepEqual(headers, {
-    'x-forwarded-for': '10.0.0.1, 192.0.2.7', via: '1.0 corp, 1.1 paas', 'x-forwarded-proto': 'http',
+    'x-forwarded-for': '192.0.2.7', via: '1.0 corp, 1.1 paas', 'x-forwarded-proto': 'http',
     'x-forwarded-port': '8443', 'x-forwarded-host': 'App.example.com:8443', 'x-request-id': 'rid',
     'x-request-start': 't=1700000000123',
   });
   assert.equal(appendVia(undefined), '1.1 paas');
+});
+
+test('forward headers from a trusted proxy append to X-Forwarded-For and keep its Proto, Port, Host, Forwarded and X-Real-IP', () => {
+  const headers: IncomingHttpHeaders = {
+    'x-forwarded-for': '203.0.113.9', 'x-forwarded-proto': 'https', 'x-forwarded-port': '443', 'x-forwarded-host': 'shop.example.com',
+    forwarded: 'for=203.0.113.9;proto=https', 'x-real-ip': '203.0.113.9',
+  };
+  const info = { remoteAddress: '10.1.2.3', host: 'App.example.com', requestId: 'rid', startedAt: 1, trusted: true };
+  assert.deepEqual(upstreamHeaders(headers, info).slice(0, 12), [
+    'forwarded', 'for=203.0.113.9;proto=https', 'x-real-ip', '203.0.113.9',
+    'x-forwarded-for', '203.0.113.9, 10.1.2.3', 'x-forwarded-proto', 'https', 'x-forwarded-port', '443', 'x-forwarded-host', 'shop.example.com',
+  ]);
+  addForwardHeaders(headers, info);
+  assert.equal(headers['x-forwarded-for'], '203.0.113.9, 10.1.2.3');
+  assert.equal(headers['x-real-ip'], '203.0.113.9');
+  // Without the proxy's own values, the router's view is used.
+  assert.deepEqual(upstreamHeaders({}, info).slice(0, 8), [
+    'x-forwarded-for', '10.1.2.3', 'x-forwarded-proto', 'http', 'x-forwarded-port', '80', 'x-forwarded-host', 'App.example.com',
+  ]);
 });

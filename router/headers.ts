@@ -39,15 +39,20 @@ export interface ForwardInfo {
   startedAt: number;
   /** The client came over TLS (X-Forwarded-Proto https, default port 443). */
   secure?: boolean;
+  /** The peer is a trusted proxy (trusted-proxies.ts): its X-Forwarded-* and Forwarded are kept. */
+  trusted?: boolean;
 }
 
 /**
- * Sets the headers an app sees behind the router. X-Forwarded-For is appended to (the
- * client may sit behind its own proxies); Proto, Port and Host are the router's own view
- * since it is the edge. X-Forwarded-Port is the port the client addressed (from Host).
+ * Sets the headers an app sees behind the router. From a client, X-Forwarded-For is its
+ * address alone and Proto, Port and Host are the router's own view (it is the edge);
+ * Forwarded and X-Real-IP are dropped. From a trusted proxy, X-Forwarded-For is appended to
+ * and the proxy's Proto, Port, Host, Forwarded and X-Real-IP are kept.
+ * X-Forwarded-Port is the port the client addressed (from Host).
  */
 export function addForwardHeaders(headers: IncomingHttpHeaders, info: ForwardInfo): void {
   const added: HeaderList = [];
+  if (!info.trusted) for (const name of CLIENT_CLAIMS) delete headers[name];
   pushForwardHeaders(added, headers, info);
   for (let i = 0; i < added.length; i += 2) headers[added[i]] = added[i + 1];
 }
@@ -56,17 +61,20 @@ export function addForwardHeaders(headers: IncomingHttpHeaders, info: ForwardInf
 function pushForwardHeaders(out: HeaderList, headers: IncomingHttpHeaders, info: ForwardInfo): void {
   const address = info.remoteAddress ?? '';
   const client = address.startsWith('::ffff:') ? address.slice(7) : address;
-  const prior = headers['x-forwarded-for'];
+  const trusted = info.trusted === true;
+  const prior = trusted ? headers['x-forwarded-for'] : undefined;
   out.push(
-    'x-forwarded-for', prior ? `${prior}, ${client}` : client,
-    'x-forwarded-proto', info.secure ? 'https' : 'http',
-    'x-forwarded-port', portOf(info.host) ?? (info.secure ? '443' : '80'),
-    'x-forwarded-host', info.host,
+    'x-forwarded-for', prior ? `${Array.isArray(prior) ? prior.join(', ') : prior}, ${client}` : client,
+    'x-forwarded-proto', (trusted && single(headers['x-forwarded-proto'])) || (info.secure ? 'https' : 'http'),
+    'x-forwarded-port', (trusted && single(headers['x-forwarded-port'])) || (portOf(info.host) ?? (info.secure ? '443' : '80')),
+    'x-forwarded-host', (trusted && single(headers['x-forwarded-host'])) || info.host,
     'x-request-id', info.requestId,
     'x-request-start', `t=${info.startedAt}`,
     'via', appendVia(headers.via),
   );
 }
+
+const single = (value: string | string[] | undefined): string | undefined => (Array.isArray(value) ? value[0] : value);
 
 /** A flat [name, value, name, value…] header list (undici's request headers, writeHead's array form);
  *  a repeated header is repeated in the list. */
@@ -76,6 +84,10 @@ export type HeaderList = string[];
  *  (transfer-encoding), already answered by Node (expect), or set by the router itself. */
 const REQUEST_DROP = new Set([...HOP_BY_HOP, 'transfer-encoding', 'expect', 'x-forwarded-for', 'x-forwarded-proto',
   'x-forwarded-port', 'x-forwarded-host', 'x-request-id', 'x-request-start', 'via']);
+/** What a client may claim about itself that only a trusted proxy is believed on. */
+const CLIENT_CLAIMS = ['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-port', 'x-forwarded-host', 'forwarded', 'x-real-ip'];
+/** Not copied from an untrusted peer's request: the above, and its claims. */
+const UNTRUSTED_REQUEST_DROP = new Set([...REQUEST_DROP, ...CLIENT_CLAIMS]);
 /** Not copied from the app's response: hop-by-hop, re-framed by Node for this client, or rewritten. */
 const RESPONSE_DROP = new Set([...HOP_BY_HOP, 'proxy-authenticate', 'transfer-encoding', 'via']);
 
@@ -116,11 +128,12 @@ export function portOf(host: string): string | null {
 
 /**
  * The request headers an app sees behind the router, as one flat list: the client's headers
- * without hop-by-hop ones (including those its Connection header names), then the router's
- * X-Forwarded-*, X-Request-ID, X-Request-Start and Via (same rules as addForwardHeaders).
+ * without hop-by-hop ones (including those its Connection header names) and, unless the peer
+ * is trusted, without Forwarded and X-Real-IP; then the router's X-Forwarded-*, X-Request-ID,
+ * X-Request-Start and Via (same rules as addForwardHeaders).
  */
 export function upstreamHeaders(headers: IncomingHttpHeaders, info: ForwardInfo): HeaderList {
-  const out = endToEnd(headers, REQUEST_DROP);
+  const out = endToEnd(headers, info.trusted ? REQUEST_DROP : UNTRUSTED_REQUEST_DROP);
   pushForwardHeaders(out, headers, info);
   return out;
 }

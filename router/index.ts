@@ -15,6 +15,7 @@ import { createInFlight } from './inflight.ts';
 import { sendPage } from './error-pages.ts';
 import { buildLookup, createBalancer, EMPTY_TABLE } from './route-table.ts';
 import { startTableSync } from './table-sync.ts';
+import { trustCheck } from './trusted-proxies.ts';
 import { createUpstreams } from './upstreams.ts';
 import { createWebHandler } from './web-handler.ts';
 import { createUpgradeHandler } from './ws-handler.ts';
@@ -31,6 +32,8 @@ export interface RouterOptions extends EdgeOptions {
   upstreamTimeoutMs?: number;
   /** Operational messages (Redis trouble, upstream failures); default: stderr. */
   log?: (line: string) => void;
+  /** Peers whose X-Forwarded-* are believed (addresses, CIDR ranges); default: config.trustedProxies. */
+  trustedProxies?: string[];
   /** Last-known state to serve from the first request on, before (or without) Redis. */
   seed?: RouterState;
   /** Called with each route table and certificate bundle swapped in (a supervisor keeps the last). */
@@ -115,12 +118,15 @@ export async function startRouter(opts: RouterOptions): Promise<RouterHandle> {
   proxy.on('econnreset', () => {}); // the client went away; nothing to answer
 
   if (opts.seed?.table) apply(opts.seed.table); // before Redis answers, or while it does not
+  const trusted = trustCheck(opts.trustedProxies ?? config.trustedProxies ?? []);
   const edge = createEdge({
-    ...opts, prefix: config.redisPrefix, lookup: () => lookup, log,
+    ...opts, prefix: config.redisPrefix, lookup: () => lookup, log, trusted,
     seedCerts: opts.seed?.certs, onCerts: opts.onState && ((certs) => opts.onState!({ certs })),
   });
-  const web = createWebHandler({ upstreams, lookup: () => lookup, balancer, log, onAccess: edge.onAccess, inflight, upstreamTimeoutMs });
-  const upgrades = createUpgradeHandler({ proxy, lookup: () => lookup, balancer, log, onAccess: edge.onAccess });
+  const web = createWebHandler({ upstreams, lookup: () => lookup, balancer, log, onAccess: edge.onAccess, inflight, upstreamTimeoutMs, trusted });
+  const upgrades = createUpgradeHandler({
+    proxy, lookup: () => lookup, balancer, log, onAccess: edge.onAccess, trusted, idleTimeoutMs: edge.limits.wsIdleTimeoutMs,
+  });
 
   // disconnectTimeout: ioredis otherwise waits 2 s on close() for a socket that already died.
   const redis = opts.redis ?? new Redis(config.redisUrl, {

@@ -6,6 +6,18 @@ import path from 'node:path';
 import type { Config } from '../common/config.ts';
 import { startRouterCluster, type RouterCluster } from './cluster.ts';
 import { loadDefaultCertificate } from './default-cert.ts';
+import type { RouterLimits } from './limits.ts';
+
+/** The client limits the platform configuration sets (the rest keep their defaults). */
+export function routerLimits(config: Config): Partial<RouterLimits> {
+  return {
+    maxBodyBytes: config.routerMaxBodyBytes,
+    requestTimeoutMs: config.routerRequestTimeout * 1000,
+    maxConnections: config.routerMaxConnections,
+    maxConnectionsPerIp: config.routerMaxConnectionsPerIp,
+    wsIdleTimeoutMs: config.routerWsIdleTimeout * 1000,
+  };
+}
 
 export const routerStateFile = (config: Config): string => path.join(config.dataDir, 'router', 'state.json');
 export const routerPidFile = (config: Config): string => path.join(config.dataDir, 'router', 'router.pid');
@@ -15,7 +27,7 @@ export async function serveRouter(config: Config, log: (line: string) => void = 
     ? { port: config.httpsPort, defaultCert: await loadDefaultCertificate(config, log) }
     : undefined;
   const admin = config.routerAdminPort >= 0 ? { port: config.routerAdminPort } : undefined;
-  const limits = { maxBodyBytes: config.routerMaxBodyBytes };
+  const limits = routerLimits(config);
   return startRouterCluster({
     config, workers: Math.max(2, config.routerWorkers), tls, admin, limits, accessLog: true, log, stateFile: routerStateFile(config),
   });

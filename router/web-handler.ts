@@ -14,6 +14,7 @@ import { downstreamHeaders, requestIdFrom, upstreamHeaders, type HeaderList } fr
 import { declaredBodyLength, readBody } from './request-body.ts';
 import { originForm, resolve } from './resolve.ts';
 import type { Balancer, RouteLookup } from './route-table.ts';
+import type { TrustCheck } from './trusted-proxies.ts';
 import type { Upstreams } from './upstreams.ts';
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
@@ -37,6 +38,8 @@ export interface WebHandlerOptions {
   log: (line: string) => void;
   /** Requests in flight per backend (for draining); counted from pick to finish. */
   inflight?: InFlight;
+  /** Whether the peer is a trusted proxy (its X-Forwarded-* are kept); default: nobody is. */
+  trusted?: TrustCheck;
 }
 
 export type WebHandler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -69,6 +72,7 @@ class WebProxy {
 
     ex.headers = upstreamHeaders(req.headers, {
       remoteAddress: req.socket.remoteAddress, host: host!, requestId: ex.requestId, startedAt: arrivedAt, secure: 'encrypted' in req.socket,
+      trusted: this.opts.trusted?.(req.socket) ?? false,
     });
     const length = declaredBodyLength(req);
     ex.replayable = IDEMPOTENT.has(req.method ?? '') && length !== null

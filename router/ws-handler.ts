@@ -10,6 +10,7 @@ import { pageStatus, writeRawPage, type PageKind } from './error-pages.ts';
 import { addForwardHeaders, requestIdFrom, stripHopByHop } from './headers.ts';
 import { originForm, resolve } from './resolve.ts';
 import type { Balancer, RouteLookup } from './route-table.ts';
+import type { TrustCheck } from './trusted-proxies.ts';
 
 export interface UpgradeHandlerOptions {
   proxy: ProxyServer;
@@ -17,6 +18,10 @@ export interface UpgradeHandlerOptions {
   balancer: Balancer;
   onAccess?: OnAccess;
   log: (line: string) => void;
+  /** Whether the peer is a trusted proxy (its X-Forwarded-* are kept); default: nobody is. */
+  trusted?: TrustCheck;
+  /** An upgraded connection silent both ways for this long is closed (0: never). */
+  idleTimeoutMs?: number;
 }
 
 export interface UpgradeHandler {
@@ -64,13 +69,23 @@ export function createUpgradeHandler(opts: UpgradeHandlerOptions): UpgradeHandle
     report(up, pageStatus(page));
   };
 
-  proxy.on('proxyReqWs', (proxyReq, req) => {
+  proxy.on('proxyReqWs', (proxyReq, req, clientSocket) => {
     const up = upgrades.get(req);
     if (!up) return;
     proxyReq.on('upgrade', (_res, backendSocket: Socket) => {
       up.upgraded = true;
       track(backendSocket);
       report(up, 101);
+      // The client socket's timer restarts on traffic either way (what it reads and what the
+      // app sends to it): a silent websocket cannot hold two sockets forever.
+      const idleMs = opts.idleTimeoutMs ?? 0;
+      if (idleMs > 0) {
+        clientSocket.setTimeout(idleMs, () => {
+          log(`${up.route?.app ?? '-'}: websocket idle for ${idleMs} ms, closed (request ${up.requestId})`);
+          clientSocket.destroy();
+          backendSocket.destroy();
+        });
+      }
     });
     proxyReq.on('response', (res) => report(up, res.statusCode ?? 502));
   });
@@ -97,7 +112,7 @@ export function createUpgradeHandler(opts: UpgradeHandlerOptions): UpgradeHandle
       stripHopByHop(req.headers, ['upgrade']);
       req.headers.connection = 'Upgrade';
       addForwardHeaders(req.headers, { remoteAddress: req.socket.remoteAddress, host: host!, requestId: up.requestId, startedAt: arrivedAt,
-        secure: 'encrypted' in req.socket });
+        secure: 'encrypted' in req.socket, trusted: opts.trusted?.(req.socket) ?? false });
       upgrades.set(req, up);
       const backend = target.backend;
       proxy.ws(req, socket, head, { target: { protocol: 'http:', host: backend.host, port: backend.port }, agent: false }, (err) => {

@@ -1,7 +1,6 @@
 // Per-app deploy settings: the web health check path, the boot timeout and the drain grace.
 // Kept apart from config vars so they never reach the app's environment. A missing row or a
-// NULL column means "the platform default" (common/config.ts). The table is created on first
-// use so that this file stays self-contained.
+// NULL column means "the platform default" (common/config.ts). The table: store/migrations.ts.
 import type { Config } from '../../common/config.ts';
 import { now, type Db } from './db.ts';
 
@@ -19,22 +18,6 @@ export type AppSettingsPatch = { [K in keyof AppSettings]?: AppSettings[K] | nul
 
 export const SETTING_LIMITS = { bootTimeoutSec: [1, 600], drainGraceSec: [0, 600] } as const;
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS app_settings (
-  app_id TEXT PRIMARY KEY REFERENCES apps(id) ON DELETE CASCADE,
-  health_check_path TEXT,
-  boot_timeout INTEGER,
-  drain_grace INTEGER,
-  updated_at TEXT NOT NULL
-);`;
-
-const ready = new WeakSet<Db>();
-function ensureTable(db: Db): void {
-  if (ready.has(db)) return;
-  db.exec(SCHEMA);
-  ready.add(db);
-}
-
 export const defaultAppSettings = (config: Config): AppSettings => ({
   healthCheckPath: config.healthCheckPath, bootTimeoutSec: config.bootTimeout, drainGraceSec: config.drainGrace,
 });
@@ -43,7 +26,6 @@ type Row = { health_check_path: string | null; boot_timeout: number | null; drai
 
 /** The app's effective settings: its own where set, else the defaults. */
 export function getAppSettings(db: Db, appId: string, defaults: AppSettings): AppSettings {
-  ensureTable(db);
   const row = db.prepare('SELECT health_check_path, boot_timeout, drain_grace FROM app_settings WHERE app_id = ?').get(appId) as Row | undefined;
   return {
     healthCheckPath: row?.health_check_path ?? defaults.healthCheckPath,
@@ -77,7 +59,6 @@ export function appSettingsProblem(patch: unknown): string | null {
 export function setAppSettings(db: Db, appId: string, patch: AppSettingsPatch): void {
   const problem = appSettingsProblem(patch);
   if (problem) throw new Error(problem);
-  ensureTable(db);
   db.prepare(`INSERT OR IGNORE INTO app_settings (app_id, updated_at) VALUES (?, ?)`).run(appId, now());
   const columns = { healthCheckPath: 'health_check_path', bootTimeoutSec: 'boot_timeout', drainGraceSec: 'drain_grace' } as const;
   for (const [key, column] of Object.entries(columns) as Array<[keyof AppSettings, string]>) {

@@ -1,4 +1,5 @@
-// Tables of the CI API: token scopes (deploy tokens), webhooks and their deliveries.
+// Tables of the CI API: token scopes (deploy tokens), webhooks and their deliveries. Applied as
+// migration 3 (store/migrations.ts): a change to these tables is a new migration there.
 export const CI_SCHEMA = `
 CREATE TABLE IF NOT EXISTS token_scopes (
   token_id TEXT PRIMARY KEY REFERENCES tokens(id) ON DELETE CASCADE,

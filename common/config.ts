@@ -71,6 +71,8 @@ export interface Config {
   allowPrivateUrls: boolean;
   /** Host names tenant URLs may reach even when they resolve to private addresses. */
   privateUrlHosts: string[];
+  /** When not empty, custom domains must be one of these names or under one. */
+  customDomainSuffixes: string[];
   /** Largest source upload (PUT to a sources put_url), in bytes; 413 beyond. */
   sourceMaxBytes: number;
   /** Seconds a sources put_url/get_url stays valid; unused uploads are removed after it. */
@@ -87,6 +89,7 @@ function int(value: string | undefined, fallback: number): number {
 }
 
 const flag = (value: string | undefined): boolean => value === '1' || value === 'true';
+const list = (value: string | undefined): string[] => (value ?? '').split(',').map((h) => h.trim().toLowerCase()).filter((h) => h !== '');
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const dataDir = path.resolve(env.PAAS_DATA_DIR || path.join(os.homedir(), '.paas'));
@@ -130,7 +133,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     apiRateLimit: int(env.PAAS_API_RATE_LIMIT, 4500),
     allowLocalBuildpacks: flag(env.PAAS_ALLOW_LOCAL_BUILDPACKS),
     allowPrivateUrls: flag(env.PAAS_ALLOW_PRIVATE_URLS),
-    privateUrlHosts: (env.PAAS_PRIVATE_URL_HOSTS ?? '').split(',').map((h) => h.trim().toLowerCase()).filter((h) => h !== ''),
+    privateUrlHosts: list(env.PAAS_PRIVATE_URL_HOSTS),
+    customDomainSuffixes: list(env.PAAS_CUSTOM_DOMAIN_SUFFIXES),
     sourceMaxBytes: int(env.PAAS_SOURCE_MAX_BYTES, 512 * 1024 * 1024),
     sourceUrlTtl: int(env.PAAS_SOURCE_URL_TTL, 3600),
     webhookRetryBaseMs: int(env.PAAS_WEBHOOK_RETRY_BASE_MS, 30_000),

@@ -1,8 +1,9 @@
 // Custom domains (Heroku's /apps/:app/domains): the router answers them for the app.
 import { Router } from 'express';
-import { hostnameProblem } from '../../common/hostname.ts';
-import { ConflictError, InvalidParamsError, NotFoundError } from '../../common/errors.ts';
-import { addDomain, findDomain, listDomains, removeDomain, type Domain } from '../store/domains.ts';
+import { normalizeHostname } from '../../common/hostname.ts';
+import { NotFoundError } from '../../common/errors.ts';
+import { addCustomDomain } from '../services/domains.ts';
+import { listDomains, removeDomain, type Domain } from '../store/domains.ts';
 import type { App } from '../store/types.ts';
 import { appParam, type ApiDeps } from './deps.ts';
 
@@ -26,18 +27,14 @@ export function domainsRouter(deps: ApiDeps): Router {
 
   r.post('/apps/:app/domains', async (req, res) => {
     const app = appParam(deps, req, res);
-    const hostname = (req.body as { hostname?: unknown } | undefined)?.hostname;
-    const problem = hostnameProblem(hostname, config.domain);
-    if (problem) throw new InvalidParamsError(problem);
-    if (findDomain(db, hostname as string)) throw new ConflictError(`${hostname} is already in use by an app.`);
-    const d = addDomain(db, app.id, hostname as string);
+    const d = addCustomDomain(db, config, app, (req.body as { hostname?: unknown } | undefined)?.hostname);
     await deps.routes.sync();
     res.status(201).json(json(app, d, d.hostname, 'custom'));
   });
 
   r.delete('/apps/:app/domains/:hostname', async (req, res) => {
     const app = appParam(deps, req, res);
-    const hostname = String(req.params.hostname);
+    const hostname = normalizeHostname(String(req.params.hostname));
     if (!removeDomain(db, app.id, hostname)) throw new NotFoundError(`Couldn't find domain ${hostname} on ${app.name}.`);
     await deps.routes.sync();
     res.json({ hostname, app: { id: app.id, name: app.name } });

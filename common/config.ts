@@ -64,6 +64,8 @@ export interface Config {
   /** Whether apps may use buildpacks from host paths or file:// git URLs. Off by default: it
    *  would let any app read host directories (other apps' repositories) into its build. */
   allowLocalBuildpacks: boolean;
+  /** Builds are refused while the data dir's or Docker's disk has less free space (MiB); 0: never. */
+  minFreeDiskMb: number;
   /** API requests per account and hour (Heroku: 4500). */
   apiRateLimit: number;
   /** Whether tenant-given URLs (source blobs, buildpacks) may reach loopback, private and
@@ -131,6 +133,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     drainGrace: int(env.PAAS_DRAIN_GRACE, 30),
     buildConcurrency: int(env.PAAS_BUILD_CONCURRENCY, 2),
     apiRateLimit: int(env.PAAS_API_RATE_LIMIT, 4500),
+    minFreeDiskMb: int(env.PAAS_MIN_FREE_DISK_MB, 1024),
     allowLocalBuildpacks: flag(env.PAAS_ALLOW_LOCAL_BUILDPACKS),
     allowPrivateUrls: flag(env.PAAS_ALLOW_PRIVATE_URLS),
     privateUrlHosts: list(env.PAAS_PRIVATE_URL_HOSTS),

@@ -14,6 +14,7 @@ import { bootstrapAdmin, loadHookSecret } from './bootstrap.ts';
 import { createGitHandler, isGitRequest } from './git/http-handler.ts';
 import { createRepoStore } from './git/repos.ts';
 import { createApi } from './http/api.ts';
+import { createDiskGuard } from './services/disk-space.ts';
 import type { ResponseObserver } from './http/validate.ts';
 import { createDockerScheduler } from './scheduler/docker-scheduler.ts';
 import type { Scheduler } from './scheduler/types.ts';
@@ -30,6 +31,8 @@ import { createAcmeService, type AcmeService } from './services/acme.ts';
 import { createCertService, withCertificates } from './services/certs.ts';
 import { createSourceStore } from './services/sources.ts';
 import { failAbandonedBuilds } from './store/builds.ts';
+import { requestBuildCancel } from '../common/build-cancel.ts';
+import { errorMessage } from '../common/errors.ts';
 import { openDb, type Db } from './store/db.ts';
 import { failAbandonedReleases } from './store/releases.ts';
 
@@ -63,7 +66,7 @@ export async function startController(opts: ControllerOptions): Promise<Controll
   const log = opts.log ?? ((line: string) => console.log(line));
   fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const db = openDb(path.join(config.dataDir, 'paas.db'));
-  failAbandonedBuilds(db);
+  const abandonedBuilds = failAbandonedBuilds(db);
   failAbandonedReleases(db);
   const adminTokenFile = bootstrapAdmin(db, config.dataDir);
   const hook = loadHookSecret(config.dataDir);
@@ -72,6 +75,11 @@ export async function startController(opts: ControllerOptions): Promise<Controll
   const eventsConnection = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
   const queue = new Queue<BuildJobData, BuildJobResult>(buildQueueName, { connection: redis, prefix: config.redisPrefix });
   const queueEvents = new QueueEvents(buildQueueName, { connection: eventsConnection, prefix: config.redisPrefix });
+  // Their jobs may still be queued, or stalled in the queue when the builder died with this
+  // process: canceled, so no builder runs them again for a build already marked failed.
+  for (const id of abandonedBuilds) {
+    requestBuildCancel(redis, config.redisPrefix, id).catch((err: unknown) => log(`build ${id} not canceled: ${errorMessage(err)}`));
+  }
 
   const scheduler = opts.scheduler ?? createDockerScheduler({
     docker: opts.docker, label: config.label, registry: config.registry, bootTimeoutSec: config.bootTimeout,
@@ -99,9 +107,11 @@ export async function startController(opts: ControllerOptions): Promise<Controll
   const logError = (err: unknown): void => log(`controller error: ${err instanceof Error ? err.stack : String(err)}`);
   const sources = createSourceStore({ dataDir: config.dataDir, secret: hook.secret, maxBytes: () => config.sourceMaxBytes, ttlSec: () => config.sourceUrlTtl });
   const sweepSources = setInterval(() => sources.sweep(), 60_000);
+  const dockerRoot = await opts.docker.info().then((i: { DockerRootDir?: string }) => i.DockerRootDir, () => undefined);
+  const diskSpace = createDiskGuard({ paths: [config.dataDir, ...(dockerRoot ? [dockerRoot] : [])], minFreeMb: config.minFreeDiskMb });
   const api = createApi({
     db, config, scheduler, apps, builds, deployer, releases, configVars, specs, routes, redis, hookSecret: hook.secret, logError, tls: { certs, acme },
-    sources, onResponse: opts.onResponse,
+    sources, onResponse: opts.onResponse, diskSpace,
   });
   const git = createGitHandler({ db, repos });
 

@@ -25,6 +25,15 @@ async function readUpdates(): Promise<Array<{ oldRev: string; newRev: string; re
   return updates;
 }
 
+/** The API's coded error message (problem+json), else the status and body. */
+function refusal(status: number, body: string): string {
+  try {
+    const message = (JSON.parse(body) as { message?: unknown }).message;
+    if (typeof message === 'string' && message) return message;
+  } catch { /* not JSON */ }
+  return `the platform refused the push: HTTP ${status} ${body}`;
+}
+
 async function main(): Promise<void> {
   const url = process.env.PAAS_HOOK_URL;
   const secretFile = process.env.PAAS_HOOK_SECRET_FILE;
@@ -51,7 +60,7 @@ async function main(): Promise<void> {
   } catch (err) {
     fail(`the platform could not be reached: ${(err as Error).message}`);
   }
-  if (!res.ok || !res.body) fail(`the platform refused the push: HTTP ${res.status} ${await res.text()}`);
+  if (!res.ok || !res.body) fail(refusal(res.status, await res.text()));
 
   let outcome: PushOutcome | null = null;
   const lines = readline.createInterface({ input: Readable.fromWeb(res.body as import('node:stream/web').ReadableStream) });

@@ -10,7 +10,7 @@ import type { SourceStore } from '../services/sources.ts';
 import { BuildCreateBody } from './schemas/builds.ts';
 import { findBuild, listBuilds } from '../store/builds.ts';
 import { currentUser } from './auth.ts';
-import { appParam, type ApiDeps } from './deps.ts';
+import { appParam, checkBuildDiskSpace, type ApiDeps } from './deps.ts';
 import { buildJson } from './serializers.ts';
 
 export function buildsRouter(deps: ApiDeps & { sources: SourceStore }): Router {
@@ -33,6 +33,7 @@ export function buildsRouter(deps: ApiDeps & { sources: SourceStore }): Router {
   r.post('/apps/:app/builds', async (req, res) => {
     const app = appParam(deps, req, res);
     const blob = (req.body as Static<typeof BuildCreateBody>).source_blob;
+    checkBuildDiskSpace(deps);
     const dir = path.join(config.dataDir, 'sources');
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     const tar = path.join(dir, `${randomUUID()}.tar`);

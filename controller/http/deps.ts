@@ -17,6 +17,7 @@ import type { App } from '../store/types.ts';
 import { currentUser } from './auth.ts';
 import type { ResponseObserver } from './validate.ts';
 import type { SourceStore } from '../services/sources.ts';
+import { createDiskGuard, type DiskGuard } from '../services/disk-space.ts';
 
 export interface ApiDeps {
   db: Db;
@@ -41,6 +42,13 @@ export interface ApiDeps {
   onResponse?: ResponseObserver;
   /** Source uploads (made from dataDir and hookSecret when absent). */
   sources?: SourceStore;
+  /** Refuses builds on a nearly full disk (absent: the data dir's disk only). */
+  diskSpace?: DiskGuard;
+}
+
+/** Throws a 507 before a build starts (or its source is written) when the disk is nearly full. */
+export function checkBuildDiskSpace(deps: ApiDeps): void {
+  (deps.diskSpace ?? createDiskGuard({ paths: [deps.config.dataDir], minFreeMb: deps.config.minFreeDiskMb })).check();
 }
 
 /** The app named in the path, if the caller may see it; otherwise 404 (existence is not leaked). */

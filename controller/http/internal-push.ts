@@ -10,7 +10,7 @@ import { errorMessage, NotFoundError, PaasError, UnauthorizedError } from '../..
 import { RESULT_MARKER, type PushOutcome } from '../git/hook-protocol.ts';
 import { findApp } from '../store/apps.ts';
 import { findUserById } from '../store/users.ts';
-import type { ApiDeps } from './deps.ts';
+import { checkBuildDiskSpace, type ApiDeps } from './deps.ts';
 
 function secretMatches(req: Request, secret: string): boolean {
   const given = Buffer.from(String(req.headers['x-paas-hook-secret'] ?? ''));
@@ -24,6 +24,7 @@ export function internalPushRouter(deps: ApiDeps): Router {
     if (!secretMatches(req, deps.hookSecret)) throw new UnauthorizedError('Bad hook secret.');
     const app = findApp(deps.db, String(req.params.app));
     if (!app) throw new NotFoundError(`No such app as ${req.params.app}.`);
+    checkBuildDiskSpace(deps); // before the source is written
     const rev = typeof req.query.rev === 'string' && /^[0-9a-f]{40,64}$/.test(req.query.rev) ? req.query.rev : null;
 
     const dir = path.join(deps.config.dataDir, 'sources');

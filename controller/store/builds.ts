@@ -54,9 +54,9 @@ export function listBuilds(db: Db, appId: string): Build[] {
   return (db.prepare('SELECT * FROM builds WHERE app_id = ? ORDER BY created_at').all(appId) as Row[]).map(toBuild);
 }
 
-/** Builds left pending by a controller that stopped mid-build are failed on start. */
-export function failAbandonedBuilds(db: Db): number {
-  const r = db.prepare(`UPDATE builds SET status = 'failed', error = 'build interrupted by a platform restart', updated_at = ?
-                        WHERE status = 'pending'`).run(now());
-  return Number(r.changes);
+/** Builds left pending by a controller that stopped mid-build are failed on start; returns their ids. */
+export function failAbandonedBuilds(db: Db): string[] {
+  const rows = db.prepare(`UPDATE builds SET status = 'failed', error = 'build interrupted by a platform restart', updated_at = ?
+                           WHERE status = 'pending' RETURNING id`).all(now()) as Array<{ id: string }>;
+  return rows.map((r) => r.id);
 }

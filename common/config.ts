@@ -50,6 +50,12 @@ export interface Config {
   /** Stack build image: buildpacks run in it (builder/stack.ts). */
   stackBuildImage: string;
   dockerSocket: string;
+  /** Where dynos run: `docker` (the local engine) or `swarm` (a Docker Swarm cluster managed
+   *  by the local engine; docs/scale-out.md). */
+  scheduler: 'docker' | 'swarm';
+  /** Address the swarm's manager advertises to other nodes when paasd initialises the swarm
+   *  (empty: the address of the interface with the default route). */
+  swarmAdvertiseAddr: string;
   /** Label put on every container/image/network the platform creates. */
   label: string;
   /** Default memory limit for app containers, in MiB. */
@@ -81,6 +87,12 @@ export interface Config {
   sourceUrlTtl: number;
   /** Delay before a failed webhook delivery's first retry (ms); doubled for each next one. */
   webhookRetryBaseMs: number;
+}
+
+function schedulerKind(value: string | undefined): Config['scheduler'] {
+  if (value === undefined || value === '' || value === 'docker') return 'docker';
+  if (value === 'swarm') return 'swarm';
+  throw new Error(`PAAS_SCHEDULER must be docker or swarm, got ${JSON.stringify(value)}`);
 }
 
 function int(value: string | undefined, fallback: number): number {
@@ -126,6 +138,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     stackImage: env.PAAS_STACK_IMAGE || 'paas/stack:1',
     stackBuildImage: env.PAAS_STACK_BUILD_IMAGE || `${env.PAAS_STACK_IMAGE || 'paas/stack:1'}-build`,
     dockerSocket: env.PAAS_DOCKER_SOCKET || '/var/run/docker.sock',
+    scheduler: schedulerKind(env.PAAS_SCHEDULER),
+    swarmAdvertiseAddr: env.PAAS_SWARM_ADVERTISE_ADDR || '',
     label: env.PAAS_LABEL || 'paas',
     dynoMemoryMb: int(env.PAAS_DYNO_MEMORY_MB, 512),
     bootTimeout: int(env.PAAS_BOOT_TIMEOUT, 60),

@@ -36,6 +36,11 @@ export class UserBuildError extends PaasError {
   constructor(message: string) { super('build_failed', 422, message); }
 }
 
+/** A cluster operation (nodes:drain) on a platform whose scheduler runs one local engine. */
+export class NotAClusterError extends PaasError {
+  constructor(message = 'This platform runs dynos on one Docker engine, not a cluster: set PAAS_SCHEDULER=swarm (docs/scale-out.md).') { super('not_a_cluster', 422, message); }
+}
+
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }

@@ -16,7 +16,7 @@ import { createRepoStore } from './git/repos.ts';
 import { createApi } from './http/api.ts';
 import { createDiskGuard } from './services/disk-space.ts';
 import type { ResponseObserver } from './http/validate.ts';
-import { createDockerScheduler } from './scheduler/docker-scheduler.ts';
+import { createScheduler } from './scheduler/create-scheduler.ts';
 import type { Scheduler } from './scheduler/types.ts';
 import { createAppService } from './services/apps.ts';
 import { createBuildService } from './services/builds.ts';
@@ -40,7 +40,7 @@ export interface ControllerOptions {
   config: Config;
   docker: Dockerode;
   log?: (line: string) => void;
-  /** Overrides the Docker scheduler (tests). */
+  /** Overrides the scheduler PAAS_SCHEDULER chooses (tests). */
   scheduler?: Scheduler;
   /** How often every app is converged to its desired state (ms, default 30 s). */
   reconcileMs?: number;
@@ -81,10 +81,7 @@ export async function startController(opts: ControllerOptions): Promise<Controll
     requestBuildCancel(redis, config.redisPrefix, id).catch((err: unknown) => log(`build ${id} not canceled: ${errorMessage(err)}`));
   }
 
-  const scheduler = opts.scheduler ?? createDockerScheduler({
-    docker: opts.docker, label: config.label, registry: config.registry, bootTimeoutSec: config.bootTimeout,
-    healthPath: config.healthCheckPath, stopGraceSec: config.drainGrace, log: (line) => log(`scheduler: ${line}`),
-  });
+  const scheduler = opts.scheduler ?? createScheduler(config, opts.docker, (line) => log(`scheduler: ${line}`));
   const registry = opts.registry ?? createRegistryClient(config.registry);
   const certs = createCertService({ db, redis, config });
   let acme: AcmeService | null = null;

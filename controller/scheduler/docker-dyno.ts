@@ -6,7 +6,11 @@ import type { DynoChecks, ImageKind, ProcessSpec, ReleaseSpec } from './types.ts
 
 /** The port every dyno listens on inside its container ($PORT). */
 export const APP_PORT = 5000;
-const MiB = 1024 * 1024;
+export const MiB = 1024 * 1024;
+/** Every dyno runs as this user (the stack's `paas` user), never root. */
+export const DYNO_USER = '1000:1000';
+/** Most processes (threads included) one dyno may have. */
+export const DYNO_PIDS_LIMIT = 512;
 
 /** How a Procfile command line becomes the container's command (docs/builder.md): buildpack
  *  images have an ENTRYPOINT that sources .profile.d and runs its one argument with bash;
@@ -24,7 +28,7 @@ function hostConfig(memoryBytes: number, web: boolean, oneOff: boolean): Dockero
     PortBindings: web ? { [`${APP_PORT}/tcp`]: [{ HostIp: '127.0.0.1', HostPort: '' }] } : undefined,
     Memory: memoryBytes,
     MemorySwap: memoryBytes,
-    PidsLimit: 512,
+    PidsLimit: DYNO_PIDS_LIMIT,
     Init: true,
     CapDrop: ['ALL'],
     SecurityOpt: ['no-new-privileges'],
@@ -36,25 +40,31 @@ function hostConfig(memoryBytes: number, web: boolean, oneOff: boolean): Dockero
   };
 }
 
-export function dynoOptions(label: string, spec: ReleaseSpec, proc: ProcessSpec, index: number, oneOff: boolean): Dockerode.ContainerCreateOptions {
+/** The labels of a dyno (container or Swarm service): who it is and its checks. */
+export function dynoLabels(label: string, spec: ReleaseSpec, proc: ProcessSpec, index: number): Record<string, string> {
   const L = (k: string): string => `${label}.${k}`;
-  const name = `${proc.type}.${index}`;
-  const web = proc.type === 'web';
-  const env = { ...spec.env, PORT: String(APP_PORT), DYNO: name };
   const checks: Record<string, string> = spec.checks ? {
     [L('health-path')]: spec.checks.healthPath,
     [L('boot-timeout')]: String(spec.checks.bootTimeoutSec),
     [L('grace')]: String(spec.checks.graceSec),
   } : {};
+  return { [label]: '1', [L('app')]: spec.app, [L('type')]: proc.type, [L('dyno')]: `${proc.type}.${index}`, [L('release')]: String(spec.release), ...checks };
+}
+
+/** The environment of a dyno: the release's config, $PORT and $DYNO. */
+export const dynoEnv = (spec: ReleaseSpec, dyno: string): string[] =>
+  Object.entries({ ...spec.env, PORT: String(APP_PORT), DYNO: dyno }).map(([k, v]) => `${k}=${v}`);
+
+export function dynoOptions(label: string, spec: ReleaseSpec, proc: ProcessSpec, index: number, oneOff: boolean): Dockerode.ContainerCreateOptions {
+  const name = `${proc.type}.${index}`;
+  const web = proc.type === 'web';
   return {
     name: containerName(label, spec.app, name, spec.release),
     Image: spec.image,
     ...processCommand(spec.kind, proc.command),
-    Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
-    User: '1000:1000',
-    Labels: {
-      [label]: '1', [L('app')]: spec.app, [L('type')]: proc.type, [L('dyno')]: name, [L('release')]: String(spec.release), ...checks,
-    },
+    Env: dynoEnv(spec, name),
+    User: DYNO_USER,
+    Labels: dynoLabels(label, spec, proc, index),
     ExposedPorts: web ? { [`${APP_PORT}/tcp`]: {} } : undefined,
     HostConfig: hostConfig(spec.memoryMb * MiB, web, oneOff),
   };

@@ -1,5 +1,6 @@
-// Reads the output of a set of containers: history (timestamps, sorted) and, with follow,
-// live lines from every container, picking up containers that start later.
+// Reads the output of a set of containers (or Swarm services: `open` reads one target's logs
+// in the same format): history (timestamps, sorted) and, with follow, live lines from every
+// target, picking up targets that start later.
 import { PassThrough } from 'node:stream';
 import readline from 'node:readline';
 import type Dockerode from 'dockerode';
@@ -7,6 +8,12 @@ import { demuxDockerLog } from './docker-logs.ts';
 import type { DynoLogLine, LogOptions } from './types.ts';
 
 export interface LogTarget { id: string; dyno: string; running: boolean }
+
+/** One target's output: Docker's multiplexed log format, a buffer (history) or a stream (follow). */
+export type OpenLogs = (id: string, opts: { tail: number; follow: boolean }) => Promise<Buffer | NodeJS.ReadableStream>;
+
+const containerLogs = (docker: Dockerode): OpenLogs => (id, o) =>
+  docker.getContainer(id).logs({ stdout: true, stderr: true, timestamps: true, tail: o.tail, follow: o.follow as true }) as Promise<Buffer | NodeJS.ReadableStream>;
 
 function parse(dyno: string, raw: string): DynoLogLine | null {
   const sp = raw.indexOf(' ');
@@ -19,12 +26,13 @@ export async function followDockerLogs(
   targets: () => Promise<LogTarget[]>,
   opts: LogOptions,
   emit: (line: DynoLogLine) => void,
+  open: OpenLogs = containerLogs(docker),
 ): Promise<void> {
   const initial = await targets();
   if (!opts.follow) {
     const all: DynoLogLine[] = [];
     await Promise.all(initial.map(async (t) => {
-      const buf = (await docker.getContainer(t.id).logs({ stdout: true, stderr: true, timestamps: true, tail: opts.lines, follow: false })) as unknown as Buffer;
+      const buf = (await open(t.id, { tail: opts.lines, follow: false })) as Buffer;
       for (const raw of demuxDockerLog(buf).split('\n')) {
         const l = parse(t.dyno, raw);
         if (l) all.push(l);
@@ -40,7 +48,7 @@ export async function followDockerLogs(
   async function attach(t: LogTarget, tail: number): Promise<void> {
     if (attached.has(t.id) || opts.signal.aborted) return;
     attached.add(t.id);
-    const stream = (await docker.getContainer(t.id).logs({ stdout: true, stderr: true, timestamps: true, tail, follow: true })) as NodeJS.ReadableStream;
+    const stream = (await open(t.id, { tail, follow: true })) as NodeJS.ReadableStream;
     streams.push(stream);
     const out = new PassThrough();
     docker.modem.demuxStream(stream, out, out);

@@ -1,11 +1,14 @@
 // Scheduler driver for one local Docker engine.
+import os from 'node:os';
 import type Dockerode from 'dockerode';
+import { NotAClusterError } from '../../common/errors.ts';
 import { followDockerLogs } from './docker-logs-follow.ts';
 import { APP_PORT, checksOf, cloneOptions, dynoOptions } from './docker-dyno.ts';
 import { watchContainerEvents } from './docker-events.ts';
 import { waitHealthy } from './docker-health.ts';
 import { runOneOff } from './docker-one-off.ts';
 import { createSelfHeal, type DynoTracker } from './docker-self-heal.ts';
+import { allDynos, scalePlan } from './scale-plan.ts';
 import { ONE_OFF, type Dyno, type DynoChecks, type DynoLogLine, type DynoState, type LogOptions, type ProcessSpec, type ReleaseSpec, type Scheduler } from './types.ts';
 
 export { processCommand } from './docker-dyno.ts';
@@ -123,6 +126,7 @@ export function createDockerScheduler(opts: DockerSchedulerOptions): Scheduler {
         host: binding ? '127.0.0.1' : null,
         port: binding ? binding.PublicPort : null,
         startedAt: c.Created ? new Date(c.Created * 1000).toISOString() : null,
+        node: os.hostname(),
       };
     });
   }
@@ -165,7 +169,7 @@ export function createDockerScheduler(opts: DockerSchedulerOptions): Scheduler {
   }
 
   async function start(spec: ReleaseSpec, log: (l: string) => void): Promise<Dyno[]> {
-    return launch(spec, spec.processes.flatMap((proc) => Array.from({ length: proc.quantity }, (_, i) => ({ proc, index: i + 1 }))), log);
+    return launch(spec, allDynos(spec.processes), log);
   }
 
   /** Takes dynos out of routing, lets beforeStop drain them, then stops them with their grace. */
@@ -187,21 +191,10 @@ export function createDockerScheduler(opts: DockerSchedulerOptions): Scheduler {
   }
 
   async function scale(spec: ReleaseSpec, log: (l: string) => void, beforeStop?: () => Promise<void>): Promise<void> {
-    const current = (await list(spec.app)).filter((d) => d.release === spec.release && d.state !== 'stopping');
-    const wanted: Array<{ proc: ProcessSpec; index: number }> = [];
-    const extra: Dyno[] = [];
-    for (const proc of spec.processes) {
-      const have = new Set(current.filter((d) => d.type === proc.type).map((d) => Number(d.name.split('.')[1])));
-      for (let i = 1; i <= proc.quantity; i++) if (!have.has(i)) wanted.push({ proc, index: i });
-    }
-    for (const d of current) {
-      if (d.type === ONE_OFF) continue;
-      const proc = spec.processes.find((p) => p.type === d.type);
-      if (!proc || Number(d.name.split('.')[1]) > proc.quantity) extra.push(d);
-      else if (d.state === 'crashed') await heal.check(d.id); // stopped while nobody watched
-    }
-    await launch(spec, wanted, log);
-    await stopAll(extra, beforeStop, log);
+    const plan = scalePlan((await list(spec.app)).filter((d) => d.release === spec.release && d.state !== 'stopping'), spec.processes);
+    for (const d of plan.crashed) await heal.check(d.id); // stopped while nobody watched
+    await launch(spec, plan.wanted, log);
+    await stopAll(plan.extra, beforeStop, log);
   }
 
   async function retire(app: string, keepRelease: number | null, beforeStop?: () => Promise<void>): Promise<void> {
@@ -283,6 +276,11 @@ export function createDockerScheduler(opts: DockerSchedulerOptions): Scheduler {
     retire,
     list,
     destroy,
+    async nodes() {
+      const dynos = (await list()).filter((d) => d.state === 'up' || d.state === 'starting');
+      return [{ id: 'local', name: os.hostname(), address: '127.0.0.1', role: 'manager', state: 'ready', availability: 'active', dynos: dynos.length, self: true }];
+    },
+    async setNodeAvailability() { throw new NotAClusterError(); },
     onChange(fn) {
       listeners.add(fn);
       watch();

@@ -1,5 +1,6 @@
 // An in-memory Scheduler for fast API tests: records what it was asked, runs nothing.
 import { randomUUID } from 'node:crypto';
+import { NotAClusterError } from '../../common/errors.ts';
 import type { Dyno, ReleaseSpec, Scheduler } from './types.ts';
 
 export interface MemoryScheduler extends Scheduler {
@@ -21,7 +22,7 @@ export function createMemoryScheduler(): MemoryScheduler {
       const created: Dyno[] = spec.processes.flatMap((p) => Array.from({ length: p.quantity }, (_, i): Dyno => ({
         id: randomUUID(), app: spec.app, name: `${p.type}.${i + 1}`, type: p.type, release: spec.release, state: 'up',
         host: p.type === 'web' ? '127.0.0.1' : null, port: p.type === 'web' ? 40000 + dynos.length + i : null,
-        startedAt: new Date().toISOString(),
+        startedAt: new Date().toISOString(), node: 'memory',
       })));
       dynos.push(...created);
       return created;
@@ -32,7 +33,7 @@ export function createMemoryScheduler(): MemoryScheduler {
         const existing = dynos.find((d) => d.app === spec.app && d.release === spec.release && d.name === `${p.type}.${i + 1}`);
         return existing ?? {
           id: randomUUID(), app: spec.app, name: `${p.type}.${i + 1}`, type: p.type, release: spec.release, state: 'up',
-          host: p.type === 'web' ? '127.0.0.1' : null, port: p.type === 'web' ? 41000 + i : null, startedAt: new Date().toISOString(),
+          host: p.type === 'web' ? '127.0.0.1' : null, port: p.type === 'web' ? 41000 + i : null, startedAt: new Date().toISOString(), node: 'memory',
         };
       }));
       dynos = [...others, ...mine];
@@ -53,6 +54,10 @@ export function createMemoryScheduler(): MemoryScheduler {
     },
     async list(app) { return dynos.filter((d) => !app || d.app === app); },
     async destroy(app) { dynos = dynos.filter((d) => d.app !== app); },
+    async nodes() {
+      return [{ id: 'memory', name: 'memory', address: '127.0.0.1', role: 'manager', state: 'ready', availability: 'active', dynos: dynos.length, self: true }];
+    },
+    async setNodeAvailability() { throw new NotAClusterError(); },
     onChange() { return () => undefined; },
     async close() { dynos = []; },
   };

@@ -1,5 +1,6 @@
-// The scheduler in domain terms. The controller speaks only this interface; the Docker
-// driver implements it now, a Swarm driver can later. No dockerode type crosses it.
+// The scheduler in domain terms. The controller speaks only this interface; the drivers are
+// docker-scheduler.ts (one local engine) and swarm-scheduler.ts (a Docker Swarm cluster),
+// chosen by PAAS_SCHEDULER (create-scheduler.ts). No dockerode type crosses it.
 
 export interface ProcessSpec {
   type: string;
@@ -46,12 +47,34 @@ export interface Dyno {
   type: string;
   release: number;
   state: DynoState;
-  /** Where the router reaches it: a loopback address and published port (web only). */
+  /** Where the router reaches it: an address and published port (web only); loopback for
+   *  dynos on the engine the platform runs on. */
   host: string | null;
   port: number | null;
   startedAt: string | null;
   id: string;
+  /** Name of the machine (cluster node) it runs on; null while it has none. */
+  node: string | null;
 }
+
+/** ready: the engine answers the cluster; down/unknown/disconnected: it does not. */
+export interface ClusterNode {
+  id: string;
+  /** Hostname of the machine. */
+  name: string;
+  /** Address other nodes and the router reach it at. */
+  address: string;
+  role: 'manager' | 'worker';
+  state: string;
+  /** active: takes dynos; pause: keeps its dynos, takes no new ones; drain: takes none. */
+  availability: 'active' | 'pause' | 'drain';
+  /** Dynos of this platform (all apps) running or starting on it. */
+  dynos: number;
+  /** The node the platform (this controller) runs on. */
+  self: boolean;
+}
+
+export type NodeAvailability = 'active' | 'drain';
 
 export interface LogOptions {
   /** Only this dyno ("web.1") or type ("web"). */
@@ -104,6 +127,12 @@ export interface Scheduler {
   restart(app: string, filter: string | undefined, routingChanged: () => Promise<void>): Promise<string[]>;
   /** Removes every container of the app and the engine's copies of its images. */
   destroy(app: string): Promise<void>;
+  /** The machines dynos run on: a cluster's nodes, or the one local engine. */
+  nodes(): Promise<ClusterNode[]>;
+  /** Drain: the node's dynos are replaced on other nodes (each new one healthy and routed,
+   *  routingChanged() called, before the old one is drained and stopped), then it takes no
+   *  dynos; active: it takes dynos again. node: id or hostname. Only clusters have this. */
+  setNodeAvailability(node: string, availability: NodeAvailability, routingChanged: () => Promise<void>): Promise<ClusterNode>;
   /** Calls fn when dynos change state outside the controller's own actions (crash, restart).
    *  Subscribing also starts the driver's self-healing (restarts of dynos that stopped). */
   onChange(fn: () => void): () => void;

@@ -41,7 +41,7 @@ async function backend(name: string, delayMs: number): Promise<number> {
   return (server.address() as AddressInfo).port;
 }
 const dyno = (port: number): Dyno => ({
-  id: String(port), app: 'hello', name: 'web.1', type: 'web', release: 1, state: 'up', host: '127.0.0.1', port, startedAt: null,
+  id: String(port), app: 'hello', name: 'web.1', type: 'web', release: 1, state: 'up', host: '127.0.0.1', port, startedAt: null, node: null,
 });
 
 before(async () => {

@@ -1,0 +1,15 @@
+// The scheduler the platform runs with: PAAS_SCHEDULER=docker (the local engine) or swarm (a
+// Docker Swarm cluster the local engine manages). Nothing else knows which one it is.
+import type Dockerode from 'dockerode';
+import type { Config } from '../../common/config.ts';
+import { createDockerScheduler } from './docker-scheduler.ts';
+import { createSwarmScheduler } from './swarm-scheduler.ts';
+import type { Scheduler } from './types.ts';
+
+export function createScheduler(config: Config, docker: Dockerode, log: (line: string) => void): Scheduler {
+  const common = {
+    docker, label: config.label, registry: config.registry, bootTimeoutSec: config.bootTimeout,
+    healthPath: config.healthCheckPath, stopGraceSec: config.drainGrace, log,
+  };
+  return config.scheduler === 'swarm' ? createSwarmScheduler(common) : createDockerScheduler(common);
+}

@@ -1,0 +1,333 @@
+// Scheduler driver for a Docker Swarm cluster, through the manager the platform runs on (the
+// Docker services API: services, tasks, nodes, service logs). One service per dyno
+// (swarm-spec.ts); Swarm places, restarts and reschedules the tasks, the platform
+// health-checks every web task before it is routed and drains it before it is stopped.
+// Changes Swarm makes by itself (a task restarted or moved, a node lost) are seen by polling
+// the manager (Swarm has no task events) and reported through onChange within a second.
+import type Dockerode from 'dockerode';
+import { NotFoundError, UserBuildError, errorMessage } from '../../common/errors.ts';
+import { checksOf } from './docker-dyno.ts';
+import { followDockerLogs } from './docker-logs-follow.ts';
+import { sleep } from './health.ts';
+import { allDynos, scalePlan } from './scale-plan.ts';
+import { bootService, checkTask, tasksOf } from './swarm-boot.ts';
+import { runSwarmOneOff } from './swarm-one-off.ts';
+import { appNetworkName, dynoService, renamed, type ServiceSpec } from './swarm-spec.ts';
+import { currentTask, readSnapshot, taskEnded, toClusterNode, toDyno, type Snapshot, type SwarmNode, type SwarmTask } from './swarm-state.ts';
+import { ONE_OFF, type ClusterNode, type Dyno, type DynoChecks, type LogOptions, type ProcessSpec, type ReleaseSpec, type Scheduler } from './types.ts';
+
+export interface SwarmSchedulerOptions {
+  /** The manager's engine (the one paasd runs on). */
+  docker: Dockerode;
+  label: string;
+  /** host:port of the registry; the image references every node pulls. */
+  registry: string;
+  /** Registry credentials, passed to Swarm on service create (X-Registry-Auth) for the nodes. */
+  registryAuth?: { username: string; password: string };
+  bootTimeoutSec: number;
+  stopGraceSec?: number;
+  healthPath?: string;
+  log?: (line: string) => void;
+  /** How often the cluster is read for changes Swarm made (ms, default 400). */
+  pollMs?: number;
+}
+
+export function createSwarmScheduler(opts: SwarmSchedulerOptions): Scheduler {
+  const { docker, label } = opts;
+  const log = opts.log ?? ((line: string) => console.error(`scheduler: ${line}`));
+  const defaults: DynoChecks = { healthPath: opts.healthPath ?? '/', bootTimeoutSec: opts.bootTimeoutSec, graceSec: opts.stopGraceSec ?? 30 };
+  const authconfig = { serveraddress: opts.registry, ...(opts.registryAuth ?? {}) };
+  /** Web tasks that passed their health check (routable), and those being checked. */
+  const healthy = new Set<string>();
+  const checking = new Set<string>();
+  /** Services the platform is booting (their check is the boot's) or draining and removing. */
+  const launching = new Set<string>();
+  const stopping = new Set<string>();
+  const listeners = new Set<() => void>();
+  const notify = (): void => { for (const fn of listeners) fn(); };
+  let selfNodeId = '';
+  /** Until the first read: tasks found running were routed by an earlier paasd; adopt them. */
+  let adopting = true;
+  let poller: NodeJS.Timeout | null = null;
+  let closed = false;
+  const networks = new Set<string>();
+
+  const checksFor = (labels: Record<string, string>): DynoChecks => checksOf(label, labels, defaults);
+  const bootDeps = { docker, selfNodeId: () => selfNodeId };
+
+  async function self(): Promise<string> {
+    if (selfNodeId) return selfNodeId;
+    const info = (await docker.info()) as { Swarm?: { NodeID?: string; LocalNodeState?: string; ControlAvailable?: boolean } };
+    if (info.Swarm?.LocalNodeState !== 'active' || !info.Swarm.NodeID) throw new Error('the Docker engine is not in a swarm (PAAS_SCHEDULER=swarm: docs/scale-out.md)');
+    if (!info.Swarm.ControlAvailable) throw new Error('the Docker engine is a swarm worker: the platform must run on a manager node');
+    selfNodeId = info.Swarm.NodeID;
+    return selfNodeId;
+  }
+
+  async function snapshot(): Promise<Snapshot> {
+    const snap = await readSnapshot(docker, label, await self());
+    if (adopting) {
+      for (const tasks of snap.tasks.values()) {
+        const t = currentTask(tasks);
+        if (t?.Status.State === 'running') healthy.add(t.ID);
+      }
+      adopting = false;
+    }
+    return snap;
+  }
+
+  const view = { label, healthy, stopping };
+  async function list(app?: string): Promise<Dyno[]> {
+    const snap = await snapshot();
+    return snap.services.filter((s) => !app || s.Spec.Labels[`${label}.app`] === app).map((s) => toDyno(snap, s, view));
+  }
+
+  async function nodeName(id: string | undefined): Promise<string> {
+    if (!id) return 'no node';
+    try { return ((await docker.getNode(id).inspect()) as SwarmNode).Description.Hostname; } catch { return id; }
+  }
+
+  /** The app's overlay network, created on first use. */
+  async function network(app: string): Promise<string> {
+    const name = appNetworkName(label, app);
+    if (networks.has(name)) return name;
+    try {
+      await docker.getNetwork(name).inspect();
+    } catch {
+      await docker.createNetwork({ Name: name, Driver: 'overlay', CheckDuplicate: true, Labels: { [label]: '1', [`${label}.app`]: app } })
+        .catch((err: { statusCode?: number }) => { if (err.statusCode !== 409) throw err; });
+    }
+    networks.add(name);
+    return name;
+  }
+
+  /** Removes services and waits (at most their grace + 10 s) until their tasks ended. */
+  async function removeServices(ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    let graceSec = 0;
+    await Promise.all(ids.map(async (id) => {
+      const svc = docker.getService(id);
+      try { graceSec = Math.max(graceSec, checksFor(((await svc.inspect()) as { Spec: ServiceSpec }).Spec.Labels).graceSec); } catch { /* gone */ }
+      try { await svc.remove(); } catch { /* already gone */ }
+    }));
+    // A removed service's tasks are only found in the whole list (the service filter needs the service).
+    const gone = new Set(ids);
+    const deadline = Date.now() + (graceSec + 10) * 1000;
+    while (Date.now() < deadline) {
+      const tasks = (await docker.listTasks().catch(() => [])) as unknown as SwarmTask[];
+      if (tasks.every((t) => !gone.has(t.ServiceID) || taskEnded(t))) return;
+      await sleep(200);
+    }
+  }
+
+  /** Creates a dyno's service and waits until it runs (web: healthy); removes it on failure. */
+  async function bootNew(spec: ServiceSpec, log: (l: string) => void): Promise<string> {
+    const dyno = spec.Labels[`${label}.dyno`];
+    const svc = await docker.createService(authconfig, spec);
+    launching.add(svc.id);
+    try {
+      const booted = await bootService(bootDeps, svc.id, dyno, spec.Labels[`${label}.type`] === 'web', checksFor(spec.Labels), log);
+      healthy.add(booted.taskId);
+      log(`${dyno} is up on node ${booted.node}`);
+      return svc.id;
+    } catch (err) {
+      await removeServices([svc.id]);
+      throw err;
+    } finally {
+      launching.delete(svc.id);
+    }
+  }
+
+  /** Starts the given dynos of a release; all healthy, or none left behind. */
+  async function launch(spec: ReleaseSpec, wanted: Array<{ proc: ProcessSpec; index: number }>, log: (l: string) => void): Promise<Dyno[]> {
+    if (wanted.length === 0) return [];
+    const net = await network(spec.app);
+    const graceSec = (spec.checks ?? defaults).graceSec;
+    const specs = wanted.map(({ proc, index }) => dynoService({ label, spec: { ...spec, checks: spec.checks ?? defaults }, proc, index, oneOff: false, network: net, graceSec }));
+    const results = await Promise.allSettled(specs.map((s) => bootNew(s, log)));
+    const started = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failure) {
+      await removeServices(started);
+      throw failure.reason;
+    }
+    const ids = new Set(started);
+    return (await list(spec.app)).filter((d) => ids.has(d.id));
+  }
+
+  /** Takes dynos out of routing, lets beforeStop drain them, then removes their services. */
+  async function stopAll(dynos: Dyno[], beforeStop: (() => Promise<void>) | undefined, log: (l: string) => void): Promise<void> {
+    if (dynos.length === 0) return;
+    for (const d of dynos) stopping.add(d.id);
+    try {
+      if (beforeStop) await beforeStop();
+      await Promise.all(dynos.map(async (d) => {
+        await removeServices([d.id]);
+        log(`${d.name} stopped`);
+      }));
+    } finally {
+      for (const d of dynos) stopping.delete(d.id);
+    }
+  }
+
+  async function scale(spec: ReleaseSpec, log: (l: string) => void, beforeStop?: () => Promise<void>): Promise<void> {
+    const plan = scalePlan((await list(spec.app)).filter((d) => d.release === spec.release && d.state !== 'stopping'), spec.processes);
+    await launch(spec, plan.wanted, log);
+    await stopAll(plan.extra, beforeStop, log);
+  }
+
+  async function retire(app: string, keepRelease: number | null, beforeStop?: () => Promise<void>): Promise<void> {
+    const dynos = (await list(app)).filter((d) => d.release !== keepRelease && d.type !== ONE_OFF && d.state !== 'stopping');
+    await stopAll(dynos, beforeStop, () => undefined);
+  }
+
+  /** A copy of the dyno starts (where Swarm puts it), is health-checked and routed; then the
+   *  old one is drained and removed. */
+  async function replace(d: Dyno, routingChanged: () => Promise<void>): Promise<void> {
+    const info = (await docker.getService(d.id).inspect()) as { Spec: ServiceSpec };
+    await bootNew(renamed(label, info.Spec), () => undefined);
+    await routingChanged();
+    await stopAll([d], routingChanged, () => undefined);
+  }
+
+  async function restart(app: string, filter: string | undefined, routingChanged: () => Promise<void>): Promise<string[]> {
+    const dynos = (await list(app))
+      .filter((d) => d.type !== ONE_OFF && d.state !== 'stopping' && (!filter || d.name === filter || d.type === filter))
+      .sort((a, b) => a.name.localeCompare(b.name));
+    for (const d of dynos) {
+      if (d.type === 'web') {
+        await replace(d, routingChanged);
+      } else {
+        // In place: Swarm stops the task and starts a new one (ForceUpdate).
+        const svc = docker.getService(d.id);
+        const info = (await svc.inspect()) as { Version: { Index: number }; Spec: ServiceSpec };
+        const spec = { ...info.Spec, TaskTemplate: { ...info.Spec.TaskTemplate, ForceUpdate: (info.Spec.TaskTemplate.ForceUpdate ?? 0) + 1 } };
+        await svc.update({ authconfig, _query: { version: info.Version.Index }, _body: spec });
+      }
+    }
+    await routingChanged();
+    return dynos.map((d) => d.name);
+  }
+
+  async function destroy(app: string): Promise<void> {
+    const dynos = await list(app);
+    await removeServices(dynos.map((d) => d.id));
+    const name = appNetworkName(label, app);
+    networks.delete(name);
+    for (let i = 0; i < 10; i++) {
+      const gone = await docker.getNetwork(name).remove().then(() => true, (err: { statusCode?: number }) => err.statusCode === 404);
+      if (gone) break;
+      await sleep(500); // the tasks' endpoints leave the network a moment after they ended
+    }
+    // The manager's copies of the app's images (other nodes keep theirs until pruned).
+    const repo = `${opts.registry}/${app}:`;
+    const images = await docker.listImages({ filters: { reference: [`${opts.registry}/${app}`] } });
+    for (const tag of images.flatMap((img) => img.RepoTags ?? []).filter((t) => t.startsWith(repo))) {
+      await docker.getImage(tag).remove({ force: true }).catch(() => undefined);
+    }
+  }
+
+  async function logs(app: string, lopts: LogOptions, emit: Parameters<Scheduler['logs']>[2]): Promise<void> {
+    const matches = (d: Dyno): boolean => !lopts.dyno || d.name === lopts.dyno || d.type === lopts.dyno;
+    const targets = async () => (await list(app)).filter(matches).map((d) => ({ id: d.id, dyno: d.name, running: d.state === 'up' || d.state === 'starting' || d.state === 'stopping' }));
+    await followDockerLogs(docker, targets, lopts, emit, (id, o) =>
+      docker.getService(id).logs({ stdout: true, stderr: true, timestamps: true, tail: o.tail, follow: o.follow }) as Promise<Buffer | NodeJS.ReadableStream>);
+  }
+
+  async function nodes(): Promise<ClusterNode[]> {
+    const snap = await snapshot();
+    const dynos = snap.services.map((s) => toDyno(snap, s, view));
+    return [...snap.nodes.values()].map((n) => toClusterNode(snap, n, dynos)).sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  async function setAvailability(id: string, availability: SwarmNode['Spec']['Availability']): Promise<void> {
+    const node = docker.getNode(id);
+    const info = (await node.inspect()) as SwarmNode;
+    await node.update({ _query: { version: info.Version.Index }, _body: { ...info.Spec, Availability: availability } });
+  }
+
+  async function setNodeAvailability(ref: string, availability: 'active' | 'drain', routingChanged: () => Promise<void>): Promise<ClusterNode> {
+    const found = (await nodes()).find((n) => n.id === ref || n.name === ref);
+    if (!found) throw new NotFoundError(`No node ${ref} in the swarm.`);
+    if (availability === 'drain' && found.availability !== 'drain') {
+      // Zero-downtime drain: no new task lands on the node (pause), each of its web dynos is
+      // replaced elsewhere before it is drained and stopped, then Swarm moves the rest.
+      await setAvailability(found.id, 'pause');
+      try {
+        const webs = (await list()).filter((d) => d.node === found.name && d.type === 'web' && d.state !== 'stopping');
+        for (const d of webs) await replace(d, routingChanged);
+      } catch (err) {
+        await setAvailability(found.id, found.availability).catch(() => undefined);
+        throw new UserBuildError(`could not move the dynos off ${found.name}: ${errorMessage(err)}`);
+      }
+    }
+    await setAvailability(found.id, availability);
+    return (await nodes()).find((n) => n.id === found.id) ?? found;
+  }
+
+  // Swarm's own changes: polled. Web tasks it started are health-checked before they count
+  // as up; detached one-offs that ended are removed.
+  let lastSeen = '';
+  let unreachable = false;
+  async function poll(): Promise<void> {
+    try {
+      const snap = await snapshot();
+      if (unreachable) log('the Docker engine answers again: following the swarm');
+      unreachable = false;
+      const live = new Set<string>();
+      for (const svc of snap.services) {
+        const task = currentTask(snap.tasks.get(svc.ID));
+        if (task) live.add(task.ID);
+        const oneOff = svc.Spec.TaskTemplate.RestartPolicy.Condition === 'none';
+        if (oneOff && task && taskEnded(task) && Date.now() - Date.parse(task.Status.Timestamp ?? task.CreatedAt) > 5000) {
+          void docker.getService(svc.ID).remove().catch(() => undefined); // detached, ended (attached runs remove their own)
+        }
+        if (oneOff || !task || task.Status.State !== 'running' || healthy.has(task.ID) || checking.has(task.ID)) continue;
+        if (launching.has(svc.ID) || stopping.has(svc.ID) || svc.Spec.Labels[`${label}.type`] !== 'web') continue;
+        checking.add(task.ID);
+        void checkTask(bootDeps, svc.ID, task.ID, checksFor(svc.Spec.Labels))
+          .then((ok) => { if (ok) healthy.add(task.ID); }, () => undefined)
+          .finally(() => { checking.delete(task.ID); notify(); });
+      }
+      for (const id of healthy) if (!live.has(id)) healthy.delete(id);
+      const seen = JSON.stringify(snap.services.map((s) => toDyno(snap, s, view)).map((d) => [d.id, d.state, d.host, d.port]));
+      if (seen !== lastSeen) { lastSeen = seen; notify(); }
+    } catch (err) {
+      if (!unreachable) log(`cannot read the swarm (${errorMessage(err).split('\n')[0]}): routing stays as it was; retrying`);
+      unreachable = true;
+      selfNodeId = '';
+    }
+  }
+  function watch(): void {
+    if (poller || closed) return;
+    const tick = (): void => {
+      poller = setTimeout(() => { void poll().finally(() => { if (!closed) tick(); }); }, opts.pollMs ?? 400);
+      poller.unref();
+    };
+    tick();
+  }
+
+  return {
+    start: (spec, log) => launch(spec, allDynos(spec.processes), log),
+    scale,
+    retire,
+    list,
+    logs,
+    run: (spec, ropts, output) => runSwarmOneOff({ docker, label, authconfig, list, network, nodeName }, spec, ropts, output),
+    restart,
+    destroy,
+    nodes,
+    setNodeAvailability,
+    onChange(fn) {
+      listeners.add(fn);
+      watch();
+      return () => listeners.delete(fn);
+    },
+    async close() {
+      closed = true;
+      if (poller) clearTimeout(poller);
+      poller = null;
+      listeners.clear();
+    },
+  };
+}

@@ -1,0 +1,134 @@
+// The cluster as the swarm driver sees it: the platform's dyno services, their tasks and the
+// nodes, read from the manager in three calls, and how a service's current task becomes a Dyno.
+import type Dockerode from 'dockerode';
+import { APP_PORT } from './docker-dyno.ts';
+import type { ServiceSpec } from './swarm-spec.ts';
+import type { ClusterNode, Dyno, DynoState } from './types.ts';
+
+export interface SwarmTask {
+  ID: string;
+  ServiceID: string;
+  NodeID?: string;
+  CreatedAt: string;
+  DesiredState: string;
+  Status: {
+    State: string;
+    Timestamp?: string;
+    Message?: string;
+    Err?: string;
+    ContainerStatus?: { ContainerID?: string; ExitCode?: number };
+    PortStatus?: { Ports?: Array<{ TargetPort: number; PublishedPort: number }> };
+  };
+}
+
+export interface SwarmService { ID: string; CreatedAt: string; Spec: ServiceSpec }
+
+export interface SwarmNode {
+  ID: string;
+  Description: { Hostname: string };
+  Spec: { Role: 'manager' | 'worker'; Availability: 'active' | 'pause' | 'drain'; Labels?: Record<string, string> };
+  Status: { State: string; Addr?: string };
+  ManagerStatus?: { Addr?: string };
+  Version: { Index: number };
+}
+
+export interface Snapshot {
+  services: SwarmService[];
+  /** Tasks of each service, newest first. */
+  tasks: Map<string, SwarmTask[]>;
+  nodes: Map<string, SwarmNode>;
+  /** The node of the engine the platform talks to (the manager it runs on). */
+  selfNodeId: string;
+}
+
+/** Reads services (of this platform's dynos), their tasks and the nodes. */
+export async function readSnapshot(docker: Dockerode, label: string, selfNodeId: string): Promise<Snapshot> {
+  const [services, tasks, nodes] = await Promise.all([
+    docker.listServices({ filters: { label: [`${label}.dyno`] } }) as Promise<unknown> as Promise<SwarmService[]>,
+    docker.listTasks() as Promise<unknown> as Promise<SwarmTask[]>,
+    docker.listNodes() as Promise<unknown> as Promise<SwarmNode[]>,
+  ]);
+  const mine = new Set(services.map((s) => s.ID));
+  const byService = new Map<string, SwarmTask[]>();
+  for (const t of tasks) {
+    if (!mine.has(t.ServiceID)) continue;
+    byService.set(t.ServiceID, [...(byService.get(t.ServiceID) ?? []), t]);
+  }
+  for (const list of byService.values()) list.sort((a, b) => b.CreatedAt.localeCompare(a.CreatedAt));
+  return { services: services.filter((s) => s.Spec.Labels[label] === '1'), tasks: byService, nodes: new Map(nodes.map((n) => [n.ID, n])), selfNodeId };
+}
+
+/** The task that is the dyno now: the newest one Swarm wants running, else the newest. */
+export function currentTask(tasks: SwarmTask[] | undefined): SwarmTask | null {
+  if (!tasks || tasks.length === 0) return null;
+  return tasks.find((t) => t.DesiredState === 'running' || t.DesiredState === 'ready') ?? tasks[0];
+}
+
+const STARTING = new Set(['new', 'allocated', 'pending', 'assigned', 'accepted', 'preparing', 'ready', 'starting']);
+const ENDED = new Set(['complete', 'failed', 'rejected', 'shutdown', 'orphaned', 'remove']);
+
+export const taskEnded = (t: SwarmTask): boolean => ENDED.has(t.Status.State);
+export const publishedPort = (t: SwarmTask): number | null =>
+  t.Status.PortStatus?.Ports?.find((p) => p.TargetPort === APP_PORT)?.PublishedPort ?? null;
+
+/** Where the router reaches a task's published port: loopback on the platform's own node. */
+export function nodeAddress(snap: Pick<Snapshot, 'selfNodeId'>, node: SwarmNode | undefined): string | null {
+  if (!node) return null;
+  if (node.ID === snap.selfNodeId) return '127.0.0.1';
+  const addr = node.Status.Addr && node.Status.Addr !== '0.0.0.0' ? node.Status.Addr : node.ManagerStatus?.Addr?.replace(/:\d+$/, '');
+  return addr || null;
+}
+
+export interface DynoView {
+  label: string;
+  /** Web tasks that passed their health check. */
+  healthy: ReadonlySet<string>;
+  /** Services being drained and removed by the platform. */
+  stopping: ReadonlySet<string>;
+}
+
+/** One dyno per service: its current task's state, node and published port. */
+export function toDyno(snap: Snapshot, service: SwarmService, view: DynoView): Dyno {
+  const l = service.Spec.Labels;
+  const L = (k: string): string => l[`${view.label}.${k}`];
+  const task = currentTask(snap.tasks.get(service.ID));
+  const node = task?.NodeID ? snap.nodes.get(task.NodeID) : undefined;
+  const port = task && task.Status.State === 'running' ? publishedPort(task) : null;
+  const host = port === null ? null : nodeAddress(snap, node);
+  const oneOff = service.Spec.TaskTemplate.RestartPolicy.Condition === 'none';
+  let state: DynoState;
+  if (view.stopping.has(service.ID)) state = 'stopping';
+  else if (!task || STARTING.has(task.Status.State)) state = 'starting';
+  else if (task.Status.State === 'running') {
+    if (node && node.Status.State !== 'ready') state = 'down'; // its node is lost: Swarm moves it
+    else if (L('type') === 'web' && !oneOff) state = view.healthy.has(task.ID) ? 'up' : 'starting';
+    else state = 'up';
+  } else if (oneOff) state = task.Status.State === 'complete' ? 'down' : 'crashed';
+  else state = 'restarting'; // ended: Swarm starts a new task after the restart delay
+  return {
+    id: service.ID,
+    app: L('app'),
+    name: L('dyno'),
+    type: L('type'),
+    release: Number(L('release')),
+    state,
+    host: L('type') === 'web' ? host : null,
+    port: L('type') === 'web' && host !== null ? port : null,
+    startedAt: task?.Status.State === 'running' ? (task.Status.Timestamp ?? task.CreatedAt) : null,
+    node: node?.Description.Hostname ?? null,
+  };
+}
+
+export function toClusterNode(snap: Snapshot, node: SwarmNode, dynos: Dyno[]): ClusterNode {
+  const name = node.Description.Hostname;
+  return {
+    id: node.ID,
+    name,
+    address: (node.Status.Addr && node.Status.Addr !== '0.0.0.0' ? node.Status.Addr : node.ManagerStatus?.Addr?.replace(/:\d+$/, '')) ?? '',
+    role: node.Spec.Role,
+    state: node.Status.State,
+    availability: node.Spec.Availability,
+    dynos: dynos.filter((d) => d.node === name && (d.state === 'up' || d.state === 'starting')).length,
+    self: node.ID === snap.selfNodeId,
+  };
+}

@@ -1,0 +1,165 @@
+// A real Docker Swarm for tests and benches: the host's engine as the manager (initialised
+// through controller/scheduler/swarm-setup.ts, advertised on the default-route address) and
+// worker engines in containers of paas/swarm-node (builder/swarm-node-image.ts) on a bridge
+// network of their own. The workers pull from the platform's registry at 127.0.0.1:<port> as
+// the manager does: socat in each worker forwards it to a relay this helper runs on the
+// network's gateway address only (the registry itself stays on loopback).
+// Everything it makes carries the label SWARM_TEST_LABEL; stop() (and removeSwarmLeftovers()
+// before a run) removes the workers, leaves the swarm and removes docker_gwbridge.
+import net from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { PassThrough } from 'node:stream';
+import type Dockerode from 'dockerode';
+import { ensureSwarmNodeImage } from '../../builder/swarm-node-image.ts';
+import { ensureSwarmManager, type SwarmManager } from '../../controller/scheduler/swarm-setup.ts';
+
+export const SWARM_TEST_LABEL = 'paas.swarm-test';
+
+export interface SwarmWorker { name: string; containerId: string; addr: string }
+
+export interface SwarmCluster {
+  manager: SwarmManager;
+  workers: SwarmWorker[];
+  /** Removes a worker's container (its engine and dynos die with it): a lost machine. */
+  killWorker(name: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Runs a command in a container; resolves with its exit code and output. */
+export async function execIn(docker: Dockerode, id: string, cmd: string[]): Promise<{ code: number; output: string }> {
+  const exec = await docker.getContainer(id).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
+  const stream = await exec.start({});
+  const sink = new PassThrough();
+  let output = '';
+  sink.on('data', (c: Buffer) => { output += c.toString('utf8'); });
+  docker.modem.demuxStream(stream, sink, sink);
+  await new Promise<void>((resolve) => { stream.on('end', resolve); stream.on('close', resolve); });
+  const info = await exec.inspect();
+  return { code: info.ExitCode ?? -1, output };
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Leaves the swarm this helper made (never another one), removes its workers and networks. */
+export async function removeSwarmLeftovers(docker: Dockerode): Promise<void> {
+  const containers = await docker.listContainers({ all: true, filters: { label: [SWARM_TEST_LABEL] } });
+  await Promise.all(containers.map((c) => docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined)));
+  const info = (await docker.info()) as { Swarm?: { LocalNodeState?: string } };
+  if (info.Swarm?.LocalNodeState !== 'inactive') {
+    const spec = ((await docker.swarmInspect().catch(() => null)) as { Spec?: { Labels?: Record<string, string> } } | null)?.Spec;
+    if (spec && spec.Labels?.[SWARM_TEST_LABEL] !== '1') throw new Error('the Docker engine is in a swarm a test did not make: not touching it');
+    await docker.swarmLeave({ force: true });
+  }
+  // Swarm leaves its bridge behind (no container of a swarm uses it once the engine left).
+  await docker.getNetwork('docker_gwbridge').remove().catch(() => undefined);
+  const networks = await docker.listNetworks({ filters: { label: [SWARM_TEST_LABEL] } });
+  await Promise.all(networks.map((n) => docker.getNetwork(n.Id).remove().catch(() => undefined)));
+}
+
+/** A TCP relay from host:0 to the registry; resolves with its port. */
+function startRelay(host: string, registry: string): Promise<net.Server> {
+  const [rhost, rport] = [registry.slice(0, registry.lastIndexOf(':')), Number(registry.slice(registry.lastIndexOf(':') + 1))];
+  const server = net.createServer((client) => {
+    const upstream = net.connect(rport, rhost);
+    client.pipe(upstream).pipe(client);
+    client.on('error', () => upstream.destroy());
+    upstream.on('error', () => client.destroy());
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, host, () => resolve(server));
+  });
+}
+
+export async function startSwarmCluster(opts: {
+  docker: Dockerode;
+  workers: number;
+  /** host:port of the platform's registry (loopback). */
+  registry: string;
+  /** Image the node image is made from (the stack build image). */
+  baseImage: string;
+  log?: (line: string) => void;
+}): Promise<SwarmCluster> {
+  const { docker } = opts;
+  const log = opts.log ?? (() => undefined);
+  await removeSwarmLeftovers(docker);
+  const image = await ensureSwarmNodeImage({ docker, baseImage: opts.baseImage, log });
+  const id = randomBytes(3).toString('hex');
+  const labels = { [SWARM_TEST_LABEL]: '1' };
+  let relay: net.Server | null = null;
+  const workers: SwarmWorker[] = [];
+
+  const stop = async (): Promise<void> => {
+    relay?.close();
+    await removeSwarmLeftovers(docker);
+  };
+
+  try {
+    // A heartbeat of 1 s: a lost worker is noticed after a few seconds (default 5 s each).
+    const manager = await ensureSwarmManager(docker, {
+      advertiseAddr: '', log,
+      spec: { Labels: labels, Dispatcher: { HeartbeatPeriod: 1_000_000_000 }, Orchestration: { TaskHistoryRetentionLimit: 3 } },
+    });
+    if (!manager.initialised) throw new Error('the engine was already in a swarm');
+    const network = await docker.createNetwork({ Name: `paas-swarm-test-${id}`, Driver: 'bridge', Labels: labels });
+    const gateway = (((await network.inspect()) as { IPAM: { Config: Array<{ Gateway?: string }> } }).IPAM.Config[0]?.Gateway ?? '').split('/')[0];
+    if (!gateway) throw new Error('the workers\' network has no gateway address');
+    relay = await startRelay(gateway, opts.registry);
+    const relayPort = (relay.address() as net.AddressInfo).port;
+    const token = ((await docker.swarmInspect()) as { JoinTokens: { Worker: string } }).JoinTokens.Worker;
+    const registryPort = opts.registry.slice(opts.registry.lastIndexOf(':') + 1);
+
+    await Promise.all(Array.from({ length: opts.workers }, async (_, i) => {
+      const name = `swarm-worker-${i + 1}`;
+      const c = await docker.createContainer({
+        name: `paas-swarm-test-${id}-${i + 1}`,
+        Hostname: name,
+        Image: image,
+        Env: [`REGISTRY_RELAY=${gateway}:${relayPort}`, `REGISTRY_PORT=${registryPort}`],
+        // The node's engine: dynos get no-new-privileges by default (the services API of this
+        // Docker version cannot ask for it per service).
+        Cmd: ['--no-new-privileges', '--log-level=warn'],
+        Labels: labels,
+        Volumes: { '/var/lib/docker': {} },
+        HostConfig: {
+          NetworkMode: network.id,
+          CapAdd: ['ALL'], CapDrop: ['SYS_RESOURCE'],
+          SecurityOpt: ['seccomp=unconfined', 'apparmor=unconfined'],
+          DeviceCgroupRules: ['a *:* rwm'],
+          Tmpfs: { '/run': '' },
+          Binds: ['/sys/fs/cgroup:/sys/fs/cgroup'],
+        },
+      });
+      await c.start();
+      const addr = ((await c.inspect()).NetworkSettings.Networks[`paas-swarm-test-${id}`]?.IPAddress) ?? '';
+      for (let t = 0; ; t++) {
+        if ((await execIn(docker, c.id, ['docker', 'info', '--format', '{{.ID}}'])).code === 0) break;
+        if (t > 100) throw new Error(`the engine in ${name} did not start`);
+        await sleep(200);
+      }
+      const joined = await execIn(docker, c.id, ['docker', 'swarm', 'join', '--token', token, '--advertise-addr', addr, manager.managerAddr]);
+      if (joined.code !== 0) throw new Error(`${name} could not join the swarm: ${joined.output.trim()}`);
+      workers.push({ name, containerId: c.id, addr });
+    }));
+    for (let t = 0; ; t++) {
+      const nodes = (await docker.listNodes()) as Array<{ Status: { State: string } }>;
+      if (nodes.length === opts.workers + 1 && nodes.every((n) => n.Status.State === 'ready')) break;
+      if (t > 100) throw new Error(`the swarm's nodes are not ready: ${nodes.map((n) => n.Status.State).join(', ')}`);
+      await sleep(200);
+    }
+    log(`swarm: manager ${manager.managerAddr}, workers ${workers.map((w) => `${w.name} ${w.addr}`).join(', ')}`);
+    return {
+      manager,
+      workers,
+      async killWorker(name) {
+        const w = workers.find((x) => x.name === name);
+        if (!w) throw new Error(`no worker ${name}`);
+        await docker.getContainer(w.containerId).remove({ force: true, v: true });
+      },
+      stop,
+    };
+  } catch (err) {
+    await stop().catch(() => undefined);
+    throw err;
+  }
+}

@@ -8,12 +8,17 @@ import { Redis } from 'ioredis';
 import { startBuilder } from '../builder/index.ts';
 import { loadConfig, type Config } from '../common/config.ts';
 import { startController } from '../controller/index.ts';
+import { ensureSwarmManager } from '../controller/scheduler/swarm-setup.ts';
 import { routerPidFile } from '../router/serve.ts';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const docker = new Dockerode({ socketPath: config.dockerSocket });
   await docker.ping();
+  // Swarm mode: on a manager only; a single-node swarm is made when the engine is in none.
+  const swarm = config.scheduler === 'swarm'
+    ? await ensureSwarmManager(docker, { advertiseAddr: config.swarmAdvertiseAddr, log: (line) => console.log(line) })
+    : null;
   const controller = await startController({ config, docker });
   const builder = await startBuilder({
     config, docker, connection: new Redis(config.redisUrl, { maxRetriesPerRequest: null }), concurrency: config.buildConcurrency,
@@ -26,6 +31,10 @@ async function main(): Promise<void> {
     `  Apps:         http://<app>.${config.domain}:${config.routerPort}/${config.httpsPort < 0 ? '' : `  https://<app>.${config.domain}:${config.httpsPort}/`}`,
     `  Router:       ${routerLine(config)}`,
     `  Data:         ${config.dataDir}`,
+    ...(swarm ? [
+      `  Dynos:        Docker Swarm, manager ${swarm.managerAddr} (bin/paas nodes; docs/scale-out.md)`,
+      `  Add a node:   ${swarm.joinCommand}`,
+    ] : [`  Dynos:        this machine's Docker engine (PAAS_SCHEDULER=swarm for a cluster)`]),
     fs.existsSync(tokenFile)
       ? `  Log in:       bin/paas login --api ${config.apiUrl} --token "$(cat ${tokenFile})"`
       : `  Log in:       bin/paas login --api ${config.apiUrl} --token <your API token>`,

@@ -1,7 +1,7 @@
 import { CliError } from '../client.ts';
 import type { Command } from './types.ts';
 
-interface DynoInfo { name: string; type: string; state: string; command: string | null; release: { version: number }; created_at: string | null }
+interface DynoInfo { name: string; type: string; state: string; command: string | null; release: { version: number }; created_at: string | null; node?: string | null }
 interface FormationInfo { type: string; quantity: number; command: string | null }
 
 export const psCommands: Command[] = [
@@ -30,7 +30,7 @@ export const psCommands: Command[] = [
       for (const type of [...new Set(dynos.map((d) => d.type))]) {
         const ofType = dynos.filter((d) => d.type === type);
         ctx.out(`=== ${type} (${ofType.length}): ${ofType[0].command ?? '(image default)'}`);
-        for (const d of ofType) ctx.out(`${d.name}: ${d.state} ${d.created_at ?? ''} v${d.release.version}`);
+        for (const d of ofType) ctx.out(`${d.name}: ${d.state} ${d.created_at ?? ''} v${d.release.version}${d.node ? ` on ${d.node}` : ''}`);
         ctx.out('');
       }
     },

@@ -16,6 +16,7 @@ import type { ApiDeps } from './deps.ts';
 import { errorHandler, notFound } from './errors.ts';
 import { internalPushRouter } from './internal-push.ts';
 import { logsRouter } from './logs.ts';
+import { nodesRouter } from './nodes.ts';
 import { openapiDocument } from './openapi.ts';
 import { rateLimit } from './rate-limit.ts';
 import { releasesRouter } from './releases.ts';
@@ -54,6 +55,7 @@ export function createApi(deps: ApiDeps): express.Express {
   api.use(checksRouter(deps));
   api.use(certsRouter(deps));
   api.use(logsRouter(deps));
+  api.use(nodesRouter(deps));
   api.use(notFound);
   api.use(errorHandler(deps.logError));
   return api;

@@ -27,6 +27,7 @@ export function dynosRouter(deps: ApiDeps): Router {
         release: { version: d.release },
         app: { id: app.id, name: app.name },
         size: 'standard',
+        node: d.node,
         created_at: d.startedAt,
         updated_at: d.startedAt,
       })));

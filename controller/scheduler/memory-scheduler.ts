@@ -27,7 +27,7 @@ export function createMemoryScheduler(): MemoryScheduler {
       dynos.push(...created);
       return created;
     },
-    async scale(spec) {
+    async scale(spec, _log, beforeStop) {
       const others = dynos.filter((d) => d.app !== spec.app || d.release !== spec.release);
       const mine = spec.processes.flatMap((p) => Array.from({ length: p.quantity }, (_, i): Dyno => {
         const existing = dynos.find((d) => d.app === spec.app && d.release === spec.release && d.name === `${p.type}.${i + 1}`);
@@ -36,6 +36,9 @@ export function createMemoryScheduler(): MemoryScheduler {
           host: p.type === 'web' ? '127.0.0.1' : null, port: p.type === 'web' ? 41000 + i : null, startedAt: new Date().toISOString(), node: 'memory',
         };
       }));
+      const leaving = dynos.filter((d) => d.app === spec.app && d.release === spec.release && !mine.includes(d));
+      for (const d of leaving) d.state = 'stopping';
+      if (leaving.length) await beforeStop?.();
       dynos = [...others, ...mine];
     },
     async run(spec, _opts, output) { output(`ran ${spec.command}\n`); return { name: 'run.1', exitCode: 0 }; },

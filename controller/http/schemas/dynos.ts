@@ -13,6 +13,8 @@ export const DynoSchema = named('Dyno', Type.Object({
   release: Type.Object({ version: Type.Integer() }),
   app: AppRef,
   size: Type.String(),
+  /** The machine (cluster node) it runs on. */
+  node: Nullable(Type.String({ examples: ['worker-1'] })),
   created_at: Nullable(Timestamp),
   updated_at: Nullable(Timestamp),
 }));

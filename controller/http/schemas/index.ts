@@ -9,6 +9,7 @@ import { domainsRoutes } from './domains.ts';
 import { dynosRoutes } from './dynos.ts';
 import { formationRoutes } from './formation.ts';
 import { metaRoutes } from './meta.ts';
+import { nodesRoutes } from './nodes.ts';
 import { releasesRoutes } from './releases.ts';
 import { sourcesRoutes } from './sources.ts';
 
@@ -23,6 +24,7 @@ export const routeSpecs: RouteSpec[] = [
   ...formationRoutes,
   ...dynosRoutes,
   ...domainsRoutes,
+  ...nodesRoutes,
 ];
 
 export type { RouteSpec } from './common.ts';

@@ -1,0 +1,33 @@
+// The Scheduler contract on the local Docker engine, with a 2 MB busybox image from the registry.
+import { after, before } from 'node:test';
+import Dockerode from 'dockerode';
+import { ensureBusyboxImage } from '../../builder/busybox-image.ts';
+import { testConfig } from '../../test/helpers/config.ts';
+import { pushTestImage } from '../../test/helpers/registry-image.ts';
+import { createDockerScheduler } from './docker-scheduler.ts';
+import { BROKEN, schedulerContract, WEB } from './scheduler-contract.ts';
+import type { Scheduler } from './types.ts';
+
+const config = testConfig();
+const docker = new Dockerode({ socketPath: config.dockerSocket });
+const app = `contract-docker-${process.pid}`;
+let scheduler: Scheduler;
+
+before(async () => {
+  await ensureBusyboxImage({ docker, image: 'paas/busybox:test', log: () => undefined });
+  await pushTestImage(docker, 'paas/busybox:test', config.registry, app, ['v1', 'v2', 'v3']);
+  scheduler = createDockerScheduler({ docker, label: config.label, registry: config.registry, bootTimeoutSec: 20, log: () => undefined });
+});
+after(async () => {
+  await scheduler.destroy(app).catch(() => undefined);
+  await scheduler.close();
+});
+
+schedulerContract('docker', () => ({
+  scheduler,
+  app,
+  image: (n) => `${config.registry}/${app}:v${n}`,
+  kind: 'dockerfile',
+  real: true,
+  breakNextStart: (spec) => ({ ...spec, processes: spec.processes.map((p) => (p.command === WEB ? { ...p, command: BROKEN } : p)) }),
+}));

@@ -102,6 +102,9 @@ describe('API responses match their schemas', () => {
     await call('post', '/apps/shape/dynos', { command: 'true', attach: true }).expect(200);
     await call('delete', '/apps/shape/dynos').expect(200);
     await call('delete', '/apps/shape/dynos/web').expect(200);
+    await call('get', '/nodes').expect(200);
+    await call('patch', '/nodes/memory', { availability: 'drain' }).expect(200);
+    await call('patch', '/nodes/memory', { availability: 'active' }).expect(200);
 
     await call('post', '/apps/shape/domains', { hostname: 'www.shape.test' }).expect(201);
     await call('get', '/apps/shape/domains').expect(200);

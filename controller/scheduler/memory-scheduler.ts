@@ -1,7 +1,7 @@
 // An in-memory Scheduler for fast API tests: records what it was asked, runs nothing.
 import { randomUUID } from 'node:crypto';
-import { NotAClusterError } from '../../common/errors.ts';
-import type { Dyno, ReleaseSpec, Scheduler } from './types.ts';
+import { NotFoundError } from '../../common/errors.ts';
+import type { ClusterNode, Dyno, NodeAvailability, ReleaseSpec, Scheduler } from './types.ts';
 
 export interface MemoryScheduler extends Scheduler {
   started: ReleaseSpec[];
@@ -13,6 +13,9 @@ export function createMemoryScheduler(): MemoryScheduler {
   let dynos: Dyno[] = [];
   let nextFailure: Error | null = null;
   const started: ReleaseSpec[] = [];
+  /** One pretend node, "memory", whose availability can be changed. */
+  let availability: NodeAvailability = 'active';
+  const node = (): ClusterNode => ({ id: 'memory', name: 'memory', address: '127.0.0.1', role: 'manager', state: 'ready', availability, dynos: dynos.length, self: true });
   return {
     started,
     failNextStart(err) { nextFailure = err; },
@@ -57,10 +60,13 @@ export function createMemoryScheduler(): MemoryScheduler {
     },
     async list(app) { return dynos.filter((d) => !app || d.app === app); },
     async destroy(app) { dynos = dynos.filter((d) => d.app !== app); },
-    async nodes() {
-      return [{ id: 'memory', name: 'memory', address: '127.0.0.1', role: 'manager', state: 'ready', availability: 'active', dynos: dynos.length, self: true }];
+    nodes: async () => [node()],
+    async setNodeAvailability(ref, to, routingChanged) {
+      if (ref !== 'memory') throw new NotFoundError(`No node ${ref} in the swarm.`);
+      availability = to;
+      await routingChanged();
+      return node();
     },
-    async setNodeAvailability() { throw new NotAClusterError(); },
     onChange() { return () => undefined; },
     async close() { dynos = []; },
   };

@@ -39,10 +39,20 @@ export function findToken(apiUrl: string, env: NodeJS.ProcessEnv = process.env):
 export interface Client {
   apiUrl: string;
   request<T>(method: string, pathname: string, body?: unknown): Promise<T>;
+  /** A JSON request that also returns one response header (e.g. a secret shown once). */
+  requestWithHeader<T>(method: string, pathname: string, body: unknown, header: string): Promise<{ body: T; header: string | null }>;
+  /** PUT raw bytes to an absolute URL (a signed source put_url: no token is sent). */
+  upload(url: string, file: string): Promise<void>;
   /** GET a plain-text resource (build output, logs). */
   text(pathname: string): Promise<string>;
   /** GET a streamed plain-text resource, writing chunks as they arrive. */
   stream(pathname: string, write: (chunk: string) => void, opts?: { method?: string; body?: unknown }): Promise<void>;
+}
+
+/** The message of an API error answer ({id, message}), or its text. */
+async function errorMessageOf(res: Response): Promise<string> {
+  const text = await res.text();
+  try { return (JSON.parse(text) as { message?: string }).message ?? (text.trim() || res.statusText); } catch { return text.trim() || res.statusText; }
 }
 
 export function createClient(apiUrl: string, token: string | null): Client {
@@ -63,9 +73,7 @@ export function createClient(apiUrl: string, token: string | null): Client {
         throw new CliError(`Cannot reach the paas API at ${apiUrl}: ${(err as Error).message}`);
       }
       if (!res.ok) {
-        const text = await res.text();
-        let message = text.trim() || res.statusText;
-        try { message = (JSON.parse(text) as { message?: string }).message ?? message; } catch { /* not JSON */ }
+        const message = await errorMessageOf(res);
         throw new CliError(res.status === 401 ? `${message} Run \`paas login\`.` : message);
       }
       return res;
@@ -83,6 +91,23 @@ export function createClient(apiUrl: string, token: string | null): Client {
       let json: unknown = null;
       try { json = text ? JSON.parse(text) : null; } catch { /* not JSON */ }
       return json as T;
+    },
+    async requestWithHeader<T>(method: string, pathname: string, body: unknown, header: string) {
+      const { res, text } = await send(method, pathname, body);
+      return { body: (text ? JSON.parse(text) : null) as T, header: res.headers.get(header) };
+    },
+    async upload(url, file) {
+      const size = fs.statSync(file).size;
+      let res: Response;
+      try {
+        res = await fetch(url, {
+          method: 'PUT', headers: { 'content-type': 'application/octet-stream', 'content-length': String(size) },
+          body: fs.createReadStream(file) as unknown as ReadableStream, duplex: 'half',
+        } as RequestInit);
+      } catch (err) {
+        throw new CliError(`Could not upload the source: ${(err as Error).message}`);
+      }
+      if (!res.ok) throw new CliError(`Could not upload the source: ${await errorMessageOf(res)}`);
     },
     async text(pathname: string): Promise<string> {
       return (await send('GET', pathname)).text;

@@ -30,6 +30,7 @@ import { createRoutePublisher, type RoutePublisher } from './services/route-publ
 import { createAcmeService, type AcmeService } from './services/acme.ts';
 import { createCertService, withCertificates } from './services/certs.ts';
 import { createSourceStore } from './services/sources.ts';
+import { startWebhooks } from './services/webhooks.ts';
 import { failAbandonedBuilds } from './store/builds.ts';
 import { requestBuildCancel } from '../common/build-cancel.ts';
 import { errorMessage } from '../common/errors.ts';
@@ -48,6 +49,8 @@ export interface ControllerOptions {
   registry?: RegistryClient;
   /** Sees every JSON response of the API with its route contract (the schema test). */
   onResponse?: ResponseObserver;
+  /** How often webhooks look for changes and due deliveries (ms, default 1 s). */
+  webhookScanMs?: number;
 }
 
 export interface ControllerHandle {
@@ -110,6 +113,7 @@ export async function startController(opts: ControllerOptions): Promise<Controll
     db, config, scheduler, apps, builds, deployer, releases, configVars, specs, routes, redis, hookSecret: hook.secret, logError, tls: { certs, acme },
     sources, onResponse: opts.onResponse, diskSpace,
   });
+  const webhooks = startWebhooks({ db, config, scheduler, log: (line) => log(line), scanMs: opts.webhookScanMs });
   const git = createGitHandler({ db, repos });
 
   const server = http.createServer((req, res) => {
@@ -145,6 +149,7 @@ export async function startController(opts: ControllerOptions): Promise<Controll
     async close() {
       await reconciler.stop();
       clearInterval(sweepSources);
+      await webhooks.close();
       acme.stop();
       unwatch();
       if (syncTimer) clearTimeout(syncTimer);

@@ -1,9 +1,10 @@
 // API tokens (Heroku: authorizations) and, for admins, users.
 import { flag } from '../args.ts';
+import type { ApiSchemas } from '../api-client.ts';
 import { CliError } from '../client.ts';
 import type { Command } from './types.ts';
 
-interface Token { id: string; description: string; created_at: string; access_token?: { token: string } }
+type Token = ApiSchemas['Authorization'] & { access_token?: { token: string } };
 
 export const authorizationCommands: Command[] = [
   {
@@ -14,17 +15,22 @@ export const authorizationCommands: Command[] = [
     async run(ctx) {
       const list = await ctx.client().request<Token[]>('GET', '/oauth/authorizations');
       if (ctx.wantsJson()) return ctx.json(list);
-      for (const t of list) ctx.out(`${t.id}  ${t.description || '-'}  ${t.created_at}`);
+      for (const t of list) ctx.out(`${t.id}  ${t.description || '-'}  ${t.scope.join(',')}${t.app ? `:${t.app.name}` : ''}  ${t.created_at}`);
     },
   },
   {
     name: 'authorizations:create',
-    usage: 'paas authorizations:create [--description TEXT] [--json]',
-    description: 'create an API token (for CI); the token is shown once',
+    usage: 'paas authorizations:create [--description TEXT] [--scope deploy --app APP] [--json]',
+    description: 'create an API token; --scope deploy --app APP: a CI token that can only deploy that app (sources, builds, releases read); shown once',
     async run(ctx) {
-      const t = await ctx.client().request<Token>('POST', '/oauth/authorizations', { description: flag(ctx.args, 'description') ?? '' });
+      const scope = flag(ctx.args, 'scope');
+      if (scope && scope !== 'deploy' && scope !== 'global') throw new CliError('--scope is deploy (one app: sources, builds, releases read) or global.');
+      const app = scope === 'deploy' ? ctx.app() : undefined;
+      const t = await ctx.client().request<Token>('POST', '/oauth/authorizations', {
+        description: flag(ctx.args, 'description') ?? '', ...(scope ? { scope: [scope] } : {}), ...(app ? { app } : {}),
+      });
       if (ctx.wantsJson()) return ctx.json(t);
-      ctx.out(`Created token ${t.id}`);
+      ctx.out(`Created token ${t.id}${t.app ? ` (deploy ${t.app.name} only)` : ''}`);
       ctx.out(`Token: ${t.access_token?.token ?? ''}`);
     },
   },

@@ -15,9 +15,10 @@ import { certsCommands } from './certs.ts';
 import { authorizationCommands } from './authorizations.ts';
 import { releasesCommands } from './releases.ts';
 import { nodesCommands } from './nodes.ts';
+import { webhooksCommands } from './webhooks.ts';
 import type { Command } from './types.ts';
 
-export const commands: Command[] = [...authCommands, ...appsCommands, ...configCommands, ...releasesCommands, ...psCommands, ...buildsCommands, ...buildControlCommands, ...buildpacksCommands, ...logsCommands, ...runCommands, ...domainsCommands, ...certsCommands, ...maintenanceCommands, ...checksCommands, ...accessCommands, ...authorizationCommands, ...nodesCommands];
+export const commands: Command[] = [...authCommands, ...appsCommands, ...configCommands, ...releasesCommands, ...psCommands, ...buildsCommands, ...buildControlCommands, ...buildpacksCommands, ...logsCommands, ...runCommands, ...domainsCommands, ...certsCommands, ...maintenanceCommands, ...checksCommands, ...accessCommands, ...authorizationCommands, ...nodesCommands, ...webhooksCommands];
 
 export function findCommand(name: string): Command | undefined {
   return commands.find((c) => c.name === name || c.aliases?.includes(name));

@@ -24,6 +24,7 @@ import { routeSpecs } from './schemas/index.ts';
 import { sourceBlobRouter, sourcesRouter } from './sources.ts';
 import { createSourceStore } from '../services/sources.ts';
 import { observeResponses, validateRequests } from './validate.ts';
+import { webhooksRouter } from './webhooks.ts';
 
 export function createApi(deps: ApiDeps): express.Express {
   const sources = deps.sources ?? createSourceStore({
@@ -56,6 +57,7 @@ export function createApi(deps: ApiDeps): express.Express {
   api.use(certsRouter(deps));
   api.use(logsRouter(deps));
   api.use(nodesRouter(deps));
+  api.use(webhooksRouter(deps));
   api.use(notFound);
   api.use(errorHandler(deps.logError));
   return api;

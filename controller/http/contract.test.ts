@@ -11,6 +11,7 @@ import Dockerode from 'dockerode';
 import request from 'supertest';
 import { makeCertificate } from '../../common/x509.ts';
 import { readAdminToken, removeDataDir, testConfig } from '../../test/helpers/config.ts';
+import { eventually } from '../../test/helpers/eventually.ts';
 import { startController, type ControllerHandle } from '../index.ts';
 import { createMemoryScheduler } from '../scheduler/memory-scheduler.ts';
 import type { RegistryClient } from '../services/registry.ts';
@@ -25,7 +26,7 @@ import { schemaErrors } from './validate.ts';
 const registry: RegistryClient = { retag: async () => undefined, tags: async () => [], copyRepository: async () => [], deleteRepository: async () => undefined };
 
 describe('API responses match their schemas', () => {
-  const config = testConfig();
+  const config = testConfig({ webhookRetryBaseMs: 60_000 });
   const answered = new Set<string>();
   const violations: string[] = [];
   let ctl: ControllerHandle;
@@ -35,7 +36,7 @@ describe('API responses match their schemas', () => {
 
   before(async () => {
     ctl = await startController({
-      config, docker: new Dockerode(), scheduler: createMemoryScheduler(), registry, log: () => undefined,
+      config, docker: new Dockerode(), scheduler: createMemoryScheduler(), registry, log: () => undefined, webhookScanMs: 100,
       onResponse: (spec, status, body) => {
         const key = `${spec.method} ${spec.path}`;
         const schema = status >= 400 ? Problem : spec.response;
@@ -134,6 +135,20 @@ describe('API responses match their schemas', () => {
     const get = new URL(source.body.source_blob.get_url);
     await api().get(`${get.pathname}${get.search}`).expect(200);
     await call('post', '/apps/shape/builds', { source_blob: { url: source.body.source_blob.get_url, version: 'v1' } }).expect(201);
+
+    // Webhooks: the receiver is a closed loopback port, so the delivery is retried (base delay 60 s).
+    const hook = await call('post', '/apps/shape/webhooks', { include: ['api:release'], url: 'http://127.0.0.1:9/hook' }).expect(201);
+    await call('get', '/apps/shape/webhooks').expect(200);
+    await call('get', `/apps/shape/webhooks/${hook.body.id}`).expect(200);
+    await call('patch', `/apps/shape/webhooks/${hook.body.id}`, { level: 'sync' }).expect(200);
+    await call('patch', '/apps/shape/config-vars', { GREETING: 'hello' }).expect(200);
+    const delivery = await eventually(async () => {
+      const list = await call('get', '/apps/shape/webhook-deliveries').expect(200);
+      assert.ok(list.body[0]?.last_attempt);
+      return list.body[0] as { id: string };
+    }, 10_000);
+    await call('get', `/apps/shape/webhook-deliveries/${delivery.id}`).expect(200);
+    await call('delete', `/apps/shape/webhooks/${hook.body.id}`).expect(200);
 
     await call('delete', '/apps/shape').expect(200);
   });

@@ -12,6 +12,7 @@ import { metaRoutes } from './meta.ts';
 import { nodesRoutes } from './nodes.ts';
 import { releasesRoutes } from './releases.ts';
 import { sourcesRoutes } from './sources.ts';
+import { webhooksRoutes } from './webhooks.ts';
 
 export const routeSpecs: RouteSpec[] = [
   ...metaRoutes,
@@ -25,6 +26,7 @@ export const routeSpecs: RouteSpec[] = [
   ...dynosRoutes,
   ...domainsRoutes,
   ...nodesRoutes,
+  ...webhooksRoutes,
 ];
 
 export type { RouteSpec } from './common.ts';

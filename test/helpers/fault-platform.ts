@@ -20,10 +20,13 @@ export interface FaultPlatformOptions {
   registry?: string;
   /** More PAAS_* settings for paasd (and the router). */
   env?: Record<string, string>;
+  /** Docker label of its containers (default `paastest`, which the test runner cleans up). */
+  label?: string;
 }
 
 export interface FaultPlatform {
   dataDir: string;
+  label: string;
   apiUrl: string;
   routerPort: number;
   prefix: string;
@@ -57,12 +60,13 @@ export async function startFaultPlatform(opts: FaultPlatformOptions = {}): Promi
   const [apiPort, routerPort] = [await freePort(), await freePort()];
   const prefix = `paastest-${randomBytes(4).toString('hex')}`;
   const apiUrl = `http://127.0.0.1:${apiPort}`;
+  const label = opts.label ?? 'paastest';
   const redisUrl = opts.redisUrl ?? process.env.PAAS_REDIS_URL ?? 'redis://127.0.0.1:6379/0';
   const registry = opts.registry ?? process.env.PAAS_REGISTRY ?? '127.0.0.1:5000';
   const env: Record<string, string> = {
     PAAS_DATA_DIR: dataDir, PAAS_API_PORT: String(apiPort), PAAS_API_URL: apiUrl, PAAS_HTTP_PORT: String(routerPort),
     PAAS_HTTPS_PORT: '-1', PAAS_ROUTER_ADMIN_PORT: '-1', PAAS_ROUTER_WORKERS: '2', PAAS_REDIS_URL: redisUrl,
-    PAAS_REDIS_PREFIX: prefix, PAAS_REGISTRY: registry, PAAS_LABEL: 'paastest', PAAS_DOMAIN: 'localhost',
+    PAAS_REDIS_PREFIX: prefix, PAAS_REGISTRY: registry, PAAS_LABEL: label, PAAS_DOMAIN: 'localhost',
     PAAS_BOOT_TIMEOUT: '30', PAAS_DRAIN_GRACE: '2', PAAS_BUILD_CONCURRENCY: '2', PAAS_ALLOW_LOCAL_BUILDPACKS: '1',
     ...opts.env,
   };
@@ -70,13 +74,17 @@ export async function startFaultPlatform(opts: FaultPlatformOptions = {}): Promi
   const apps = new Set<string>();
   let adminToken = '';
 
-  const router = spawnPlatformProcess('bin/paas-router.ts', env);
+  // Outputs of every process started, for diagnosis: PAAS_FAULT_LOGS=DIR keeps them there.
+  const logDir = process.env.PAAS_FAULT_LOGS ? fs.mkdtempSync(path.join(process.env.PAAS_FAULT_LOGS, 'platform-')) : path.join(dataDir, 'logs');
+  fs.mkdirSync(logDir, { recursive: true });
+  const router = spawnPlatformProcess('bin/paas-router.ts', env, path.join(logDir, 'router.log'));
   const pidFile = path.join(dataDir, 'router', 'router.pid');
   await waitUntil(() => fs.existsSync(pidFile), 'the router to start', 30_000, router);
 
   let paasd: PlatformProcess | null = null;
   const startPaasd = async (): Promise<void> => {
-    const proc = spawnPlatformProcess('bin/paasd.ts', env);
+    const proc = spawnPlatformProcess('bin/paasd.ts', env, path.join(logDir, 'paasd.log'));
+    fs.appendFileSync(path.join(logDir, 'paasd.log'), `--- paasd started (pid ${proc.pid}) at ${new Date().toISOString()}\n`);
     paasd = proc;
     await waitUntil(async () => {
       if (!adminToken && fs.existsSync(path.join(dataDir, 'admin.token'))) adminToken = fs.readFileSync(path.join(dataDir, 'admin.token'), 'utf8').trim();
@@ -112,7 +120,7 @@ export async function startFaultPlatform(opts: FaultPlatformOptions = {}): Promi
   }
 
   return {
-    dataDir, apiUrl, routerPort, prefix, registry,
+    dataDir, label, apiUrl, routerPort, prefix, registry,
     get adminToken() { return adminToken; },
     userEnv: user,
     paasd: () => paasd!,
@@ -144,8 +152,8 @@ export async function startFaultPlatform(opts: FaultPlatformOptions = {}): Promi
         await paasd.kill('SIGTERM');
       }
       await router.kill('SIGTERM');
-      const containers = await docker.listContainers({ all: true, filters: { label: ['paastest=1'] } });
-      await Promise.allSettled(containers.filter((c) => apps.has(c.Labels['paastest.app'])).map((c) => docker.getContainer(c.Id).remove({ force: true })));
+      const containers = await docker.listContainers({ all: true, filters: { label: [`${label}=1`] } });
+      await Promise.allSettled(containers.filter((c) => apps.has(c.Labels[`${label}.app`])).map((c) => docker.getContainer(c.Id).remove({ force: true })));
       const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
       redis.on('error', () => {});
       await redis.connect().then(() => removeRedisKeys(redis, `${prefix}:*`)).catch(() => undefined);

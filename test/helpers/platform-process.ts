@@ -16,12 +16,16 @@ export interface PlatformProcess {
   kill(signal?: NodeJS.Signals): Promise<string>;
 }
 
-export function spawnPlatformProcess(script: 'bin/paas-router.ts' | 'bin/paasd.ts', env: Record<string, string>): PlatformProcess {
+/** `logFile`: everything it prints is also appended there (kept for diagnosis). */
+export function spawnPlatformProcess(script: 'bin/paas-router.ts' | 'bin/paasd.ts', env: Record<string, string>, logFile?: string): PlatformProcess {
   const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', path.join(repoDir, script)], {
     cwd: repoDir, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
-  const collect = (d: Buffer): void => { if (out.length < 2_000_000) out += d.toString(); };
+  const collect = (d: Buffer): void => {
+    if (out.length < 2_000_000) out += d.toString();
+    if (logFile) fs.appendFileSync(logFile, d);
+  };
   child.stdout!.on('data', collect);
   child.stderr!.on('data', collect);
   const exited = new Promise<string>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? String(code))));

@@ -74,7 +74,10 @@ export async function startTestPlatform(overrides: Partial<Config> = {}): Promis
       // Destroying every app removes its containers, repository, registry and local images.
       const apps = await api<Array<{ name: string }>>('GET', '/apps').catch(() => ({ body: [] }));
       for (const a of apps.body ?? []) await api('DELETE', `/apps/${a.name}`).catch(() => undefined);
-      const containers = await docker.listContainers({ all: true, filters: { label: [`${config.label}=1`] } });
+      // Only this platform's apps' containers: others labelled alike belong to tests running meanwhile.
+      const own = new Set((apps.body ?? []).map((a) => a.name));
+      const containers = (await docker.listContainers({ all: true, filters: { label: [`${config.label}=1`] } }))
+        .filter((c) => own.has(c.Labels[`${config.label}.app`]));
       await Promise.allSettled([router.close(), builder.close(), controller.close()]);
       // Its keys (build queue, logs, route table) are under its own prefix.
       await removeRedisKeys(builderRedis, `${config.redisPrefix}:*`).catch(() => undefined);

@@ -15,6 +15,7 @@ import { createGitHandler, isGitRequest } from './git/http-handler.ts';
 import { createRepoStore } from './git/repos.ts';
 import { createApi } from './http/api.ts';
 import { createDiskGuard } from './services/disk-space.ts';
+import { createRequestLimits } from './http/rate-limit.ts';
 import type { ResponseObserver } from './http/validate.ts';
 import { createScheduler } from './scheduler/create-scheduler.ts';
 import type { Scheduler } from './scheduler/types.ts';
@@ -109,12 +110,13 @@ export async function startController(opts: ControllerOptions): Promise<Controll
   const sweepSources = setInterval(() => sources.sweep(), 60_000);
   const dockerRoot = await opts.docker.info().then((i: { DockerRootDir?: string }) => i.DockerRootDir, () => undefined);
   const diskSpace = createDiskGuard({ paths: [config.dataDir, ...(dockerRoot ? [dockerRoot] : [])], minFreeMb: config.minFreeDiskMb });
+  const limits = createRequestLimits({ perHour: config.apiRateLimit });
   const api = createApi({
-    db, config, scheduler, apps, builds, deployer, releases, configVars, specs, routes, redis, hookSecret: hook.secret, logError, tls: { certs, acme },
+    db, config, limits, scheduler, apps, builds, deployer, releases, configVars, specs, routes, redis, hookSecret: hook.secret, logError, tls: { certs, acme },
     sources, onResponse: opts.onResponse, diskSpace,
   });
   const webhooks = startWebhooks({ db, config, scheduler, log: (line) => log(line), scanMs: opts.webhookScanMs });
-  const git = createGitHandler({ db, repos });
+  const git = createGitHandler({ db, repos, limits });
 
   const server = http.createServer((req, res) => {
     if (isGitRequest(req.url)) git(req, res);

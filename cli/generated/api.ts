@@ -646,7 +646,7 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Revoke an API token */
+        /** Revoke an API token (admins: anyone's) */
         delete: operations["deleteOauthAuthorizationsById"];
         options?: never;
         head?: never;
@@ -695,11 +695,48 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** List users (admin only) */
+        get: operations["getUsers"];
         put?: never;
         /** Create a user (admin only); returns a first API token */
         post: operations["postUsers"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/users/{user}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete a user who owns no app, with their tokens and collaborations (admin only) */
+        delete: operations["deleteUsersByUser"];
+        options?: never;
+        head?: never;
+        /** Disable or enable a user (admin only): a disabled user's tokens authenticate nothing, API or git */
+        patch: operations["patchUsersByUser"];
+        trace?: never;
+    };
+    "/users/{user}/authorizations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List a user's API tokens (admin only) */
+        get: operations["getUsersByUserAuthorizations"];
+        put?: never;
+        post?: never;
+        /** Revoke every API token of a user (admin only) */
+        delete: operations["deleteUsersByUserAuthorizations"];
         options?: never;
         head?: never;
         patch?: never;
@@ -828,7 +865,8 @@ export interface components {
          *         "id": "01234567-89ab-4def-8123-456789abcdef",
          *         "name": "hello"
          *       },
-         *       "created_at": "2026-01-02T03:00:00.000Z"
+         *       "created_at": "2026-01-02T03:00:00.000Z",
+         *       "expires_at": null
          *     }
          */
         Authorization: {
@@ -847,6 +885,7 @@ export interface components {
              */
             created_at: string;
             description: string;
+            expires_at: string | null;
             /**
              * Format: uuid
              * @example 01234567-89ab-4def-8123-456789abcdef
@@ -1305,6 +1344,22 @@ export interface components {
                  */
                 put_url: string;
             };
+        };
+        User: {
+            admin: boolean;
+            /**
+             * Format: date-time
+             * @example 2026-01-02T03:04:05.678Z
+             */
+            created_at: string;
+            disabled: boolean;
+            disabled_at: string | null;
+            email: string;
+            /**
+             * Format: uuid
+             * @example 01234567-89ab-4def-8123-456789abcdef
+             */
+            id: string;
         };
         /**
          * @example {
@@ -3459,6 +3514,8 @@ export interface operations {
                     /** @description the app a deploy token is limited to (name or id); required with scope deploy */
                     app?: string;
                     description?: string;
+                    /** @description seconds until the token stops working (default: never) */
+                    expires_in?: number;
                     scope?: ("global" | "deploy")[];
                 };
             };
@@ -3472,6 +3529,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         access_token: {
+                            expires_in: number | null;
                             token: string;
                         };
                         app: {
@@ -3489,6 +3547,7 @@ export interface operations {
                          */
                         created_at: string;
                         description: string;
+                        expires_at: string | null;
                         /**
                          * Format: uuid
                          * @example 01234567-89ab-4def-8123-456789abcdef
@@ -3614,6 +3673,27 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    getUsers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["User"][];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
     postUsers: {
         parameters: {
             query?: never;
@@ -3658,6 +3738,122 @@ export interface operations {
                          * @example 01234567-89ab-4def-8123-456789abcdef
                          */
                         id: string;
+                    };
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    deleteUsersByUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "11234567-89ab-4def-8123-456789abcdef",
+                     *       "email": "dev@example.com",
+                     *       "admin": false,
+                     *       "created_at": "2026-01-02T03:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Account"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    patchUsersByUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    disabled?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["User"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    getUsersByUserAuthorizations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Authorization"][];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    deleteUsersByUserAuthorizations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        revoked: number;
+                        user: {
+                            email: string;
+                            /**
+                             * Format: uuid
+                             * @example 01234567-89ab-4def-8123-456789abcdef
+                             */
+                            id: string;
+                        };
                     };
                 };
             };

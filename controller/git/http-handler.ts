@@ -3,6 +3,7 @@
 import type http from 'node:http';
 import { Git } from 'node-git-server';
 import { tokenFromAuthorization } from '../http/credentials.ts';
+import { RateLimitError, tooManyFailedLogins, type RequestLimits } from '../http/rate-limit.ts';
 import { canAccess, findApp } from '../store/apps.ts';
 import type { Db } from '../store/db.ts';
 import { scopeOfToken } from '../store/token-scopes.ts';
@@ -15,21 +16,31 @@ export function isGitRequest(url: string | undefined): boolean {
   return /^\/[^/]+\.git\//.test(url ?? '');
 }
 
-function deny(res: http.ServerResponse, status: number, message: string): void {
+function deny(res: http.ServerResponse, status: number, message: string, retryAfterSec = 0): void {
   res.statusCode = status;
   res.setHeader('content-type', 'text/plain; charset=utf-8');
+  if (retryAfterSec > 0) res.setHeader('retry-after', String(retryAfterSec));
   if (status === 401) res.setHeader('www-authenticate', 'Basic realm="paas"');
   res.end(`${message}\n`);
 }
 
-export function createGitHandler(deps: { db: Db; repos: RepoStore }): (req: http.IncomingMessage, res: http.ServerResponse) => void {
+/** Git requests share the API's limits: failed logins per address, requests per account. */
+export function createGitHandler(deps: { db: Db; repos: RepoStore; limits: RequestLimits }): (req: http.IncomingMessage, res: http.ServerResponse) => void {
   const git = new Git(deps.repos.dir, { autoCreate: false });
   return (req, res) => {
     const m = GIT_PATH.exec(req.url ?? '');
     if (!m) return deny(res, 404, 'Not a git endpoint.');
     const token = tokenFromAuthorization(req.headers.authorization);
+    const address = req.socket.remoteAddress ?? '';
+    const locked = token ? deps.limits.failedLogins.wait(address) : 0;
+    if (locked > 0) return deny(res, 429, tooManyFailedLogins(locked).message, locked);
     const user = token ? userForToken(deps.db, token) : null;
-    if (!user) return deny(res, 401, 'Authentication required: use your API token as the password (paas login).');
+    if (!user) {
+      if (token) deps.limits.failedLogins.take(address);
+      return deny(res, 401, 'Authentication required: use your API token as the password (paas login).');
+    }
+    const wait = deps.limits.accounts.take(user.id);
+    if (wait > 0) return deny(res, 429, new RateLimitError(undefined, wait).message, wait);
     const app = findApp(deps.db, m[1]);
     if (!app || !canAccess(deps.db, user, app)) return deny(res, 404, `No such app as ${m[1]}.`);
     // A deploy token deploys its own app only.

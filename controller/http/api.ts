@@ -18,7 +18,7 @@ import { internalPushRouter } from './internal-push.ts';
 import { logsRouter } from './logs.ts';
 import { nodesRouter } from './nodes.ts';
 import { openapiDocument } from './openapi.ts';
-import { rateLimit } from './rate-limit.ts';
+import { createRequestLimits, rateLimit } from './rate-limit.ts';
 import { releasesRouter } from './releases.ts';
 import { routeSpecs } from './schemas/index.ts';
 import { sourceBlobRouter, sourcesRouter } from './sources.ts';
@@ -30,17 +30,18 @@ export function createApi(deps: ApiDeps): express.Express {
   const sources = deps.sources ?? createSourceStore({
     dataDir: deps.config.dataDir, secret: deps.hookSecret, maxBytes: () => deps.config.sourceMaxBytes, ttlSec: () => deps.config.sourceUrlTtl,
   });
+  const limits = deps.limits ?? createRequestLimits({ perHour: deps.config.apiRateLimit });
   const api = express();
   api.disable('x-powered-by');
   api.set('etag', false);
   if (deps.onResponse) api.use(observeResponses({ specs: routeSpecs, onResponse: deps.onResponse }));
   api.get('/healthz', (_req, res) => { res.json({ status: 'ok' }); });
   api.get('/openapi.json', (_req, res) => { res.json(openapiDocument()); });
-  api.use(internalPushRouter(deps));
+  api.use(internalPushRouter({ ...deps, limits }));
   api.use(sourceBlobRouter(sources));
   api.use(express.json({ limit: '1mb', type: ['application/json', 'application/*+json'] }));
-  api.use(authenticate(deps.db));
-  api.use(rateLimit({ perHour: deps.config.apiRateLimit }));
+  api.use(authenticate(deps.db, limits));
+  api.use(rateLimit(limits));
   api.use(validateRequests({ specs: routeSpecs, db: deps.db }));
   api.use(accountRouter(deps));
   api.use(appsRouter(deps));

@@ -64,6 +64,11 @@ describe('API responses match their schemas', () => {
     const tok = await call('post', '/oauth/authorizations', { description: 'ci' }).expect(201);
     await call('get', '/oauth/authorizations').expect(200);
     await call('delete', `/oauth/authorizations/${tok.body.id}`).expect(200);
+    await call('get', '/users').expect(200);
+    await call('patch', '/users/carol@example.com', { disabled: true }).expect(200);
+    await call('patch', '/users/carol@example.com', { disabled: false }).expect(200);
+    await call('get', '/users/carol@example.com/authorizations').expect(200);
+    await call('delete', '/users/carol@example.com/authorizations').expect(200);
 
     await call('post', '/apps', { name: 'shape' }).expect(201);
     await call('get', '/apps').expect(200);
@@ -151,6 +156,7 @@ describe('API responses match their schemas', () => {
     await call('delete', `/apps/shape/webhooks/${hook.body.id}`).expect(200);
 
     await call('delete', '/apps/shape').expect(200);
+    await call('delete', '/users/carol@example.com').expect(200);
   });
 
   test('errors have the error shape, and a 422 names every field', async () => {

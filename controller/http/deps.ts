@@ -11,6 +11,7 @@ import type { DynoSpecs } from '../services/dyno-spec.ts';
 import type { ReleaseService } from '../services/releases.ts';
 import type { RoutePublisher } from '../services/route-publisher.ts';
 import type { TlsServices } from './certs.ts';
+import type { RequestLimits } from './rate-limit.ts';
 import { canAccess, findApp } from '../store/apps.ts';
 import type { Db } from '../store/db.ts';
 import type { App } from '../store/types.ts';
@@ -36,6 +37,8 @@ export interface ApiDeps {
   /** Shared secret of the git pre-receive hook. */
   hookSecret: string;
   logError: (err: unknown) => void;
+  /** Request limits shared with the git endpoint (made from config when absent). */
+  limits?: RequestLimits;
   /** Certificates and ACME (absent in API tests: made from db/redis on demand, without ACME). */
   tls?: TlsServices;
   /** Sees every JSON response with its route contract (the schema test). */

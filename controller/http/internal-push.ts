@@ -11,6 +11,7 @@ import { RESULT_MARKER, type PushOutcome } from '../git/hook-protocol.ts';
 import { findApp } from '../store/apps.ts';
 import { findUserById } from '../store/users.ts';
 import { checkBuildDiskSpace, type ApiDeps } from './deps.ts';
+import { tooManyFailedLogins, type RequestLimits } from './rate-limit.ts';
 
 function secretMatches(req: Request, secret: string): boolean {
   const given = Buffer.from(String(req.headers['x-paas-hook-secret'] ?? ''));
@@ -18,10 +19,17 @@ function secretMatches(req: Request, secret: string): boolean {
   return given.length === want.length && timingSafeEqual(given, want);
 }
 
-export function internalPushRouter(deps: ApiDeps): Router {
+export function internalPushRouter(deps: ApiDeps & { limits: RequestLimits }): Router {
   const r = Router();
   r.post('/internal/push/:app', async (req, res) => {
-    if (!secretMatches(req, deps.hookSecret)) throw new UnauthorizedError('Bad hook secret.');
+    // Only the pre-receive hook knows the secret: guesses are throttled like failed logins.
+    const address = req.socket.remoteAddress ?? '';
+    const wait = deps.limits.failedLogins.wait(address);
+    if (wait > 0) { res.setHeader('Retry-After', String(wait)); throw tooManyFailedLogins(wait); }
+    if (!secretMatches(req, deps.hookSecret)) {
+      deps.limits.failedLogins.take(address);
+      throw new UnauthorizedError('Bad hook secret.');
+    }
     const app = findApp(deps.db, String(req.params.app));
     if (!app) throw new NotFoundError(`No such app as ${req.params.app}.`);
     checkBuildDiskSpace(deps); // before the source is written

@@ -3,11 +3,15 @@
 // allow private URLs, as in production.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import Dockerode from 'dockerode';
 import request from 'supertest';
 import { readAdminToken, removeDataDir, testConfig } from '../../test/helpers/config.ts';
+import { run } from '../../builder/exec-file.ts';
 import { startController, type ControllerHandle } from '../index.ts';
 import { createMemoryScheduler } from '../scheduler/memory-scheduler.ts';
 import type { RegistryClient } from '../services/registry.ts';
@@ -89,5 +93,93 @@ describe('tenant input is hostile', () => {
       assert.doesNotMatch(res.body.message, /internal secret|ECONNREFUSED/);
     }
     assert.deepEqual(reached, []);
+  });
+});
+
+describe('off-boarding and login throttling', () => {
+  const config = testConfig();
+  let ctl: ControllerHandle;
+  let admin: string;
+  const api = () => request(ctl.server);
+  const bearer = (token: string) => `Bearer ${token}`;
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'paas-githome-'));
+  /** Real git against the controller's git endpoint, with `token` as the password. */
+  const lsRemote = (token: string, app: string) =>
+    run('git', ['ls-remote', `${ctl.url.replace('//', `//user:${token}@`)}/${app}.git`], { env: { PATH: process.env.PATH, HOME: home, GIT_TERMINAL_PROMPT: '0' } })
+      .then(() => 'ok', (err: Error) => err.message);
+  const newUser = async (email: string): Promise<string> =>
+    (await api().post('/users').set('authorization', bearer(admin)).send({ email }).expect(201)).body.access_token.token as string;
+
+  before(async () => {
+    ctl = await startController({ config, docker: new Dockerode(), scheduler: createMemoryScheduler(), registry, log: () => undefined });
+    admin = readAdminToken(config);
+  });
+  after(async () => { await ctl.close(); removeDataDir(config); fs.rmSync(home, { recursive: true, force: true }); });
+
+  test('a disabled user can do nothing with any token, API or git, until enabled again', async () => {
+    const bob = await newUser('bob@example.com');
+    await api().post('/apps').set('authorization', bearer(bob)).send({ name: 'bobapp' }).expect(201);
+    assert.equal(await lsRemote(bob, 'bobapp'), 'ok');
+    await api().patch('/users/bob@example.com').set('authorization', bearer(bob)).send({ disabled: true }).expect(403);
+    const off = await api().patch('/users/bob@example.com').set('authorization', bearer(admin)).send({ disabled: true }).expect(200);
+    assert.equal(off.body.disabled, true);
+    await api().get('/apps').set('authorization', bearer(bob)).expect(401);
+    assert.match(await lsRemote(bob, 'bobapp'), /Authentication failed|401|could not read/i);
+    await api().patch('/users/bob@example.com').set('authorization', bearer(admin)).send({ disabled: false }).expect(200);
+    await api().get('/apps').set('authorization', bearer(bob)).expect(200);
+  });
+
+  test('an admin sees and revokes other users\' tokens; a user cannot revoke another\'s', async () => {
+    const carol = await newUser('carol@example.com');
+    const dave = await newUser('dave@example.com');
+    const extra = (await api().post('/oauth/authorizations').set('authorization', bearer(carol)).send({ description: 'laptop' }).expect(201)).body;
+    await api().delete(`/oauth/authorizations/${extra.id}`).set('authorization', bearer(dave)).expect(404);
+    await api().get('/users/carol@example.com/authorizations').set('authorization', bearer(dave)).expect(403);
+    const listed = await api().get('/users/carol@example.com/authorizations').set('authorization', bearer(admin)).expect(200);
+    assert.deepEqual(listed.body.map((t: { description: string }) => t.description).sort(), ['initial token', 'laptop']);
+    await api().delete(`/oauth/authorizations/${extra.id}`).set('authorization', bearer(admin)).expect(200);
+    await api().get('/account').set('authorization', bearer(extra.access_token.token)).expect(401);
+    await api().get('/account').set('authorization', bearer(carol)).expect(200);
+    const all = await api().delete('/users/carol@example.com/authorizations').set('authorization', bearer(admin)).expect(200);
+    assert.equal(all.body.revoked, 1);
+    await api().get('/account').set('authorization', bearer(carol)).expect(401);
+  });
+
+  test('a user who owns apps is not deleted; once they own none, they and their tokens are gone', async () => {
+    const erin = await newUser('erin@example.com');
+    await api().post('/apps').set('authorization', bearer(erin)).send({ name: 'erinapp' }).expect(201);
+    const refused = await api().delete('/users/erin@example.com').set('authorization', bearer(admin)).expect(409);
+    assert.match(refused.body.message, /owns erinapp/);
+    await api().delete('/apps/erinapp').set('authorization', bearer(admin)).expect(200);
+    await api().delete('/users/erin@example.com').set('authorization', bearer(admin)).expect(200);
+    await api().get('/account').set('authorization', bearer(erin)).expect(401);
+    const users = await api().get('/users').set('authorization', bearer(admin)).expect(200);
+    assert.equal(users.body.some((u: { email: string }) => u.email === 'erin@example.com'), false);
+  });
+
+  test('tokens with expires_in stop working once expired', async () => {
+    const t = (await api().post('/oauth/authorizations').set('authorization', bearer(admin)).send({ description: 'ci', expires_in: 3600 }).expect(201)).body;
+    assert.equal(t.access_token.expires_in, 3600);
+    assert.ok(Math.abs(Date.parse(t.expires_at) - Date.now() - 3600_000) < 60_000);
+    await api().get('/account').set('authorization', bearer(t.access_token.token)).expect(200);
+    // An hour later (the clock of the store, moved back by the test).
+    ctl.db.prepare('UPDATE tokens SET expires_at = ? WHERE id = ?').run(new Date(Date.now() - 1000).toISOString(), t.id);
+    await api().get('/account').set('authorization', bearer(t.access_token.token)).expect(401);
+    await api().post('/oauth/authorizations').set('authorization', bearer(admin)).send({ expires_in: 5 }).expect(422);
+  });
+
+  // Last: it locks this client address out.
+  test('failed logins are throttled per address: then even a right token, git or the push hook get 429', async () => {
+    // 20 failures at most (some were spent above by the revoked and disabled tokens), then 429.
+    const statuses: number[] = [];
+    for (let i = 0; i < 21; i++) statuses.push((await api().get('/apps').set('authorization', bearer(`paas_guess${i}`))).status);
+    assert.equal(statuses[0], 401);
+    assert.equal(statuses.at(-1), 429);
+    assert.deepEqual(statuses, [...statuses].sort(), 'no 401 after the first 429');
+    const locked = await api().get('/apps').set('authorization', bearer(admin)).expect(429);
+    assert.ok(Number(locked.headers['retry-after']) > 0);
+    assert.match(locked.body.message, /Too many failed logins/);
+    assert.match(await lsRemote(admin, 'bobapp'), /429|Too many failed logins/);
+    await api().post('/internal/push/bobapp').set('x-paas-hook-secret', 'guess').expect(429);
   });
 });

@@ -158,6 +158,14 @@ export const MIGRATIONS: Migration[] = [
     },
   },
   { version: 3, description: 'CI API: token scopes, webhooks and their deliveries', up: (db) => db.exec(CI_SCHEMA) },
+  {
+    version: 4,
+    description: 'off-boarding: users can be disabled, tokens can expire',
+    up: (db) => {
+      addColumn(db, 'users', 'disabled_at', 'TEXT');
+      addColumn(db, 'tokens', 'expires_at', 'TEXT');
+    },
+  },
 ];
 
 /** The version a database ends at. */

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import Dockerode from 'dockerode';
 import { UserBuildError } from '../common/errors.ts';
-import { BuildCanceledError } from './build-canceled.ts';
+import { BuildCanceledError } from '../common/errors.ts';
 import { run } from './exec-file.ts';
 import { ensureStackImages, stackImages } from './stack.ts';
 import * as t from './test-support.ts';

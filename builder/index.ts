@@ -5,19 +5,17 @@ import path from 'node:path';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type Dockerode from 'dockerode';
 import { Redis, type RedisOptions } from 'ioredis';
-import { buildLogKey, buildQueueName, type BuildJobData, type BuildJobResult } from '../common/build.ts';
-import { buildCancelChannel, buildCancelKey } from '../common/build-cancel.ts';
+import type { BuildJobData, BuildJobResult } from '../common/build.ts';
+import { createBuildLogWriter } from '../common/build-log.ts';
+import { buildCancelChannel, buildCancelKey, buildQueueName } from '../common/redis-keys.ts';
 import type { Config } from '../common/config.ts';
-import { UserBuildError, errorMessage } from '../common/errors.ts';
-import { BuildCanceledError } from './build-canceled.ts';
-import { createBuildLog } from './log-stream.ts';
+import { BuildCanceledError, UserBuildError, errorMessage, errorToWire } from '../common/errors.ts';
 import { runBuild, type BuildDeps } from './run-build.ts';
 import { ensureStackImages, stackImages } from './stack.ts';
 
 export { runBuild, type BuildDeps } from './run-build.ts';
 export { ensureStackImages, stackImages } from './stack.ts';
 export { ensureBusyboxImage } from './busybox-image.ts';
-export { BuildCanceledError } from './build-canceled.ts';
 
 export interface StartBuilderOptions {
   config: Config;
@@ -58,7 +56,7 @@ export async function startBuilder(opts: StartBuilderOptions): Promise<Builder> 
   await subscriber.subscribe(buildCancelChannel(config.redisPrefix));
 
   const processor = async (job: Job<BuildJobData, BuildJobResult>): Promise<BuildJobResult> => {
-    const log = createBuildLog(redis, buildLogKey(config.redisPrefix, job.data.buildId));
+    const log = createBuildLogWriter(redis, config.redisPrefix, job.data.buildId);
     const cancel = new AbortController();
     running.set(job.data.buildId, cancel);
     try {
@@ -79,7 +77,7 @@ export async function startBuilder(opts: StartBuilderOptions): Promise<Builder> 
         log.line(' !     Retrying the build.');
         await log.flush().catch(() => {});
       }
-      throw user ? new UnrecoverableError(errorMessage(err)) : err;
+      throw user ? new UnrecoverableError(errorToWire(err)) : err;
     } finally {
       running.delete(job.data.buildId);
     }

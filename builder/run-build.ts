@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type Dockerode from 'dockerode';
 import type { BuildJobData, BuildJobResult } from '../common/build.ts';
+import { isAppName } from '../common/app-name.ts';
 import type { Config } from '../common/config.ts';
 import { UserBuildError } from '../common/errors.ts';
 import { ProcfileError, parseProcfile } from '../common/procfile.ts';
@@ -37,13 +38,12 @@ export interface BuildDeps {
 }
 
 export const DEFAULT_BUILD_TIMEOUT_MS = 15 * 60_000;
-const APP_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const here = path.dirname(fileURLToPath(import.meta.url));
 
 /** `signal` cancels the build: its container is killed and removed, BuildCanceledError is thrown. */
 export async function runBuild(deps: BuildDeps, data: BuildJobData, log: (line: string) => void, signal?: AbortSignal): Promise<BuildJobResult> {
   const { config, docker } = deps;
-  if (!APP_NAME.test(data.app)) throw new Error(`invalid app name ${JSON.stringify(data.app)}`);
+  if (!isAppName(data.app)) throw new Error(`invalid app name ${JSON.stringify(data.app)}`);
   const started = Date.now();
   const common = {
     docker,

@@ -1,6 +1,7 @@
 // Platform-side log lines of an app (router access lines, API events) go to one capped Redis
 // stream per app; the controller merges it with the containers' own output in the log stream.
 import type { Redis } from 'ioredis';
+import { appLogKey } from './redis-keys.ts';
 
 export interface LogEntry {
   /** ISO timestamp. */
@@ -12,7 +13,6 @@ export interface LogEntry {
   line: string;
 }
 
-export const appLogKey = (prefix: string, app: string): string => `${prefix}:applog:${app}`;
 
 /** Heroku's log line format: `2026-11-23T10:00:00.000Z app[web.1]: message`. */
 export function formatLogEntry(e: LogEntry): string {

@@ -1,6 +1,5 @@
 // The contract between the controller (producer) and the builder (BullMQ worker).
 
-export const buildQueueName = 'builds';
 
 export interface BuildJobData {
   buildId: string;
@@ -30,6 +29,3 @@ export interface BuildJobResult {
   configVars: Record<string, string>;
 }
 
-/** Redis stream the builder appends build log lines to: fields `line` (a log line, no newline)
- *  or `end` ("succeeded" | "failed") as the last entry. */
-export const buildLogKey = (prefix: string, buildId: string): string => `${prefix}:build:${buildId}:log`;

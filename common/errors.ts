@@ -33,7 +33,31 @@ export class InvalidParamsError extends PaasError {
 }
 /** A build or release failed because of the app (its code, Procfile, health check). Never retried. */
 export class UserBuildError extends PaasError {
-  constructor(message: string) { super('build_failed', 422, message); }
+  constructor(message: string, id = 'build_failed') { super(id, 422, message); }
+}
+/** The user canceled the build (builds:cancel); like a user error, never retried. */
+export class BuildCanceledError extends UserBuildError {
+  constructor() { super('Build canceled.', 'build_canceled'); }
+}
+
+/** Coded errors that cross a process boundary (a BullMQ job's failure), by id. */
+const BY_ID: Record<string, (message: string) => PaasError> = {
+  build_failed: (message) => new UserBuildError(message),
+  build_canceled: () => new BuildCanceledError(),
+};
+const WIRE = /^\[([a-z_]+)\] ([\s\S]*)$/;
+
+/** An error as text that keeps its id through a hop that keeps only a message (BullMQ's
+ *  failedReason): "[build_canceled] Build canceled.". */
+export function errorToWire(err: unknown): string {
+  return err instanceof PaasError && BY_ID[err.id] ? `[${err.id}] ${err.message}` : errorMessage(err);
+}
+
+/** The coded error back from errorToWire's text (or an Error with it as message); null if it
+ *  carries no known id. */
+export function errorFromWire(err: unknown): PaasError | null {
+  const m = WIRE.exec(errorMessage(err));
+  return m && BY_ID[m[1]] ? BY_ID[m[1]](m[2]) : null;
 }
 
 /** A cluster operation (nodes:drain) on a platform whose scheduler runs one local engine. */

@@ -10,8 +10,6 @@ export interface RouterAck {
   draining: Record<string, number>;
 }
 
-export const routerSetKey = (prefix: string): string => `${prefix}:routes:routers`;
-export const routerAckKey = (prefix: string, id: string): string => `${prefix}:routes:router:${id}`;
 
 /** A router's key lives this long unless refreshed (refreshed every third of it). */
 export const ROUTER_ACK_TTL_MS = 6000;

@@ -29,5 +29,3 @@ export interface RouteTable {
   apps: AppRoute[];
 }
 
-export const routeTableKey = (prefix: string): string => `${prefix}:routes:table`;
-export const routeChannel = (prefix: string): string => `${prefix}:routes:changed`;

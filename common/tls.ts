@@ -20,9 +20,5 @@ export interface CertBundle {
   certs: SniCertificate[];
 }
 
-export const certBundleKey = (prefix: string): string => `${prefix}:tls:certs`;
-export const certChannel = (prefix: string): string => `${prefix}:tls:changed`;
-/** Key authorization of an ACME HTTP-01 challenge token, answered by the router on plain HTTP. */
-export const acmeChallengeKey = (prefix: string, token: string): string => `${prefix}:acme:http01:${token}`;
 /** Tokens are base64url (RFC 8555 §8.1). */
 export const ACME_TOKEN = /^[A-Za-z0-9_-]{16,256}$/;

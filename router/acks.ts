@@ -4,7 +4,8 @@
 // a change during a write causes one more write.
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { ROUTER_ACK_TTL_MS, routerAckKey, routerSetKey, type RouterAck } from '../common/route-acks.ts';
+import { ROUTER_ACK_TTL_MS, type RouterAck } from '../common/route-acks.ts';
+import { routerAckKey, routerSetKey } from '../common/redis-keys.ts';
 
 export interface AckReporter {
   id: string;

@@ -3,7 +3,8 @@
 // Answered for any Host, before routing, redirects and maintenance pages.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Redis } from 'ioredis';
-import { ACME_TOKEN, acmeChallengeKey } from '../common/tls.ts';
+import { ACME_TOKEN } from '../common/tls.ts';
+import { acmeChallengeKey } from '../common/redis-keys.ts';
 
 export const ACME_PATH = '/.well-known/acme-challenge/';
 

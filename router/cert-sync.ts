@@ -2,7 +2,8 @@
 // routes: the bundle is read on start, on every message on the channel and on every (re)connect;
 // reads never overlap. If Redis is unreachable, the last bundle (or the default certificate) stays.
 import type { Redis } from 'ioredis';
-import { certBundleKey, certChannel, type CertBundle } from '../common/tls.ts';
+import type { CertBundle } from '../common/tls.ts';
+import { certBundleKey, certChannel } from '../common/redis-keys.ts';
 import { parseCertBundle } from './tls.ts';
 
 export interface CertSyncOptions {

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
-import { parseRouterAck, routerAckKey, routerSetKey, type RouterAck } from '../common/route-acks.ts';
+import { parseRouterAck, type RouterAck } from '../common/route-acks.ts';
+import { routerAckKey, routerSetKey } from '../common/redis-keys.ts';
 import { startRouter, type RouterHandle } from './index.ts';
 import { REDIS_URL, request, route, startBackend, testConfig, waitFor, type TestBackend } from './test-support.ts';
 

@@ -4,7 +4,7 @@
 // Reads never overlap: changes arriving during a read cause exactly one more read after it.
 import type { Redis } from 'ioredis';
 import type { RouteTable } from '../common/routes.ts';
-import { routeChannel, routeTableKey } from '../common/routes.ts';
+import { routeChannel, routeTableKey } from '../common/redis-keys.ts';
 import { parseRouteTable } from './route-table.ts';
 
 export interface TableSyncOptions {

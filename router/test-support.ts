@@ -4,7 +4,8 @@ import type { AddressInfo, Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { loadConfig, type Config } from '../common/config.ts';
-import { routeChannel, routeTableKey, type AppRoute, type Backend, type RouteTable } from '../common/routes.ts';
+import { type AppRoute, type Backend, type RouteTable } from '../common/routes.ts';
+import { routeChannel, routeTableKey } from '../common/redis-keys.ts';
 
 export const REDIS_URL = 'redis://127.0.0.1:6379/0';
 

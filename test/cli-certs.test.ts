@@ -9,7 +9,7 @@ import http from 'node:http';
 import path from 'node:path';
 import Dockerode from 'dockerode';
 import { Redis } from 'ioredis';
-import { routeTableKey } from '../common/routes.ts';
+import { routeTableKey } from '../common/redis-keys.ts';
 import { startController, type ControllerHandle } from '../controller/index.ts';
 import { createMemoryScheduler } from '../controller/scheduler/memory-scheduler.ts';
 import { startRouter, type RouterHandle } from '../router/index.ts';

@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { parseArgs, flag } from '../../cli/args.ts';
 import { loadConfig } from '../../common/config.ts';
-import { routeTableKey } from '../../common/routes.ts';
+import { routeTableKey } from '../../common/redis-keys.ts';
 import { makeCertificate } from '../../common/x509.ts';
 import { startRouterCluster } from '../../router/cluster.ts';
 

@@ -1,7 +1,6 @@
+import { EXIT_MARKER, parseEndLine, type RunExit } from '../../common/stream-end.ts';
 import { CliError } from '../client.ts';
 import type { Command } from './types.ts';
-
-const EXIT_MARKER = '\u0000paas-exit ';
 
 /** Arguments keep their boundaries when joined into the command line the dyno's shell runs. */
 export function shellQuote(arg: string): string {
@@ -29,7 +28,7 @@ export const runCommands: Command[] = [
         const at = pending.indexOf(EXIT_MARKER);
         if (at >= 0) {
           ctx.write(pending.slice(0, Math.max(0, at - 1)));
-          exit = (JSON.parse(pending.slice(at + EXIT_MARKER.length).trim()) as { exit_code: number | null }).exit_code;
+          exit = parseEndLine<RunExit>(pending.slice(at), EXIT_MARKER).exit_code;
           pending = '';
           return;
         }

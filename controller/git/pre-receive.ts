@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import { Readable } from 'node:stream';
-import { RESULT_MARKER, type PushOutcome } from './hook-protocol.ts';
+import { parseEndLine, RESULT_MARKER, type PushOutcome } from '../../common/stream-end.ts';
 
 const ZERO = /^0+$/;
 const DEPLOY_REFS = new Set(['refs/heads/master', 'refs/heads/main']);
@@ -65,7 +65,7 @@ async function main(): Promise<void> {
   let outcome: PushOutcome | null = null;
   const lines = readline.createInterface({ input: Readable.fromWeb(res.body as import('node:stream/web').ReadableStream) });
   for await (const line of lines) {
-    if (line.startsWith(RESULT_MARKER)) outcome = JSON.parse(line.slice(RESULT_MARKER.length)) as PushOutcome;
+    if (line.startsWith(RESULT_MARKER)) outcome = parseEndLine<PushOutcome>(line, RESULT_MARKER);
     else process.stdout.write(`${line}\n`);
   }
   if (!outcome) fail('the connection to the platform was lost before the build finished');

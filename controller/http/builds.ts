@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { Router } from 'express';
 import type { Static } from '@sinclair/typebox';
+import { followBuildLog } from '../../common/build-log.ts';
 import { NotFoundError, PaasError } from '../../common/errors.ts';
 import { urlPolicyOf } from '../../common/url-policy.ts';
 import { fetchSourceBlob, normalizeSourceTar } from '../services/source-blob.ts';
@@ -56,27 +58,22 @@ export function buildsRouter(deps: ApiDeps & { sources: SourceStore }): Router {
     const app = appParam(deps, req, res);
     const build = findBuild(db, String(req.params.build));
     if (!build || build.app_id !== app.id) throw new NotFoundError(`Couldn't find build ${req.params.build}.`);
+    const running = (): boolean => deps.builds.active(build.id) || findBuild(db, build.id)?.status === 'pending';
     const file = deps.builds.logPath(build.id);
-    if (!fs.existsSync(file)) throw new NotFoundError('No output was recorded for this build.');
+    if (!running() && !fs.existsSync(file)) throw new NotFoundError('No output was recorded for this build.');
     res.type('text/plain; charset=utf-8');
     res.setHeader('cache-control', 'no-cache');
-    let closed = false;
-    res.on('close', () => { closed = true; });
-    let offset = 0;
-    for (;;) {
-      const pending = deps.builds.active(build.id) || findBuild(db, build.id)?.status === 'pending';
-      const size = fs.statSync(file).size;
-      if (size > offset) {
-        const fd = fs.openSync(file, 'r');
-        const chunk = Buffer.alloc(size - offset);
-        fs.readSync(fd, chunk, 0, chunk.length, offset);
-        fs.closeSync(fd);
-        offset = size;
-        res.write(chunk);
-      }
-      if (!pending || closed) break;
-      await new Promise((r) => setTimeout(r, 250));
+    if (!running()) {
+      // Done: the file kept with the build has all of it (the Redis stream expires).
+      await pipeline(fs.createReadStream(file), res);
+      return;
     }
+    // Under way: the build's stream, from its start to the controller's `done` marker.
+    res.flushHeaders();
+    const abort = new AbortController();
+    res.on('close', () => abort.abort());
+    await followBuildLog(deps.redis, config.redisPrefix, build.id, { until: 'done', finished: () => !running(), signal: abort.signal },
+      (line) => res.write(`${line}\n`));
     res.end();
   });
 

@@ -1,12 +1,10 @@
 // Dynos: list, one-off runs (attached: streamed output and exit code), rolling restarts.
 import { Router } from 'express';
 import { InvalidParamsError, NotFoundError } from '../../common/errors.ts';
+import { endLine, EXIT_MARKER } from '../../common/stream-end.ts';
 import { currentRelease } from '../store/releases.ts';
 import { appParam, type ApiDeps } from './deps.ts';
 import { currentBuild } from './formation.ts';
-
-/** Last line of an attached run's output stream: the marker and a JSON {exit_code}. */
-export const EXIT_MARKER = '\u0000paas-exit ';
 
 export function dynosRouter(deps: ApiDeps): Router {
   const r = Router();
@@ -53,7 +51,7 @@ export function dynosRouter(deps: ApiDeps): Router {
     res.status(200).type('text/plain; charset=utf-8');
     res.flushHeaders();
     const { exitCode } = await deps.scheduler.run(spec, { attach: true, signal: abort.signal }, (chunk) => res.write(chunk));
-    res.end(`\n${EXIT_MARKER}${JSON.stringify({ exit_code: exitCode })}\n`);
+    res.end(`\n${endLine(EXIT_MARKER, { exit_code: exitCode })}`);
   });
 
   // Heroku: DELETE /apps/:app/dynos restarts all dynos, DELETE /apps/:app/dynos/:dyno one (or a type).

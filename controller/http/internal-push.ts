@@ -1,5 +1,5 @@
 // POST /internal/push/:app — called by the git pre-receive hook with the pushed tree as a tar.
-// Streams the build log back as text lines and ends with the outcome marker (hook-protocol.ts).
+// Streams the build log back as text lines and ends with the outcome line (common/stream-end.ts).
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -7,7 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { Router, type Request } from 'express';
 import { webUrl } from '../../common/config.ts';
 import { errorMessage, NotFoundError, PaasError, UnauthorizedError } from '../../common/errors.ts';
-import { RESULT_MARKER, type PushOutcome } from '../git/hook-protocol.ts';
+import { endLine, RESULT_MARKER, type PushOutcome } from '../../common/stream-end.ts';
 import { findApp } from '../store/apps.ts';
 import { findUserById } from '../store/users.ts';
 import { checkBuildDiskSpace, type ApiDeps } from './deps.ts';
@@ -58,7 +58,7 @@ export function internalPushRouter(deps: ApiDeps & { limits: RequestLimits }): R
     } finally {
       fs.rm(tar, { force: true }, () => undefined);
     }
-    res.end(`${RESULT_MARKER}${JSON.stringify(outcome)}\n`);
+    res.end(endLine(RESULT_MARKER, outcome));
   });
   return r;
 }

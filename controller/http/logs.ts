@@ -2,7 +2,8 @@
 // dynos' output merged with router access lines and platform events, in Heroku's line format.
 import { Router } from 'express';
 import type { Redis } from 'ioredis';
-import { appLogKey, entryFromFields, formatLogEntry, type LogEntry } from '../../common/app-log.ts';
+import { entryFromFields, formatLogEntry, type LogEntry } from '../../common/app-log.ts';
+import { appLogKey } from '../../common/redis-keys.ts';
 import { InvalidParamsError } from '../../common/errors.ts';
 import { appParam, type ApiDeps } from './deps.ts';
 

@@ -10,7 +10,7 @@ import acme from 'acme-client';
 import type { Redis } from 'ioredis';
 import type { Config } from '../../common/config.ts';
 import { createKeyedMutex } from '../../common/keyed-mutex.ts';
-import { acmeChallengeKey } from '../../common/tls.ts';
+import { acmeChallengeKey } from '../../common/redis-keys.ts';
 import { hostMatches } from '../../common/x509.ts';
 import { listApps } from '../store/apps.ts';
 import { httpsSettings, listCerts, removeAcmeCertsFor, updateHttpsSettings } from '../store/certs.ts';

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appNameProblem, randomAppName } from './app-names.ts';
+import { appNameProblem } from '../../common/app-name.ts';
+import { randomAppName } from './app-names.ts';
 
 test('accepts DNS-label app names of 3 to 30 characters', () => {
   for (const ok of ['abc', 'hello', 'my-app-2', 'a'.repeat(30)]) assert.equal(appNameProblem(ok), null, ok);

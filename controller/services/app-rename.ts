@@ -10,7 +10,8 @@
 // are drained and stopped. A failure before the row is renamed undoes what was done.
 import fs from 'node:fs/promises';
 import type { Redis } from 'ioredis';
-import { appendAppLog, appLogKey } from '../../common/app-log.ts';
+import { appendAppLog } from '../../common/app-log.ts';
+import { appLogKey } from '../../common/redis-keys.ts';
 import { buildCacheDir } from '../../common/build-cache.ts';
 import type { Config } from '../../common/config.ts';
 import { ConflictError, errorMessage, NotFoundError } from '../../common/errors.ts';

@@ -1,6 +1,7 @@
 // App lifecycle: creation (row + repository, all or nothing), renaming (app-rename.ts) and
 // destruction (everything it owns).
 import fs from 'node:fs/promises';
+import { appNameProblem } from '../../common/app-name.ts';
 import { buildCacheDir } from '../../common/build-cache.ts';
 import type { Config } from '../../common/config.ts';
 import { ConflictError, InvalidParamsError } from '../../common/errors.ts';
@@ -9,7 +10,7 @@ import type { Scheduler } from '../scheduler/types.ts';
 import { deleteApp, findApp, insertApp } from '../store/apps.ts';
 import type { Db } from '../store/db.ts';
 import type { App, User } from '../store/types.ts';
-import { appNameProblem, randomAppName } from './app-names.ts';
+import { randomAppName } from './app-names.ts';
 import { renameApp, type RenameContext } from './app-rename.ts';
 import { imageRepo } from './dyno-spec.ts';
 import type { RegistryClient } from './registry.ts';

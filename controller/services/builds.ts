@@ -3,10 +3,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { buildLogKey, type BuildJobData, type BuildJobResult } from '../../common/build.ts';
+import type { BuildJobData, BuildJobResult } from '../../common/build.ts';
 import { requestBuildCancel } from '../../common/build-cancel.ts';
+import { createBuildLogWriter, followBuildLog } from '../../common/build-log.ts';
 import type { Config } from '../../common/config.ts';
-import { errorMessage, UserBuildError } from '../../common/errors.ts';
+import { BuildCanceledError, errorFromWire, errorMessage, PaasError, UserBuildError } from '../../common/errors.ts';
 import type { KeyedMutex } from '../../common/keyed-mutex.ts';
 import { listBuildpacks } from '../store/buildpacks.ts';
 import { findBuild, finishBuild, insertBuild } from '../store/builds.ts';
@@ -41,8 +42,6 @@ export interface BuildService {
 
 export interface QueuedBuild { buildId: string; app: string; state: 'queued' | 'building'; position: number | null }
 
-const CANCELED = 'Build canceled.';
-
 export function createBuildService(deps: {
   db: Db; config: Config; redis: Redis; queue: Queue<BuildJobData, BuildJobResult>; queueEvents: QueueEvents;
   deployer: Deployer; buildLock: KeyedMutex;
@@ -55,46 +54,27 @@ export function createBuildService(deps: {
   const logDir = path.join(config.dataDir, 'builds');
   const logPath = (id: string): string => path.join(logDir, `${id}.log`);
 
-  /** Follows the builder's log stream until its end marker, or until `done` settles and the stream is drained. */
-  async function follow(buildId: string, done: Promise<unknown>, emit: (line: string) => void): Promise<void> {
-    const reader = redis.duplicate();
-    let finished = false;
-    void done.finally(() => { finished = true; }).catch(() => undefined);
-    let last = '0-0';
-    try {
-      for (;;) {
-        const res = await reader.xread('COUNT', 500, 'BLOCK', 500, 'STREAMS', buildLogKey(config.redisPrefix, buildId), last);
-        const entries = res?.[0]?.[1] ?? [];
-        for (const [id, fields] of entries) {
-          last = id;
-          for (let i = 0; i + 1 < fields.length; i += 2) {
-            if (fields[i] === 'line') emit(fields[i + 1]);
-            if (fields[i] === 'end') return;
-          }
-        }
-        if (entries.length === 0 && finished) return;
-      }
-    } finally {
-      reader.disconnect();
-    }
-  }
-
   async function run(req: BuildRequest, build: Build): Promise<{ build: Build; release: Release }> {
     const { app } = req;
     fs.mkdirSync(logDir, { recursive: true, mode: 0o700 });
+    // The log goes to the caller, to a file kept with the build, and (the controller's own lines;
+    // the builder writes its own) to the build's Redis stream, which the API follows.
     const out = fs.createWriteStream(logPath(build.id), { mode: 0o600 });
-    const log = (line: string): void => { out.write(`${line}\n`); req.log(line); };
+    const stream = createBuildLogWriter(redis, config.redisPrefix, build.id);
+    const relay = (line: string): void => { out.write(`${line}\n`); req.log(line); };
+    const log = (line: string): void => { relay(line); stream.line(line); };
     const signal = unfinished.get(build.id)?.abort.signal;
     // A local cancel (the job was never queued, or was taken off the queue) ends the wait.
     const canceled = new Promise<never>((_, reject) => {
-      if (signal?.aborted) reject(new UserBuildError(CANCELED));
-      signal?.addEventListener('abort', () => reject(new UserBuildError(CANCELED)), { once: true });
+      if (signal?.aborted) reject(new BuildCanceledError());
+      signal?.addEventListener('abort', () => reject(new BuildCanceledError()), { once: true });
     });
     canceled.catch(() => undefined);
     try {
       if (signal?.aborted) {
-        log(` !     ${CANCELED}`);
-        throw new UserBuildError(CANCELED);
+        const err = new BuildCanceledError();
+        log(` !     ${err.message}`);
+        throw err;
       }
       const data: BuildJobData = {
         buildId: build.id,
@@ -110,14 +90,18 @@ export function createBuildService(deps: {
         removeOnComplete: { count: 1000 }, removeOnFail: { count: 1000 },
       });
       const done = Promise.race([job.waitUntilFinished(queueEvents) as Promise<BuildJobResult>, canceled]);
-      await follow(build.id, done, log);
+      let settled = false;
+      void done.finally(() => { settled = true; }).catch(() => undefined);
+      await followBuildLog(redis, config.redisPrefix, build.id, { until: 'end', finished: () => settled }, relay);
       let result: BuildJobResult;
       try {
         result = await done;
-      } catch (err) {
-        if (signal?.aborted) log(` !     ${CANCELED}`);
-        finishBuild(db, build.id, { status: 'failed', error: errorMessage(err) });
-        throw new UserBuildError(errorMessage(err));
+      } catch (caught) {
+        // The builder's coded error (its id kept through BullMQ), or one of ours.
+        const err = caught instanceof PaasError ? caught : errorFromWire(caught) ?? new UserBuildError(errorMessage(caught));
+        if (signal?.aborted) log(` !     ${err.message}`);
+        finishBuild(db, build.id, { status: 'failed', error: err.message });
+        throw err;
       }
       const finished = finishBuild(db, build.id, {
         status: 'succeeded', image: result.image, buildpack: result.buildpack, processTypes: result.processTypes, configVars: result.configVars,
@@ -132,6 +116,7 @@ export function createBuildService(deps: {
       throw err;
     } finally {
       out.end();
+      await stream.done().catch(() => undefined);
       fs.rm(req.sourceTar, { force: true }, () => undefined);
     }
   }

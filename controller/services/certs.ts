@@ -4,7 +4,8 @@
 import type { Redis } from 'ioredis';
 import type { Config } from '../../common/config.ts';
 import { InvalidParamsError } from '../../common/errors.ts';
-import { certBundleKey, certChannel, type CertBundle, type SniCertificate } from '../../common/tls.ts';
+import type { CertBundle, SniCertificate } from '../../common/tls.ts';
+import { certBundleKey, certChannel } from '../../common/redis-keys.ts';
 import { certificateInfo, hostMatches, keyMatches } from '../../common/x509.ts';
 import { addCert, listCerts, type CertRow, type CertSource } from '../store/certs.ts';
 import type { Db } from '../store/db.ts';

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { loadConfig, type Config } from '../../common/config.ts';
-import { routerAckKey, routerSetKey } from '../../common/route-acks.ts';
+import { routerAckKey, routerSetKey } from '../../common/redis-keys.ts';
 import { startRouter, type RouterHandle } from '../../router/index.ts';
 import { request } from '../../router/test-support.ts';
 import type { Dyno, Scheduler } from '../scheduler/types.ts';

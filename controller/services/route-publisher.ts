@@ -5,8 +5,9 @@
 // so a caller may then stop those dynos without cutting a request.
 import type { Redis } from 'ioredis';
 import type { Config } from '../../common/config.ts';
-import { backendKey, parseRouterAck, routerAckKey, routerSetKey } from '../../common/route-acks.ts';
-import { routeChannel, routeTableKey, type AppRoute, type RouteTable } from '../../common/routes.ts';
+import { backendKey, parseRouterAck } from '../../common/route-acks.ts';
+import { routeChannel, routeTableKey, routerAckKey, routerSetKey, routeVersionKey } from '../../common/redis-keys.ts';
+import type { AppRoute, RouteTable } from '../../common/routes.ts';
 import type { Scheduler } from '../scheduler/types.ts';
 import { defaultAppSettings, getAppSettings } from '../store/app-settings.ts';
 import { listApps } from '../store/apps.ts';
@@ -54,7 +55,7 @@ export function createRoutePublisher(deps: RoutePublisherDeps): RoutePublisher {
     });
     // Time-based, so it keeps increasing even if Redis is wiped (routers ignore older tables);
     // the counter orders tables made within the same millisecond.
-    const version = Date.now() * 1000 + ((await redis.incr(`${config.redisPrefix}:routes:version`)) % 1000);
+    const version = Date.now() * 1000 + ((await redis.incr(routeVersionKey(config.redisPrefix))) % 1000);
     const table: RouteTable = { version, apps };
     const previous = await redis.getset(routeTableKey(config.redisPrefix), JSON.stringify(table));
     await redis.publish(routeChannel(config.redisPrefix), String(version));

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
-import { certBundleKey, certChannel } from '../../common/tls.ts';
+import { certBundleKey, certChannel } from '../../common/redis-keys.ts';
 import { request, route, startBackend, tableWriter, type TestBackend } from '../../router/test-support.ts';
 import { presentedNames, testPki } from '../../router/tls-support.ts';
 import { freePort } from '../helpers/free-port.ts';

@@ -1,8 +1,6 @@
 import { Router } from 'express';
-import { ForbiddenError, InvalidParamsError, NotFoundError } from '../../common/errors.ts';
-import { addCollaborator, findApp, listAppsFor, listCollaborators, removeCollaborator, setMaintenance } from '../store/apps.ts';
-import { findUserByEmail } from '../store/users.ts';
-import type { App } from '../store/types.ts';
+import { InvalidParamsError } from '../../common/errors.ts';
+import { listAppsFor } from '../store/apps.ts';
 import { currentUser } from './auth.ts';
 import { appParam, type ApiDeps } from './deps.ts';
 import { appJson } from './serializers.ts';
@@ -27,58 +25,38 @@ export function appsRouter(deps: ApiDeps): Router {
   });
 
   r.patch('/apps/:app', async (req, res) => {
-    let app = appParam(deps, req, res);
-    const me = currentUser(res);
     const body = (req.body ?? {}) as { maintenance?: unknown; name?: unknown };
+    let app = appParam(deps, req, res);
     if (body.maintenance !== undefined && typeof body.maintenance !== 'boolean') throw new InvalidParamsError('maintenance must be true or false.');
     if (body.name !== undefined && body.name !== app.name) {
-      if (!me.admin && app.owner_id !== me.id) throw new ForbiddenError('Only the app owner can rename it.');
-      app = await deps.apps.rename(app, body.name, { deployer: deps.deployer, redis: deps.redis, user: me, logError: deps.logError });
+      app = appParam(deps, req, res, 'rename');
+      app = await deps.apps.rename(app, body.name, currentUser(res));
     }
-    if (typeof body.maintenance === 'boolean') {
-      setMaintenance(db, app.id, body.maintenance);
-      await deps.routes.sync();
-    }
-    res.json(appJson(db, config, findApp(db, app.id) as App));
+    if (typeof body.maintenance === 'boolean') app = await deps.apps.setMaintenance(app, body.maintenance);
+    res.json(appJson(db, config, app));
   });
 
   // Collaborators: only the owner (or an admin) manages them; they see and deploy the app.
-  const ownerOnly = (app: App, userId: string, admin: boolean): void => {
-    if (!admin && app.owner_id !== userId) throw new ForbiddenError('Only the app owner can manage collaborators.');
-  };
-
   r.get('/apps/:app/collaborators', (req, res) => {
     const app = appParam(deps, req, res);
-    res.json(listCollaborators(db, app.id).map((c) => ({
-      app: { id: app.id, name: app.name }, user: { id: c.user_id, email: c.email }, role: 'collaborator', created_at: c.created_at,
-    })));
+    res.json(deps.apps.collaborators(app).map((c) => ({ app: { id: app.id, name: app.name }, user: c.user, role: 'collaborator', created_at: c.created_at })));
   });
 
   r.post('/apps/:app/collaborators', (req, res) => {
-    const app = appParam(deps, req, res);
-    const me = currentUser(res);
-    ownerOnly(app, me.id, me.admin);
+    const app = appParam(deps, req, res, 'collaborators');
     const email = (req.body as { user?: unknown } | undefined)?.user;
     if (typeof email !== 'string') throw new InvalidParamsError('Give the collaborator: {"user": "<email>"}.');
-    const user = findUserByEmail(db, email);
-    if (!user) throw new NotFoundError(`Couldn't find that user: ${email}.`);
-    addCollaborator(db, app.id, user.id);
-    res.status(201).json({ app: { id: app.id, name: app.name }, user: { id: user.id, email: user.email }, role: 'collaborator' });
+    const user = deps.apps.addCollaborator(app, email);
+    res.status(201).json({ app: { id: app.id, name: app.name }, user, role: 'collaborator' });
   });
 
   r.delete('/apps/:app/collaborators/:user', (req, res) => {
-    const app = appParam(deps, req, res);
-    const me = currentUser(res);
-    ownerOnly(app, me.id, me.admin);
-    const user = findUserByEmail(db, String(req.params.user));
-    if (!user || !removeCollaborator(db, app.id, user.id)) throw new NotFoundError(`${req.params.user} is not a collaborator on ${app.name}.`);
-    res.json({ app: { id: app.id, name: app.name }, user: { id: user.id, email: user.email } });
+    const app = appParam(deps, req, res, 'collaborators');
+    res.json({ app: { id: app.id, name: app.name }, user: deps.apps.removeCollaborator(app, String(req.params.user)) });
   });
 
   r.delete('/apps/:app', async (req, res) => {
-    const app = appParam(deps, req, res);
-    const me = currentUser(res);
-    if (!me.admin && app.owner_id !== me.id) throw new ForbiddenError('Only the app owner can destroy it.');
+    const app = appParam(deps, req, res, 'destroy');
     const json = appJson(db, config, app);
     await deps.apps.destroy(app);
     res.json(json);

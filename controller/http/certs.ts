@@ -2,18 +2,12 @@
 // certificates (ACM) and HTTPS settings (redirect, HSTS). Private keys go in, never out.
 import { Router, type Request, type Response } from 'express';
 import { InvalidParamsError, NotFoundError } from '../../common/errors.ts';
-import type { AcmeService } from '../services/acme.ts';
-import { createCertService, type CertService } from '../services/certs.ts';
+import type { TlsServices } from '../services/acme.ts';
+import { createCertService } from '../services/certs.ts';
 import { findCert, httpsSettings, listCerts, removeCert, updateHttpsSettings, type CertRow } from '../store/certs.ts';
 import { listDomains } from '../store/domains.ts';
 import type { App } from '../store/types.ts';
 import { appParam, type ApiDeps } from './deps.ts';
-
-export interface TlsServices {
-  certs: CertService;
-  /** Absent: ACM can be switched on, but nothing orders certificates (API tests). */
-  acme: AcmeService | null;
-}
 
 export function certsRouter(deps: ApiDeps): Router {
   const r = Router();

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../../common/config.ts';
 import { NotFoundError } from '../../common/errors.ts';
 import type { Scheduler } from '../scheduler/types.ts';
+import { isMember, requireOwner, type OwnerAction } from '../services/access.ts';
 import type { AppService } from '../services/apps.ts';
 import type { BuildService } from '../services/builds.ts';
 import type { ConfigService } from '../services/config-vars.ts';
@@ -10,9 +11,9 @@ import type { Deployer } from '../services/deployer.ts';
 import type { DynoSpecs } from '../services/dyno-spec.ts';
 import type { ReleaseService } from '../services/releases.ts';
 import type { RoutePublisher } from '../services/route-publisher.ts';
-import type { TlsServices } from './certs.ts';
+import type { TlsServices } from '../services/acme.ts';
 import type { RequestLimits } from './rate-limit.ts';
-import { canAccess, findApp } from '../store/apps.ts';
+import { findApp } from '../store/apps.ts';
 import type { Db } from '../store/db.ts';
 import type { App } from '../store/types.ts';
 import { currentUser } from './auth.ts';
@@ -54,10 +55,14 @@ export function checkBuildDiskSpace(deps: ApiDeps): void {
   (deps.diskSpace ?? createDiskGuard({ paths: [deps.config.dataDir], minFreeMb: deps.config.minFreeDiskMb })).check();
 }
 
-/** The app named in the path, if the caller may see it; otherwise 404 (existence is not leaked). */
-export function appParam(deps: ApiDeps, req: Request, res: Response): App {
+/** The one authorisation helper of app routes: the app named in the path, if the caller may
+ *  see it (otherwise 404: existence is not leaked) and, given an owner-only action, may take it
+ *  (otherwise 403). The rules are services/access.ts. */
+export function appParam(deps: ApiDeps, req: Request, res: Response, action?: OwnerAction): App {
   const name = String(req.params.app);
   const app = findApp(deps.db, name);
-  if (!app || !canAccess(deps.db, currentUser(res), app)) throw new NotFoundError(`Couldn't find that app: ${name}.`);
+  const user = currentUser(res);
+  if (!app || !isMember(deps.db, user, app)) throw new NotFoundError(`Couldn't find that app: ${name}.`);
+  if (action) requireOwner(user, app, action);
   return app;
 }

@@ -20,6 +20,13 @@ import type { CertService } from './certs.ts';
 
 const RENEW_BEFORE_MS = 30 * 86_400_000;
 
+/** An app's TLS services as the API uses them. */
+export interface TlsServices {
+  certs: CertService;
+  /** Absent: ACM can be switched on, but nothing orders certificates (API tests). */
+  acme: AcmeService | null;
+}
+
 export interface AcmeService {
   /**
    * Orders what the app's domains lack; resolves when done (statuses are in the store).

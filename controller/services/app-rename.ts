@@ -26,8 +26,8 @@ import { imageRepo } from './dyno-spec.ts';
 import type { RegistryClient } from './registry.ts';
 import type { RoutePublisher } from './route-publisher.ts';
 
-/** What a rename needs beyond the app service's own dependencies. */
-export interface RenameContext {
+export interface RenameDeps {
+  db: Db; config: Config; repos: RepoStore; scheduler: Scheduler; registry: RegistryClient; routes: RoutePublisher;
   /** The app locks and the health-checked start of the current release. */
   deployer: Deployer;
   /** The platform log stream moves with the app. */
@@ -36,10 +36,6 @@ export interface RenameContext {
   user?: User | null;
   /** Problems cleaning up the old name once the rename took effect (it is not undone for them). */
   logError?: (err: unknown) => void;
-}
-
-export interface RenameDeps extends RenameContext {
-  db: Db; config: Config; repos: RepoStore; scheduler: Scheduler; registry: RegistryClient; routes: RoutePublisher;
 }
 
 function refuseWhileBuilding(db: Db, app: App): void {

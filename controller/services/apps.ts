@@ -1,33 +1,43 @@
-// App lifecycle: creation (row + repository, all or nothing), renaming (app-rename.ts) and
-// destruction (everything it owns).
+// App lifecycle: creation (row + repository, all or nothing), renaming (app-rename.ts),
+// destruction (everything it owns), maintenance mode and collaborators.
 import fs from 'node:fs/promises';
 import { appNameProblem } from '../../common/app-name.ts';
 import { buildCacheDir } from '../../common/build-cache.ts';
 import type { Config } from '../../common/config.ts';
-import { ConflictError, InvalidParamsError } from '../../common/errors.ts';
+import { ConflictError, InvalidParamsError, NotFoundError } from '../../common/errors.ts';
 import type { RepoStore } from '../git/repos.ts';
 import type { Scheduler } from '../scheduler/types.ts';
-import { deleteApp, findApp, insertApp } from '../store/apps.ts';
+import type { Redis } from 'ioredis';
+import { addCollaborator, deleteApp, findApp, insertApp, listCollaborators, removeCollaborator, setMaintenance } from '../store/apps.ts';
+import { findUserByEmail } from '../store/users.ts';
 import type { Db } from '../store/db.ts';
 import type { App, User } from '../store/types.ts';
 import { randomAppName } from './app-names.ts';
-import { renameApp, type RenameContext } from './app-rename.ts';
+import { renameApp } from './app-rename.ts';
+import type { Deployer } from './deployer.ts';
 import { imageRepo } from './dyno-spec.ts';
 import type { RegistryClient } from './registry.ts';
 import type { RoutePublisher } from './route-publisher.ts';
 
-export type { RenameContext } from './app-rename.ts';
+export interface Collaborator { user: { id: string; email: string }; created_at: string }
 
 export interface AppService {
   create(user: User, name?: string): Promise<App>;
   /** Heroku's apps:rename: same app (id, releases, config, domains, collaborators, formation),
    *  new name; its images, dynos, routes, repository, build cache and log follow. */
-  rename(app: App, name: unknown, ctx: RenameContext): Promise<App>;
+  rename(app: App, name: unknown, user: User): Promise<App>;
+  /** Maintenance mode on or off; resolves once the routers serve it. */
+  setMaintenance(app: App, on: boolean): Promise<App>;
+  collaborators(app: App): Collaborator[];
+  addCollaborator(app: App, email: string): Collaborator['user'];
+  /** Throws 404 if the user is not a collaborator. */
+  removeCollaborator(app: App, email: string): Collaborator['user'];
   destroy(app: App): Promise<void>;
 }
 
 export function createAppService(deps: {
   db: Db; config: Config; repos: RepoStore; scheduler: Scheduler; registry: RegistryClient; routes: RoutePublisher;
+  deployer: Deployer; redis: Redis; logError: (err: unknown) => void;
 }): AppService {
   const { db, repos } = deps;
   /** Names on their way in (a rename's target) or out (an app being destroyed): not free yet. */
@@ -56,7 +66,7 @@ export function createAppService(deps: {
       await deps.routes.sync();
       return app;
     },
-    async rename(app, name, ctx) {
+    async rename(app, name, user) {
       if (name === app.name) return app;
       const problem = appNameProblem(name);
       if (problem) throw new InvalidParamsError(problem);
@@ -66,7 +76,7 @@ export function createAppService(deps: {
       busy.add(to);
       renaming.add(app.id);
       try {
-        return await renameApp({ ...deps, ...ctx }, app, to);
+        return await renameApp({ ...deps, user }, app, to);
       } finally {
         busy.delete(to);
         renaming.delete(app.id);
@@ -85,6 +95,23 @@ export function createAppService(deps: {
       } finally {
         busy.delete(app.name);
       }
+    },
+    async setMaintenance(app, on) {
+      setMaintenance(db, app.id, on);
+      await deps.routes.sync();
+      return findApp(db, app.id) as App;
+    },
+    collaborators: (app) => listCollaborators(db, app.id).map((c) => ({ user: { id: c.user_id, email: c.email }, created_at: c.created_at })),
+    addCollaborator(app, email) {
+      const user = findUserByEmail(db, email);
+      if (!user) throw new NotFoundError(`Couldn't find that user: ${email}.`);
+      addCollaborator(db, app.id, user.id);
+      return { id: user.id, email: user.email };
+    },
+    removeCollaborator(app, email) {
+      const user = findUserByEmail(db, email);
+      if (!user || !removeCollaborator(db, app.id, user.id)) throw new NotFoundError(`${email} is not a collaborator on ${app.name}.`);
+      return { id: user.id, email: user.email };
     },
   };
 }

@@ -1,19 +1,17 @@
 // Account, users (admin only) and API tokens (Heroku's /oauth/authorizations shape).
 import type { Static } from '@sinclair/typebox';
 import { Router } from 'express';
-import { ConflictError, ForbiddenError, InvalidParamsError, NotFoundError } from '../../common/errors.ts';
+import { ConflictError, ForbiddenError, NotFoundError } from '../../common/errors.ts';
 import { canAccess, findApp } from '../store/apps.ts';
 import { transaction } from '../store/db.ts';
 import { GLOBAL_SCOPE, scopesOfTokens, setTokenScope, type TokenScope } from '../store/token-scopes.ts';
 import { createUser, findUserByEmail, issueToken, listTokens, listUsers, revokeToken, type TokenInfo } from '../store/users.ts';
 import { disableUser, removeUser, requireAdmin, revokeTokensOf, tokensOf, userParam } from '../services/users.ts';
 import { currentUser, tokenScope } from './auth.ts';
-import type { AuthorizationCreateBody } from './schemas/account.ts';
+import type { AuthorizationCreateBody, UserCreateBody } from './schemas/account.ts';
 import { SchemaValidationError } from './validate.ts';
 import type { ApiDeps } from './deps.ts';
 import { accountJson } from './serializers.ts';
-
-const EMAIL = /^[^\s@]+@[^\s@]+$/;
 
 export function accountRouter(deps: ApiDeps): Router {
   const r = Router();
@@ -23,9 +21,7 @@ export function accountRouter(deps: ApiDeps): Router {
 
   r.post('/users', (req, res) => {
     if (!currentUser(res).admin) throw new ForbiddenError('Only admins can create users.');
-    const body = (req.body ?? {}) as { email?: unknown; admin?: unknown };
-    if (typeof body.email !== 'string' || !EMAIL.test(body.email)) throw new InvalidParamsError('Give a valid "email".');
-    if (body.admin !== undefined && typeof body.admin !== 'boolean') throw new InvalidParamsError('admin must be true or false.');
+    const body = req.body as Static<typeof UserCreateBody>;
     if (findUserByEmail(db, body.email)) throw new ConflictError(`A user with email ${body.email} already exists.`);
     const user = createUser(db, body.email, body.admin === true);
     const token = issueToken(db, user.id, 'initial token');

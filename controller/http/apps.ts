@@ -1,8 +1,9 @@
+import type { Static } from '@sinclair/typebox';
 import { Router } from 'express';
-import { InvalidParamsError } from '../../common/errors.ts';
 import { listAppsFor } from '../store/apps.ts';
 import { currentUser } from './auth.ts';
 import { appParam, type ApiDeps } from './deps.ts';
+import type { AppCreateBody, AppUpdateBody, CollaboratorCreateBody } from './schemas/apps.ts';
 import { appJson } from './serializers.ts';
 
 export function appsRouter(deps: ApiDeps): Router {
@@ -14,9 +15,8 @@ export function appsRouter(deps: ApiDeps): Router {
   });
 
   r.post('/apps', async (req, res) => {
-    const body = (req.body ?? {}) as { name?: unknown };
-    if (body.name !== undefined && typeof body.name !== 'string') throw new InvalidParamsError('name must be a string.');
-    const app = await deps.apps.create(currentUser(res), body.name as string | undefined);
+    const body = req.body as Static<typeof AppCreateBody>;
+    const app = await deps.apps.create(currentUser(res), body.name);
     res.status(201).json(appJson(db, config, app));
   });
 
@@ -25,14 +25,13 @@ export function appsRouter(deps: ApiDeps): Router {
   });
 
   r.patch('/apps/:app', async (req, res) => {
-    const body = (req.body ?? {}) as { maintenance?: unknown; name?: unknown };
+    const body = req.body as Static<typeof AppUpdateBody>;
     let app = appParam(deps, req, res);
-    if (body.maintenance !== undefined && typeof body.maintenance !== 'boolean') throw new InvalidParamsError('maintenance must be true or false.');
     if (body.name !== undefined && body.name !== app.name) {
       app = appParam(deps, req, res, 'rename');
       app = await deps.apps.rename(app, body.name, currentUser(res));
     }
-    if (typeof body.maintenance === 'boolean') app = await deps.apps.setMaintenance(app, body.maintenance);
+    if (body.maintenance !== undefined) app = await deps.apps.setMaintenance(app, body.maintenance);
     res.json(appJson(db, config, app));
   });
 
@@ -44,8 +43,7 @@ export function appsRouter(deps: ApiDeps): Router {
 
   r.post('/apps/:app/collaborators', (req, res) => {
     const app = appParam(deps, req, res, 'collaborators');
-    const email = (req.body as { user?: unknown } | undefined)?.user;
-    if (typeof email !== 'string') throw new InvalidParamsError('Give the collaborator: {"user": "<email>"}.');
+    const email = (req.body as Static<typeof CollaboratorCreateBody>).user;
     const user = deps.apps.addCollaborator(app, email);
     res.status(201).json({ app: { id: app.id, name: app.name }, user, role: 'collaborator' });
   });

@@ -1,12 +1,14 @@
 // An app's buildpack list, as Heroku's API has it: GET and PUT /apps/:app/buildpack-installations.
 // PUT replaces the whole list ({updates: [{buildpack}]}); the CLI adds, sets and removes with it.
+import type { Static } from '@sinclair/typebox';
 import { Router } from 'express';
-import { BuildpackRefError, MAX_BUILDPACKS, parseBuildpackRef } from '../../common/buildpack-ref.ts';
+import { BuildpackRefError, parseBuildpackRef } from '../../common/buildpack-ref.ts';
 import { InvalidParamsError } from '../../common/errors.ts';
 import { checkUrl, urlPolicyOf, type UrlPolicy } from '../../common/url-policy.ts';
 import { listBuildpacks, setBuildpacks } from '../store/buildpacks.ts';
 import type { App } from '../store/types.ts';
 import { appParam, type ApiDeps } from './deps.ts';
+import type { BuildpacksBody } from './schemas/builds.ts';
 
 export function buildpacksRouter(deps: ApiDeps): Router {
   const r = Router();
@@ -28,15 +30,10 @@ export function buildpacksRouter(deps: ApiDeps): Router {
   return r;
 }
 
-/** {updates: [{buildpack: "nodejs"}, ...]} -> ["nodejs", ...], each entry checked. */
+/** {updates: [{buildpack: "nodejs"}, ...]} (its shape checked by BuildpacksBody) -> ["nodejs", ...], each entry parsed. */
 function readUpdates(body: unknown, policy: UrlPolicy): string[] {
-  const updates = (body as { updates?: unknown } | undefined)?.updates;
-  if (!Array.isArray(updates)) throw new InvalidParamsError('Give {"updates": [{"buildpack": "NAME_OR_URL"}, ...]}.');
-  if (updates.length > MAX_BUILDPACKS) throw new InvalidParamsError(`At most ${MAX_BUILDPACKS} buildpacks.`);
   const list: string[] = [];
-  for (const u of updates) {
-    const given = (u as { buildpack?: unknown } | null)?.buildpack;
-    if (typeof given !== 'string') throw new InvalidParamsError('Each update needs a "buildpack" string.');
+  for (const { buildpack: given } of (body as Static<typeof BuildpacksBody>).updates) {
     let ref: string;
     try {
       const parsed = parseBuildpackRef(given);

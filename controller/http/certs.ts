@@ -1,5 +1,6 @@
 // TLS of an app: SNI endpoints (Heroku's name for uploaded certificates), automatic
 // certificates (ACM) and HTTPS settings (redirect, HSTS). Private keys go in, never out.
+import type { Static } from '@sinclair/typebox';
 import { Router, type Request, type Response } from 'express';
 import { InvalidParamsError, NotFoundError } from '../../common/errors.ts';
 import type { TlsServices } from '../services/acme.ts';
@@ -8,6 +9,7 @@ import { findCert, httpsSettings, listCerts, removeCert, updateHttpsSettings, ty
 import { listDomains } from '../store/domains.ts';
 import type { App } from '../store/types.ts';
 import { appParam, type ApiDeps } from './deps.ts';
+import type { HttpsPatch, SniEndpointCreateBody } from './schemas/domains.ts';
 
 export function certsRouter(deps: ApiDeps): Router {
   const r = Router();
@@ -57,7 +59,7 @@ export function certsRouter(deps: ApiDeps): Router {
 
   r.post('/apps/:app/sni-endpoints', async (req, res) => {
     const app = appParam(deps, req, res);
-    const body = (req.body ?? {}) as { certificate_chain?: unknown; private_key?: unknown };
+    const body = req.body as Static<typeof SniEndpointCreateBody>;
     const row = await services().certs.add(app.id, body.certificate_chain, body.private_key);
     res.status(201).json(endpoint(app, row));
   });
@@ -106,13 +108,10 @@ export function certsRouter(deps: ApiDeps): Router {
 
   r.patch('/apps/:app/https', async (req, res) => {
     const app = appParam(deps, req, res);
-    const body = (req.body ?? {}) as { redirect_https?: unknown; hsts?: unknown };
-    for (const k of ['redirect_https', 'hsts'] as const) {
-      if (body[k] !== undefined && typeof body[k] !== 'boolean') throw new InvalidParamsError(`${k} must be true or false.`);
-    }
+    const body = req.body as Static<typeof HttpsPatch>;
     updateHttpsSettings(db, app.id, {
-      ...(typeof body.redirect_https === 'boolean' ? { redirectHttps: body.redirect_https } : {}),
-      ...(typeof body.hsts === 'boolean' ? { hsts: body.hsts } : {}),
+      ...(body.redirect_https !== undefined ? { redirectHttps: body.redirect_https } : {}),
+      ...(body.hsts !== undefined ? { hsts: body.hsts } : {}),
     });
     await deps.routes.sync();
     res.json(httpsJson(app));

@@ -1,11 +1,13 @@
 // Deploy checks of an app (a paas extension, named after Dokku's `checks`): the web health
 // check path, the boot timeout and the drain grace. They take effect from the next cutover
 // (deploy, config change, scale, restart); config vars never carry them.
+import type { Static } from '@sinclair/typebox';
 import { Router } from 'express';
 import { InvalidParamsError } from '../../common/errors.ts';
 import { appSettingsProblem, defaultAppSettings, getAppSettings, setAppSettings, type AppSettingsPatch } from '../store/app-settings.ts';
 import type { App } from '../store/types.ts';
 import { appParam, type ApiDeps } from './deps.ts';
+import type { ChecksPatch } from './schemas/domains.ts';
 
 /** API name → stored setting. */
 const FIELDS = { health_check_path: 'healthCheckPath', boot_timeout: 'bootTimeoutSec', drain_grace: 'drainGraceSec' } as const;
@@ -30,16 +32,9 @@ export function checksRouter(deps: ApiDeps): Router {
 
   r.patch('/apps/:app/checks', (req, res) => {
     const app = appParam(deps, req, res);
-    const body = req.body as unknown;
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-      throw new InvalidParamsError('Give the checks to change, e.g. {"health_check_path": "/up", "boot_timeout": 60}.');
-    }
+    // Known fields of the right types only (ChecksPatch); the ranges are the store's to check.
     const patch: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(body)) {
-      const field = (FIELDS as Record<string, string>)[key];
-      if (!field) throw new InvalidParamsError(`Unknown check ${key}: use ${Object.keys(FIELDS).join(', ')}.`);
-      patch[field] = value;
-    }
+    for (const [key, value] of Object.entries(req.body as Static<typeof ChecksPatch>)) patch[FIELDS[key as keyof typeof FIELDS]] = value;
     const problem = appSettingsProblem(patch);
     if (problem) {
       // Name the field as the API does.

@@ -1,9 +1,11 @@
 // Dynos: list, one-off runs (attached: streamed output and exit code), rolling restarts.
+import type { Static } from '@sinclair/typebox';
 import { Router } from 'express';
-import { InvalidParamsError, NotFoundError } from '../../common/errors.ts';
+import { NotFoundError } from '../../common/errors.ts';
 import { endLine, EXIT_MARKER } from '../../common/stream-end.ts';
 import { currentRelease } from '../store/releases.ts';
 import { appParam, type ApiDeps } from './deps.ts';
+import type { DynoRunBody } from './schemas/dynos.ts';
 import { currentBuild } from './formation.ts';
 
 export function dynosRouter(deps: ApiDeps): Router {
@@ -33,14 +35,10 @@ export function dynosRouter(deps: ApiDeps): Router {
 
   r.post('/apps/:app/dynos', async (req, res) => {
     const app = appParam(deps, req, res);
-    const body = (req.body ?? {}) as { command?: unknown; attach?: unknown; env?: unknown };
-    if (typeof body.command !== 'string' || body.command.trim() === '') throw new InvalidParamsError('Give the "command" to run.');
-    if (body.env !== undefined && (typeof body.env !== 'object' || body.env === null || Object.values(body.env).some((v) => typeof v !== 'string'))) {
-      throw new InvalidParamsError('env must be an object of strings.');
-    }
+    const body = req.body as Static<typeof DynoRunBody>;
     const release = currentRelease(db, app.id);
     if (!release) throw new NotFoundError(`${app.name} has no release to run a command in: push code first.`);
-    const spec = deps.specs.oneOff(app, release, body.command, body.env as Record<string, string> | undefined);
+    const spec = deps.specs.oneOff(app, release, body.command, body.env);
     const abort = new AbortController();
     if (body.attach !== true) {
       const { name } = await deps.scheduler.run(spec, { attach: false, signal: abort.signal }, () => undefined);

@@ -1,6 +1,7 @@
 // Formation (process quantities), Heroku Platform API shapes.
+import type { Static } from '@sinclair/typebox';
 import { Router } from 'express';
-import { InvalidParamsError, NotFoundError } from '../../common/errors.ts';
+import { NotFoundError } from '../../common/errors.ts';
 import { dynoTypes } from '../services/dyno-spec.ts';
 import { findBuild } from '../store/builds.ts';
 import type { Db } from '../store/db.ts';
@@ -8,8 +9,7 @@ import { ensureFormation, setQuantity } from '../store/formation.ts';
 import { currentRelease } from '../store/releases.ts';
 import type { App, Build, Formation } from '../store/types.ts';
 import { appParam, type ApiDeps } from './deps.ts';
-
-const MAX_QUANTITY = 100;
+import type { FormationBatchBody, FormationOneBody } from './schemas/formation.ts';
 
 export function currentBuild(db: Db, app: App): Build | null {
   const rel = currentRelease(db, app.id);
@@ -37,14 +37,10 @@ function formationOf(db: Db, app: App): { build: Build | null; rows: Formation[]
 
 interface Update { type: string; quantity: number }
 
-function validUpdate(raw: unknown, types: string[]): Update {
-  const u = raw as { type?: unknown; quantity?: unknown } | null;
-  if (!u || typeof u.type !== 'string') throw new InvalidParamsError('Each update needs a process "type".');
+/** Types and quantities are checked by the schemas (FormationBatchBody); the type must exist. */
+function validUpdate(u: Update, types: string[]): Update {
   if (!types.includes(u.type)) throw new NotFoundError(`Couldn't find that process type (${u.type}). Types: ${types.join(', ') || 'none yet (push code first)'}.`);
-  if (!Number.isInteger(u.quantity) || (u.quantity as number) < 0 || (u.quantity as number) > MAX_QUANTITY) {
-    throw new InvalidParamsError(`quantity of ${u.type} must be an integer from 0 to ${MAX_QUANTITY}.`);
-  }
-  return { type: u.type, quantity: u.quantity as number };
+  return u;
 }
 
 export function formationRouter(deps: ApiDeps): Router {
@@ -65,7 +61,7 @@ export function formationRouter(deps: ApiDeps): Router {
     res.json(formationJson(app, build, f));
   });
 
-  async function apply(app: App, raw: unknown[]): Promise<void> {
+  async function apply(app: App, raw: Update[]): Promise<void> {
     const { rows } = formationOf(db, app);
     const updates = raw.map((u) => validUpdate(u, rows.map((f) => f.type)));
     const before = new Map(rows.map((f) => [f.type, f.quantity]));
@@ -80,16 +76,14 @@ export function formationRouter(deps: ApiDeps): Router {
 
   r.patch('/apps/:app/formation', async (req, res) => {
     const app = appParam(deps, req, res);
-    const updates = (req.body as { updates?: unknown } | undefined)?.updates;
-    if (!Array.isArray(updates) || updates.length === 0) throw new InvalidParamsError('Give {"updates": [{"type": "web", "quantity": 2}]}.');
-    await apply(app, updates);
+    await apply(app, (req.body as Static<typeof FormationBatchBody>).updates);
     const { build, rows } = formationOf(db, app);
     res.json(rows.map((f) => formationJson(app, build, f)));
   });
 
   r.patch('/apps/:app/formation/:type', async (req, res) => {
     const app = appParam(deps, req, res);
-    await apply(app, [{ ...(req.body as object), type: req.params.type }]);
+    await apply(app, [{ quantity: (req.body as Static<typeof FormationOneBody>).quantity, type: String(req.params.type) }]);
     const { build, rows } = formationOf(db, app);
     res.json(formationJson(app, build, rows.find((f) => f.type === req.params.type) as Formation));
   });

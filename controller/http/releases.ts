@@ -1,8 +1,10 @@
+import type { Static } from '@sinclair/typebox';
 import { Router } from 'express';
-import { InvalidParamsError, NotFoundError } from '../../common/errors.ts';
+import { NotFoundError } from '../../common/errors.ts';
 import { currentUser } from './auth.ts';
 import { findRelease, listReleases } from '../store/releases.ts';
 import { appParam, type ApiDeps } from './deps.ts';
+import type { RollbackBody } from './schemas/releases.ts';
 import { releaseJson } from './serializers.ts';
 
 export function releasesRouter(deps: ApiDeps): Router {
@@ -24,10 +26,7 @@ export function releasesRouter(deps: ApiDeps): Router {
   // Rollback, as Heroku: POST {"release": "<id or version>"} makes a NEW release from the old pair.
   r.post('/apps/:app/releases', async (req, res) => {
     const app = appParam(deps, req, res);
-    const target = (req.body as { release?: unknown } | undefined)?.release;
-    if (typeof target !== 'string' && typeof target !== 'number') {
-      throw new InvalidParamsError('Give the release to roll back to: {"release": "<id or version>"}.');
-    }
+    const target = (req.body as Static<typeof RollbackBody>).release;
     const rel = await deps.releases.rollback(app, currentUser(res), String(target));
     res.status(201).json(releaseJson(db, app, rel));
   });

@@ -31,13 +31,17 @@ export const AuthorizationCreateBody = Type.Object({
   expires_in: Type.Optional(Type.Integer({ minimum: 60, maximum: 10 * 365 * 86400, description: 'seconds until the token stops working (default: never)' })),
 }, { additionalProperties: false });
 
+export const UserCreateBody = Type.Object({
+  email: Type.String({ pattern: '^[^\\s@]+@[^\\s@]+$', examples: ['dev@example.com'] }), admin: Type.Optional(Type.Boolean()),
+}, { additionalProperties: false });
+
 const Created = Type.Composite([AuthorizationSchema, Type.Object({ access_token: Type.Object({ token: Type.String(), expires_in: Nullable(Type.Integer()) }) })]);
 
 export const accountRoutes = [
   route({ method: 'get', path: '/account', summary: 'The authenticated account', response: AccountSchema }),
   route({
     method: 'post', path: '/users', summary: 'Create a user (admin only); returns a first API token', status: 201,
-    body: Type.Object({ email: Type.String({ pattern: '^[^\\s@]+@[^\\s@]+$', examples: ['dev@example.com'] }), admin: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
+    body: UserCreateBody,
     response: Type.Composite([AccountSchema, Type.Object({ access_token: Type.Object({ id: Uuid, token: Type.String() }) })]),
   }),
   route({ method: 'get', path: '/oauth/authorizations', summary: "List the caller's API tokens (never their secrets)", response: Type.Array(AuthorizationSchema) }),

@@ -28,6 +28,8 @@ export const AppUpdateBody = Type.Object({
   name: Type.Optional(Type.String({ description: 'new name (owner only)' })),
 }, { additionalProperties: false });
 
+export const CollaboratorCreateBody = Type.Object({ user: Type.String({ description: "the collaborator's email", examples: ['dev@example.com'] }) }, { additionalProperties: false });
+
 export const CollaboratorSchema = named('Collaborator', Type.Object({
   app: AppRef, user: UserRef, role: Type.Literal('collaborator'), created_at: Type.Optional(Timestamp),
 }));
@@ -46,7 +48,7 @@ export const appsRoutes = [
   route({ method: 'get', path: `${A}/collaborators`, summary: 'List collaborators', response: Type.Array(CollaboratorSchema) }),
   route({
     method: 'post', path: `${A}/collaborators`, summary: 'Add a collaborator (owner only)', status: 201, response: CollaboratorSchema,
-    body: Type.Object({ user: Type.String({ description: "the collaborator's email", examples: ['dev@example.com'] }) }, { additionalProperties: false }),
+    body: CollaboratorCreateBody,
   }),
   route({ method: 'delete', path: `${A}/collaborators/{user}`, summary: 'Remove a collaborator (owner only)', response: CollaboratorRemoved }),
 ];

@@ -1,5 +1,6 @@
 // Builds (Heroku's builds API), their output, queue, cache and buildpacks.
 import { Type } from '@sinclair/typebox';
+import { MAX_BUILDPACKS } from '../../../common/buildpack-ref.ts';
 import { AppIdRef, AppRef, Nullable, Timestamp, UserRef, Uuid, named, route } from './common.ts';
 
 export const BuildStatus = Type.Union([Type.Literal('pending'), Type.Literal('succeeded'), Type.Literal('failed')]);
@@ -41,6 +42,10 @@ export const BuildQueueSchema = named('BuildQueue', Type.Object({
   })),
 }));
 
+export const BuildpacksBody = Type.Object({
+  updates: Type.Array(Type.Object({ buildpack: Type.String({ examples: ['heroku/nodejs'] }) }, { additionalProperties: false }), { maxItems: MAX_BUILDPACKS }),
+}, { additionalProperties: false });
+
 export const BuildpackInstallation = named('BuildpackInstallation', Type.Object({
   ordinal: Type.Integer({ minimum: 0 }),
   buildpack: Type.Object({ url: Type.String(), name: Type.String() }),
@@ -66,8 +71,6 @@ export const buildsRoutes = [
   route({
     method: 'put', path: `${A}/buildpack-installations`, response: Type.Array(BuildpackInstallation),
     summary: 'Replace the buildpack list: shipped names (heroku/NAME too), git URLs (#ref), local paths',
-    body: Type.Object({
-      updates: Type.Array(Type.Object({ buildpack: Type.String({ examples: ['heroku/nodejs'] }) }, { additionalProperties: false })),
-    }, { additionalProperties: false }),
+    body: BuildpacksBody,
   }),
 ];

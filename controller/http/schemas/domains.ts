@@ -42,6 +42,8 @@ export const AcmSchema = named('Acm', Type.Object({
   acm: Type.Boolean(),
   domains: Type.Array(Type.Object({ hostname: Type.String(), status: Type.String(), error: Nullable(Type.String()), updated_at: Nullable(Timestamp) })),
 }));
+export const SniEndpointCreateBody = Type.Object({ certificate_chain: Type.String({ description: 'PEM' }), private_key: Type.String({ description: 'PEM' }) }, { additionalProperties: false });
+export const HttpsPatch = Type.Object({ redirect_https: Type.Optional(Type.Boolean()), hsts: Type.Optional(Type.Boolean()) }, { additionalProperties: false });
 export const HttpsSchema = named('Https', Type.Object({ app: AppRef, redirect_https: Type.Boolean(), hsts: Type.Boolean() }));
 
 const A = '/apps/{app}';
@@ -57,7 +59,7 @@ export const domainsRoutes = [
   route({ method: 'get', path: `${A}/sni-endpoints`, summary: 'Certificates of the app, with their domains and expiry (never the key)', response: Type.Array(SniEndpointSchema) }),
   route({
     method: 'post', path: `${A}/sni-endpoints`, summary: 'Upload a certificate chain and its private key', status: 201, response: SniEndpointSchema,
-    body: Type.Object({ certificate_chain: Type.String({ description: 'PEM' }), private_key: Type.String({ description: 'PEM' }) }, { additionalProperties: false }),
+    body: SniEndpointCreateBody,
   }),
   route({ method: 'get', path: `${A}/sni-endpoints/{id}`, summary: 'One certificate', response: SniEndpointSchema }),
   route({ method: 'delete', path: `${A}/sni-endpoints/{id}`, summary: 'Remove a certificate', response: SniEndpointSchema }),
@@ -68,6 +70,6 @@ export const domainsRoutes = [
   route({ method: 'get', path: `${A}/https`, summary: 'HTTPS settings: redirect_https, hsts', response: HttpsSchema }),
   route({
     method: 'patch', path: `${A}/https`, summary: 'Change HTTPS settings', response: HttpsSchema,
-    body: Type.Object({ redirect_https: Type.Optional(Type.Boolean()), hsts: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
+    body: HttpsPatch,
   }),
 ];

@@ -12,7 +12,9 @@ export const FormationSchema = named('Formation', Type.Object({
   updated_at: Timestamp,
 }), { id: '01234567-89ab-4def-8123-456789abcdef:web', app: { id: '01234567-89ab-4def-8123-456789abcdef', name: 'hello' }, type: 'web', quantity: 2, size: 'standard', command: 'node server.js', updated_at: '2026-01-02T03:04:05.678Z' });
 
-const Quantity = Type.Integer({ minimum: 0, maximum: 100, examples: [2] });
+/** Most dynos of one process type. */
+export const MAX_QUANTITY = 100;
+const Quantity = Type.Integer({ minimum: 0, maximum: MAX_QUANTITY, examples: [2] });
 export const FormationBatchBody = Type.Object({
   updates: Type.Array(Type.Object({ type: Type.String({ examples: ['web'] }), quantity: Quantity }, { additionalProperties: false }), { minItems: 1 }),
 }, { additionalProperties: false });

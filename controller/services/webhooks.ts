@@ -114,10 +114,12 @@ export function startWebhooks(deps: { db: Db; config: Config; scheduler: Schedul
   async function scanDynos(app: App): Promise<void> {
     const dynos = await deps.scheduler.list(app.name).catch(() => null);
     if (!dynos) return;
-    const before = dynoStates.get(app.id);
     const after = new Map(dynos.map((d) => [d.name, `${d.state}@${d.release}`]));
+    // First look at the app: dynos started since its first dyno webhook count as new.
+    const since = listWebhooks(db, app.id).filter((w) => w.include.includes('dyno')).map((w) => w.created_at).sort()[0] ?? now();
+    const before = dynoStates.get(app.id)
+      ?? new Map(dynos.filter((d) => !d.startedAt || d.startedAt < since).map((d) => [d.name, `${d.state}@${d.release}`]));
     dynoStates.set(app.id, after);
-    if (!before) return; // first look: the baseline
     const json = (d: (typeof dynos)[number]) => ({
       id: d.id, name: d.name, type: d.type, state: d.state, release: { version: d.release }, app: { id: app.id, name: app.name }, size: 'standard',
       created_at: d.startedAt, updated_at: d.startedAt,

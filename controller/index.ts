@@ -106,7 +106,7 @@ export async function startController(opts: ControllerOptions): Promise<Controll
   const releases = createReleaseService({ db, deployer });
   const configVars = createConfigService({ db, deployer });
   const logError = (err: unknown): void => log(`controller error: ${err instanceof Error ? err.stack : String(err)}`);
-  const apps = createAppService({ db, config, repos, scheduler, registry, routes, deployer, redis, logError });
+  const apps = createAppService({ db, config, repos, scheduler, registry, routes, deployer, redis, logError, buildLogPath: builds.logPath });
   const sources = createSourceStore({ dataDir: config.dataDir, secret: hook.secret, maxBytes: () => config.sourceMaxBytes, ttlSec: () => config.sourceUrlTtl });
   const sweepSources = setInterval(() => sources.sweep(), 60_000);
   const dockerRoot = await opts.docker.info().then((i: { DockerRootDir?: string }) => i.DockerRootDir, () => undefined);

@@ -9,11 +9,14 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import Dockerode from 'dockerode';
+import { Redis } from 'ioredis';
 import request from 'supertest';
 import { readAdminToken, removeDataDir, testConfig } from '../../test/helpers/config.ts';
 import { run } from '../../builder/exec-file.ts';
 import { startController, type ControllerHandle } from '../index.ts';
 import { createMemoryScheduler } from '../scheduler/memory-scheduler.ts';
+import { appendAppLog } from '../../common/app-log.ts';
+import { deleteApp, findApp } from '../store/apps.ts';
 import type { RegistryClient } from '../services/registry.ts';
 
 const registry: RegistryClient = { retag: async () => undefined, tags: async () => [], copyRepository: async () => [], deleteRepository: async () => undefined };
@@ -96,8 +99,9 @@ describe('tenant input is hostile', () => {
   });
 });
 
-describe('off-boarding and login throttling', () => {
+describe('off-boarding, destroyed apps and login throttling', () => {
   const config = testConfig();
+  const redis = new Redis(config.redisUrl);
   let ctl: ControllerHandle;
   let admin: string;
   const api = () => request(ctl.server);
@@ -114,7 +118,7 @@ describe('off-boarding and login throttling', () => {
     ctl = await startController({ config, docker: new Dockerode(), scheduler: createMemoryScheduler(), registry, log: () => undefined });
     admin = readAdminToken(config);
   });
-  after(async () => { await ctl.close(); removeDataDir(config); fs.rmSync(home, { recursive: true, force: true }); });
+  after(async () => { await ctl.close(); redis.disconnect(); removeDataDir(config); fs.rmSync(home, { recursive: true, force: true }); });
 
   test('a disabled user can do nothing with any token, API or git, until enabled again', async () => {
     const bob = await newUser('bob@example.com');
@@ -166,6 +170,56 @@ describe('off-boarding and login throttling', () => {
     ctl.db.prepare('UPDATE tokens SET expires_at = ? WHERE id = ?').run(new Date(Date.now() - 1000).toISOString(), t.id);
     await api().get('/account').set('authorization', bearer(t.access_token.token)).expect(401);
     await api().post('/oauth/authorizations').set('authorization', bearer(admin)).send({ expires_in: 5 }).expect(422);
+  });
+
+  /** A commit pushed straight into the app's bare repository (its pre-receive hook bypassed: no build). */
+  async function pushSecretCommit(app: string): Promise<void> {
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), 'paas-work-'));
+    try {
+      const git = (...args: string[]) => run('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.invalid', '-c', 'init.defaultBranch=main', ...args], { cwd: work });
+      fs.writeFileSync(path.join(work, 'secret.txt'), 'the old owner\'s secret');
+      await git('init', '-q');
+      await git('add', '-A');
+      await git('commit', '-q', '-m', 'secret');
+      await git('push', '-q', '--receive-pack=git -c core.hooksPath=/dev/null receive-pack', path.join(config.dataDir, 'repos', `${app}.git`), 'main');
+    } finally {
+      fs.rmSync(work, { recursive: true, force: true });
+    }
+  }
+  /** What the next owner gets: the refs of a real `git ls-remote` and the app's log. */
+  async function whatNextOwnerSees(token: string, app: string): Promise<{ refs: string; log: string }> {
+    const refs = await run('git', ['ls-remote', `${ctl.url.replace('//', `//user:${token}@`)}/${app}.git`], { env: { PATH: process.env.PATH, HOME: home, GIT_TERMINAL_PROMPT: '0' } });
+    const log = await api().get(`/apps/${app}/log-stream?lines=100`).set('authorization', bearer(token)).expect(200);
+    return { refs: refs.stdout.trim(), log: log.text };
+  }
+
+  test('a destroyed app\'s repository and log do not reach the next owner of its name', async () => {
+    const frank = await newUser('frank@example.com');
+    const grace = await newUser('grace@example.com');
+    await api().post('/apps').set('authorization', bearer(frank)).send({ name: 'reused' }).expect(201);
+    await pushSecretCommit('reused');
+    await appendAppLog(redis, config.redisPrefix, 'reused', { source: 'app', dyno: 'web.1', line: 'DATABASE_URL=postgres://frank:pw@db' });
+    assert.match((await whatNextOwnerSees(frank, 'reused')).refs, /refs\/heads\/main/);
+    await api().delete('/apps/reused').set('authorization', bearer(frank)).expect(200);
+    assert.equal(fs.existsSync(path.join(config.dataDir, 'repos', 'reused.git')), false);
+    await api().post('/apps').set('authorization', bearer(grace)).send({ name: 'reused' }).expect(201);
+    const seen = await whatNextOwnerSees(grace, 'reused');
+    assert.equal(seen.refs, '');
+    assert.doesNotMatch(seen.log, /frank/);
+  });
+
+  test('a destroy that crashed after the app\'s row was deleted leaks nothing to the next owner either', async () => {
+    const heidi = await newUser('heidi@example.com');
+    const ivan = await newUser('ivan@example.com');
+    await api().post('/apps').set('authorization', bearer(heidi)).send({ name: 'crashed' }).expect(201);
+    await pushSecretCommit('crashed');
+    await appendAppLog(redis, config.redisPrefix, 'crashed', { source: 'app', dyno: 'web.1', line: 'heidi was here' });
+    // What an interrupted destroy (paasd killed) left: the row gone, repository and log still there.
+    deleteApp(ctl.db, findApp(ctl.db, 'crashed')!.id);
+    await api().post('/apps').set('authorization', bearer(ivan)).send({ name: 'crashed' }).expect(201);
+    const seen = await whatNextOwnerSees(ivan, 'crashed');
+    assert.equal(seen.refs, '');
+    assert.doesNotMatch(seen.log, /heidi/);
   });
 
   // Last: it locks this client address out.

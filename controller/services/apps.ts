@@ -1,7 +1,12 @@
 // App lifecycle: creation (row + repository, all or nothing), renaming (app-rename.ts),
-// destruction (everything it owns), maintenance mode and collaborators.
+// destruction (everything it owns), maintenance mode and collaborators. Destruction removes
+// the app's data first and its row last, so a destroy that crashes half way leaves an app that
+// can be destroyed again; creating (or renaming to) a name first removes whatever an earlier app
+// left under it (dynos, repository, build cache, log, images), so nothing of an earlier app
+// reaches the next owner of its name.
 import fs from 'node:fs/promises';
 import { appNameProblem } from '../../common/app-name.ts';
+import { appLogKey } from '../../common/redis-keys.ts';
 import { buildCacheDir } from '../../common/build-cache.ts';
 import type { Config } from '../../common/config.ts';
 import { ConflictError, InvalidParamsError, NotFoundError } from '../../common/errors.ts';
@@ -9,6 +14,7 @@ import type { RepoStore } from '../git/repos.ts';
 import type { Scheduler } from '../scheduler/types.ts';
 import type { Redis } from 'ioredis';
 import { addCollaborator, deleteApp, findApp, insertApp, listCollaborators, removeCollaborator, setMaintenance } from '../store/apps.ts';
+import { listBuilds } from '../store/builds.ts';
 import { findUserByEmail } from '../store/users.ts';
 import type { Db } from '../store/db.ts';
 import type { App, User } from '../store/types.ts';
@@ -38,8 +44,18 @@ export interface AppService {
 export function createAppService(deps: {
   db: Db; config: Config; repos: RepoStore; scheduler: Scheduler; registry: RegistryClient; routes: RoutePublisher;
   deployer: Deployer; redis: Redis; logError: (err: unknown) => void;
+  /** Path of a build's log file (removed with the app). */
+  buildLogPath?: (buildId: string) => string;
 }): AppService {
   const { db, repos } = deps;
+  /** Everything stored under an app's name outside its row. */
+  async function removeNamedData(name: string, images = true): Promise<void> {
+    await deps.scheduler.destroy(name);
+    await repos.remove(name);
+    await fs.rm(buildCacheDir(deps.config.dataDir, name), { recursive: true, force: true });
+    await deps.redis.del(appLogKey(deps.config.redisPrefix, name));
+    if (images) await deps.registry.deleteRepository(imageRepo(name)).catch(() => undefined);
+  }
   /** Names on their way in (a rename's target) or out (an app being destroyed): not free yet. */
   const busy = new Set<string>();
   /** Apps being renamed, by id: they cannot be destroyed meanwhile. */
@@ -54,6 +70,13 @@ export function createAppService(deps: {
       }
       const problem = appNameProblem(name);
       if (problem) throw new InvalidParamsError(problem);
+      if (taken(name)) throw new ConflictError(`Name ${name} is already taken.`);
+      busy.add(name);
+      try {
+        await removeNamedData(name);
+      } finally {
+        busy.delete(name);
+      }
       if (taken(name)) throw new ConflictError(`Name ${name} is already taken.`);
       const app = insertApp(db, name, user.id);
       try {
@@ -76,6 +99,7 @@ export function createAppService(deps: {
       busy.add(to);
       renaming.add(app.id);
       try {
+        await removeNamedData(to, false); // app-rename.ts empties the target's image repository itself
         return await renameApp({ ...deps, user }, app, to);
       } finally {
         busy.delete(to);
@@ -86,12 +110,10 @@ export function createAppService(deps: {
       if (renaming.has(app.id)) throw new ConflictError(`${app.name} is being renamed: try again when that is done.`);
       busy.add(app.name);
       try {
-        await deps.scheduler.destroy(app.name);
+        await removeNamedData(app.name);
+        if (deps.buildLogPath) for (const b of listBuilds(db, app.id)) await fs.rm(deps.buildLogPath(b.id), { force: true });
         deleteApp(db, app.id);
         await deps.routes.sync();
-        await repos.remove(app.name);
-        await fs.rm(buildCacheDir(deps.config.dataDir, app.name), { recursive: true, force: true });
-        await deps.registry.deleteRepository(imageRepo(app.name)).catch(() => undefined);
       } finally {
         busy.delete(app.name);
       }

@@ -59,16 +59,21 @@ describe('CI pipeline through the generated client', () => {
     const created = await admin.POST('/apps', { body: { name: app } });
     assert.equal(created.response.status, 201);
     note(`POST /apps -> ${created.response.status} ${created.data?.name}`);
-    const hook = await admin.POST('/apps/{app}/webhooks', {
-      params: { path: { app } },
-      body: { include: ['api:build', 'api:release'], url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/paas`, secret: hookSecret },
-    });
-    assert.equal(hook.response.status, 201);
-    const token = await admin.POST('/oauth/authorizations', { body: { description: 'pipeline', scope: ['deploy'], app } });
-    assert.deepEqual(token.data?.scope, ['deploy']);
-    deployToken = token.data!.access_token.token;
+    // The operator's side, with the CLI: a webhook and a deploy token for the CI job.
+    const adminEnv = userEnv(tempDir('paas-home-'), { PAAS_API_URL: p.controller.url, PAAS_API_KEY: p.adminToken });
+    const hook = await paas(['webhooks:add', '-i', 'api:build,api:release', '-u', `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/paas`, '-s', hookSecret, '-a', app], adminEnv);
+    assert.equal(hook.code, 0, hook.stderr);
+    assert.match(hook.stdout, /Added webhook \S+ to /);
+    const hooks = await paas(['webhooks', '-a', app], adminEnv);
+    assert.match(hooks.stdout, /api:build,api:release {2}sync/);
+    const token = await paas(['authorizations:create', '--scope', 'deploy', '-a', app, '--json'], adminEnv);
+    assert.equal(token.code, 0, token.stderr);
+    const issued = JSON.parse(token.stdout) as { scope: string[]; app: { name: string }; access_token: { token: string } };
+    assert.deepEqual([issued.scope, issued.app.name], [['deploy'], app]);
+    deployToken = issued.access_token.token;
     const ci = createApiClient(p.controller.url, deployToken);
-    note(`POST /oauth/authorizations (scope deploy) -> ${token.response.status}`);
+    note(`$ paas webhooks:add -i api:build,api:release -u RECEIVER -s SECRET -a ${app}\n    ${hook.stdout.trim()}`);
+    note(`$ paas authorizations:create --scope deploy -a ${app} -> scope ${issued.scope.join(',')} app ${issued.app.name}`);
 
     // Upload the source to a put_url the platform serves.
     const src = tempDir('paas-ci-src-');
@@ -144,7 +149,13 @@ describe('CI pipeline through the generated client', () => {
     const deliveries = await admin.GET('/apps/{app}/webhook-deliveries', { params: { path: { app } } });
     assert.ok(deliveries.data!.length >= 5);
     assert.ok(deliveries.data!.every((d) => d.status === 'succeeded' && d.num_attempts === 1));
-    note('GET /apps/{app}/webhook-deliveries ->');
-    for (const d of [...deliveries.data!].reverse()) note(`    ${d.created_at} ${d.event.include.padEnd(12)} ${d.event.action.padEnd(6)} ${d.status} attempts=${d.num_attempts} last=${d.last_attempt?.code}`);
+    const env = userEnv(tempDir('paas-home-'), { PAAS_API_URL: p.controller.url, PAAS_API_KEY: p.adminToken });
+    const log = await paas(['webhooks:deliveries', '-a', app], env);
+    assert.equal(log.code, 0, log.stderr);
+    assert.equal(log.stdout.match(/ succeeded +attempts 1 +last 204/g)?.length, deliveries.data!.length);
+    note(`$ paas webhooks:deliveries -a ${app}\n${log.stdout.trimEnd().split('\n').map((l) => `    ${l}`).join('\n')}`);
+    const id = /^(\S+) /.exec((await paas(['webhooks', '-a', app], env)).stdout.split('\n')[1])![1];
+    assert.equal((await paas(['webhooks:remove', id, '-a', app], env)).code, 0);
+    assert.match((await paas(['webhooks', '-a', app], env)).stdout, /has no webhooks/);
   });
 });

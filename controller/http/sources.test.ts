@@ -103,5 +103,9 @@ describe('sources and deploy tokens', () => {
     const list = await api().get('/oauth/authorizations').set('authorization', auth).expect(200);
     assert.deepEqual(list.body.find((t: { id: string }) => t.id === created.body.id).scope, ['deploy']);
     await api().post('/oauth/authorizations').set('authorization', auth).send({ scope: ['deploy'] }).expect(422);
+    // Git too: its own app only.
+    const basic = `Basic ${Buffer.from(`ci:${created.body.access_token.token}`).toString('base64')}`;
+    await api().get('/src-b.git/info/refs?service=git-receive-pack').set('authorization', basic).expect(403);
+    await api().get('/src-a.git/info/refs?service=git-receive-pack').set('authorization', basic).expect(200);
   });
 });

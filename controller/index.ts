@@ -25,6 +25,9 @@ import { createBuildService } from './services/builds.ts';
 import { createConfigService } from './services/config-vars.ts';
 import { createDeployer } from './services/deployer.ts';
 import { createDynoSpecs } from './services/dyno-spec.ts';
+import { createDomainService } from './services/domains.ts';
+import { createDynoService } from './services/dynos.ts';
+import { createFormationService } from './services/formation.ts';
 import { createReleaseService } from './services/releases.ts';
 import { createRegistryClient, type RegistryClient } from './services/registry.ts';
 import { startReconciler } from './services/reconciler.ts';
@@ -105,6 +108,9 @@ export async function startController(opts: ControllerOptions): Promise<Controll
   const builds = createBuildService({ db, config, redis, queue, queueEvents, deployer, buildLock: createKeyedMutex() });
   const releases = createReleaseService({ db, deployer });
   const configVars = createConfigService({ db, deployer });
+  const formation = createFormationService({ db, deployer });
+  const domains = createDomainService({ db, config, routes });
+  const dynos = createDynoService({ db, scheduler, deployer, specs });
   const logError = (err: unknown): void => log(`controller error: ${err instanceof Error ? err.stack : String(err)}`);
   const apps = createAppService({ db, config, repos, scheduler, registry, routes, deployer, redis, logError, buildLogPath: builds.logPath });
   const sources = createSourceStore({ dataDir: config.dataDir, secret: hook.secret, maxBytes: () => config.sourceMaxBytes, ttlSec: () => config.sourceUrlTtl });
@@ -113,7 +119,7 @@ export async function startController(opts: ControllerOptions): Promise<Controll
   const diskSpace = createDiskGuard({ paths: [config.dataDir, ...(dockerRoot ? [dockerRoot] : [])], minFreeMb: config.minFreeDiskMb });
   const limits = createRequestLimits({ perHour: config.apiRateLimit });
   const api = createApi({
-    db, config, limits, scheduler, apps, builds, deployer, releases, configVars, specs, routes, redis, hookSecret: hook.secret, logError, tls: { certs, acme },
+    db, config, limits, scheduler, apps, builds, deployer, releases, configVars, formation, dynos, domains, routes, redis, hookSecret: hook.secret, logError, tls: { certs, acme },
     sources, onResponse: opts.onResponse, diskSpace,
   });
   const webhooks = startWebhooks({ db, config, scheduler, log: (line) => log(line), scanMs: opts.webhookScanMs });

@@ -8,7 +8,9 @@ import type { AppService } from '../services/apps.ts';
 import type { BuildService } from '../services/builds.ts';
 import type { ConfigService } from '../services/config-vars.ts';
 import type { Deployer } from '../services/deployer.ts';
-import type { DynoSpecs } from '../services/dyno-spec.ts';
+import type { DomainService } from '../services/domains.ts';
+import type { DynoService } from '../services/dynos.ts';
+import type { FormationService } from '../services/formation.ts';
 import type { ReleaseService } from '../services/releases.ts';
 import type { RoutePublisher } from '../services/route-publisher.ts';
 import type { TlsServices } from '../services/acme.ts';
@@ -31,8 +33,9 @@ export interface ApiDeps {
   releases: ReleaseService;
   /** Config changes: the one entry point (apply) for anything that sets config vars. */
   configVars: ConfigService;
-  /** Specs of one-off dynos (and every other dyno) from a release. */
-  specs: DynoSpecs;
+  formation: FormationService;
+  domains: DomainService;
+  dynos: DynoService;
   routes: RoutePublisher;
   redis: Redis;
   /** Shared secret of the git pre-receive hook. */

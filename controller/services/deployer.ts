@@ -30,6 +30,8 @@ export interface ReleaseRequest {
 export interface LockedDeployer {
   /** release() without taking the lock again. */
   release(req: ReleaseRequest): Promise<Release>;
+  /** applyFormation() without taking the lock again. */
+  applyFormation(log?: (line: string) => void): Promise<void>;
 }
 
 export interface Deployer {
@@ -164,7 +166,10 @@ export function createDeployer(deps: {
   return {
     reconcile: (app) => locked(app, (a) => reconcile(a)),
     release: (req) => locked(req.app, (app) => release({ ...req, app })),
-    locked: (app, fn) => locked(app, (a) => fn(a, { release: (req) => release({ ...req, app: a }) })),
+    locked: (app, fn) => locked(app, (a) => fn(a, {
+      release: (req) => release({ ...req, app: a }),
+      applyFormation: (log) => applyFormation(a, log ?? (() => undefined)),
+    })),
     applyFormation: (app, log) => locked(app, (a) => applyFormation(a, log ?? (() => undefined))),
     restart: (app, filter) => locked(app, (a) => scheduler.restart(a.name, filter, unroute)),
     exclusive,

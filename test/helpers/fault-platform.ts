@@ -39,11 +39,14 @@ export interface FaultPlatform {
   api<T = unknown>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
   /** Creates an app and pushes `server.js` answering `body` to it; resolves with the push. */
   deploy(app: string, body: string): Promise<Run>;
-  /** Starts a push of a new version without waiting for it. */
+  /** Commits a version answering `body` and pushes it; never rejects (a failure is a Run with code -1). */
   pushVersion(app: string, body: string, extra?: Record<string, string>): Promise<Run>;
   viaRouter(app: string, path?: string): Promise<HttpResult>;
   killPaasd(): Promise<void>;
   startPaasd(): Promise<void>;
+  /** Stops paasd cleanly (SIGTERM) and starts it with these settings on top of the usual ones. */
+  restartPaasd(env: Record<string, string>): Promise<void>;
+  redisUrl: string;
   /** Read-only view of the platform's SQLite database. */
   query<T>(sql: string, ...params: Array<string | number>): T[];
   stop(): Promise<void>;
@@ -82,8 +85,8 @@ export async function startFaultPlatform(opts: FaultPlatformOptions = {}): Promi
   await waitUntil(() => fs.existsSync(pidFile), 'the router to start', 30_000, router);
 
   let paasd: PlatformProcess | null = null;
-  const startPaasd = async (): Promise<void> => {
-    const proc = spawnPlatformProcess('bin/paasd.ts', env, path.join(logDir, 'paasd.log'));
+  const startPaasd = async (extra: Record<string, string> = {}): Promise<void> => {
+    const proc = spawnPlatformProcess('bin/paasd.ts', { ...env, ...extra }, path.join(logDir, 'paasd.log'));
     fs.appendFileSync(path.join(logDir, 'paasd.log'), `--- paasd started (pid ${proc.pid}) at ${new Date().toISOString()}\n`);
     paasd = proc;
     await waitUntil(async () => {
@@ -99,6 +102,7 @@ export async function startFaultPlatform(opts: FaultPlatformOptions = {}): Promi
   fs.writeFileSync(path.join(home, '.netrc'), `machine 127.0.0.1 login paas password ${adminToken}\n`, { mode: 0o600 });
   const user = userEnv(home, { PAAS_API_URL: apiUrl, PAAS_API_KEY: adminToken });
   const sources = new Map<string, string>();
+  let pushes = 0;
 
   async function api<T>(method: string, p: string, body?: unknown): Promise<{ status: number; body: T }> {
     const res = await fetch(`${apiUrl}${p}`, {
@@ -109,13 +113,19 @@ export async function startFaultPlatform(opts: FaultPlatformOptions = {}): Promi
     return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
   }
 
-  async function pushVersion(app: string, body: string, extra: Record<string, string> = {}): Promise<Run> {
+  function pushVersion(app: string, body: string, extra: Record<string, string> = {}): Promise<Run> {
+    return commitAndPush(app, body, extra).catch((err: unknown) => ({ code: -1, stdout: '', stderr: err instanceof Error ? err.message : String(err) }));
+  }
+
+  async function commitAndPush(app: string, body: string, extra: Record<string, string>): Promise<Run> {
     let dir = sources.get(app);
     if (!dir) {
       dir = tempDir('paas-fault-src-');
       sources.set(app, dir);
     }
-    await commitFiles(dir, { ...appFiles(body), ...extra }, body, user);
+    // Every push is a new commit, even of a body pushed before (after a failed push).
+    pushes++;
+    await commitFiles(dir, { ...appFiles(body), 'push.txt': `${pushes}\n`, ...extra }, body, user);
     return run('git', ['push', `${apiUrl}/${app}.git`, 'master'], { cwd: dir, env: user });
   }
 
@@ -137,7 +147,12 @@ export async function startFaultPlatform(opts: FaultPlatformOptions = {}): Promi
     async killPaasd() {
       await paasd?.kill('SIGKILL');
     },
-    startPaasd,
+    startPaasd: () => startPaasd(),
+    async restartPaasd(extra) {
+      await paasd?.kill('SIGTERM');
+      await startPaasd(extra);
+    },
+    redisUrl,
     query<T>(sql: string, ...params: Array<string | number>): T[] {
       const db = new DatabaseSync(path.join(dataDir, 'paas.db'), { readOnly: true });
       try {

@@ -93,7 +93,11 @@ async function servesCurrent(ctx: FaultContext, app: string, timeoutMs = 30_000)
 /** The next release's body of `app`. */
 const nextBody = (ctx: FaultContext, app: string): string => `${app} v${releasesOf(ctx.p, app).length + 1}`;
 
-const lastLine = (text: string): string => text.trim().split('\n').filter((l) => /error|fatal|!/i.test(l)).at(-1)?.trim() ?? text.trim().split('\n').at(-1) ?? '';
+/** The line of a push's output that says why it failed: the platform's own (" !" remote line) first. */
+function lastLine(text: string): string {
+  const lines = text.trim().split('\n').map((l) => l.trim());
+  return lines.filter((l) => /^remote: +!/.test(l)).at(-1) ?? lines.filter((l) => /error|fatal/i.test(l)).at(-1) ?? lines.at(-1) ?? '';
+}
 
 export const killPaasdDuringBuild: CaseBody = async (ctx, out) => {
   const { p } = ctx;
@@ -210,7 +214,7 @@ export const registryDown: CaseBody = async (ctx, out) => {
   try {
     const result = await p.pushVersion(app, nextBody(ctx, app));
     const build = latestBuild(p, app);
-    out.notes.push(`push: exit ${result.code}, build ${build?.status}: "${(build?.error ?? '').split('\n')[0].slice(0, 120)}"`);
+    out.notes.push(`push: exit ${result.code}, build ${build?.status}: "${(build?.error ?? '').split('\n')[0].slice(0, 240)}"`);
     if (result.code === 0) out.problems.push('the push succeeded without a registry');
     if (!/registry|127\.0\.0\.1:\d+/i.test(build?.error ?? '')) out.problems.push(`unclear build error: ${build?.error}`);
     if (releasesOf(p, app).length !== before) out.problems.push('a release was recorded');

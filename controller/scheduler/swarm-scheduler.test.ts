@@ -1,6 +1,11 @@
 // The Scheduler contract on a real Docker Swarm: the host's engine as a single-node swarm
 // (made and left by the test; test/helpers/swarm-cluster.ts), dynos as Swarm services.
-import { after, before } from 'node:test';
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import Dockerode from 'dockerode';
 import { ensureBusyboxImage } from '../../builder/busybox-image.ts';
 import { testConfig } from '../../test/helpers/config.ts';
@@ -36,3 +41,62 @@ schedulerContract('swarm', () => ({
   real: true,
   breakNextStart: (spec) => ({ ...spec, processes: spec.processes.map((p) => (p.command === WEB ? { ...p, command: BROKEN } : p)) }),
 }));
+
+// The manager's engine restarting, as the driver sees it: its socket stops answering, then
+// answers again. (The shared engine is not restarted: the driver talks through a socket relay
+// this test cuts and restores.)
+test('when the engine stops answering, routing stays; when it answers again, the driver follows the swarm', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'paas-swarm-sock-'));
+  const socket = path.join(dir, 'docker.sock');
+  const open = new Set<net.Socket>();
+  const relay = net.createServer((c) => {
+    const up = net.connect(config.dockerSocket);
+    open.add(c).add(up);
+    c.pipe(up).pipe(c);
+    for (const s of [c, up]) s.on('error', () => undefined).on('close', () => open.delete(s));
+  });
+  const listen = (): Promise<void> => new Promise((r) => relay.listen(socket, r));
+  await listen();
+  const lines: string[] = [];
+  let changes = 0;
+  const watched = createSwarmScheduler({
+    docker: new Dockerode({ socketPath: socket }), label: config.label, registry: config.registry, bootTimeoutSec: 20, pollMs: 100, log: (l) => lines.push(l),
+  });
+  const stopWatching = watched.onChange(() => { changes++; });
+  try {
+    assert.deepEqual(await watched.list(app), []);
+    // The engine goes away.
+    const closed = new Promise<void>((r) => relay.close(() => r()));
+    for (const s of open) s.destroy();
+    await closed;
+    await waitFor(() => lines.some((l) => /cannot read the swarm/.test(l)));
+    await assert.rejects(watched.list(app));
+    // Meanwhile a dyno starts (another controller, or Swarm itself).
+    await scheduler.start({
+      app, release: 1, image: `${config.registry}/${app}:v1`, kind: 'dockerfile', env: {}, memoryMb: 64,
+      processes: [{ type: 'web', command: WEB, quantity: 1 }], checks: { healthPath: '/', bootTimeoutSec: 20, graceSec: 1 },
+    }, () => undefined);
+    const before = changes;
+    await listen();
+    await waitFor(() => lines.some((l) => /answers again/.test(l)));
+    await waitFor(() => changes > before);
+    // The new task is health-checked by the watching driver before it counts as up.
+    await waitFor(async () => (await watched.list(app)).some((d) => d.name === 'web.1' && d.state === 'up' && d.node !== null));
+    assert.equal(lines.filter((l) => /cannot read the swarm/.test(l)).length, 1, 'logged once, not at every poll');
+  } finally {
+    stopWatching();
+    await watched.close();
+    relay.close();
+    for (const s of open) s.destroy();
+    await scheduler.destroy(app);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+async function waitFor(fn: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await fn())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${fn.toString()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

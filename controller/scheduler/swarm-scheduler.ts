@@ -114,8 +114,13 @@ export function createSwarmScheduler(opts: SwarmSchedulerOptions): Scheduler {
     const gone = new Set(ids);
     const deadline = Date.now() + (graceSec + 10) * 1000;
     while (Date.now() < deadline) {
-      const tasks = (await docker.listTasks().catch(() => [])) as unknown as SwarmTask[];
-      if (tasks.every((t) => !gone.has(t.ServiceID) || taskEnded(t))) return;
+      const [tasks, nodes] = await Promise.all([
+        docker.listTasks().catch(() => []) as Promise<unknown> as Promise<SwarmTask[]>,
+        docker.listNodes().catch(() => []) as Promise<unknown> as Promise<SwarmNode[]>,
+      ]);
+      // Tasks on a lost node never report their end: nothing to wait for there.
+      const lost = new Set(nodes.filter((n) => n.Status.State !== 'ready').map((n) => n.ID));
+      if (tasks.every((t) => !gone.has(t.ServiceID) || taskEnded(t) || lost.has(t.NodeID ?? ''))) return;
       await sleep(200);
     }
   }

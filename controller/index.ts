@@ -13,6 +13,7 @@ import { createKeyedMutex } from '../common/keyed-mutex.ts';
 import { appendAppLog } from '../common/app-log.ts';
 import { bootstrapAdmin, loadHookSecret } from './bootstrap.ts';
 import { createGitHandler, isGitRequest } from './git/http-handler.ts';
+import { createPushers } from './git/pushers.ts';
 import { createRepoStore } from './git/repos.ts';
 import { createApi } from './http/api.ts';
 import { createDiskGuard } from './services/disk-space.ts';
@@ -113,6 +114,7 @@ export async function startController(opts: ControllerOptions): Promise<Controll
   const dynos = createDynoService({ db, scheduler, deployer, specs });
   const logError = (err: unknown): void => log(`controller error: ${err instanceof Error ? err.stack : String(err)}`);
   const apps = createAppService({ db, config, repos, scheduler, registry, routes, deployer, redis, logError, buildLogPath: builds.logPath });
+  const pushers = createPushers();
   const sources = createSourceStore({ dataDir: config.dataDir, secret: hook.secret, maxBytes: () => config.sourceMaxBytes, ttlSec: () => config.sourceUrlTtl });
   const sweepSources = setInterval(() => sources.sweep(), 60_000);
   const dockerRoot = await opts.docker.info().then((i: { DockerRootDir?: string }) => i.DockerRootDir, () => undefined);
@@ -120,10 +122,10 @@ export async function startController(opts: ControllerOptions): Promise<Controll
   const limits = createRequestLimits({ perHour: config.apiRateLimit });
   const api = createApi({
     db, config, limits, scheduler, apps, builds, deployer, releases, configVars, formation, dynos, domains, routes, redis, hookSecret: hook.secret, logError, tls: { certs, acme },
-    sources, onResponse: opts.onResponse, diskSpace,
+    sources, onResponse: opts.onResponse, diskSpace, pushers,
   });
   const webhooks = startWebhooks({ db, config, scheduler, log: (line) => log(line), scanMs: opts.webhookScanMs });
-  const git = createGitHandler({ db, repos, limits });
+  const git = createGitHandler({ db, repos, limits, pushers });
 
   const server = http.createServer((req, res) => {
     if (isGitRequest(req.url)) git(req, res);

@@ -8,6 +8,7 @@ import { canAccess, findApp } from '../store/apps.ts';
 import type { Db } from '../store/db.ts';
 import { scopeOfToken } from '../store/token-scopes.ts';
 import { userForToken } from '../store/users.ts';
+import type { Pushers } from './pushers.ts';
 import type { RepoStore } from './repos.ts';
 
 const GIT_PATH = /^\/([a-z0-9-]+)\.git\/(info\/refs|git-upload-pack|git-receive-pack|HEAD)(\?.*)?$/;
@@ -25,8 +26,15 @@ function deny(res: http.ServerResponse, status: number, message: string, retryAf
 }
 
 /** Git requests share the API's limits: failed logins per address, requests per account. */
-export function createGitHandler(deps: { db: Db; repos: RepoStore; limits: RequestLimits }): (req: http.IncomingMessage, res: http.ServerResponse) => void {
+export function createGitHandler(deps: { db: Db; repos: RepoStore; limits: RequestLimits; pushers: Pushers }): (req: http.IncomingMessage, res: http.ServerResponse) => void {
   const git = new Git(deps.repos.dir, { autoCreate: false });
+  // A push is credited to the user who made it (the hook asks for the build by app and commit).
+  const users = new WeakMap<http.IncomingMessage, string>();
+  git.on('push', (push) => {
+    const userId = users.get((push as unknown as { req: http.IncomingMessage }).req);
+    if (userId) deps.pushers.record(push.repo.replace(/\.git$/, ''), push.commit, userId);
+    push.accept();
+  });
   return (req, res) => {
     const m = GIT_PATH.exec(req.url ?? '');
     if (!m) return deny(res, 404, 'Not a git endpoint.');
@@ -46,6 +54,7 @@ export function createGitHandler(deps: { db: Db; repos: RepoStore; limits: Reque
     // A deploy token deploys its own app only.
     const scope = scopeOfToken(deps.db, token as string);
     if (scope.appId && scope.appId !== app.id) return deny(res, 403, 'This deploy token is for another app.');
+    users.set(req, user.id);
     git.handle(req, res);
   };
 }

@@ -2,6 +2,7 @@ import type { Request, Response } from 'express';
 import type { Redis } from 'ioredis';
 import type { Config } from '../../common/config.ts';
 import { NotFoundError } from '../../common/errors.ts';
+import type { Pushers } from '../git/pushers.ts';
 import type { Scheduler } from '../scheduler/types.ts';
 import { isMember, requireOwner, type OwnerAction } from '../services/access.ts';
 import type { AppService } from '../services/apps.ts';
@@ -38,6 +39,8 @@ export interface ApiDeps {
   dynos: DynoService;
   routes: RoutePublisher;
   redis: Redis;
+  /** Who pushed which commit (absent in API tests: pushes are credited to the owner). */
+  pushers?: Pushers;
   /** Shared secret of the git pre-receive hook. */
   hookSecret: string;
   logError: (err: unknown) => void;

@@ -47,7 +47,7 @@ export function internalPushRouter(deps: ApiDeps & { limits: RequestLimits }): R
     let outcome: PushOutcome;
     try {
       const { release } = await deps.builds.run({
-        app, user: findUserById(deps.db, app.owner_id), sourceTar: tar, sourceVersion: rev, log: say,
+        app, user: findUserById(deps.db, (rev && deps.pushers?.take(app.name, rev)) ?? app.owner_id), sourceTar: tar, sourceVersion: rev, log: say,
       });
       say(`-----> Launching... done, v${release.version}`);
       say(`       ${webUrl(deps.config, app.name)} deployed to paas`);

@@ -130,20 +130,24 @@ describe('CI pipeline through the generated client', () => {
     await eventually(async () => assert.match((await p.viaRouter(app)).body, /pipeline v1/), 15_000);
   });
 
-  test('builds:create fails with one clear line and exit 1 on a file that is not a tarball', async () => {
+  test('a file that is not a tarball makes a failed build: a clear line in its output, exit 1', async () => {
     const junk = path.join(tempDir('paas-ci-junk-'), 'junk.tgz');
     fs.writeFileSync(junk, 'this is not a tarball');
     const env = userEnv(tempDir('paas-home-'), { PAAS_API_URL: p.controller.url, PAAS_API_KEY: deployToken });
     const bad = await paas(['builds:create', '--tarball', junk, '-a', app], env);
     assert.equal(bad.code, 1);
-    assert.match(bad.stderr, /^ ! +source_blob is not a readable tar archive/);
-    note(`$ paas builds:create --tarball junk.tgz  (exit ${bad.code})\n    ${bad.stderr.trim()}`);
+    assert.match(bad.stdout, /^ ! +source_blob is not a readable tar archive/m);
+    assert.match(bad.stderr, /^ ! +Build \S+ failed: source_blob is not a readable tar archive/);
+    note(`$ paas builds:create --tarball junk.tgz  (exit ${bad.code})\n${`${bad.stdout}${bad.stderr}`.trimEnd().split('\n').map((l) => `    ${l}`).join('\n')}`);
   });
 
-  test('the webhook heard every build and release, each delivery signed', async () => {
+  test('the webhook heard every build (the failed one too) and release, each delivery signed', async () => {
     await eventually(async () => {
       assert.ok(received.some((r) => r.body.resource === 'release' && r.body.data.version === 3 && r.body.data.status === 'succeeded'));
       assert.ok(received.filter((r) => r.body.resource === 'build' && r.body.data.status === 'succeeded').length >= 2);
+      assert.ok(received.some((r) => r.body.resource === 'build' && r.body.data.status === 'failed'), 'the junk build');
+      const all = await admin.GET('/apps/{app}/webhook-deliveries', { params: { path: { app } } });
+      assert.ok(all.data!.every((d) => d.status === 'succeeded'));
     }, 15_000);
     assert.ok(received.every((r) => r.ok), 'all signatures valid');
     const deliveries = await admin.GET('/apps/{app}/webhook-deliveries', { params: { path: { app } } });

@@ -7,10 +7,10 @@ import type { Static } from '@sinclair/typebox';
 import { followBuildLog } from '../../common/build-log.ts';
 import { NotFoundError, PaasError } from '../../common/errors.ts';
 import { urlPolicyOf } from '../../common/url-policy.ts';
-import { fetchSourceBlob, normalizeSourceTar } from '../services/source-blob.ts';
+import { fetchSourceBlob, normalizeSourceTar, NotATarballError } from '../services/source-blob.ts';
 import type { SourceStore } from '../services/sources.ts';
 import { BuildCreateBody } from './schemas/builds.ts';
-import { findBuild, listBuilds } from '../store/builds.ts';
+import { findBuild, finishBuild, insertBuild, listBuilds } from '../store/builds.ts';
 import { currentUser } from './auth.ts';
 import { appParam, checkBuildDiskSpace, type ApiDeps } from './deps.ts';
 import { buildJson } from './serializers.ts';
@@ -41,10 +41,20 @@ export function buildsRouter(deps: ApiDeps & { sources: SourceStore }): Router {
     const tar = path.join(dir, `${randomUUID()}.tar`);
     // An upload to this platform (POST /apps/:app/sources) is read from disk, once, then removed.
     const uploaded = deps.sources.claim(blob.url, app.id);
-    if (uploaded) {
-      try { await normalizeSourceTar(uploaded, tar); } finally { deps.sources.remove(path.basename(path.dirname(uploaded))); }
-    } else {
-      await fetchSourceBlob(blob.url, tar, { policy: urlPolicyOf(config) });
+    try {
+      if (uploaded) {
+        try { await normalizeSourceTar(uploaded, tar); } finally { deps.sources.remove(path.basename(path.dirname(uploaded))); }
+      } else {
+        await fetchSourceBlob(blob.url, tar, { policy: urlPolicyOf(config) });
+      }
+    } catch (err) {
+      if (!(err instanceof NotATarballError)) throw err;
+      // The source came, but it is no tarball: a build that failed, its reason in its output.
+      const failed = insertBuild(db, app.id, currentUser(res).id, blob.version ?? null);
+      fs.mkdirSync(path.dirname(deps.builds.logPath(failed.id)), { recursive: true, mode: 0o700 });
+      fs.writeFileSync(deps.builds.logPath(failed.id), `-----> Building ${app.name} (build ${failed.id})\n !     ${err.message}\n`, { mode: 0o600 });
+      res.status(201).json(buildJson(db, config, app, finishBuild(db, failed.id, { status: 'failed', error: err.message })));
+      return;
     }
     const { build, done } = deps.builds.start({
       app, user: currentUser(res), sourceTar: tar, sourceVersion: blob.version ?? null, log: () => undefined,

@@ -64,12 +64,15 @@ describe('sources and deploy tokens', () => {
     await api().put(pathOf(t.put_url)).send(Buffer.from('small')).expect(200);
   });
 
-  test('a get_url builds once, for its own app only; a non-tarball is a clear 422', async () => {
+  test('a get_url builds once, for its own app only; a non-tarball makes a build that fails with a clear line', async () => {
     const s = await newSource();
     await api().put(pathOf(s.put_url)).send(Buffer.from('this is not a tarball')).expect(200);
     await api().post('/apps/src-b/builds').set('authorization', auth).send({ source_blob: { url: s.get_url } }).expect(403);
-    const bad = await api().post('/apps/src-a/builds').set('authorization', auth).send({ source_blob: { url: s.get_url } }).expect(422);
-    assert.match(bad.body.message, /not a readable tar archive/);
+    const bad = await api().post('/apps/src-a/builds').set('authorization', auth).send({ source_blob: { url: s.get_url } }).expect(201);
+    assert.equal(bad.body.status, 'failed');
+    assert.match(bad.body.failure_reason, /not a readable tar archive/);
+    const output = await api().get(`/apps/src-a/builds/${bad.body.id}/output`).set('authorization', auth).expect(200);
+    assert.match(output.text, /^ ! +source_blob is not a readable tar archive/m);
     // Used (and removed) by that build: the URL is spent.
     await api().post('/apps/src-a/builds').set('authorization', auth).send({ source_blob: { url: s.get_url } }).expect(403);
     await api().get(pathOf(s.get_url)).expect(403);

@@ -86,9 +86,12 @@ export async function normalizeSourceTar(raw: string, dest: string, maxUnpacked 
   } catch (err) {
     fs.rmSync(dest, { force: true });
     if (err instanceof InvalidParamsError) throw err;
-    throw new InvalidParamsError(`source_blob is not a readable tar archive: ${(err as Error).message}`);
+    throw new NotATarballError(`source_blob is not a readable tar archive: ${(err as Error).message}`);
   }
 }
+
+/** The source arrived but is not a tar archive (gzipped or not). */
+export class NotATarballError extends InvalidParamsError {}
 
 const clean = (name: string): string => name.replace(/^(\.\/)+/, '');
 

@@ -38,6 +38,8 @@ export function findToken(apiUrl: string, env: NodeJS.ProcessEnv = process.env):
 
 export interface Client {
   apiUrl: string;
+  /** The API token (for connections the client makes itself, such as `paas run`'s websocket). */
+  token: string | null;
   request<T>(method: string, pathname: string, body?: unknown): Promise<T>;
   /** A JSON request that also returns one response header (e.g. a secret shown once). */
   requestWithHeader<T>(method: string, pathname: string, body: unknown, header: string): Promise<{ body: T; header: string | null }>;
@@ -46,7 +48,7 @@ export interface Client {
   /** GET a plain-text resource (build output, logs). */
   text(pathname: string): Promise<string>;
   /** GET a streamed plain-text resource, writing chunks as they arrive. */
-  stream(pathname: string, write: (chunk: string) => void, opts?: { method?: string; body?: unknown }): Promise<void>;
+  stream(pathname: string, write: (chunk: string) => void, opts?: { method?: string; body?: unknown; signal?: AbortSignal }): Promise<void>;
 }
 
 /** The message of an API error answer ({id, message}), or its text. */
@@ -56,7 +58,7 @@ async function errorMessageOf(res: Response): Promise<string> {
 }
 
 export function createClient(apiUrl: string, token: string | null): Client {
-  async function open(method: string, pathname: string, body?: unknown): Promise<Response> {
+  async function open(method: string, pathname: string, body?: unknown, signal?: AbortSignal): Promise<Response> {
     if (!token) throw new CliError('Not logged in: run `paas login` or set PAAS_API_KEY.');
       let res: Response;
       try {
@@ -68,6 +70,7 @@ export function createClient(apiUrl: string, token: string | null): Client {
             ...(body === undefined ? {} : { 'content-type': 'application/json' }),
           },
           body: body === undefined ? undefined : JSON.stringify(body),
+          signal,
         });
       } catch (err) {
         throw new CliError(`Cannot reach the paas API at ${apiUrl}: ${(err as Error).message}`);
@@ -86,6 +89,7 @@ export function createClient(apiUrl: string, token: string | null): Client {
 
   return {
     apiUrl,
+    token,
     async request<T>(method: string, pathname: string, body?: unknown): Promise<T> {
       const { text } = await send(method, pathname, body);
       let json: unknown = null;
@@ -113,9 +117,13 @@ export function createClient(apiUrl: string, token: string | null): Client {
       return (await send('GET', pathname)).text;
     },
     async stream(pathname, write, opts) {
-      const res = await open(opts?.method ?? 'GET', pathname, opts?.body);
+      const res = await open(opts?.method ?? 'GET', pathname, opts?.body, opts?.signal);
       const decoder = new TextDecoder();
-      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) write(decoder.decode(chunk, { stream: true }));
+      try {
+        for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) write(decoder.decode(chunk, { stream: true }));
+      } catch (err) {
+        if (!opts?.signal?.aborted) throw err; // the caller stopped reading
+      }
     },
   };
 }

@@ -24,7 +24,13 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     process.stderr.write(` !    ${name} is not a paas command. See \`paas help\`.\n`);
     return 1;
   }
-  const args = parseArgs(rest);
+  let args;
+  try {
+    args = command.parse ? command.parse(rest) : parseArgs(rest);
+  } catch (err) {
+    process.stderr.write(` !    ${(err as Error).message.split('\n')[0]}\n`);
+    return 1;
+  }
   if (args.flags.help) {
     process.stdout.write(`Usage: ${command.usage}\n\n${command.description}\n`);
     return 0;

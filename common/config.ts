@@ -87,6 +87,9 @@ export interface Config {
   sourceUrlTtl: number;
   /** Delay before a failed webhook delivery's first retry (ms); doubled for each next one. */
   webhookRetryBaseMs: number;
+  /** Seconds a one-off dyno may run before the platform stops it (Heroku: 24 h); also the
+   *  largest time_to_live a run may ask for. */
+  runTimeLimit: number;
 }
 
 function schedulerKind(value: string | undefined): Config['scheduler'] {
@@ -155,6 +158,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sourceMaxBytes: int(env.PAAS_SOURCE_MAX_BYTES, 512 * 1024 * 1024),
     sourceUrlTtl: int(env.PAAS_SOURCE_URL_TTL, 3600),
     webhookRetryBaseMs: int(env.PAAS_WEBHOOK_RETRY_BASE_MS, 30_000),
+    runTimeLimit: int(env.PAAS_RUN_TIME_LIMIT, 24 * 60 * 60),
   };
 }
 

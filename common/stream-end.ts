@@ -1,20 +1,17 @@
 // How a streamed plain-text answer says how it ended: its last line is a marker (NUL, a name, a
 // space) and a JSON document. Everything before that line is the stream's own output. Used by
-// the attached one-off dyno (POST /apps/:app/dynos → paas run) and the git push endpoint
-// (POST /internal/push/:app → the pre-receive hook).
+// the git push endpoint (POST /internal/push/:app → the pre-receive hook). (Attached one-off
+// dynos say it in their own protocol: common/run-protocol.ts.)
 
-/** Attached one-off dyno; the document is a RunExit. */
-export const EXIT_MARKER = '\u0000paas-exit ';
 /** Build of a git push; the document is a PushOutcome, which the hook turns into its exit status. */
 export const RESULT_MARKER = '\u0000paas-result ';
 
-export interface RunExit { exit_code: number | null }
 export interface PushOutcome { ok: boolean; message: string }
 
 /** The closing line: marker, document, newline. */
-export const endLine = (marker: string, doc: RunExit | PushOutcome): string => `${marker}${JSON.stringify(doc)}\n`;
+export const endLine = (marker: string, doc: PushOutcome): string => `${marker}${JSON.stringify(doc)}\n`;
 
 /** The document of a closing line (starting with the marker; trailing whitespace ignored). */
-export function parseEndLine<T extends RunExit | PushOutcome>(line: string, marker: string): T {
+export function parseEndLine<T extends PushOutcome>(line: string, marker: string): T {
   return JSON.parse(line.slice(marker.length).trim()) as T;
 }

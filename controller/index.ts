@@ -20,10 +20,12 @@ import { createDiskGuard } from './services/disk-space.ts';
 import { createRequestLimits } from './http/rate-limit.ts';
 import type { ResponseObserver } from './http/validate.ts';
 import { createScheduler } from './scheduler/create-scheduler.ts';
+import { createAttachHandler } from './http/dyno-attach.ts';
 import type { Scheduler } from './scheduler/types.ts';
 import { createAppService } from './services/apps.ts';
 import { createBuildService } from './services/builds.ts';
 import { createConfigService } from './services/config-vars.ts';
+import { createOneOffRuns } from './services/one-off-runs.ts';
 import { createDeployer } from './services/deployer.ts';
 import { createDynoSpecs } from './services/dyno-spec.ts';
 import { createDomainService } from './services/domains.ts';
@@ -111,7 +113,7 @@ export async function startController(opts: ControllerOptions): Promise<Controll
   const configVars = createConfigService({ db, deployer });
   const formation = createFormationService({ db, deployer });
   const domains = createDomainService({ db, config, routes });
-  const dynos = createDynoService({ db, scheduler, deployer, specs });
+  const dynos = createDynoService({ db, scheduler, deployer });
   const logError = (err: unknown): void => log(`controller error: ${err instanceof Error ? err.stack : String(err)}`);
   const apps = createAppService({ db, config, repos, scheduler, registry, routes, deployer, redis, logError, buildLogPath: builds.logPath });
   const pushers = createPushers();
@@ -120,16 +122,21 @@ export async function startController(opts: ControllerOptions): Promise<Controll
   const dockerRoot = await opts.docker.info().then((i: { DockerRootDir?: string }) => i.DockerRootDir, () => undefined);
   const diskSpace = createDiskGuard({ paths: [config.dataDir, ...(dockerRoot ? [dockerRoot] : [])], minFreeMb: config.minFreeDiskMb });
   const limits = createRequestLimits({ perHour: config.apiRateLimit });
+  const runs = createOneOffRuns({ db, config, scheduler, specs, redis, log });
   const api = createApi({
-    db, config, limits, scheduler, apps, builds, deployer, releases, configVars, formation, dynos, domains, routes, redis, hookSecret: hook.secret, logError, tls: { certs, acme },
+    db, config, limits, scheduler, apps, builds, deployer, releases, configVars, formation, dynos, domains, runs, routes, redis, hookSecret: hook.secret, logError, tls: { certs, acme },
     sources, onResponse: opts.onResponse, diskSpace, pushers,
   });
   const webhooks = startWebhooks({ db, config, scheduler, log: (line) => log(line), scanMs: opts.webhookScanMs });
   const git = createGitHandler({ db, repos, limits, pushers });
+  const attach = createAttachHandler({ db, runs, limits, logError });
 
   const server = http.createServer((req, res) => {
     if (isGitRequest(req.url)) git(req, res);
     else api(req, res);
+  });
+  server.on('upgrade', (req, socket, head) => {
+    if (!attach.upgrade(req, socket, head)) socket.destroy();
   });
   server.requestTimeout = 30 * 60 * 1000;
   await new Promise<void>((resolve, reject) => {
@@ -149,6 +156,7 @@ export async function startController(opts: ControllerOptions): Promise<Controll
   await routes.sync();
   const reconciler = startReconciler({ db, scheduler, deployer, intervalMs: opts.reconcileMs ?? 30_000, log });
   void reconciler.runOnce();
+  void runs.sweep().catch((err: unknown) => logError(err));
 
   return {
     server,
@@ -164,6 +172,8 @@ export async function startController(opts: ControllerOptions): Promise<Controll
       acme.stop();
       unwatch();
       if (syncTimer) clearTimeout(syncTimer);
+      attach.close();
+      await runs.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await scheduler.close();

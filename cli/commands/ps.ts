@@ -1,7 +1,7 @@
 import { CliError } from '../client.ts';
 import type { Command } from './types.ts';
 
-interface DynoInfo { name: string; type: string; state: string; command: string | null; release: { version: number }; created_at: string | null; node?: string | null }
+interface DynoInfo { name: string; type: string; state: string; command: string | null; size: string; release: { version: number }; created_at: string | null; node?: string | null }
 interface FormationInfo { type: string; quantity: number; command: string | null }
 
 export const psCommands: Command[] = [
@@ -27,12 +27,32 @@ export const psCommands: Command[] = [
       const dynos = await ctx.client().request<DynoInfo[]>('GET', `/apps/${app}/dynos`);
       if (ctx.wantsJson()) return ctx.json(dynos);
       if (dynos.length === 0) return ctx.out(`No dynos on ${app}`);
-      for (const type of [...new Set(dynos.map((d) => d.type))]) {
+      const oneOffs = dynos.filter((d) => d.type === 'run');
+      if (oneOffs.length > 0) {
+        // Heroku's layout: one-offs first, each with its size and command.
+        ctx.out(`=== run: one-off processes (${oneOffs.length})`);
+        for (const d of oneOffs) ctx.out(`${d.name} (${d.size}): ${d.state} ${d.created_at ?? ''} v${d.release.version}: ${d.command ?? ''}`);
+        ctx.out('');
+      }
+      for (const type of [...new Set(dynos.filter((d) => d.type !== 'run').map((d) => d.type))]) {
         const ofType = dynos.filter((d) => d.type === type);
         ctx.out(`=== ${type} (${ofType.length}): ${ofType[0].command ?? '(image default)'}`);
         for (const d of ofType) ctx.out(`${d.name}: ${d.state} ${d.created_at ?? ''} v${d.release.version}${d.node ? ` on ${d.node}` : ''}`);
         ctx.out('');
       }
+    },
+  },
+  {
+    name: 'ps:stop',
+    aliases: ['stop'],
+    usage: 'paas ps:stop DYNO [-a APP]',
+    description: 'stop a dyno: a one-off (run.1) ends; a formation dyno (web.1) is replaced by a new one',
+    async run(ctx) {
+      const app = ctx.app();
+      const dyno = ctx.args.positionals[0];
+      if (!dyno) throw new CliError('Usage: paas ps:stop DYNO, e.g. paas ps:stop run.1');
+      await ctx.client().request('POST', `/apps/${encodeURIComponent(app)}/dynos/${encodeURIComponent(dyno)}/actions/stop`);
+      ctx.out(`Stopping ${dyno} dyno on ⬢ ${app}... done`);
     },
   },
   {

@@ -1,3 +1,4 @@
+import type { Parsed } from '../args.ts';
 import type { Context } from '../context.ts';
 
 export interface Command {
@@ -6,6 +7,8 @@ export interface Command {
   aliases?: string[];
   usage: string;
   description: string;
+  /** Reads this command's argv instead of the common parser (`paas run` passes unknown options on). */
+  parse?: (argv: string[]) => Parsed;
   /** Resolves to the exit status (0 when nothing is returned). */
   run(ctx: Context): Promise<void | number>;
 }

@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import type { RequestHandler, Response } from 'express';
 import { UnauthorizedError } from '../../common/errors.ts';
 import type { Db } from '../store/db.ts';
@@ -5,28 +6,37 @@ import { GLOBAL_SCOPE, scopeOfToken, type TokenScope } from '../store/token-scop
 import type { User } from '../store/types.ts';
 import { userForToken } from '../store/users.ts';
 import { tokenFromAuthorization } from './credentials.ts';
-import { tooManyFailedLogins, type RequestLimits } from './rate-limit.ts';
+import { RateLimitError, tooManyFailedLogins, type RequestLimits } from './rate-limit.ts';
 
-/** Authenticates every request by its token. A client address with too many failed logins is
- *  refused before its token is looked at (rate-limit.ts). */
+/** The user and scope of a request's token (API requests, and the run attach websocket). A
+ *  client address with too many failed logins is refused before its token is looked at
+ *  (rate-limit.ts). Throws a coded error (401, 429). */
+export function userOfRequest(db: Db, limits: RequestLimits, req: IncomingMessage): { user: User; scope: TokenScope } {
+  const token = tokenFromAuthorization(req.headers.authorization);
+  if (!token) throw new UnauthorizedError('Authentication required: send your API token as a Bearer token.');
+  const address = req.socket.remoteAddress ?? '';
+  const wait = limits.failedLogins.wait(address);
+  if (wait > 0) throw tooManyFailedLogins(wait);
+  const user = userForToken(db, token);
+  if (!user) {
+    limits.failedLogins.take(address);
+    throw new UnauthorizedError('Invalid credentials provided.');
+  }
+  return { user, scope: scopeOfToken(db, token) };
+}
+
+/** Authenticates every request by its token (userOfRequest). */
 export function authenticate(db: Db, limits: RequestLimits): RequestHandler {
   return (req, res, next) => {
-    const token = tokenFromAuthorization(req.headers.authorization);
-    if (!token) return next(new UnauthorizedError('Authentication required: send your API token as a Bearer token.'));
-    const address = req.socket.remoteAddress ?? '';
-    const wait = limits.failedLogins.wait(address);
-    if (wait > 0) {
-      res.setHeader('Retry-After', String(wait));
-      return next(tooManyFailedLogins(wait));
+    try {
+      const { user, scope } = userOfRequest(db, limits, req);
+      res.locals.user = user;
+      res.locals.scope = scope;
+      next();
+    } catch (err) {
+      if (err instanceof RateLimitError) res.setHeader('Retry-After', String(err.retryAfterSec));
+      next(err);
     }
-    const user = userForToken(db, token);
-    if (!user) {
-      limits.failedLogins.take(address);
-      return next(new UnauthorizedError('Invalid credentials provided.'));
-    }
-    res.locals.user = user;
-    res.locals.scope = scopeOfToken(db, token);
-    next();
   };
 }
 

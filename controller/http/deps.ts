@@ -8,6 +8,7 @@ import { isMember, requireOwner, type OwnerAction } from '../services/access.ts'
 import type { AppService } from '../services/apps.ts';
 import type { BuildService } from '../services/builds.ts';
 import type { ConfigService } from '../services/config-vars.ts';
+import type { OneOffRuns } from '../services/one-off-runs.ts';
 import type { Deployer } from '../services/deployer.ts';
 import type { DomainService } from '../services/domains.ts';
 import type { DynoService } from '../services/dynos.ts';
@@ -37,6 +38,8 @@ export interface ApiDeps {
   formation: FormationService;
   domains: DomainService;
   dynos: DynoService;
+  /** One-off dynos (paas run). */
+  runs: OneOffRuns;
   routes: RoutePublisher;
   redis: Redis;
   /** Who pushed which commit (absent in API tests: pushes are credited to the owner). */

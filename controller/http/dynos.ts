@@ -1,8 +1,12 @@
-// Dynos: list, one-off runs (attached: streamed output and exit code), rolling restarts.
+// Dynos: list, one-off runs (attached: created here, attached at attach_url, see dyno-attach.ts;
+// or detached), stop, rolling restarts.
 import type { Static } from '@sinclair/typebox';
 import { Router } from 'express';
-import { endLine, EXIT_MARKER } from '../../common/stream-end.ts';
+import { NotFoundError } from '../../common/errors.ts';
+import { ONE_OFF } from '../scheduler/types.ts';
+import { currentUser } from './auth.ts';
 import { appParam, type ApiDeps } from './deps.ts';
+import { attachUrl } from './dyno-attach.ts';
 import type { DynoRunBody } from './schemas/dynos.ts';
 
 export function dynosRouter(deps: ApiDeps): Router {
@@ -18,28 +22,41 @@ export function dynosRouter(deps: ApiDeps): Router {
       command: d.command,
       release: { version: d.release },
       app: { id: app.id, name: app.name },
-      size: 'standard',
+      size: d.oneOff?.size ?? 'standard',
       node: d.node,
+      attached: d.oneOff ? d.oneOff.attached : undefined,
       created_at: d.startedAt,
       updated_at: d.startedAt,
     })));
   });
 
+  // Heroku's body (schemas/dynos.ts, checked at the edge). Attached runs are created, not
+  // started: the process starts once the client attaches at attach_url.
   r.post('/apps/:app/dynos', async (req, res) => {
     const app = appParam(deps, req, res);
     const body = req.body as Static<typeof DynoRunBody>;
-    const run = { command: body.command, env: body.env };
-    const abort = new AbortController();
-    if (body.attach !== true) {
-      const { name, release } = await deps.dynos.run(app, { ...run, attach: false, signal: abort.signal }, () => undefined);
-      res.status(201).json({ name, type: 'run', state: 'starting', command: body.command, attach_url: null, release: { version: release } });
+    const run = await deps.runs.create(app, currentUser(res), {
+      command: body.command, attach: body.attach === true, forceNoTty: body.force_no_tty === true,
+      size: body.size, env: body.env ?? {}, timeToLive: body.time_to_live,
+    });
+    res.status(201).json({
+      name: run.name, type: ONE_OFF, state: 'starting', command: run.command, size: run.size,
+      attach_url: run.attachSecret ? attachUrl(deps.config.apiUrl, app.name, run.name, run.attachSecret) : null,
+      release: { version: run.release }, app: { id: app.id, name: app.name },
+    });
+  });
+
+  // Heroku: POST /apps/:app/dynos/:dyno/actions/stop. A one-off ends; a dyno of the formation is
+  // replaced (a rolling restart of that dyno), as Heroku restarts stopped formation dynos.
+  r.post('/apps/:app/dynos/:dyno/actions/stop', async (req, res) => {
+    const app = appParam(deps, req, res);
+    const name = String(req.params.dyno);
+    if (name.startsWith(`${ONE_OFF}.`)) {
+      if (!(await deps.runs.stop(app, name))) throw new NotFoundError(`No dyno ${name} on ${app.name}.`);
+      res.status(202).json({ stopped: [name] });
       return;
     }
-    res.on('close', () => { if (!res.writableFinished) abort.abort(); });
-    res.status(200).type('text/plain; charset=utf-8');
-    res.flushHeaders();
-    const { exitCode } = await deps.dynos.run(app, { ...run, attach: true, signal: abort.signal }, (chunk) => res.write(chunk));
-    res.end(`\n${endLine(EXIT_MARKER, { exit_code: exitCode })}`);
+    res.status(202).json({ stopped: await deps.dynos.restart(app, name) });
   });
 
   // Heroku: DELETE /apps/:app/dynos restarts all dynos, DELETE /apps/:app/dynos/:dyno one (or a type).

@@ -21,8 +21,10 @@ export function logsRouter(deps: ApiDeps): Router {
     const follow = req.query.tail === 'true' || req.query.tail === '1';
     const dyno = typeof req.query.dyno === 'string' && req.query.dyno ? req.query.dyno : undefined;
     const source = typeof req.query.source === 'string' && req.query.source ? req.query.source : undefined;
-    const wantPlatform = !dyno && source !== 'app';
+    // Redis has the platform's lines and detached one-offs' output (app[run.N]); Docker has
+    // the other dynos' output.
     const wantApp = !source || source === 'app';
+    const keep = (e: LogEntry): boolean => (!source || e.source === source) && (!dyno || e.dyno === dyno || e.dyno.split('.')[0] === dyno);
 
     const abort = new AbortController();
     res.on('close', () => abort.abort());
@@ -32,13 +34,10 @@ export function logsRouter(deps: ApiDeps): Router {
     const key = appLogKey(deps.config.redisPrefix, app.name);
 
     // History: both sources merged by time, the last `lines`.
-    const hist: LogEntry[] = [];
-    let lastId = '$';
-    if (wantPlatform) {
-      const p = await platformHistory(deps.redis, key, lines);
-      hist.push(...p.entries.filter((e) => !source || e.source === source));
-      lastId = p.lastId;
-    }
+    // (Filtered by dyno or source, the last `lines` matching ones are among the whole stream.)
+    const platform = await platformHistory(deps.redis, key, dyno || source ? 2000 : lines);
+    const hist: LogEntry[] = platform.entries.filter(keep);
+    let lastId = platform.lastId;
     if (wantApp) {
       await deps.scheduler.logs(app.name, { dyno, lines, follow: false, signal: abort.signal }, (l) => hist.push({ time: l.time, source: 'app', dyno: l.dyno, line: l.line }));
     }
@@ -52,22 +51,20 @@ export function logsRouter(deps: ApiDeps): Router {
       live.push(deps.scheduler.logs(app.name, { dyno, lines: 0, follow: true, signal: abort.signal },
         (l) => res.write(`${formatLogEntry({ time: l.time, source: 'app', dyno: l.dyno, line: l.line })}\n`)));
     }
-    if (wantPlatform) {
-      live.push((async () => {
-        const reader = deps.redis.duplicate();
-        abort.signal.addEventListener('abort', () => reader.disconnect());
-        try {
-          while (!abort.signal.aborted) {
-            const got = await reader.xread('BLOCK', 1000, 'STREAMS', key, lastId);
-            for (const [id, fields] of got?.[0]?.[1] ?? []) {
-              lastId = id;
-              const e = entryFromFields(fields);
-              if (!source || e.source === source) res.write(`${formatLogEntry(e)}\n`);
-            }
+    live.push((async () => {
+      const reader = deps.redis.duplicate();
+      abort.signal.addEventListener('abort', () => reader.disconnect());
+      try {
+        while (!abort.signal.aborted) {
+          const got = await reader.xread('BLOCK', 1000, 'STREAMS', key, lastId);
+          for (const [id, fields] of got?.[0]?.[1] ?? []) {
+            lastId = id;
+            const e = entryFromFields(fields);
+            if (keep(e)) res.write(`${formatLogEntry(e)}\n`);
           }
-        } catch { /* disconnected on abort */ } finally { reader.disconnect(); }
-      })());
-    }
+        }
+      } catch { /* disconnected on abort */ } finally { reader.disconnect(); }
+    })());
     await Promise.allSettled(live);
     res.end();
   });

@@ -2,11 +2,13 @@
 import os from 'node:os';
 import type Dockerode from 'dockerode';
 import { NotAClusterError } from '../../common/errors.ts';
+import { createKeyedMutex } from '../../common/keyed-mutex.ts';
 import { followDockerLogs } from './docker-logs-follow.ts';
 import { APP_PORT, checksOf, cloneOptions, dynoOptions } from './docker-dyno.ts';
 import { watchContainerEvents } from './docker-events.ts';
 import { waitHealthy } from './docker-health.ts';
-import { runOneOff } from './docker-one-off.ts';
+import { pullImage } from './docker-pull.ts';
+import { createOneOff, oneOffHandle, oneOffInfo, runOneOff, type OneOffDeps } from './docker-one-off.ts';
 import { createSelfHeal, type DynoTracker } from './docker-self-heal.ts';
 import { allDynos, scalePlan } from './scale-plan.ts';
 import { ONE_OFF, type Dyno, type DynoChecks, type DynoLogLine, type DynoState, type LogOptions, type ProcessSpec, type ReleaseSpec, type Scheduler } from './types.ts';
@@ -48,16 +50,7 @@ export function createDockerScheduler(opts: DockerSchedulerOptions): Scheduler {
   const L = (k: string): string => `${label}.${k}`;
   const checksFor = (labels: Record<string, string>): DynoChecks => checksOf(label, labels, defaults);
 
-  async function pull(image: string): Promise<void> {
-    const stream = await docker.pull(image, { authconfig: { serveraddress: opts.registry } });
-    await new Promise<void>((resolve, reject) => {
-      docker.modem.followProgress(stream, (err: Error | null, out: Array<{ error?: string }>) => {
-        const failed = out?.find((o) => o.error);
-        if (err || failed) reject(err ?? new Error(failed?.error));
-        else resolve();
-      });
-    });
-  }
+  const pull = (image: string): Promise<void> => pullImage(docker, image, { serveraddress: opts.registry });
 
   /** SIGTERM, SIGKILL after graceSec, then remove. */
   async function remove(id: string, graceSec: number): Promise<void> {
@@ -127,6 +120,7 @@ export function createDockerScheduler(opts: DockerSchedulerOptions): Scheduler {
         port: binding ? binding.PublicPort : null,
         startedAt: c.Created ? new Date(c.Created * 1000).toISOString() : null,
         node: os.hostname(),
+        oneOff: oneOffInfo(label, c.Labels),
       };
     });
   }
@@ -204,7 +198,9 @@ export function createDockerScheduler(opts: DockerSchedulerOptions): Scheduler {
 
   async function logs(app: string, lopts: LogOptions, emit: (l: DynoLogLine) => void): Promise<void> {
     const matches = (d: Dyno): boolean => !lopts.dyno || d.name === lopts.dyno || d.type === lopts.dyno;
-    const targets = async () => (await list(app)).filter(matches).map((d) => ({ id: d.id, dyno: d.name, running: d.state === 'up' || d.state === 'starting' || d.state === 'stopping' }));
+    // One-offs are not in it: an attached run's output goes to its client, a detached run's to
+    // the app's log stream (services/one-off-runs.ts), which outlives the dyno.
+    const targets = async () => (await list(app)).filter((d) => d.type !== ONE_OFF && matches(d)).map((d) => ({ id: d.id, dyno: d.name, running: d.state === 'up' || d.state === 'starting' || d.state === 'stopping' }));
     await followDockerLogs(docker, targets, lopts, emit);
   }
 
@@ -267,11 +263,17 @@ export function createDockerScheduler(opts: DockerSchedulerOptions): Scheduler {
     });
   }
 
+  const oneOffDeps: OneOffDeps = { docker, label, pull, list, naming: createKeyedMutex() };
   return {
     start,
     scale,
     logs,
-    run: (spec, ropts, output) => runOneOff({ docker, label, pull, list }, spec, ropts, output),
+    run: (spec, ropts, output) => runOneOff(oneOffDeps, spec, ropts, output),
+    createOneOff: (spec, oopts) => createOneOff(oneOffDeps, spec, oopts),
+    oneOff(dyno) {
+      if (!dyno.oneOff) throw new Error(`${dyno.name} is not a one-off dyno`);
+      return oneOffHandle(docker, dyno.id, dyno.name, dyno.oneOff);
+    },
     restart,
     retire,
     list,

@@ -1,7 +1,7 @@
 // An in-memory Scheduler for fast API tests: records what it was asked, runs nothing.
 import { randomUUID } from 'node:crypto';
 import { NotFoundError } from '../../common/errors.ts';
-import type { ClusterNode, Dyno, NodeAvailability, ReleaseSpec, Scheduler } from './types.ts';
+import type { ClusterNode, Dyno, NodeAvailability, OneOffDyno, OneOffInfo, OneOffOutput, ReleaseSpec, Scheduler } from './types.ts';
 
 export interface MemoryScheduler extends Scheduler {
   started: ReleaseSpec[];
@@ -45,6 +45,15 @@ export function createMemoryScheduler(): MemoryScheduler {
       dynos = [...others, ...mine];
     },
     async run(spec, _opts, output) { output(`ran ${spec.command}\n`); return { name: 'run.1', exitCode: 0 }; },
+    async createOneOff(spec, opts) {
+      let index = 1;
+      while (dynos.some((d) => d.app === spec.app && d.name === `run.${index}`)) index++;
+      const info: OneOffInfo = { command: spec.command, size: opts.size, attached: opts.attached, tty: opts.tty !== null, deadline: opts.deadline };
+      const dyno: Dyno = { id: randomUUID(), app: spec.app, name: `run.${index}`, type: 'run', release: spec.release, state: 'starting', host: null, port: null, startedAt: new Date().toISOString(), node: 'memory', oneOff: info };
+      dynos.push(dyno);
+      return fakeOneOff(dyno, info, () => { dynos = dynos.filter((d) => d !== dyno); });
+    },
+    oneOff(dyno) { return fakeOneOff(dyno, dyno.oneOff as OneOffInfo, () => { dynos = dynos.filter((d) => d.id !== dyno.id); }); },
     async restart(app, filter, routingChanged) {
       const names = dynos.filter((d) => d.app === app && (!filter || d.name === filter || d.type === filter)).map((d) => d.name);
       await routingChanged();
@@ -69,5 +78,23 @@ export function createMemoryScheduler(): MemoryScheduler {
     },
     onChange() { return () => undefined; },
     async close() { dynos = []; },
+  };
+}
+
+/** A one-off that echoes its stdin to stdout and exits 0 at EOF (143 when stopped, 129 on hangup). */
+function fakeOneOff(dyno: Dyno, info: OneOffInfo, remove: () => void): OneOffDyno {
+  let output: OneOffOutput = () => undefined;
+  let end: (code: number) => void = () => undefined;
+  const exited = new Promise<number>((resolve) => { end = resolve; });
+  return {
+    id: dyno.id, name: dyno.name, info,
+    async start(out) { output = out; dyno.state = 'up'; },
+    write(chunk) { output('stdout', chunk); },
+    closeStdin() { end(0); },
+    async resize(cols, rows) { output('stdout', Buffer.from(`resized ${cols}x${rows}\n`)); },
+    async hangup() { end(129); },
+    async stop() { end(143); },
+    async wait() { const code = await exited; remove(); return code; },
+    async discard() { remove(); },
   };
 }

@@ -131,6 +131,35 @@ export function schedulerContract(driver: string, target: () => ContractTarget):
       assert.deepEqual(names((await list()).filter((d) => d.type === 'web')), ['web.1@v3'], 'one-offs are never web dynos');
     });
 
+    test('createOneOff: listed with its command before it starts; stdin, stdout and stderr apart, EOF and exit status; a TTY; stop', async () => {
+      const { scheduler, real } = target();
+      const run = { app: target().app, release: 3, image: target().image(3), kind: target().kind, env: { GREETING: 'hi' }, memoryMb: 64 };
+      const opts = { tty: null, attached: true, size: 'standard-1X', deadline: Date.now() + 60_000 };
+      const piped = await scheduler.createOneOff({ ...run, command: 'cat; echo "$GREETING" >&2; exit 4' }, opts);
+      const listed = (await list()).find((d) => d.name === piped.name);
+      assert.equal(listed?.oneOff?.command, 'cat; echo "$GREETING" >&2; exit 4');
+      assert.equal(listed?.oneOff?.attached, true);
+      const out = { stdout: '', stderr: '' };
+      await piped.start((stream, chunk) => { out[stream] += chunk.toString('utf8'); });
+      piped.write(Buffer.from('typed\n'));
+      piped.closeStdin();
+      const code = await piped.wait();
+      if (!real) return;
+      assert.equal(code, 4);
+      assert.deepEqual(out, { stdout: 'typed\n', stderr: 'hi\n' });
+      assert.equal((await list()).find((d) => d.name === piped.name), undefined, 'removed when it ended');
+
+      const tty = await scheduler.createOneOff({ ...run, command: '[ -t 0 ] && [ -t 1 ] && echo on-a-tty; sleep 300' }, { ...opts, tty: { cols: 91, rows: 17 } });
+      let screen = '';
+      await tty.start((_s, chunk) => { screen += chunk.toString('utf8'); });
+      for (let i = 0; i < 100 && !screen.includes('\n'); i++) await new Promise((r) => setTimeout(r, 50));
+      assert.equal(screen, 'on-a-tty\r\n', 'a terminal turns \\n into \\r\\n');
+      const other = scheduler.oneOff((await list()).find((d) => d.name === tty.name)!);
+      await other.stop(1);
+      assert.notEqual(await tty.wait(), 0);
+      assert.equal((await list()).find((d) => d.name === tty.name), undefined);
+    });
+
     test('logs returns the last lines of the dynos, oldest first, by dyno', async () => {
       const { scheduler, real } = target();
       if (!real) return;

@@ -11,6 +11,9 @@ import { followDockerLogs } from './docker-logs-follow.ts';
 import { sleep } from './health.ts';
 import { allDynos, scalePlan } from './scale-plan.ts';
 import { bootService, checkTask, tasksOf } from './swarm-boot.ts';
+import { createKeyedMutex } from '../../common/keyed-mutex.ts';
+import { createOneOff, listOneOffContainers, oneOffHandle, type OneOffDeps } from './docker-one-off.ts';
+import { pullImage } from './docker-pull.ts';
 import { runSwarmOneOff } from './swarm-one-off.ts';
 import { appNetworkName, dynoService, renamed, type ServiceSpec } from './swarm-spec.ts';
 import { currentTask, readSnapshot, taskEnded, toClusterNode, toDyno, type Snapshot, type SwarmNode, type SwarmTask } from './swarm-state.ts';
@@ -79,8 +82,13 @@ export function createSwarmScheduler(opts: SwarmSchedulerOptions): Scheduler {
   const view = { label, healthy, stopping };
   async function list(app?: string): Promise<Dyno[]> {
     const snap = await snapshot();
-    return snap.services.filter((s) => !app || s.Spec.Labels[`${label}.app`] === app).map((s) => toDyno(snap, s, view));
+    const services = snap.services.filter((s) => !app || s.Spec.Labels[`${label}.app`] === app).map((s) => toDyno(snap, s, view));
+    return [...services, ...(await localOneOffs(app))];
   }
+  /** `paas run` one-offs are containers on the manager's own engine (they need `docker attach`
+   *  for stdin and a TTY, which services do not give), on the app's attachable overlay. */
+  const localOneOffs = async (app?: string): Promise<Dyno[]> =>
+    listOneOffContainers(docker, label, await nodeName(await self()), app);
 
   async function nodeName(id: string | undefined): Promise<string> {
     if (!id) return 'no node';
@@ -94,7 +102,7 @@ export function createSwarmScheduler(opts: SwarmSchedulerOptions): Scheduler {
     try {
       await docker.getNetwork(name).inspect();
     } catch {
-      await docker.createNetwork({ Name: name, Driver: 'overlay', CheckDuplicate: true, Labels: { [label]: '1', [`${label}.app`]: app } })
+      await docker.createNetwork({ Name: name, Driver: 'overlay', Attachable: true, CheckDuplicate: true, Labels: { [label]: '1', [`${label}.app`]: app } })
         .catch((err: { statusCode?: number }) => { if (err.statusCode !== 409) throw err; });
     }
     networks.add(name);
@@ -216,7 +224,9 @@ export function createSwarmScheduler(opts: SwarmSchedulerOptions): Scheduler {
 
   async function destroy(app: string): Promise<void> {
     const dynos = await list(app);
-    await removeServices(dynos.map((d) => d.id));
+    const local = new Set((await localOneOffs(app)).map((d) => d.id));
+    await Promise.all([...local].map((id) => docker.getContainer(id).remove({ force: true }).catch(() => undefined)));
+    await removeServices(dynos.filter((d) => !local.has(d.id)).map((d) => d.id));
     const name = appNetworkName(label, app);
     networks.delete(name);
     for (let i = 0; i < 10; i++) {
@@ -312,6 +322,16 @@ export function createSwarmScheduler(opts: SwarmSchedulerOptions): Scheduler {
     tick();
   }
 
+  const oneOffDeps: OneOffDeps = {
+    docker, label, list, naming: createKeyedMutex(),
+    pull: (image) => pullImage(docker, image, authconfig),
+    // An overlay made before overlays were attachable cannot take the container: the default network then.
+    network: async (app: string) => {
+      const name = await network(app);
+      const info = (await docker.getNetwork(name).inspect()) as { Attachable?: boolean };
+      return info.Attachable ? name : null;
+    },
+  };
   return {
     start: (spec, log) => launch(spec, allDynos(spec.processes), log),
     scale,
@@ -319,6 +339,11 @@ export function createSwarmScheduler(opts: SwarmSchedulerOptions): Scheduler {
     list,
     logs,
     run: (spec, ropts, output) => runSwarmOneOff({ docker, label, authconfig, list, network, nodeName }, spec, ropts, output),
+    createOneOff: (spec, oopts) => createOneOff(oneOffDeps, spec, oopts),
+    oneOff(dyno) {
+      if (!dyno.oneOff) throw new Error(`${dyno.name} is not a one-off dyno`);
+      return oneOffHandle(docker, dyno.id, dyno.name, dyno.oneOff);
+    },
     restart,
     destroy,
     nodes,

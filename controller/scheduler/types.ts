@@ -55,6 +55,19 @@ export interface Dyno {
   id: string;
   /** Name of the machine (cluster node) it runs on; null while it has none. */
   node: string | null;
+  /** One-off dynos (type run) only: what they run and how. */
+  oneOff?: OneOffInfo;
+}
+
+export interface OneOffInfo {
+  command: string;
+  /** Dyno size name (its memory limit is set from it). */
+  size: string;
+  /** Attached to a client (its stdin and output) or detached (output to the app log). */
+  attached: boolean;
+  tty: boolean;
+  /** When the platform stops it: its time limit (epoch ms). */
+  deadline: number;
 }
 
 /** ready: the engine answers the cluster; down/unknown/disconnected: it does not. */
@@ -97,6 +110,45 @@ export interface RunSpec {
   memoryMb: number;
 }
 
+/** Bytes from a one-off's process: stdout (with a TTY, all the terminal's output) and stderr. */
+export type OneOffOutput = (stream: 'stdout' | 'stderr', chunk: Buffer) => void;
+
+/** One one-off dyno's process, for whoever carries its streams to a client (the API's
+ *  websocket, a rendezvous server) or to the app log (detached runs). */
+export interface OneOffDyno {
+  id: string;
+  name: string;
+  info: OneOffInfo;
+  /** Wires the process's output to `output` and makes it run (a created dyno starts; a running
+   *  one is attached to, and gives its output from now on). Resolves once it runs. */
+  start(output: OneOffOutput): Promise<void>;
+  /** Bytes to its stdin (attached dynos). */
+  write(chunk: Buffer): void;
+  /** Ends its stdin (EOF) — with pipes; a TTY gets Ctrl-D as a byte instead. */
+  closeStdin(): void;
+  /** The terminal size of a TTY dyno (SIGWINCH inside). */
+  resize(cols: number, rows: number): Promise<void>;
+  /** SIGHUP (the client hung up), SIGKILL after a few seconds if it is still running. */
+  hangup(): Promise<void>;
+  /** SIGTERM, SIGKILL after graceSec (ps:stop, the time limit). */
+  stop(graceSec: number): Promise<void>;
+  /** Resolves with the exit status once the process ended (all output delivered), and removes
+   *  the dyno. A dyno removed from outside counts as killed (137). */
+  wait(): Promise<number>;
+  /** Removes a dyno that never started (nobody attached in time). */
+  discard(): Promise<void>;
+}
+
+export interface OneOffOptions {
+  /** A TTY of this size (raw bytes, one output stream); null: stdin/stdout/stderr are pipes. */
+  tty: { cols: number; rows: number } | null;
+  /** Attached: stdin stays open for the client. Detached: no stdin. */
+  attached: boolean;
+  size: string;
+  /** Time limit: epoch ms after which the platform stops it. */
+  deadline: number;
+}
+
 /** Process type of one-off dynos (run.1, run.2 …); never routed, never retired by deploys. */
 export const ONE_OFF = 'run';
 
@@ -119,6 +171,10 @@ export interface Scheduler {
   /** A one-off dyno. Attached: streams its output and resolves with its exit code when it ends
    *  (the abort signal kills it). Detached: resolves once started, with exitCode null. */
   run(spec: RunSpec, opts: { attach: boolean; signal: AbortSignal }, output: (chunk: string) => void): Promise<{ name: string; exitCode: number | null }>;
+  /** A one-off dyno (run.N, the lowest free N), created but not started: start() runs it. */
+  createOneOff(spec: RunSpec, opts: OneOffOptions): Promise<OneOffDyno>;
+  /** The one-off dyno `dyno` (from list()), to attach to, stop or wait for. */
+  oneOff(dyno: Dyno): OneOffDyno;
   /** Rolling restart of the app's dynos (all, one "web.1", or one type "web"), one at a time.
    *  A web dyno is replaced: a new container with the same name starts and passes its health
    *  check, routingChanged() routes it, then the old one is taken out of routing

@@ -100,6 +100,7 @@ describe('app webhooks', () => {
     await eventually(async () => {
       const e = events();
       assert.ok(e.some((x) => x.resource === 'release' && x.data.status === 'succeeded' && x.data.version === 2), 'release v2 succeeded');
+      assert.ok(e.some((x) => x.resource === 'release' && x.action === 'create' && x.data.version === 2), 'release v2 created');
       assert.ok(e.some((x) => x.resource === 'formation' && x.data.quantity === 2), 'formation web=2');
       assert.ok(e.some((x) => x.resource === 'dyno' && x.action === 'create'), 'a new dyno');
     }, 10_000);

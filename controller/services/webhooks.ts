@@ -62,12 +62,13 @@ export function startWebhooks(deps: { db: Db; config: Config; scheduler: Schedul
     }
   }
 
-  /** Rows changed since the last scan: emitted once per (row, updated_at). */
-  function changed(key: string, createdAt: string, updatedAt: string): 'create' | 'update' | null {
-    if (seen.get(key) === updatedAt) return null;
-    const action = seen.has(key) || createdAt !== updatedAt ? 'update' : 'create';
+  /** What happened to a row since the last scan: made (and maybe changed again), or changed. */
+  function changed(key: string, createdAt: string, updatedAt: string, since: string): Array<'create' | 'update'> {
+    if (seen.get(key) === updatedAt) return [];
+    const made = !seen.has(key) && createdAt >= since;
     seen.set(key, updatedAt);
-    return action;
+    if (!made) return ['update'];
+    return createdAt === updatedAt ? ['create'] : ['create', 'update'];
   }
 
   async function scan(): Promise<void> {
@@ -80,23 +81,20 @@ export function startWebhooks(deps: { db: Db; config: Config; scheduler: Schedul
       if (entities.has('api:build')) {
         for (const { id } of db.prepare('SELECT id FROM builds WHERE app_id = ? AND updated_at >= ? ORDER BY updated_at').all(appId, since) as Array<{ id: string }>) {
           const b = findBuild(db, id);
-          const action = b && changed(`build:${id}`, b.created_at, b.updated_at);
-          if (b && action) emit(app, 'api:build', action, buildJson(db, config, app, b), actorOf(b.user_id));
+          for (const action of b ? changed(`build:${id}`, b.created_at, b.updated_at, since) : []) emit(app, 'api:build', action, buildJson(db, config, app, b!), actorOf(b!.user_id));
         }
       }
       if (entities.has('api:release')) {
         for (const { id } of db.prepare('SELECT id FROM releases WHERE app_id = ? AND updated_at >= ? ORDER BY updated_at').all(appId, since) as Array<{ id: string }>) {
           const r = findRelease(db, appId, id);
-          const action = r && changed(`release:${id}`, r.created_at, r.updated_at);
-          if (r && action) emit(app, 'api:release', action, releaseJson(db, app, r), actorOf(r.user_id));
+          for (const action of r ? changed(`release:${id}`, r.created_at, r.updated_at, since) : []) emit(app, 'api:release', action, releaseJson(db, app, r!), actorOf(r!.user_id));
         }
       }
       if (entities.has('api:formation')) {
         const rel = currentRelease(db, appId);
         const build = rel?.build_id ? findBuild(db, rel.build_id) : null;
         for (const f of listFormation(db, appId).filter((x) => x.updated_at >= since)) {
-          const action = changed(`formation:${appId}:${f.type}`, '', f.updated_at);
-          if (action) {
+          if (changed(`formation:${appId}:${f.type}`, '', f.updated_at, since).length) {
             emit(app, 'api:formation', 'update', {
               id: `${app.id}:${f.type}`, app: { id: app.id, name: app.name }, type: f.type, quantity: f.quantity, size: f.size,
               command: build?.process_types[f.type] ?? null, updated_at: f.updated_at,

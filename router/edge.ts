@@ -6,20 +6,21 @@ import https from 'node:https';
 import net, { type AddressInfo, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Redis } from 'ioredis';
+import { certBundleKey, certChannel } from '../common/redis-keys.ts';
 import type { CertBundle } from '../common/tls.ts';
 import type { PemPair } from '../common/x509.ts';
 import { elapsedMs, reportAccess, type AccessEntry, type OnAccess } from './access.ts';
 import { answerAcmeChallenge, isAcmeChallenge } from './acme-challenge.ts';
 import { startAdminServer, type AdminOptions, type AdminServer } from './admin.ts';
 import { limitBody } from './body-limit.ts';
-import { startCertSync, type CertSync } from './cert-sync.ts';
 import { requestIdFrom } from './headers.ts';
+import { startKeySync, type KeySync } from './key-sync.ts';
 import { applyLimits, createConnectionCap, DEFAULT_LIMITS, serverOptions, type RouterLimits } from './limits.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { HSTS_VALUE, sendHttpsRedirect } from './redirect.ts';
 import { originForm } from './resolve.ts';
 import type { RouteLookup } from './route-table.ts';
-import { contextOptions, createSniStore, type SniStore } from './tls.ts';
+import { contextOptions, createSniStore, parseCertBundle, type SniStore } from './tls.ts';
 import type { TrustCheck } from './trusted-proxies.ts';
 
 export interface TlsListenerOptions {
@@ -87,7 +88,7 @@ export function createEdge(opts: EdgeOptions & {
   let httpsServer: https.Server | null = null;
   let httpsPort: number | null = null;
   let admin: AdminServer | null = null;
-  let certSync: CertSync | null = null;
+  let certSync: KeySync | null = null;
   let sni: SniStore | null = null;
   let draining = false;
 
@@ -169,7 +170,9 @@ export function createEdge(opts: EdgeOptions & {
         if (store.version() !== before) opts.onCerts?.(bundle);
       };
       if (opts.seedCerts) applyCerts(opts.seedCerts);
-      certSync = startCertSync({ redis: deps.redis, subscriber: deps.redis.duplicate({ disconnectTimeout: 100 }), prefix: opts.prefix, apply: applyCerts, log });
+      certSync = startKeySync({
+        redis: deps.redis, key: certBundleKey(opts.prefix), channel: certChannel(opts.prefix), what: 'certificate bundle', parse: parseCertBundle, apply: applyCerts, log,
+      });
       if (!opts.seedCerts) await certSync.started;
       const server = https.createServer({
         ...serverOptions(limits),

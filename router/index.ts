@@ -6,6 +6,7 @@ import net, { type AddressInfo } from 'node:net';
 import { createProxyServer } from 'http-proxy-3';
 import { Redis } from 'ioredis';
 import type { Config } from '../common/config.ts';
+import { routeChannel, routeTableKey } from '../common/redis-keys.ts';
 import type { RouteTable } from '../common/routes.ts';
 import type { CertBundle } from '../common/tls.ts';
 import type { OnAccess } from './access.ts';
@@ -13,8 +14,8 @@ import { startAckReporter, type AckReporter } from './acks.ts';
 import { createEdge, type Edge, type EdgeOptions } from './edge.ts';
 import { createInFlight } from './inflight.ts';
 import { sendPage } from './error-pages.ts';
-import { buildLookup, createBalancer, EMPTY_TABLE } from './route-table.ts';
-import { startTableSync } from './table-sync.ts';
+import { startKeySync } from './key-sync.ts';
+import { buildLookup, createBalancer, EMPTY_TABLE, parseRouteTable } from './route-table.ts';
 import { trustCheck } from './trusted-proxies.ts';
 import { createUpstreams } from './upstreams.ts';
 import { createWebHandler } from './web-handler.ts';
@@ -132,8 +133,9 @@ export async function startRouter(opts: RouterOptions): Promise<RouterHandle> {
   const redis = opts.redis ?? new Redis(config.redisUrl, {
     maxRetriesPerRequest: null, connectionName: `${config.redisPrefix}:router`, disconnectTimeout: 100,
   });
-  const subscriber = redis.duplicate({ disconnectTimeout: 100 });
-  const sync = startTableSync({ redis, subscriber, prefix: config.redisPrefix, apply, log });
+  const sync = startKeySync({
+    redis, key: routeTableKey(config.redisPrefix), channel: routeChannel(config.redisPrefix), what: 'route table', parse: parseRouteTable, apply, log,
+  });
   // Route with the stored table from the first request on, if Redis is up; a seeded router
   // listens at once (a replacement worker must not wait for a Redis that may be down).
   if (!opts.seed?.table) await sync.started;
@@ -157,7 +159,6 @@ export async function startRouter(opts: RouterOptions): Promise<RouterHandle> {
     void edge.close();
     server.close();
     sync.close();
-    subscriber.disconnect();
     if (!opts.redis) redis.disconnect();
     void upstreams.destroy();
     throw err;
@@ -191,7 +192,6 @@ export async function startRouter(opts: RouterOptions): Promise<RouterHandle> {
         sync.close();
         clearTimeout(pruneTimer);
         const reported = acks?.close() ?? Promise.resolve();
-        subscriber.disconnect();
         let pending = 4;
         const done = (): void => { if (--pending === 0) resolve(); };
         void reported.then(() => { if (!opts.redis) redis.disconnect(); done(); });

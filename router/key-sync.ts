@@ -1,36 +1,39 @@
-// Keeps the router's table in step with the controller: the whole table lives in one Redis
-// key, and a message on a channel says it changed. The key is re-read on start, on every
-// message and on every (re)connect, so a message missed while disconnected costs nothing.
-// Reads never overlap: changes arriving during a read cause exactly one more read after it.
+// Keeps a router's copy of a document the controller publishes in Redis in step with it: the
+// route table and the certificate bundle. The whole document lives in one key, and a message
+// on a channel says it changed. The key is re-read on start, on every message and on every
+// (re)connect, so a message missed while disconnected costs nothing. Reads never overlap:
+// changes arriving during a read cause exactly one more read after it. If Redis is unreachable
+// or a document is unusable, the last good one stays in use.
 import type { Redis } from 'ioredis';
-import type { RouteTable } from '../common/routes.ts';
-import { routeChannel, routeTableKey } from '../common/redis-keys.ts';
-import { parseRouteTable } from './route-table.ts';
+import { errorMessage } from '../common/errors.ts';
 
-export interface TableSyncOptions {
-  /** Connection for GET. */
+export interface KeySyncOptions<T> {
+  /** Connection for GET; the sync makes (and closes) its own subscriber from it. */
   redis: Redis;
-  /** Separate connection in subscriber mode. */
-  subscriber: Redis;
-  prefix: string;
-  apply: (table: RouteTable) => void;
+  key: string;
+  channel: string;
+  /** What the document is, for the log ("route table"). */
+  what: string;
+  /** Parses the stored text; throws if it is unusable. */
+  parse: (text: string) => T;
+  apply: (doc: T) => void;
   log: (line: string) => void;
-  /** Longest wait for the first read before `started` resolves anyway. */
+  /** Longest wait for the first read before `started` resolves anyway (default 3 s). */
   startWaitMs?: number;
 }
 
-export interface TableSync {
+export interface KeySync {
   /** Resolves after the first read attempt, the first connection error, or startWaitMs. */
   started: Promise<void>;
   /** Reads the key now (or once more after the read in progress). */
   reload(): Promise<void>;
+  /** Stops following and disconnects the subscriber. */
   close(): void;
 }
 
-export function startTableSync(opts: TableSyncOptions): TableSync {
-  const { redis, subscriber, log } = opts;
-  const key = routeTableKey(opts.prefix);
-  const channel = routeChannel(opts.prefix);
+export function startKeySync<T>(opts: KeySyncOptions<T>): KeySync {
+  const { redis, key, channel, what, log } = opts;
+  const subscriber = redis.duplicate({ disconnectTimeout: 100 });
   let closed = false;
   let running: Promise<void> | null = null;
   let again = false;
@@ -44,7 +47,7 @@ export function startTableSync(opts: TableSyncOptions): TableSync {
   const readOnce = async (): Promise<void> => {
     const text = await redis.get(key);
     if (closed || text === null) return;
-    opts.apply(parseRouteTable(text));
+    opts.apply(opts.parse(text));
   };
 
   const reload = (): Promise<void> => {
@@ -59,7 +62,7 @@ export function startTableSync(opts: TableSyncOptions): TableSync {
         try {
           await readOnce();
         } catch (err) {
-          if (!closed) log(`route table not loaded, keeping the current one: ${message(err)}`);
+          if (!closed) log(`${what} not loaded, keeping the current one: ${errorMessage(err)}`);
         }
       } while (again && !closed);
     })().finally(() => {
@@ -70,22 +73,22 @@ export function startTableSync(opts: TableSyncOptions): TableSync {
   };
 
   const onReady = (): void => {
-    if (!healthy) log('redis connection is back, re-reading the route table');
+    if (!healthy) log(`redis connection is back, re-reading the ${what}`);
     healthy = true;
     void reload();
   };
   const onSubscriberReady = (): void => {
     subscriber.subscribe(channel).then(() => reload(), (err: unknown) => {
-      if (!closed) log(`could not subscribe to ${channel}: ${message(err)}`);
+      if (!closed) log(`could not subscribe to ${channel}: ${errorMessage(err)}`);
     });
   };
   const onError = (err: Error): void => {
-    if (healthy) log(`redis: ${err.message} (routing with the last known table, retrying)`);
+    if (healthy) log(`redis: ${err.message} (using the last known ${what}, retrying)`);
     healthy = false;
     markStarted();
   };
   const onClose = (): void => {
-    if (healthy) log('redis connection lost (routing with the last known table, retrying)');
+    if (healthy && !closed) log(`redis connection lost (using the last known ${what}, retrying)`);
     healthy = false;
   };
   const onMessage = (ch: string): void => {
@@ -99,8 +102,7 @@ export function startTableSync(opts: TableSyncOptions): TableSync {
   subscriber.on('ready', onSubscriberReady);
   subscriber.on('error', onError);
   subscriber.on('message', onMessage);
-  if (subscriber.status === 'ready') onSubscriberReady();
-  else if (subscriber.status === 'wait') subscriber.connect().catch(() => {});
+  if (subscriber.status === 'wait') subscriber.connect().catch(() => {});
   void reload();
 
   return {
@@ -115,12 +117,10 @@ export function startTableSync(opts: TableSyncOptions): TableSync {
       redis.off('close', onClose);
       subscriber.off('close', onClose);
       subscriber.off('ready', onSubscriberReady);
-      subscriber.off('error', onError);
       subscriber.off('message', onMessage);
+      subscriber.disconnect();
+      subscriber.off('error', onError);
+      subscriber.on('error', () => {}); // a late error of the closing connection
     },
   };
-}
-
-function message(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

@@ -166,12 +166,12 @@ export function createDockerScheduler(opts: DockerSchedulerOptions): Scheduler {
     return launch(spec, allDynos(spec.processes), log);
   }
 
-  /** Takes dynos out of routing, lets beforeStop drain them, then stops them with their grace. */
-  async function stopAll(dynos: Dyno[], beforeStop: (() => Promise<void>) | undefined, log: (l: string) => void): Promise<void> {
+  /** Takes dynos out of routing, lets syncRoutes drain them, then stops them with their grace. */
+  async function stopAll(dynos: Dyno[], syncRoutes: (() => Promise<void>) | undefined, log: (l: string) => void): Promise<void> {
     if (dynos.length === 0) return;
     for (const d of dynos) track.stopping.add(d.id);
     try {
-      if (beforeStop) await beforeStop();
+      if (syncRoutes) await syncRoutes();
       const graces = await Promise.all(dynos.map(async (d) => {
         try { return checksFor((await docker.getContainer(d.id).inspect()).Config.Labels).graceSec; } catch { return 0; }
       }));
@@ -184,16 +184,16 @@ export function createDockerScheduler(opts: DockerSchedulerOptions): Scheduler {
     }
   }
 
-  async function scale(spec: ReleaseSpec, log: (l: string) => void, beforeStop?: () => Promise<void>): Promise<void> {
+  async function scale(spec: ReleaseSpec, log: (l: string) => void, syncRoutes?: () => Promise<void>): Promise<void> {
     const plan = scalePlan((await list(spec.app)).filter((d) => d.release === spec.release && d.state !== 'stopping'), spec.processes);
     for (const d of plan.crashed) await heal.check(d.id); // stopped while nobody watched
     await launch(spec, plan.wanted, log);
-    await stopAll(plan.extra, beforeStop, log);
+    await stopAll(plan.extra, syncRoutes, log);
   }
 
-  async function retire(app: string, keepRelease: number | null, beforeStop?: () => Promise<void>): Promise<void> {
+  async function retire(app: string, keepRelease: number | null, syncRoutes?: () => Promise<void>): Promise<void> {
     const dynos = (await list(app)).filter((d) => d.release !== keepRelease && d.type !== ONE_OFF && d.state !== 'stopping');
-    await stopAll(dynos, beforeStop, () => undefined);
+    await stopAll(dynos, syncRoutes, () => undefined);
   }
 
   async function logs(app: string, lopts: LogOptions, emit: (l: DynoLogLine) => void): Promise<void> {
@@ -205,7 +205,7 @@ export function createDockerScheduler(opts: DockerSchedulerOptions): Scheduler {
   }
 
   /** A rolling restart of one web dyno: surge a copy, route it, drain and stop the old one. */
-  async function replace(d: Dyno, routingChanged: () => Promise<void>): Promise<void> {
+  async function replace(d: Dyno, syncRoutes: () => Promise<void>): Promise<void> {
     const old = docker.getContainer(d.id);
     const info = await old.inspect();
     const c = await docker.createContainer(cloneOptions(label, info));
@@ -216,17 +216,17 @@ export function createDockerScheduler(opts: DockerSchedulerOptions): Scheduler {
       await remove(c.id, 0);
       throw err;
     }
-    await routingChanged();
-    await stopAll([d], routingChanged, () => undefined);
+    await syncRoutes();
+    await stopAll([d], syncRoutes, () => undefined);
   }
 
-  async function restart(app: string, filter: string | undefined, routingChanged: () => Promise<void>): Promise<string[]> {
+  async function restart(app: string, filter: string | undefined, syncRoutes: () => Promise<void>): Promise<string[]> {
     const dynos = (await list(app))
       .filter((d) => d.type !== ONE_OFF && d.state !== 'stopping' && (!filter || d.name === filter || d.type === filter))
       .sort((a, b) => a.name.localeCompare(b.name));
     for (const d of dynos) {
       if (d.type === 'web') {
-        await replace(d, routingChanged);
+        await replace(d, syncRoutes);
       } else {
         const c = docker.getContainer(d.id);
         track.launching.add(d.id);
@@ -237,7 +237,7 @@ export function createDockerScheduler(opts: DockerSchedulerOptions): Scheduler {
         }
       }
     }
-    await routingChanged();
+    await syncRoutes();
     return dynos.map((d) => d.name);
   }
 

@@ -30,7 +30,7 @@ export function createMemoryScheduler(): MemoryScheduler {
       dynos.push(...created);
       return created;
     },
-    async scale(spec, _log, beforeStop) {
+    async scale(spec, _log, syncRoutes) {
       const others = dynos.filter((d) => d.app !== spec.app || d.release !== spec.release);
       const mine = spec.processes.flatMap((p) => Array.from({ length: p.quantity }, (_, i): Dyno => {
         const existing = dynos.find((d) => d.app === spec.app && d.release === spec.release && d.name === `${p.type}.${i + 1}`);
@@ -41,7 +41,7 @@ export function createMemoryScheduler(): MemoryScheduler {
       }));
       const leaving = dynos.filter((d) => d.app === spec.app && d.release === spec.release && !mine.includes(d));
       for (const d of leaving) d.state = 'stopping';
-      if (leaving.length) await beforeStop?.();
+      if (leaving.length) await syncRoutes?.();
       dynos = [...others, ...mine];
     },
     async run(spec, _opts, output) { output(`ran ${spec.command}\n`); return { name: 'run.1', exitCode: 0 }; },
@@ -54,26 +54,26 @@ export function createMemoryScheduler(): MemoryScheduler {
       return fakeOneOff(dyno, info, () => { dynos = dynos.filter((d) => d !== dyno); });
     },
     oneOff(dyno) { return fakeOneOff(dyno, dyno.oneOff as OneOffInfo, () => { dynos = dynos.filter((d) => d.id !== dyno.id); }); },
-    async restart(app, filter, routingChanged) {
+    async restart(app, filter, syncRoutes) {
       const names = dynos.filter((d) => d.app === app && (!filter || d.name === filter || d.type === filter)).map((d) => d.name);
-      await routingChanged();
+      await syncRoutes();
       return names;
     },
     async logs() { /* runs nothing, so prints nothing */ },
-    async retire(app, keep, beforeStop) {
+    async retire(app, keep, syncRoutes) {
       const leaving = dynos.filter((d) => d.app === app && d.release !== keep);
       if (leaving.length === 0) return;
       for (const d of leaving) d.state = 'stopping';
-      await beforeStop?.();
+      await syncRoutes?.();
       dynos = dynos.filter((d) => !leaving.includes(d));
     },
     async list(app) { return dynos.filter((d) => !app || d.app === app); },
     async destroy(app) { dynos = dynos.filter((d) => d.app !== app); },
     nodes: async () => [node()],
-    async setNodeAvailability(ref, to, routingChanged) {
+    async setNodeAvailability(ref, to, syncRoutes) {
       if (ref !== 'memory') throw new NotFoundError(`No node ${ref} in the swarm.`);
       availability = to;
-      await routingChanged();
+      await syncRoutes();
       return node();
     },
     onChange() { return () => undefined; },

@@ -67,7 +67,7 @@ export function schedulerContract(driver: string, target: () => ContractTarget):
       assert.deepEqual((await list()).map((d) => d.id).sort(), before.map((d) => d.id).sort(), 'the same dynos still run');
     });
 
-    test('scale starts the missing dynos and stops the surplus, highest numbers first, after beforeStop', async () => {
+    test('scale starts the missing dynos and stops the surplus, highest numbers first, after syncRoutes', async () => {
       const { scheduler } = target();
       await scheduler.scale(spec(1, 3, 1), noop);
       assert.deepEqual(names(await list()), ['web.1@v1', 'web.2@v1', 'web.3@v1', 'worker.1@v1']);
@@ -76,7 +76,7 @@ export function schedulerContract(driver: string, target: () => ContractTarget):
       await scheduler.scale(spec(1, 1, 0), noop, async () => {
         seenDuringStop = (await list()).filter((d) => d.state === 'stopping').map((d) => d.name).sort();
       });
-      assert.deepEqual(seenDuringStop, ['web.2', 'web.3', 'worker.1'], 'the surplus is unroutable while beforeStop drains it');
+      assert.deepEqual(seenDuringStop, ['web.2', 'web.3', 'worker.1'], 'the surplus is unroutable while syncRoutes drains it');
       const after = await list();
       assert.deepEqual(names(after), ['web.1@v1']);
       assert.equal(after[0].id, kept, 'web.1 was not restarted');

@@ -168,12 +168,12 @@ export function createSwarmScheduler(opts: SwarmSchedulerOptions): Scheduler {
     return (await list(spec.app)).filter((d) => ids.has(d.id));
   }
 
-  /** Takes dynos out of routing, lets beforeStop drain them, then removes their services. */
-  async function stopAll(dynos: Dyno[], beforeStop: (() => Promise<void>) | undefined, log: (l: string) => void): Promise<void> {
+  /** Takes dynos out of routing, lets syncRoutes drain them, then removes their services. */
+  async function stopAll(dynos: Dyno[], syncRoutes: (() => Promise<void>) | undefined, log: (l: string) => void): Promise<void> {
     if (dynos.length === 0) return;
     for (const d of dynos) stopping.add(d.id);
     try {
-      if (beforeStop) await beforeStop();
+      if (syncRoutes) await syncRoutes();
       await Promise.all(dynos.map(async (d) => {
         await removeServices([d.id]);
         log(`${d.name} stopped`);
@@ -183,33 +183,33 @@ export function createSwarmScheduler(opts: SwarmSchedulerOptions): Scheduler {
     }
   }
 
-  async function scale(spec: ReleaseSpec, log: (l: string) => void, beforeStop?: () => Promise<void>): Promise<void> {
+  async function scale(spec: ReleaseSpec, log: (l: string) => void, syncRoutes?: () => Promise<void>): Promise<void> {
     const plan = scalePlan((await list(spec.app)).filter((d) => d.release === spec.release && d.state !== 'stopping'), spec.processes);
     await launch(spec, plan.wanted, log);
-    await stopAll(plan.extra, beforeStop, log);
+    await stopAll(plan.extra, syncRoutes, log);
   }
 
-  async function retire(app: string, keepRelease: number | null, beforeStop?: () => Promise<void>): Promise<void> {
+  async function retire(app: string, keepRelease: number | null, syncRoutes?: () => Promise<void>): Promise<void> {
     const dynos = (await list(app)).filter((d) => d.release !== keepRelease && d.type !== ONE_OFF && d.state !== 'stopping');
-    await stopAll(dynos, beforeStop, () => undefined);
+    await stopAll(dynos, syncRoutes, () => undefined);
   }
 
   /** A copy of the dyno starts (where Swarm puts it), is health-checked and routed; then the
    *  old one is drained and removed. */
-  async function replace(d: Dyno, routingChanged: () => Promise<void>): Promise<void> {
+  async function replace(d: Dyno, syncRoutes: () => Promise<void>): Promise<void> {
     const info = (await docker.getService(d.id).inspect()) as { Spec: ServiceSpec };
     await bootNew(renamed(label, info.Spec), () => undefined);
-    await routingChanged();
-    await stopAll([d], routingChanged, () => undefined);
+    await syncRoutes();
+    await stopAll([d], syncRoutes, () => undefined);
   }
 
-  async function restart(app: string, filter: string | undefined, routingChanged: () => Promise<void>): Promise<string[]> {
+  async function restart(app: string, filter: string | undefined, syncRoutes: () => Promise<void>): Promise<string[]> {
     const dynos = (await list(app))
       .filter((d) => d.type !== ONE_OFF && d.state !== 'stopping' && (!filter || d.name === filter || d.type === filter))
       .sort((a, b) => a.name.localeCompare(b.name));
     for (const d of dynos) {
       if (d.type === 'web') {
-        await replace(d, routingChanged);
+        await replace(d, syncRoutes);
       } else {
         // In place: Swarm stops the task and starts a new one (ForceUpdate).
         const svc = docker.getService(d.id);
@@ -218,7 +218,7 @@ export function createSwarmScheduler(opts: SwarmSchedulerOptions): Scheduler {
         await svc.update({ authconfig, _query: { version: info.Version.Index }, _body: spec });
       }
     }
-    await routingChanged();
+    await syncRoutes();
     return dynos.map((d) => d.name);
   }
 
@@ -261,7 +261,7 @@ export function createSwarmScheduler(opts: SwarmSchedulerOptions): Scheduler {
     await node.update({ _query: { version: info.Version.Index }, _body: { ...info.Spec, Availability: availability } });
   }
 
-  async function setNodeAvailability(ref: string, availability: 'active' | 'drain', routingChanged: () => Promise<void>): Promise<ClusterNode> {
+  async function setNodeAvailability(ref: string, availability: 'active' | 'drain', syncRoutes: () => Promise<void>): Promise<ClusterNode> {
     const found = (await nodes()).find((n) => n.id === ref || n.name === ref);
     if (!found) throw new NotFoundError(`No node ${ref} in the swarm.`);
     if (availability === 'drain' && found.availability !== 'drain') {
@@ -270,7 +270,7 @@ export function createSwarmScheduler(opts: SwarmSchedulerOptions): Scheduler {
       await setAvailability(found.id, 'pause');
       try {
         const webs = (await list()).filter((d) => d.node === found.name && d.type === 'web' && d.state !== 'stopping');
-        for (const d of webs) await replace(d, routingChanged);
+        for (const d of webs) await replace(d, syncRoutes);
       } catch (err) {
         await setAvailability(found.id, found.availability).catch(() => undefined);
         throw new UserBuildError(`could not move the dynos off ${found.name}: ${errorMessage(err)}`);

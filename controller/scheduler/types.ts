@@ -152,18 +152,22 @@ export interface OneOffOptions {
 /** Process type of one-off dynos (run.1, run.2 …); never routed, never retired by deploys. */
 export const ONE_OFF = 'run';
 
+/** The routing callback (one name everywhere: syncRoutes): the controller publishes the route
+ *  table computed from the dynos' current states and resolves once every router uses it and
+ *  has finished its requests to the dynos that left it. A driver calls it after it changed
+ *  which dynos are routable, before it stops one. */
 export interface Scheduler {
   /** Starts every process of the release and waits until web dynos answer HTTP. On any
    *  failure it removes what it started and throws; what was running before is untouched. */
   start(spec: ReleaseSpec, log: (line: string) => void): Promise<Dyno[]>;
   /** Converges the dynos of an already running release to spec.processes: starts the missing
    *  ones (healthy before they count), stops the surplus (highest numbers first), no restarts.
-   *  beforeStop runs once the new dynos are up and the surplus is marked unroutable. */
-  scale(spec: ReleaseSpec, log: (line: string) => void, beforeStop?: () => Promise<void>): Promise<void>;
+   *  syncRoutes runs once the new dynos are up and the surplus is marked unroutable. */
+  scale(spec: ReleaseSpec, log: (line: string) => void, syncRoutes?: () => Promise<void>): Promise<void>;
   /** Gracefully stops and removes the app's dynos that do not belong to `keepRelease`. They are
-   *  marked unroutable first; beforeStop (which should publish routes and wait until the routers
+   *  marked unroutable first; syncRoutes (which should publish routes and wait until the routers
    *  dropped them and finished their requests) runs before any of them gets SIGTERM. */
-  retire(app: string, keepRelease: number | null, beforeStop?: () => Promise<void>): Promise<void>;
+  retire(app: string, keepRelease: number | null, syncRoutes?: () => Promise<void>): Promise<void>;
   /** Dynos of one app, or of every app. */
   list(app?: string): Promise<Dyno[]>;
   /** Output of the app's dynos (stdout and stderr); with follow, until the signal aborts. */
@@ -177,18 +181,18 @@ export interface Scheduler {
   oneOff(dyno: Dyno): OneOffDyno;
   /** Rolling restart of the app's dynos (all, one "web.1", or one type "web"), one at a time.
    *  A web dyno is replaced: a new container with the same name starts and passes its health
-   *  check, routingChanged() routes it, then the old one is taken out of routing
-   *  (routingChanged() again, which should wait for the drain) and stopped. Other dynos are
+   *  check, syncRoutes() routes it, then the old one is taken out of routing
+   *  (syncRoutes() again, which should wait for the drain) and stopped. Other dynos are
    *  restarted in place. */
-  restart(app: string, filter: string | undefined, routingChanged: () => Promise<void>): Promise<string[]>;
+  restart(app: string, filter: string | undefined, syncRoutes: () => Promise<void>): Promise<string[]>;
   /** Removes every container of the app and the engine's copies of its images. */
   destroy(app: string): Promise<void>;
   /** The machines dynos run on: a cluster's nodes, or the one local engine. */
   nodes(): Promise<ClusterNode[]>;
   /** Drain: the node's dynos are replaced on other nodes (each new one healthy and routed,
-   *  routingChanged() called, before the old one is drained and stopped), then it takes no
+   *  syncRoutes() called, before the old one is drained and stopped), then it takes no
    *  dynos; active: it takes dynos again. node: id or hostname. Only clusters have this. */
-  setNodeAvailability(node: string, availability: NodeAvailability, routingChanged: () => Promise<void>): Promise<ClusterNode>;
+  setNodeAvailability(node: string, availability: NodeAvailability, syncRoutes: () => Promise<void>): Promise<ClusterNode>;
   /** Calls fn when dynos change state outside the controller's own actions (crash, restart).
    *  Subscribing also starts the driver's self-healing (restarts of dynos that stopped). */
   onChange(fn: () => void): () => void;

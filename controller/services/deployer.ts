@@ -68,7 +68,7 @@ export function createDeployer(deps: {
   const specs: DynoSpecs = deps.specs ?? createDynoSpecs({ db, config: deps.config });
   /** Publishes the routes and waits until the routers use them and finished what they had in
    *  flight to the backends that left (route-publisher.ts): only then may a dyno get SIGTERM. */
-  const unroute = async (): Promise<void> => { await routes.sync(); };
+  const syncRoutes = async (): Promise<void> => { await routes.sync(); };
 
   /** The Procfile `release:` command (migrations) runs once, before any dyno of the release starts. */
   async function runReleasePhase(app: App, rel: Release, command: string, log: (l: string) => void): Promise<void> {
@@ -112,7 +112,7 @@ export function createDeployer(deps: {
     }
     // Cutover: one table swap routes the new dynos (all healthy) instead of the old ones; the
     // old ones get SIGTERM only once the routers dropped them and finished their requests.
-    await scheduler.retire(app.name, rel.version, unroute);
+    await scheduler.retire(app.name, rel.version, syncRoutes);
     await routes.sync();
     return findRelease(db, app.id, rel.id) as Release;
   }
@@ -120,7 +120,7 @@ export function createDeployer(deps: {
   async function applyFormation(app: App, log: (line: string) => void, announce = true): Promise<void> {
     const spec = specs.current(app);
     if (!spec) return;
-    await scheduler.scale(spec, log, unroute);
+    await scheduler.scale(spec, log, syncRoutes);
     await routes.sync();
     if (announce) event(app.name, `Scaled to ${listFormation(db, app.id).map((f) => `${f.type}@${f.quantity}`).join(' ')}`);
   }
@@ -128,7 +128,7 @@ export function createDeployer(deps: {
   async function reconcile(app: App): Promise<void> {
     const current = currentRelease(db, app.id);
     if (current) await applyFormation(app, () => undefined, false);
-    await scheduler.retire(app.name, current?.version ?? null, unroute);
+    await scheduler.retire(app.name, current?.version ?? null, syncRoutes);
     await routes.sync();
   }
 
@@ -171,7 +171,7 @@ export function createDeployer(deps: {
       applyFormation: (log) => applyFormation(a, log ?? (() => undefined)),
     })),
     applyFormation: (app, log) => locked(app, (a) => applyFormation(a, log ?? (() => undefined))),
-    restart: (app, filter) => locked(app, (a) => scheduler.restart(a.name, filter, unroute)),
+    restart: (app, filter) => locked(app, (a) => scheduler.restart(a.name, filter, syncRoutes)),
     exclusive,
     async startAs(app, name, log) {
       const spec = specs.current(app, name);

@@ -311,7 +311,7 @@ export interface paths {
         /** List dynos (web.1 …) with state and release */
         get: operations["getAppsByAppDynos"];
         put?: never;
-        /** Run a one-off dyno; attach=true streams output (200, text), then a final exit-code line; detached: 201 with the dyno */
+        /** Run a one-off dyno (run.N) in the current release, with its config, limits and non-root user, never routed. Detached: started; output to the log stream as app[run.N]. attach=true: created, not started: its client attaches at attach_url */
         post: operations["postAppsByAppDynos"];
         /** Rolling restart of all dynos */
         delete: operations["deleteAppsByAppDynos"];
@@ -332,6 +332,23 @@ export interface paths {
         post?: never;
         /** Restart one dyno (web.1) or one type (web) */
         delete: operations["deleteAppsByAppDynosByDyno"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/apps/{app}/dynos/{dyno}/actions/stop": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Stop a dyno: a one-off (run.N) gets SIGTERM, SIGKILL after 10 s, and is removed; a formation dyno is replaced (rolling restart) */
+        post: operations["postAppsByAppDynosByDynoActionsStop"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -1087,6 +1104,8 @@ export interface components {
                 /** @example hello */
                 name: string;
             };
+            /** @description one-off dynos: attached to a client, or detached (output in the log stream) */
+            attached?: boolean;
             command: string | null;
             created_at: string | null;
             id: string;
@@ -1096,6 +1115,7 @@ export interface components {
             release: {
                 version: number;
             };
+            /** @example standard-1X */
             size: string;
             state: "starting" | "up" | "crashed" | "restarting" | "stopping" | "down";
             /** @example web */
@@ -1201,6 +1221,30 @@ export interface components {
              * @example down
              */
             state: string;
+        };
+        OneOffDyno: {
+            app: {
+                /**
+                 * Format: uuid
+                 * @example 01234567-89ab-4def-8123-456789abcdef
+                 */
+                id: string;
+                /** @example hello */
+                name: string;
+            };
+            attach_url: string | null;
+            command: string;
+            /** @example run.1 */
+            name: string;
+            release: {
+                version: number;
+            };
+            /** @example standard-1X */
+            size: string;
+            /** @constant */
+            state: "starting";
+            /** @constant */
+            type: "run";
         };
         /**
          * @example {
@@ -2539,42 +2583,49 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** @description true: created, not started; it starts when its client attaches at attach_url */
                     attach?: boolean;
-                    /** @example node -e "console.log(1)" */
+                    /**
+                     * @description one command line, run with bash -c after .profile.d
+                     * @example npm run migrate && npm run seed
+                     */
                     command: string;
+                    /**
+                     * @description added to the release config; COLUMNS and LINES give a TTY its first size, TERM its type
+                     * @example {
+                     *       "COLUMNS": "120",
+                     *       "LINES": "40",
+                     *       "TERM": "xterm-256color"
+                     *     }
+                     */
                     env?: {
                         [key: string]: string;
                     };
+                    /** @description attached with pipes (stdin, stdout, stderr) instead of a TTY */
+                    force_no_tty?: boolean;
+                    /**
+                     * @description eco, basic, standard-1X (default), standard-2X, performance-M, performance-L: the memory limit
+                     * @example standard-2X
+                     */
+                    size?: string;
+                    /** @description seconds until the platform stops it; at most (and by default) PAAS_RUN_TIME_LIMIT */
+                    time_to_live?: number;
+                    /**
+                     * @description Heroku's process type of one-off dynos (the only one)
+                     * @constant
+                     */
+                    type?: "run";
                 };
             };
         };
         responses: {
-            /** @description A text stream */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "text/plain": string;
-                };
-            };
             /** @description OK */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        attach_url: null;
-                        command: string;
-                        name: string;
-                        release: {
-                            version: number;
-                        };
-                        state: string;
-                        /** @constant */
-                        type: "run";
-                    };
+                    "application/json": components["schemas"]["OneOffDyno"];
                 };
             };
             default: components["responses"]["Error"];
@@ -2625,6 +2676,32 @@ export interface operations {
                 content: {
                     "application/json": {
                         restarted: string[];
+                    };
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    postAppsByAppDynosByDynoActionsStop: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app: string;
+                dyno: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        stopped: string[];
                     };
                 };
             };

@@ -43,13 +43,13 @@ async function upload(ctx: Context, app: string, tarball: string | null, dir: st
 export const buildsCommands: Command[] = [
   {
     name: 'builds:create',
-    usage: 'paas builds:create [--dir DIR | --tarball FILE | --source-url URL] [--version V] [-a APP] [--json]',
+    usage: 'paas builds:create [--dir DIR | --tarball FILE (--source-tar) | --source-url URL] [--version V] [-a APP] [--json]',
     description: 'build and release a directory (default: the current one; .slugignore respected), a tarball or a URL, without git; shows the build output',
     async run(ctx) {
       const app = ctx.app();
       const client = ctx.client();
       const url = flag(ctx.args, 'source-url');
-      const tarball = flag(ctx.args, 'tarball');
+      const tarball = flag(ctx.args, 'tarball') ?? flag(ctx.args, 'source-tar');
       if ([url, tarball, flag(ctx.args, 'dir')].filter(Boolean).length > 1) throw new CliError('Give one of --dir, --tarball and --source-url.');
       const dir = path.resolve(flag(ctx.args, 'dir') ?? '.');
       const version = flag(ctx.args, 'version') ?? (url || tarball ? undefined : gitHead(dir));

@@ -133,7 +133,7 @@ describe('app webhooks', () => {
     await api().get(`/apps/hooked/webhook-deliveries/${one.id}`).set('authorization', auth).expect(200);
   });
 
-  test('webhooks are listed, changed and removed', async () => {
+  test('webhooks are listed, changed and removed; an app has at most 10', async () => {
     const list = await api().get('/apps/hooked/webhooks').set('authorization', auth).expect(200);
     assert.equal(list.body.length, 2);
     const id = list.body[1].id;
@@ -142,5 +142,8 @@ describe('app webhooks', () => {
     assert.equal((await api().get(`/apps/hooked/webhooks/${id}`).set('authorization', auth).expect(200)).body.level, 'notify');
     await api().delete(`/apps/hooked/webhooks/${id}`).set('authorization', auth).expect(200);
     await api().get(`/apps/hooked/webhooks/${id}`).set('authorization', auth).expect(404);
+    for (let i = 1; i < 10; i++) await api().post('/apps/hooked/webhooks').set('authorization', auth).send({ include: ['dyno'], url: `${good.url}/${i}` }).expect(201);
+    const full = await api().post('/apps/hooked/webhooks').set('authorization', auth).send({ include: ['dyno'], url: good.url }).expect(422);
+    assert.match(full.body.message, /10 webhooks/);
   });
 });

@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Static } from '@sinclair/typebox';
 import { Router } from 'express';
-import { NotFoundError } from '../../common/errors.ts';
+import { InvalidParamsError, NotFoundError } from '../../common/errors.ts';
 import { checkUrl, resolveAllowed, urlHost, urlPolicyOf } from '../../common/url-policy.ts';
 import type { App } from '../store/types.ts';
 import {
@@ -12,6 +12,9 @@ import {
 } from '../store/webhooks.ts';
 import { appParam, type ApiDeps } from './deps.ts';
 import type { WebhookCreateBody, WebhookUpdateBody } from './schemas/webhooks.ts';
+
+/** Webhooks per app (Heroku: 10). */
+export const MAX_WEBHOOKS = 10;
 
 const webhookJson = (app: App, w: Webhook) => ({
   id: w.id, app: { id: app.id, name: app.name }, include: w.include, level: w.level, url: w.url, created_at: w.created_at, updated_at: w.updated_at,
@@ -55,6 +58,7 @@ export function webhooksRouter(deps: ApiDeps): Router {
   r.post('/apps/:app/webhooks', async (req, res) => {
     const app = appParam(deps, req, res);
     const body = req.body as Static<typeof WebhookCreateBody>;
+    if (listWebhooks(db, app.id).length >= MAX_WEBHOOKS) throw new InvalidParamsError(`${app.name} has ${MAX_WEBHOOKS} webhooks, the most an app may have.`);
     const url = await allowedUrl(body.url);
     const secret = body.secret ?? randomBytes(24).toString('hex');
     const w = insertWebhook(db, { app_id: app.id, url, include: body.include, level: body.level ?? 'sync', secret, auth_header: body.authorization ?? null });

@@ -18,11 +18,13 @@ import { currentRelease, findRelease } from '../store/releases.ts';
 import type { App } from '../store/types.ts';
 import { findUserById } from '../store/users.ts';
 import {
-  appsWithWebhooks, dueDeliveries, findWebhook, insertDelivery, listWebhooks, recordAttempt, type Delivery, type DeliveryStatus,
+  appsWithWebhooks, dueDeliveries, findWebhook, insertDelivery, listWebhooks, pruneDeliveries, recordAttempt, type Delivery, type DeliveryStatus,
 } from '../store/webhooks.ts';
 
 export const MAX_ATTEMPTS = 4;
 const TIMEOUT_MS = 10_000;
+/** Finished deliveries are kept this long (ms), then removed. */
+const KEEP_DELIVERIES_MS = 7 * 86_400_000;
 
 export interface WebhookService {
   /** Records one event of an app and queues a delivery to each webhook that includes `entity`. */
@@ -181,7 +183,11 @@ export function startWebhooks(deps: { db: Db; config: Config; scheduler: Schedul
   function tick(): Promise<void> {
     if (closed) return Promise.resolve();
     running ??= (async () => {
-      try { await scan(); sendDue(); } catch (err) { deps.log(`webhooks: ${(err as Error).message}`); } finally { running = null; }
+      try {
+        await scan();
+        sendDue();
+        pruneDeliveries(db, new Date(Date.now() - KEEP_DELIVERIES_MS).toISOString());
+      } catch (err) { deps.log(`webhooks: ${(err as Error).message}`); } finally { running = null; }
     })();
     return running;
   }

@@ -90,6 +90,11 @@ export function dueDeliveries(db: Db, at: string, limit: number): Delivery[] {
     .all(at, limit) as Row[]).map(toDelivery);
 }
 
+/** Removes finished deliveries created before `before` (ISO time). */
+export function pruneDeliveries(db: Db, before: string): number {
+  return Number(db.prepare(`DELETE FROM webhook_deliveries WHERE status IN ('succeeded', 'failed') AND created_at < ?`).run(before).changes);
+}
+
 export function findDelivery(db: Db, appId: string, id: string): Delivery | null {
   const row = db.prepare('SELECT * FROM webhook_deliveries WHERE id = ? AND app_id = ?').get(id, appId) as Row | undefined;
   return row ? toDelivery(row) : null;

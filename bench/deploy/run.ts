@@ -10,7 +10,11 @@
 //   health   -> "web.1 is up" (the app answers HTTP)
 //   cutover  -> the router serves the new release (route switch through Redis)
 //   finish   -> the push returns (old release retired)
-//   node bench/deploy/run.ts [--warm 3] [--verbose]
+//   node bench/deploy/run.ts [--warm 3] [--verbose] [--scheduler swarm]
+// With --scheduler swarm the same deploys run again on a 3-node Docker Swarm (the host's engine
+// and two engines in containers, test/helpers/swarm-cluster.ts); both tables are printed.
+// On swarm, "start" is from the release to the task running on its node (the health check
+// follows); the container start event is the manager's only, so start+health are one figure.
 // Needs dockerd, Redis and the registry (npm start / bin/setup services); loopback only.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -19,10 +23,15 @@ import path from 'node:path';
 import { flag, parseArgs } from '../../cli/args.ts';
 import { commitFiles, run, tempDir, userEnv } from '../../test/helpers/git.ts';
 import { startTestPlatform, type TestPlatform } from '../../test/helpers/platform.ts';
+import { startSwarmCluster } from '../../test/helpers/swarm-cluster.ts';
+import Dockerode from 'dockerode';
+import { loadConfig } from '../../common/config.ts';
 
 const args = parseArgs(process.argv.slice(2));
 const warmRuns = Number(flag(args, 'warm') ?? 3);
 const verbose = args.flags.verbose === true;
+/** --scheduler swarm: the same deploys on a 3-node swarm too, printed beside the docker ones. */
+const withSwarm = flag(args, 'scheduler') === 'swarm';
 const PHASES = ['receive', 'build', 'push', 'release', 'start', 'health', 'cutover', 'finish'] as const;
 type Phase = (typeof PHASES)[number];
 interface Sample { label: string; total: number; serving: number; phases: Record<Phase, number> }
@@ -88,6 +97,8 @@ async function deploy(p: TestPlatform, app: string, dir: string, env: NodeJS.Pro
   (events as unknown as { destroy(): void }).destroy();
   if (verbose || code !== 0) console.log(lines.join('\n'));
   if (code !== 0) throw new Error(`git push failed (${code})`);
+  // A swarm task on a worker node starts no container on this engine: start and health are one.
+  if (at.started === undefined && at.up !== undefined) at.started = at.up;
   const need = ['building', 'pushing', 'pushed', 'releasing', 'started', 'up', 'serving', 'done'];
   for (const key of need) if (at[key] === undefined) throw new Error(`no "${key}" mark in the push of ${label}`);
   const t = at as Record<string, number>;
@@ -112,11 +123,12 @@ function table(samples: Sample[]): string {
   return [fmt(cols), ...rows.map(fmt)].join('\n');
 }
 
-async function main(): Promise<void> {
-  const p = await startTestPlatform();
+/** The samples of one platform: a cold deploy, then warm ones. */
+async function runOn(scheduler: 'docker' | 'swarm', warmNodes?: (image: string) => Promise<void>): Promise<Sample[]> {
+  const p = await startTestPlatform({ scheduler });
   try {
     const env = userEnv(tempDir('paas-bench-home-'));
-    const app = `bench-${process.pid}`;
+    const app = `bench-${scheduler}-${process.pid}`;
     const created = await p.api('POST', '/apps', { name: app });
     if (created.status !== 201) throw new Error(`apps:create: ${JSON.stringify(created.body)}`);
     fs.writeFileSync(path.join(env.HOME as string, '.netrc'), `machine 127.0.0.1 login bench password ${p.adminToken}\n`, { mode: 0o600 });
@@ -124,19 +136,42 @@ async function main(): Promise<void> {
     const dir = path.join(root, 'app');
     const files = await appFiles(root);
     await commitFiles(dir, { ...files, 'server.js': server('v1') }, 'v1', env);
-    const samples = [await deploy(p, app, dir, env, 'cold (first deploy)', 'hello from v1\n')];
+    const samples = [await deploy(p, app, dir, env, `${scheduler}: cold (first deploy)`, 'hello from v1\n')];
+    // Warm deploys on a cluster: every node has the app's base layers (as after its first dynos).
+    if (warmNodes) await warmNodes(`${p.config.registry}/${app}:v1`);
     for (let i = 2; i <= warmRuns + 1; i++) {
       await commitFiles(dir, { 'server.js': server(`v${i}`) }, `v${i}`, env);
-      samples.push(await deploy(p, app, dir, env, `warm #${i - 1} (one-line change)`, `hello from v${i}\n`));
+      samples.push(await deploy(p, app, dir, env, `${scheduler}: warm #${i - 1} (one-line change)`, `hello from v${i}\n`));
     }
-    console.log(`Deploy benchmark: git push -> new release served by the router (seconds), ${new Date().toISOString()}`);
-    console.log(table(samples));
-    const warm = samples.slice(1).map((s) => s.serving).sort((a, b) => a - b);
-    const median = warm[Math.floor(warm.length / 2)] ?? NaN;
-    console.log(`cold: ${(samples[0].serving / 1000).toFixed(2)} s (goal < 20 s); warm median: ${(median / 1000).toFixed(2)} s (goal < 5 s)`);
+    return samples;
   } finally {
     await p.stop();
   }
+}
+
+function summary(scheduler: string, samples: Sample[], warmGoalS: number): string {
+  const warm = samples.slice(1).map((s) => s.serving).sort((a, b) => a - b);
+  const median = warm[Math.floor(warm.length / 2)] ?? NaN;
+  return `${scheduler}: cold ${(samples[0].serving / 1000).toFixed(2)} s (goal < 20 s); warm median ${(median / 1000).toFixed(2)} s (goal < ${warmGoalS} s)`;
+}
+
+async function main(): Promise<void> {
+  const docker = await runOn('docker');
+  let swarm: Sample[] | null = null;
+  if (withSwarm) {
+    // A 3-node swarm (the host engine as manager, two engines in containers), removed after.
+    const engine = new Dockerode();
+    const cluster = await startSwarmCluster({ docker: engine, workers: 2, registry: loadConfig().registry, baseImage: loadConfig().stackBuildImage });
+    try {
+      swarm = await runOn('swarm', (image) => cluster.pullOnWorkers(image));
+    } finally {
+      await cluster.stop();
+    }
+  }
+  console.log(`Deploy benchmark: git push -> new release served by the router (seconds), ${new Date().toISOString()}`);
+  console.log(table([...docker, ...(swarm ?? [])]));
+  console.log(summary('docker', docker, 5));
+  if (swarm) console.log(summary('swarm (3 nodes)', swarm, 8));
 }
 
 main().catch((err: unknown) => {

@@ -3,7 +3,9 @@
 // 5 times (rolling). Prints, for a quiet baseline and for the changes: requests, non-2xx
 // answers, socket errors and p50/p99 latency. The goal is zero failed requests.
 //   node bench/zero-downtime/run.ts [--rate 200] [--lanes 8] [--post-every 4] [--baseline 15]
-//                                   [--deploys 20] [--scales 10] [--restarts 5]
+//                                   [--deploys 20] [--scales 10] [--restarts 5] [--scheduler swarm]
+// --scheduler swarm runs it again on a 3-node Docker Swarm (test/helpers/swarm-cluster.ts: the
+// host's engine and two engines in containers) and prints both reports.
 // Every 4th request is a POST (never retried by the router), so a clean result does not rest
 // on the router's retry of idempotent requests; the router's own retries are counted too.
 // A whole platform runs in this process (test/helpers/platform.ts) with its own data dir,
@@ -18,6 +20,9 @@ import { findApp } from '../../controller/store/apps.ts';
 import { setAppSettings } from '../../controller/store/app-settings.ts';
 import { commitFiles, run, tempDir, userEnv } from '../../test/helpers/git.ts';
 import { startTestPlatform, type TestPlatform } from '../../test/helpers/platform.ts';
+import { startSwarmCluster } from '../../test/helpers/swarm-cluster.ts';
+import Dockerode from 'dockerode';
+import { loadConfig } from '../../common/config.ts';
 import type { LoadMessage, LoadOptions, LoadReply, PhaseStats } from './load.ts';
 
 const args = parseArgs(process.argv.slice(2));
@@ -29,6 +34,8 @@ const BASELINE_S = num('baseline', 15);
 const DEPLOYS = num('deploys', 20);
 const SCALES = num('scales', 10);
 const RESTARTS = num('restarts', 5);
+/** --scheduler swarm: the same run again on a 3-node Docker Swarm, reported beside docker's. */
+const WITH_SWARM = flag(args, 'scheduler') === 'swarm';
 
 /** The app: answers its release after 0-20 ms (so that cutovers have requests in flight) and
  *  /up for the health check. It does nothing on SIGTERM: Node's default is to exit at once. */
@@ -109,17 +116,19 @@ console.error = (...args: unknown[]): void => {
   consoleError(...args);
 };
 
-async function main(): Promise<void> {
+/** The whole bench on one platform; resolves with its report and its failed requests. */
+async function runOn(scheduler: 'docker' | 'swarm'): Promise<{ lines: string[]; failed: number }> {
   const started = performance.now();
   const elapsed = (): string => `${((performance.now() - started) / 1000).toFixed(1).padStart(6)}s`;
   const say = (line: string): void => console.log(`[${elapsed()}] ${line}`);
-  const p: TestPlatform = await startTestPlatform({ label: 'paasbench', bootTimeout: 60 });
+  routerNotes.length = 0;
+  const p: TestPlatform = await startTestPlatform({ label: 'paasbench', bootTimeout: 60, scheduler });
   const home = tempDir('paas-zdt-home-');
   const root = tempDir('paas-zdt-app-');
   let load: Awaited<ReturnType<typeof startLoad>> | null = null;
   try {
     const env = userEnv(home);
-    const app = `zdt-${process.pid}`;
+    const app = `zdt-${scheduler}-${process.pid}`;
     const created = await p.api('POST', '/apps', { name: app });
     if (created.status !== 201) throw new Error(`apps:create: ${JSON.stringify(created.body)}`);
     // Health check on /up (the per-app setting; the API for it is not there yet).
@@ -180,14 +189,29 @@ async function main(): Promise<void> {
     const total = failed(phases.baseline) + failed(phases.changes) + failed(phases['warm-up']) + failed(phases['cool-down']);
     lines.push(total === 0 ? 'RESULT: zero failed requests' : `RESULT: ${total} failed requests`);
     lines.push(`total time ${elapsed().trim()}`);
-    console.log(lines.join('\n'));
-    if (total !== 0) process.exitCode = 1;
+    return { lines, failed: total };
   } finally {
     if (load) load.child.kill();
     await p.stop();
     fs.rmSync(home, { recursive: true, force: true });
     fs.rmSync(root, { recursive: true, force: true });
   }
+}
+
+async function main(): Promise<void> {
+  const runs: Array<{ name: string; lines: string[]; failed: number }> = [{ name: 'docker', ...(await runOn('docker')) }];
+  if (WITH_SWARM) {
+    // A 3-node swarm (the host engine as manager, two engines in containers), removed after.
+    const cluster = await startSwarmCluster({ docker: new Dockerode(), workers: 2, registry: loadConfig().registry, baseImage: loadConfig().stackBuildImage });
+    try {
+      runs.push({ name: 'swarm (3 nodes)', ...(await runOn('swarm')) });
+    } finally {
+      await cluster.stop();
+    }
+  }
+  for (const r of runs) console.log([`\n##### scheduler: ${r.name}`, ...r.lines].join('\n'));
+  if (runs.length > 1) console.log(`\n${runs.map((r) => `${r.name}: ${r.failed} failed requests`).join('; ')}`);
+  if (runs.some((r) => r.failed !== 0)) process.exitCode = 1;
 }
 
 main().catch((err: unknown) => {

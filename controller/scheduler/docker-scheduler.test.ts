@@ -5,7 +5,7 @@ import { ensureBusyboxImage } from '../../builder/busybox-image.ts';
 import { testConfig } from '../../test/helpers/config.ts';
 import { pushTestImage } from '../../test/helpers/registry-image.ts';
 import { createDockerScheduler } from './docker-scheduler.ts';
-import { BROKEN, schedulerContract, WEB } from './scheduler-contract.ts';
+import { realTarget, schedulerContract } from './scheduler-contract.ts';
 import type { Scheduler } from './types.ts';
 
 const config = testConfig();
@@ -23,11 +23,4 @@ after(async () => {
   await scheduler.close();
 });
 
-schedulerContract('docker', () => ({
-  scheduler,
-  app,
-  image: (n) => `${config.registry}/${app}:v${n}`,
-  kind: 'dockerfile',
-  real: true,
-  breakNextStart: (spec) => ({ ...spec, processes: spec.processes.map((p) => (p.command === WEB ? { ...p, command: BROKEN } : p)) }),
-}));
+schedulerContract('docker', realTarget(() => scheduler, app, config.registry));

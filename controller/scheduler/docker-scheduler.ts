@@ -10,7 +10,7 @@ import { waitHealthy } from './docker-health.ts';
 import { pullImage } from './docker-pull.ts';
 import { createOneOff, oneOffHandle, oneOffInfo, runOneOff, type OneOffDeps } from './docker-one-off.ts';
 import { createSelfHeal, type DynoTracker } from './docker-self-heal.ts';
-import { allDynos, scalePlan } from './scale-plan.ts';
+import { allDynos, rollingRestart, scalePlan } from './scale-plan.ts';
 import { ONE_OFF, type Dyno, type DynoChecks, type DynoLogLine, type DynoState, type LogOptions, type ProcessSpec, type ReleaseSpec, type Scheduler } from './types.ts';
 
 export { processCommand } from './docker-dyno.ts';
@@ -220,26 +220,18 @@ export function createDockerScheduler(opts: DockerSchedulerOptions): Scheduler {
     await stopAll([d], syncRoutes, () => undefined);
   }
 
-  async function restart(app: string, filter: string | undefined, syncRoutes: () => Promise<void>): Promise<string[]> {
-    const dynos = (await list(app))
-      .filter((d) => d.type !== ONE_OFF && d.state !== 'stopping' && (!filter || d.name === filter || d.type === filter))
-      .sort((a, b) => a.name.localeCompare(b.name));
-    for (const d of dynos) {
-      if (d.type === 'web') {
-        await replace(d, syncRoutes);
-      } else {
-        const c = docker.getContainer(d.id);
-        track.launching.add(d.id);
-        try {
-          await c.restart({ t: checksFor((await c.inspect()).Config.Labels).graceSec });
-        } finally {
-          track.launching.delete(d.id);
-        }
-      }
+  async function restartInPlace(d: Dyno): Promise<void> {
+    const c = docker.getContainer(d.id);
+    track.launching.add(d.id);
+    try {
+      await c.restart({ t: checksFor((await c.inspect()).Config.Labels).graceSec });
+    } finally {
+      track.launching.delete(d.id);
     }
-    await syncRoutes();
-    return dynos.map((d) => d.name);
   }
+
+  const restart: Scheduler['restart'] = async (app, filter, syncRoutes) =>
+    rollingRestart(await list(app), filter, { replace: (d) => replace(d, syncRoutes), inPlace: restartInPlace, syncRoutes });
 
   async function destroy(app: string): Promise<void> {
     const dynos = await list(app);

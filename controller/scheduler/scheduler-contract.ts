@@ -24,6 +24,19 @@ export const WEB = 'echo "booting $DYNO"; mkdir -p /tmp/w && echo "$DYNO" > /tmp
 export const WORKER = 'echo "working $DYNO"; exec sleep 1000';
 export const BROKEN = 'echo "cannot boot"; exit 3';
 
+/** The target of a real driver: a busybox image pushed as <registry>/<app>:v1..v3; a broken
+ *  release's web dyno exits at once. */
+export function realTarget(scheduler: () => Scheduler, app: string, registry: string): () => ContractTarget {
+  return () => ({
+    scheduler: scheduler(),
+    app,
+    image: (n) => `${registry}/${app}:v${n}`,
+    kind: 'dockerfile',
+    real: true,
+    breakNextStart: (spec) => ({ ...spec, processes: spec.processes.map((p) => (p.command === WEB ? { ...p, command: BROKEN } : p)) }),
+  });
+}
+
 const names = (dynos: Dyno[]): string[] => dynos.map((d) => `${d.name}@v${d.release}`).sort();
 const noop = (): void => undefined;
 

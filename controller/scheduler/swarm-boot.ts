@@ -40,10 +40,19 @@ async function nodeOf(docker: Dockerode, nodes: Map<string, SwarmNode>, id: stri
 
 export interface Booted { taskId: string; node: string }
 
+/** Before its boot timeout starts, a task may spend this long waiting for a node and pulling
+ *  its image there (a node's first image of a stack pulls every layer). */
+export const PULL_TIMEOUT_MS = 10 * 60_000;
+/** Swarm's task states before the container is started (assignment, image pull). */
+const PREPARING = new Set(['new', 'allocated', 'pending', 'assigned', 'accepted', 'preparing', 'ready']);
+
 /** Waits until the dyno's task runs (and, for web, answers its health check). */
 export async function bootService(deps: BootDeps, serviceId: string, name: string, web: boolean, checks: DynoChecks, log: (l: string) => void): Promise<Booted> {
   const { docker } = deps;
-  const deadline = Date.now() + checks.bootTimeoutSec * 1000;
+  const created = Date.now();
+  /** Set once the container starts: the boot timeout counts from there, not from the pull. */
+  let deadline = Infinity;
+  let pulling = false;
   const nodes = new Map<string, SwarmNode>();
   const where = async (t: SwarmTask | null): Promise<string> => (await nodeOf(docker, nodes, t?.NodeID))?.Description.Hostname ?? 'no node';
   const withLogs = async (message: string): Promise<UserBuildError> => {
@@ -66,6 +75,23 @@ export async function bootService(deps: BootDeps, serviceId: string, name: strin
       throw await withLogs(`${name} exited during boot on node ${node} (status ${exit})`);
     }
     task = currentTask(tasks);
+    const waited = Date.now() - created;
+    if (!task || PREPARING.has(task.Status.State)) {
+      if (task?.Status.State === 'preparing' && !pulling && waited > 1000) {
+        log(`${name}: node ${await where(task)} is pulling the image`);
+        pulling = true;
+      }
+      // No node can take it (resources, constraints, every node drained): no reason to wait long.
+      if (task?.Status.State === 'pending' && task.Status.Err && waited > checks.bootTimeoutSec * 1000) {
+        throw new UserBuildError(`${name} could not be placed on any node: ${task.Status.Err}`);
+      }
+      if (waited > PULL_TIMEOUT_MS) {
+        const why = [task?.Status.Message, task?.Status.Err].filter(Boolean).join(': ');
+        throw new UserBuildError(`${name} did not start within ${PULL_TIMEOUT_MS / 1000}s (node ${await where(task)}, task ${task?.Status.State ?? 'not created'}${why ? `: ${why}` : ''})`);
+      }
+    } else if (deadline === Infinity) {
+      deadline = Date.now() + checks.bootTimeoutSec * 1000;
+    }
     if (task && task.Status.State === 'running') {
       if (!web) return { taskId: task.ID, node: await where(task) };
       const port = publishedPort(task);
@@ -81,11 +107,7 @@ export async function bootService(deps: BootDeps, serviceId: string, name: strin
       }
     }
     if (Date.now() > deadline) {
-      if (task?.Status.State === 'running') {
-        throw await withLogs(`${name} did not answer HTTP GET ${checks.healthPath} on $PORT with a non-5xx status within ${checks.bootTimeoutSec}s on node ${await where(task)}`);
-      }
-      const why = [task?.Status.Message, task?.Status.Err].filter(Boolean).join(': ');
-      throw new UserBuildError(`${name} was not running within ${checks.bootTimeoutSec}s (node ${await where(task)}, task ${task?.Status.State ?? 'not created'}${why ? `: ${why}` : ''})`);
+      throw await withLogs(`${name} did not answer HTTP GET ${checks.healthPath} on $PORT with a non-5xx status within ${checks.bootTimeoutSec}s on node ${await where(task)}`);
     }
     await sleep(200);
   }

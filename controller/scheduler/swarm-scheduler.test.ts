@@ -11,7 +11,7 @@ import { ensureBusyboxImage } from '../../builder/busybox-image.ts';
 import { testConfig } from '../../test/helpers/config.ts';
 import { pushTestImage } from '../../test/helpers/registry-image.ts';
 import { startSwarmCluster, type SwarmCluster } from '../../test/helpers/swarm-cluster.ts';
-import { BROKEN, schedulerContract, WEB } from './scheduler-contract.ts';
+import { realTarget, schedulerContract, WEB } from './scheduler-contract.ts';
 import { createSwarmScheduler } from './swarm-scheduler.ts';
 import type { Scheduler } from './types.ts';
 
@@ -33,14 +33,7 @@ after(async () => {
   await cluster?.stop();
 });
 
-schedulerContract('swarm', () => ({
-  scheduler,
-  app,
-  image: (n) => `${config.registry}/${app}:v${n}`,
-  kind: 'dockerfile',
-  real: true,
-  breakNextStart: (spec) => ({ ...spec, processes: spec.processes.map((p) => (p.command === WEB ? { ...p, command: BROKEN } : p)) }),
-}));
+schedulerContract('swarm', realTarget(() => scheduler, app, config.registry));
 
 // The manager's engine restarting, as the driver sees it: its socket stops answering, then
 // answers again. (The shared engine is not restarted: the driver talks through a socket relay

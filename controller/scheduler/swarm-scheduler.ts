@@ -9,7 +9,7 @@ import { NotFoundError, UserBuildError, errorMessage } from '../../common/errors
 import { checksOf } from './docker-dyno.ts';
 import { followDockerLogs } from './docker-logs-follow.ts';
 import { sleep } from './health.ts';
-import { allDynos, scalePlan } from './scale-plan.ts';
+import { allDynos, rollingRestart, scalePlan } from './scale-plan.ts';
 import { bootService, checkTask, tasksOf } from './swarm-boot.ts';
 import { createKeyedMutex } from '../../common/keyed-mutex.ts';
 import { createOneOff, listOneOffContainers, oneOffHandle, type OneOffDeps } from './docker-one-off.ts';
@@ -203,24 +203,16 @@ export function createSwarmScheduler(opts: SwarmSchedulerOptions): Scheduler {
     await stopAll([d], syncRoutes, () => undefined);
   }
 
-  async function restart(app: string, filter: string | undefined, syncRoutes: () => Promise<void>): Promise<string[]> {
-    const dynos = (await list(app))
-      .filter((d) => d.type !== ONE_OFF && d.state !== 'stopping' && (!filter || d.name === filter || d.type === filter))
-      .sort((a, b) => a.name.localeCompare(b.name));
-    for (const d of dynos) {
-      if (d.type === 'web') {
-        await replace(d, syncRoutes);
-      } else {
-        // In place: Swarm stops the task and starts a new one (ForceUpdate).
-        const svc = docker.getService(d.id);
-        const info = (await svc.inspect()) as { Version: { Index: number }; Spec: ServiceSpec };
-        const spec = { ...info.Spec, TaskTemplate: { ...info.Spec.TaskTemplate, ForceUpdate: (info.Spec.TaskTemplate.ForceUpdate ?? 0) + 1 } };
-        await svc.update({ authconfig, _query: { version: info.Version.Index }, _body: spec });
-      }
-    }
-    await syncRoutes();
-    return dynos.map((d) => d.name);
+  /** In place: Swarm stops the task and starts a new one (ForceUpdate). */
+  async function restartInPlace(d: Dyno): Promise<void> {
+    const svc = docker.getService(d.id);
+    const info = (await svc.inspect()) as { Version: { Index: number }; Spec: ServiceSpec };
+    const spec = { ...info.Spec, TaskTemplate: { ...info.Spec.TaskTemplate, ForceUpdate: (info.Spec.TaskTemplate.ForceUpdate ?? 0) + 1 } };
+    await svc.update({ authconfig, _query: { version: info.Version.Index }, _body: spec });
   }
+
+  const restart: Scheduler['restart'] = async (app, filter, syncRoutes) =>
+    rollingRestart(await list(app), filter, { replace: (d) => replace(d, syncRoutes), inPlace: restartInPlace, syncRoutes });
 
   async function destroy(app: string): Promise<void> {
     const dynos = await list(app);

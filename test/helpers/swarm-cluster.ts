@@ -20,6 +20,8 @@ export interface SwarmWorker { name: string; containerId: string; addr: string }
 export interface SwarmCluster {
   manager: SwarmManager;
   workers: SwarmWorker[];
+  /** Pulls an image on every worker (a bench warming the nodes' layer caches). */
+  pullOnWorkers(image: string, auth?: { username: string; password: string } | null): Promise<void>;
   /** Removes a worker's container (its engine and dynos die with it): a lost machine. */
   killWorker(name: string): Promise<void>;
   stop(): Promise<void>;
@@ -151,6 +153,13 @@ export async function startSwarmCluster(opts: {
     return {
       manager,
       workers,
+      async pullOnWorkers(image, auth) {
+        await Promise.all(workers.map(async (w) => {
+          if (auth) await execIn(docker, w.containerId, ['docker', 'login', '-u', auth.username, '-p', auth.password, image.split('/')[0]]);
+          const pulled = await execIn(docker, w.containerId, ['docker', 'pull', '-q', image]);
+          if (pulled.code !== 0) throw new Error(`${w.name} could not pull ${image}: ${pulled.output.trim()}`);
+        }));
+      },
       async killWorker(name) {
         const w = workers.find((x) => x.name === name);
         if (!w) throw new Error(`no worker ${name}`);

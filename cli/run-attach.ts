@@ -27,7 +27,23 @@ export function attachRun(opts: AttachOptions): Promise<number> {
     let exitCode: number | null = null;
     let failure: string | null = null;
     let raw = false;
-    const onData = (chunk: Buffer): void => { if (ws.readyState === WebSocket.OPEN) ws.send(dataFrame(CHANNEL.stdin, chunk)); };
+    // Flow control both ways: stdin is paused while the socket holds over 1 MiB unsent, and the
+    // socket is not read while stdout (a slow pipe) has not drained.
+    const onData = (chunk: Buffer): void => {
+      if (ws.readyState !== WebSocket.OPEN) return;
+      ws.send(dataFrame(CHANNEL.stdin, chunk));
+      if (ws.bufferedAmount > 1024 * 1024) {
+        stdin.pause();
+        const poll = (): void => {
+          if (ws.readyState !== WebSocket.OPEN) return;
+          if (ws.bufferedAmount < 256 * 1024) stdin.resume(); else setTimeout(poll, 20);
+        };
+        setTimeout(poll, 20);
+      }
+    };
+    const out = (stream: NodeJS.WriteStream, data: Buffer): void => {
+      if (!stream.write(data)) { ws.pause(); stream.once('drain', () => ws.resume()); }
+    };
     const onEnd = (): void => control({ type: 'eof' });
     const onResize = (): void => control({ type: 'resize', cols: stdout.columns, rows: stdout.rows });
     // Without a TTY a Ctrl-C here ends the client; the dyno is hung up when the socket closes.
@@ -73,8 +89,8 @@ export function attachRun(opts: AttachOptions): Promise<number> {
       const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
       if (isBinary) {
         const frame = readDataFrame(buf);
-        if (frame?.channel === CHANNEL.stdout) stdout.write(frame.data);
-        else if (frame?.channel === CHANNEL.stderr) stderr.write(frame.data);
+        if (frame?.channel === CHANNEL.stdout) out(stdout, frame.data);
+        else if (frame?.channel === CHANNEL.stderr) out(stderr, frame.data);
         return;
       }
       const m = readControl(buf.toString('utf8'));

@@ -101,6 +101,12 @@ describe('paas run: one-off dynos', () => {
     assert.equal(await cli.exited, 0, cli.out.stderr);
     assert.equal(cli.out.stdout, '2\n');
     assert.match(cli.out.stderr, /to stderr/);
+    const many = await paas(['run', ...a, 'seq 1 300000'], env); // ~2 MB through the socket's flow control
+    assert.equal(many.code, 0, many.stderr);
+    assert.equal(many.stdout.split('\n').length, 300001);
+    assert.ok(many.stdout.endsWith('\n299999\n300000\n'));
+    const detachedFlag = await paas(['run', '--detached', ...a, 'true'], env);
+    assert.match(detachedFlag.stdout, /up, run\.\d+/, 'run --detached as run:detached');
   });
 
   test('an interactive bash on a TTY: size and resize, typed commands, Ctrl-C, Ctrl-D and the exit status; the terminal is restored', async () => {
@@ -132,10 +138,14 @@ describe('paas run: one-off dynos', () => {
   });
 
   test('run:detached prints the dyno; ps lists it, logs --dyno has its output, ps:stop ends it, the time limit too; all are removed', async () => {
-    const [long, quick] = await Promise.all([
+    const [long, quick, tailed] = await Promise.all([
       paas(['run:detached', ...a, 'echo started-$DYNO; sleep 300'], env),
       paas(['run:detached', ...a, 'echo quick-done'], env),
+      paas(['run:detached', '--tail', ...a, 'echo tailed; exit 2'], env),
     ]);
+    // --tail follows the run's lines until it completes.
+    assert.equal(tailed.code, 0, tailed.stderr);
+    assert.match(tailed.stdout, /app\[run\.\d+\]: tailed\n[\s\S]*Process exited with status 2\n[\s\S]*State changed from up to complete/);
     assert.equal(long.code, 0, long.stderr);
     const name = /up, (run\.\d+)/.exec(long.stdout)?.[1] as string;
     const quickName = /up, (run\.\d+)/.exec(quick.stdout)?.[1] as string;

@@ -4,6 +4,7 @@
 import type { Parsed } from '../args.ts';
 import { CliError } from '../client.ts';
 import { attachRun } from '../run-attach.ts';
+import type { Context } from '../context.ts';
 import type { Command } from './types.ts';
 
 /** Heroku's CLI joins several words with spaces, double-quoting those with a space or a quote
@@ -14,7 +15,7 @@ export function buildCommand(words: string[]): string {
 }
 
 const VALUE = new Map([['a', 'app'], ['app', 'app'], ['r', 'remote'], ['remote', 'remote'], ['s', 'size'], ['size', 'size'], ['e', 'env'], ['env', 'env'], ['type', 'type']]);
-const SWITCH = new Map([['x', 'exit-code'], ['exit-code', 'exit-code'], ['no-tty', 'no-tty'], ['no-notify', 'no-notify'], ['t', 'tail'], ['tail', 'tail'], ['json', 'json'], ['h', 'help'], ['help', 'help']]);
+const SWITCH = new Map([['detached', 'detached'], ['x', 'exit-code'], ['exit-code', 'exit-code'], ['no-tty', 'no-tty'], ['no-notify', 'no-notify'], ['t', 'tail'], ['tail', 'tail'], ['json', 'json'], ['h', 'help'], ['help', 'help']]);
 
 /** Options anywhere until `--` (as oclif's non-strict commands); unknown ones are command words. */
 export function parseRunArgs(argv: string[]): Parsed {
@@ -53,18 +54,50 @@ export function parseEnvFlag(value: string | boolean | undefined): Record<string
 
 interface DynoCreated { name: string; size: string; attach_url: string | null }
 
-function runRequest(ctx: Parameters<Command['run']>[0], attach: boolean, extraEnv: Record<string, string>, tty: boolean) {
+function runRequest(ctx: Context, attach: boolean, extraEnv: Record<string, string>, tty: boolean) {
   const command = buildCommand(ctx.args.positionals);
   if (!command.trim()) throw new CliError(`Usage: paas ${attach ? 'run' : 'run:detached'} COMMAND`);
-  const size = ctx.args.flags.size;
+  const { size, type } = ctx.args.flags;
   return {
     command,
     body: {
       command, attach, force_no_tty: attach ? !tty : undefined,
       env: { ...extraEnv, ...parseEnvFlag(ctx.args.flags.env) },
       ...(typeof size === 'string' ? { size } : {}),
+      ...(typeof type === 'string' ? { type } : {}),
     },
   };
+}
+
+/** run:detached (and `run --detached`): started, its output in the app log. */
+async function runDetached(ctx: Context): Promise<void> {
+  const app = ctx.app();
+  const { command, body } = runRequest(ctx, false, {}, false);
+  const dyno = await ctx.client().request<DynoCreated>('POST', `/apps/${encodeURIComponent(app)}/dynos`, body);
+  if (ctx.wantsJson()) return ctx.json(dyno);
+  ctx.out(`Running ${command} on ⬢ ${app}... up, ${dyno.name} (${dyno.size})`);
+  if (ctx.args.flags.tail !== true) {
+    ctx.out(`Run paas logs -a ${app} --dyno ${dyno.name} to see its output.`);
+    return;
+  }
+  // Follows its lines until it completes.
+  const q = new URLSearchParams({ dyno: dyno.name, tail: 'true', lines: '1500' });
+  const done = new AbortController();
+  // The dyno's name may have served an earlier run: its lines start at its last "Starting".
+  const starting = `[${dyno.name}]: Starting process with command \`${command}\``;
+  let pending = '';
+  let started = false;
+  await ctx.client().stream(`/apps/${encodeURIComponent(app)}/log-stream?${q}`, (chunk) => {
+    pending += chunk;
+    const lines = pending.split('\n');
+    pending = lines.pop() ?? '';
+    for (const l of lines) {
+      if (l.includes(starting)) started = true;
+      if (!started) continue;
+      ctx.out(l);
+      if (l.endsWith(`[${dyno.name}]: State changed from up to complete`)) done.abort();
+    }
+  }, { signal: done.signal });
 }
 
 export const runCommands: Command[] = [
@@ -74,6 +107,7 @@ export const runCommands: Command[] = [
     description: 'run a one-off dyno attached: stdin, output and exit status (a TTY when stdin is one)',
     parse: parseRunArgs,
     async run(ctx) {
+      if (ctx.args.flags.detached === true) return runDetached(ctx);
       const app = ctx.app();
       const stdin = process.stdin;
       const tty = Boolean(stdin.isTTY) && ctx.args.flags['no-tty'] !== true;
@@ -99,29 +133,6 @@ export const runCommands: Command[] = [
     usage: 'paas run:detached [-a APP] [-s SIZE] [-e "K=V;K2=V2"] [-t] [--] COMMAND ...',
     description: 'run a one-off dyno in the background; its output goes to paas logs --dyno run.N (--tail follows it)',
     parse: parseRunArgs,
-    async run(ctx) {
-      const app = ctx.app();
-      const { command, body } = runRequest(ctx, false, {}, false);
-      const dyno = await ctx.client().request<DynoCreated>('POST', `/apps/${encodeURIComponent(app)}/dynos`, body);
-      if (ctx.wantsJson()) return ctx.json(dyno);
-      ctx.out(`Running ${command} on ⬢ ${app}... up, ${dyno.name} (${dyno.size})`);
-      if (ctx.args.flags.tail !== true) {
-        ctx.out(`Run paas logs -a ${app} --dyno ${dyno.name} to see its output.`);
-        return;
-      }
-      // Follows its lines until it completes.
-      const q = new URLSearchParams({ dyno: dyno.name, tail: 'true', lines: '1500' });
-      const done = new AbortController();
-      let pending = '';
-      await ctx.client().stream(`/apps/${encodeURIComponent(app)}/log-stream?${q}`, (chunk) => {
-        pending += chunk;
-        const lines = pending.split('\n');
-        pending = lines.pop() ?? '';
-        for (const l of lines) {
-          ctx.out(l);
-          if (l.endsWith(`[${dyno.name}]: State changed from up to complete`)) done.abort();
-        }
-      }, { signal: done.signal });
-    },
+    run: runDetached,
   },
 ];

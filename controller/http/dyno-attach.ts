@@ -13,6 +13,8 @@ import type { Db } from '../store/db.ts';
 import { userOfRequest } from './auth.ts';
 import { RateLimitError, type RequestLimits } from './rate-limit.ts';
 
+const HIGH_WATER = 1024 * 1024;
+const LOW_WATER = 256 * 1024;
 const PATH = /^\/apps\/([^/]+)\/dynos\/([^/]+)\/attach\/([A-Za-z0-9_-]{16,128})$/;
 
 export const attachUrl = (apiUrl: string, app: string, dyno: string, secret: string): string =>
@@ -61,13 +63,21 @@ export function createAttachHandler(deps: { db: Db; runs: OneOffRuns; limits: Re
     let closed = false;
     let exited = false;
     const early: Array<(a: AttachedRun) => void> = [];
+    let writing = 0;
     const withRun = (fn: (a: AttachedRun) => void): void => { if (attached) fn(attached); else early.push(fn); };
 
     ws.on('message', (data: RawData, isBinary: boolean) => {
       const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
       if (isBinary) {
         const frame = readDataFrame(buf);
-        if (frame?.channel === CHANNEL.stdin && frame.data.length > 0) withRun((a) => a.write(frame.data));
+        if (frame?.channel === CHANNEL.stdin && frame.data.length > 0) {
+          // Flow control: no more frames are read from the client until the process took these bytes.
+          withRun((a) => {
+            writing++;
+            ws.pause();
+            void a.write(frame.data).finally(() => { if (--writing === 0) ws.resume(); });
+          });
+        }
         return;
       }
       const m = readControl(buf.toString('utf8'));
@@ -89,8 +99,19 @@ export function createAttachHandler(deps: { db: Db; runs: OneOffRuns; limits: Re
     ws.on('error', () => undefined);
 
     send({ type: 'started', dyno: run.name, tty: run.tty });
+    // Flow control: a client slower than the process's output pauses the output until the
+    // socket's buffer has drained (the controller never holds more than ~1 MiB of it).
+    let paused = false;
+    const drain = (): void => {
+      if (ws.readyState !== ws.OPEN || ws.bufferedAmount < LOW_WATER) { paused = false; attached?.resume(); return; }
+      setTimeout(drain, 20);
+    };
     run.attach({
-      output: (stream, chunk) => { if (ws.readyState === ws.OPEN) ws.send(dataFrame(stream === 'stdout' ? CHANNEL.stdout : CHANNEL.stderr, chunk)); },
+      output: (stream, chunk) => {
+        if (ws.readyState !== ws.OPEN) return;
+        ws.send(dataFrame(stream === 'stdout' ? CHANNEL.stdout : CHANNEL.stderr, chunk));
+        if (!paused && ws.bufferedAmount > HIGH_WATER) { paused = true; attached?.pause(); setTimeout(drain, 20); }
+      },
       exit: (code) => {
         exited = true;
         send({ type: 'exit', code });

@@ -1,6 +1,7 @@
 // One-off dynos (run.1, run.2 …) on Docker: created with the release's image, environment and
 // limits like any dyno, never routed; attached through a hijacked `docker attach` (stdin,
 // stdout/stderr or a TTY), removed when they end.
+import { randomInt } from 'node:crypto';
 import { PassThrough, type Duplex } from 'node:stream';
 import type Dockerode from 'dockerode';
 import type { KeyedMutex } from '../../common/keyed-mutex.ts';
@@ -47,9 +48,11 @@ export async function createOneOff(deps: OneOffDeps, spec: RunSpec, opts: OneOff
   const { docker, label } = deps;
   await deps.pull(spec.image);
   return deps.naming.run(spec.app, async () => {
+    // As Heroku: run.NNNN, a random number not in use, so that the log lines of an earlier
+    // run (paas logs --dyno run.NNNN) are seldom another's.
     const used = new Set((await deps.list(spec.app)).filter((d) => d.type === ONE_OFF).map((d) => Number(d.name.split('.')[1])));
-    let index = 1;
-    while (used.has(index)) index++;
+    let index = 1000 + randomInt(9000);
+    while (used.has(index)) index = 1000 + randomInt(9000);
     const release: ReleaseSpec = { ...spec, processes: [] };
     const base = dynoOptions(label, release, { type: ONE_OFF, command: spec.command, quantity: 1 }, index, true);
     const network = await deps.network?.(spec.app);
@@ -103,7 +106,13 @@ export function oneOffHandle(docker: Dockerode, id: string, name: string, info: 
       const state = (await c.inspect()).State;
       if (!state.Running) await c.start();
     },
-    write(chunk) { if (stream && !stream.writableEnded) stream.write(chunk); },
+    write(chunk) {
+      const s = stream;
+      if (!s || s.writableEnded || s.destroyed || s.write(chunk)) return Promise.resolve();
+      return new Promise((resolve) => { s.once('drain', resolve); s.once('close', resolve); });
+    },
+    pause() { stream?.pause(); },
+    resume() { stream?.resume(); },
     closeStdin() { if (stream && !stream.writableEnded) stream.end(); },
     async resize(cols, rows) { if (info.tty) await c.resize({ w: cols, h: rows }).catch(() => undefined); },
     async hangup() {

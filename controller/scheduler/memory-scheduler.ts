@@ -89,7 +89,9 @@ function fakeOneOff(dyno: Dyno, info: OneOffInfo, remove: () => void): OneOffDyn
   return {
     id: dyno.id, name: dyno.name, info,
     async start(out) { output = out; dyno.state = 'up'; },
-    write(chunk) { output('stdout', chunk); },
+    async write(chunk) { output('stdout', chunk); },
+    pause() { /* output is synchronous */ },
+    resume() { /* output is synchronous */ },
     closeStdin() { end(0); },
     async resize(cols, rows) { output('stdout', Buffer.from(`resized ${cols}x${rows}\n`)); },
     async hangup() { end(129); },

@@ -135,7 +135,7 @@ export function schedulerContract(driver: string, target: () => ContractTarget):
       assert.equal(attached.exitCode, 0);
       assert.match(attached.name, /^run\.\d+$/);
       if (!real) return;
-      assert.match(out, /hi from run\.1/);
+      assert.match(out, /hi from run\.\d+/);
       const failed = await scheduler.run({ ...run, command: 'exit 7' }, { attach: true, signal: new AbortController().signal }, noop);
       assert.equal(failed.exitCode, 7);
       const detached = await scheduler.run({ ...run, command: 'sleep 1' }, { attach: false, signal: new AbortController().signal }, noop);

@@ -122,8 +122,12 @@ export interface OneOffDyno {
   /** Wires the process's output to `output` and makes it run (a created dyno starts; a running
    *  one is attached to, and gives its output from now on). Resolves once it runs. */
   start(output: OneOffOutput): Promise<void>;
-  /** Bytes to its stdin (attached dynos). */
-  write(chunk: Buffer): void;
+  /** Bytes to its stdin (attached dynos); resolves once taken (at once, or when the process
+   *  read what was waiting: the client should not send more meanwhile). */
+  write(chunk: Buffer): Promise<void>;
+  /** Stops / restarts the delivery of its output (a slow client: flow control). */
+  pause(): void;
+  resume(): void;
   /** Ends its stdin (EOF) — with pipes; a TTY gets Ctrl-D as a byte instead. */
   closeStdin(): void;
   /** The terminal size of a TTY dyno (SIGWINCH inside). */
@@ -175,7 +179,7 @@ export interface Scheduler {
   /** A one-off dyno. Attached: streams its output and resolves with its exit code when it ends
    *  (the abort signal kills it). Detached: resolves once started, with exitCode null. */
   run(spec: RunSpec, opts: { attach: boolean; signal: AbortSignal }, output: (chunk: string) => void): Promise<{ name: string; exitCode: number | null }>;
-  /** A one-off dyno (run.N, the lowest free N), created but not started: start() runs it. */
+  /** A one-off dyno (run.N, N a random free number from 1000), created but not started: start() runs it. */
   createOneOff(spec: RunSpec, opts: OneOffOptions): Promise<OneOffDyno>;
   /** The one-off dyno `dyno` (from list()), to attach to, stop or wait for. */
   oneOff(dyno: Dyno): OneOffDyno;

@@ -48,7 +48,11 @@ export interface RunSink {
 export interface AttachedRun {
   name: string;
   tty: boolean;
-  write(chunk: Buffer): void;
+  /** Resolves once the process took the bytes (see OneOffDyno.write). */
+  write(chunk: Buffer): Promise<void>;
+  /** Flow control: the client cannot take more output now / again. */
+  pause(): void;
+  resume(): void;
   eof(): void;
   resize(cols: number, rows: number): void;
   /** The client is gone: SIGHUP, then SIGKILL. */
@@ -165,6 +169,8 @@ export function createOneOffRuns(deps: {
           name: dyno.name,
           tty: dyno.info.tty,
           write: (chunk) => dyno.write(chunk),
+          pause: () => dyno.pause(),
+          resume: () => dyno.resume(),
           eof: () => dyno.closeStdin(),
           resize: (cols, rows) => { void dyno.resize(cols, rows); },
           hangup: () => {

@@ -22,19 +22,37 @@ export interface BuildLogWriter {
 export interface BuildLogOptions {
   maxLen?: number;
   ttlSeconds?: number;
+  /** Longest line kept (characters; longer ones are cut). */
+  maxLineChars?: number;
+  /** Line bytes a build's log may hold: later lines are dropped, but for the platform's own
+   *  (" !" lines), and one line says so. */
+  maxBytes?: number;
+  /** Lines waiting to be written to Redis: a build printing faster than that loses lines. */
+  maxPending?: number;
 }
+
+/** Seconds a finished build's stream is kept once the controller marked it done (its file stays). */
+const DONE_TTL_SECONDS = 600;
 
 export function createBuildLogWriter(redis: Redis, prefix: string, buildId: string, opts: BuildLogOptions = {}): BuildLogWriter {
   const key = buildLogKey(prefix, buildId);
   const maxLen = String(opts.maxLen ?? 10_000);
   const ttl = opts.ttlSeconds ?? 24 * 60 * 60;
+  const maxLine = opts.maxLineChars ?? 4096;
+  const maxBytes = opts.maxBytes ?? 16 * 1024 * 1024;
+  const maxPending = opts.maxPending ?? 10_000;
   let last: Promise<unknown> = Promise.resolve();
   let firstError: unknown = null;
   let expirySet = false;
+  let bytes = 0;
+  let pending = 0;
+  let dropped = 0;
+  let truncatedNoted = false;
   const write = (field: 'line' | BuildLogMarker, value: string): void => {
+    pending++;
     last = redis.xadd(key, 'MAXLEN', '~', maxLen, '*', field, value).catch((err: unknown) => {
       firstError ??= err;
-    });
+    }).finally(() => { pending--; });
     if (!expirySet) {
       // Also right away, so a builder that dies mid-build does not leave the stream forever.
       expirySet = true;
@@ -54,11 +72,31 @@ export function createBuildLogWriter(redis: Redis, prefix: string, buildId: stri
     last = redis.expire(key, ttl).catch(() => {});
     await flush();
   };
+  /** Bounds a build's log: line length, bytes kept, lines in flight. */
+  const line = (raw: string): void => {
+    const text = raw.length > maxLine ? `${raw.slice(0, maxLine)} [line truncated]` : raw;
+    if (pending >= maxPending) { dropped++; return; }
+    if (dropped > 0) {
+      write('line', ` !     ${dropped} log lines were dropped: the build printed faster than its log is stored.`);
+      dropped = 0;
+    }
+    const size = Buffer.byteLength(text);
+    if (bytes + size > maxBytes && !text.startsWith(' !')) {
+      if (!truncatedNoted) write('line', ` !     The build log is longer than ${Math.round(maxBytes / 1024 / 1024)} MiB: further lines are not kept.`);
+      truncatedNoted = true;
+      return;
+    }
+    bytes += size;
+    write('line', text);
+  };
   return {
-    line: (text) => write('line', text),
+    line,
     flush,
     end: (status) => finish('end', status),
-    done: () => finish('done', '1'),
+    done: async () => {
+      await finish('done', '1');
+      await redis.expire(key, Math.min(ttl, DONE_TTL_SECONDS)).catch(() => {});
+    },
   };
 }
 

@@ -81,7 +81,8 @@ export interface Config {
   privateUrlHosts: string[];
   /** When not empty, custom domains must be one of these names or under one. */
   customDomainSuffixes: string[];
-  /** Largest source upload (PUT to a sources put_url), in bytes; 413 beyond. */
+  /** Largest source, in bytes: an upload (PUT to a sources put_url; 413 beyond), a git push's
+   *  pack and its tree once unpacked (the push is refused with a `remote:` line). */
   sourceMaxBytes: number;
   /** Seconds a sources put_url/get_url stays valid; unused uploads are removed after it. */
   sourceUrlTtl: number;

@@ -102,6 +102,7 @@ export async function startController(opts: ControllerOptions): Promise<Controll
   const repos = createRepoStore(path.join(config.dataDir, 'repos'), {
     get url() { return hookUrl; },
     secretFile: hook.file,
+    maxBytes: config.sourceMaxBytes,
   });
   const events = (app: string, line: string): void => {
     void appendAppLog(redis, config.redisPrefix, app, { source: 'app', dyno: 'api', line }).catch(() => undefined);

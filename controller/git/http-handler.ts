@@ -1,5 +1,6 @@
 // Smart-HTTP git endpoint: authenticates and authorises EVERY request (node-git-server only
 // checks info/refs, not the POST that carries the pack), then hands it to node-git-server.
+import type { ChildProcess } from 'node:child_process';
 import type http from 'node:http';
 import { Git } from 'node-git-server';
 import { tokenFromAuthorization } from '../http/credentials.ts';
@@ -30,10 +31,20 @@ export function createGitHandler(deps: { db: Db; repos: RepoStore; limits: Reque
   const git = new Git(deps.repos.dir, { autoCreate: false });
   // A push is credited to the user who made it (the hook asks for the build by app and commit).
   const users = new WeakMap<http.IncomingMessage, string>();
+  // git-receive-pack stops reading when it refuses a push early (receive.maxInputSize): the
+  // rest of the request then hits a closed pipe, which must fail that push, not crash paasd.
+  const ignorePipeErrors = (action: unknown): void => {
+    (action as { once(e: 'service', f: (ps: ChildProcess) => void): void }).once('service', (ps) => { ps.stdin?.on('error', () => undefined); });
+  };
   git.on('push', (push) => {
+    ignorePipeErrors(push);
     const userId = users.get((push as unknown as { req: http.IncomingMessage }).req);
     if (userId) deps.pushers.record(push.repo.replace(/\.git$/, ''), push.commit, userId);
     push.accept();
+  });
+  git.on('fetch', (fetch) => {
+    ignorePipeErrors(fetch);
+    fetch.accept();
   });
   return (req, res) => {
     const m = GIT_PATH.exec(req.url ?? '');

@@ -34,6 +34,24 @@ function refusal(status: number, body: string): string {
   return `the platform refused the push: HTTP ${status} ${body}`;
 }
 
+/** Bytes of every file in the commit's tree, from object headers (nothing is unpacked); stops
+ *  counting past `max`. */
+async function treeBytes(rev: string, max: number): Promise<number> {
+  const ls = spawn('git', ['ls-tree', '-r', '-l', '-z', rev], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let total = 0;
+  let rest = '';
+  for await (const chunk of ls.stdout as AsyncIterable<Buffer>) {
+    const entries = (rest + chunk.toString('utf8')).split('\0');
+    rest = entries.pop() ?? '';
+    for (const entry of entries) {
+      const size = Number(/^\S+ blob \S+ +(\d+)\t/.exec(entry)?.[1] ?? 0);
+      total += size;
+    }
+    if (total > max) { ls.kill(); break; }
+  }
+  return total;
+}
+
 async function main(): Promise<void> {
   const url = process.env.PAAS_HOOK_URL;
   const secretFile = process.env.PAAS_HOOK_SECRET_FILE;
@@ -47,6 +65,11 @@ async function main(): Promise<void> {
   if (!deploy) return;
   if (ZERO.test(deploy.newRev)) fail(`Deleting ${deploy.ref} is not allowed: it is the deploy branch.`);
 
+  // A small pack can hold a huge tree (a file of zeros compresses 1000:1): refuse it before unpacking.
+  const max = Number(process.env.PAAS_HOOK_MAX_BYTES ?? 0);
+  if (max > 0 && await treeBytes(deploy.newRev, max) > max) {
+    fail(`Push rejected: the pushed files are larger than ${Math.round(max / 1024 / 1024)} MiB once unpacked, more than this platform builds.`);
+  }
   const archive = spawn('git', ['archive', '--format=tar', deploy.newRev], { stdio: ['ignore', 'pipe', 'inherit'] });
   const secret = fs.readFileSync(secretFile, 'utf8').trim();
   let res: Response;

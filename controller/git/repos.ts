@@ -13,6 +13,8 @@ export interface HookTarget {
   url: string;
   /** File holding the shared secret the hook authenticates with. */
   secretFile: string;
+  /** Largest push: its pack (receive.maxInputSize) and its tree once unpacked (the hook checks). */
+  maxBytes: number;
 }
 
 export interface RepoStore {
@@ -36,11 +38,13 @@ export function createRepoStore(dir: string, target: HookTarget): RepoStore {
     const script = [
       '#!/bin/sh',
       '# Written by paas: streams the build of the pushed commit back to the git client.',
-      `PAAS_HOOK_URL=${quote(target.url)} PAAS_HOOK_SECRET_FILE=${quote(target.secretFile)} \\`,
+      `PAAS_HOOK_URL=${quote(target.url)} PAAS_HOOK_SECRET_FILE=${quote(target.secretFile)} PAAS_HOOK_MAX_BYTES=${target.maxBytes} \\`,
       `  exec ${quote(process.execPath)} --disable-warning=ExperimentalWarning ${quote(HOOK_ENTRY)}`,
       '',
     ].join('\n');
     await fs.writeFile(path.join(repo, 'hooks', 'pre-receive'), script, { mode: 0o755 });
+    // A pack larger than this is refused while it arrives (the unpacked size is the hook's).
+    await run('git', ['--git-dir', repo, 'config', 'receive.maxInputSize', String(target.maxBytes)]);
   }
 
   async function create(app: string): Promise<void> {

@@ -3,11 +3,13 @@
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Router, type Request } from 'express';
 import { webUrl } from '../../common/config.ts';
 import { errorMessage, NotFoundError, PaasError, UnauthorizedError } from '../../common/errors.ts';
 import { endLine, RESULT_MARKER, type PushOutcome } from '../../common/stream-end.ts';
+import { PayloadTooLargeError } from '../services/sources.ts';
 import { findApp } from '../store/apps.ts';
 import { findUserById } from '../store/users.ts';
 import { checkBuildDiskSpace, type ApiDeps } from './deps.ts';
@@ -38,7 +40,24 @@ export function internalPushRouter(deps: ApiDeps & { limits: RequestLimits }): R
     const dir = path.join(deps.config.dataDir, 'sources');
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     const tar = path.join(dir, `${randomUUID()}.tar`);
-    await pipeline(req, fs.createWriteStream(tar, { mode: 0o600 }));
+    // The hook checked the tree's size; the tar it sends is held to the same limit. What is over
+    // it is read and dropped (up to 16 MiB more) so that the client gets the 413.
+    const max = deps.config.sourceMaxBytes;
+    let seen = 0;
+    const bounded = new Transform({
+      transform(chunk: Buffer, _enc, cb) {
+        seen += chunk.length;
+        if (seen > max + 16 * 1024 * 1024) cb(new PayloadTooLargeError(max));
+        else cb(null, seen > max ? undefined : chunk);
+      },
+    });
+    try {
+      await pipeline(req, bounded, fs.createWriteStream(tar, { mode: 0o600 }));
+      if (seen > max) throw new PayloadTooLargeError(max);
+    } catch (err) {
+      fs.rmSync(tar, { force: true });
+      throw err;
+    }
 
     res.status(200).type('text/plain; charset=utf-8');
     res.setHeader('cache-control', 'no-cache');

@@ -3,6 +3,7 @@
 // allow private URLs, as in production.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -24,6 +25,7 @@ const registry: RegistryClient = { retag: async () => undefined, tags: async () 
 describe('tenant input is hostile', () => {
   const config = testConfig({
     allowPrivateUrls: false, domain: 'apps.paas.test', apiUrl: 'http://api.paas.test:7000', registry: 'registry.paas.test:5000',
+    sourceMaxBytes: 1024 * 1024,
   });
   let ctl: ControllerHandle;
   let admin: string;
@@ -96,6 +98,35 @@ describe('tenant input is hostile', () => {
       assert.doesNotMatch(res.body.message, /internal secret|ECONNREFUSED/);
     }
     assert.deepEqual(reached, []);
+  });
+  test('a push whose files expand past the source limit, a too large pack, or a too large hook body is refused', async () => {
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), 'paas-bomb-'));
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'paas-githome-'));
+    try {
+      const git = (...args: string[]) => run('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.invalid', '-c', 'init.defaultBranch=main', ...args],
+        { cwd: work, env: { PATH: process.env.PATH, HOME: home, GIT_TERMINAL_PROMPT: '0' }, timeoutMs: 30_000 });
+      const remote = `${ctl.url.replace('//', `//user:${mallory}@`)}/evil.git`;
+      const push = () => git('push', remote, 'main').then(() => 'pushed', (err: Error) => err.message);
+      await git('init', '-q');
+      // 8 MiB of zeros: an 8 KiB pack.
+      fs.writeFileSync(path.join(work, 'zeros.bin'), Buffer.alloc(8 * 1024 * 1024));
+      await git('add', '-A');
+      await git('commit', '-q', '-m', 'bomb');
+      assert.match(await push(), /remote: +! +Push rejected: the pushed files are larger than 1 MiB once unpacked/);
+      // 2 MiB that does not compress: the pack itself is over the limit.
+      fs.rmSync(path.join(work, 'zeros.bin'));
+      fs.writeFileSync(path.join(work, 'noise.bin'), randomBytes(2 * 1024 * 1024));
+      await git('add', '-A');
+      await git('commit', '-q', '-m', 'noise');
+      assert.match(await push(), /pack exceeds maximum allowed size|the remote end hung up/);
+      // The hook's endpoint holds the tar to the same limit.
+      const secret = fs.readFileSync(path.join(config.dataDir, 'hook.secret'), 'utf8').trim();
+      const res = await api().post('/internal/push/evil').set('x-paas-hook-secret', secret).set('content-type', 'application/x-tar').send(Buffer.alloc(2 * 1024 * 1024));
+      assert.equal(res.status, 413);
+    } finally {
+      fs.rmSync(work, { recursive: true, force: true });
+      fs.rmSync(home, { recursive: true, force: true });
+    }
   });
 });
 

@@ -81,6 +81,10 @@ export interface Config {
   privateUrlHosts: string[];
   /** When not empty, custom domains must be one of these names or under one. */
   customDomainSuffixes: string[];
+  /** Apps a user (not an admin) may own. */
+  maxAppsPerUser: number;
+  /** Builds of one user (not an admin) queued or running at once. */
+  maxBuildsPerUser: number;
   /** Largest source, in bytes: an upload (PUT to a sources put_url; 413 beyond), a git push's
    *  pack and its tree once unpacked (the push is refused with a `remote:` line). */
   sourceMaxBytes: number;
@@ -156,6 +160,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     allowPrivateUrls: flag(env.PAAS_ALLOW_PRIVATE_URLS),
     privateUrlHosts: list(env.PAAS_PRIVATE_URL_HOSTS),
     customDomainSuffixes: list(env.PAAS_CUSTOM_DOMAIN_SUFFIXES),
+    maxAppsPerUser: int(env.PAAS_MAX_APPS_PER_USER, 100),
+    maxBuildsPerUser: int(env.PAAS_MAX_BUILDS_PER_USER, 3),
     sourceMaxBytes: int(env.PAAS_SOURCE_MAX_BYTES, 512 * 1024 * 1024),
     sourceUrlTtl: int(env.PAAS_SOURCE_URL_TTL, 3600),
     webhookRetryBaseMs: int(env.PAAS_WEBHOOK_RETRY_BASE_MS, 30_000),

@@ -25,7 +25,7 @@ const registry: RegistryClient = { retag: async () => undefined, tags: async () 
 describe('tenant input is hostile', () => {
   const config = testConfig({
     allowPrivateUrls: false, domain: 'apps.paas.test', apiUrl: 'http://api.paas.test:7000', registry: 'registry.paas.test:5000',
-    sourceMaxBytes: 1024 * 1024,
+    sourceMaxBytes: 1024 * 1024, maxAppsPerUser: 2, maxBuildsPerUser: 1,
   });
   let ctl: ControllerHandle;
   let admin: string;
@@ -123,6 +123,39 @@ describe('tenant input is hostile', () => {
       const secret = fs.readFileSync(path.join(config.dataDir, 'hook.secret'), 'utf8').trim();
       const res = await api().post('/internal/push/evil').set('x-paas-hook-secret', secret).set('content-type', 'application/x-tar').send(Buffer.alloc(2 * 1024 * 1024));
       assert.equal(res.status, 413);
+    } finally {
+      fs.rmSync(work, { recursive: true, force: true });
+      fs.rmSync(home, { recursive: true, force: true });
+    }
+  });
+  test('per-user quotas: apps owned and builds under way (422; a remote: line for a push)', async () => {
+    await as(mallory).post('/apps', { name: 'evil2' }).expect(201);
+    const third = await as(mallory).post('/apps', { name: 'evil3' }).expect(422);
+    assert.equal(third.body.id, 'limit_reached');
+    await as(admin).post('/apps', { name: 'admins-are-not-limited' }).expect(201);
+    // A build that stays under way (no builder runs here), from an uploaded source.
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), 'paas-quota-'));
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'paas-githome-'));
+    try {
+      fs.writeFileSync(path.join(work, 'index.html'), 'hi');
+      const tarball = (await run('tar', ['-C', work, '-czf', path.join(home, 'src.tgz'), '.']), fs.readFileSync(path.join(home, 'src.tgz')));
+      const source = (await as(mallory).post('/apps/evil2/sources').expect(201)).body.source_blob;
+      const put = new URL(source.put_url);
+      await api().put(`${put.pathname}${put.search}`).set('content-type', 'application/octet-stream').send(tarball).expect(200);
+      await as(mallory).post('/apps/evil2/builds', { source_blob: { url: source.get_url } }).expect(201);
+      const source2 = (await as(mallory).post('/apps/evil2/sources').expect(201)).body.source_blob;
+      const put2 = new URL(source2.put_url);
+      await api().put(`${put2.pathname}${put2.search}`).set('content-type', 'application/octet-stream').send(tarball).expect(200);
+      const second = await as(mallory).post('/apps/evil2/builds', { source_blob: { url: source2.get_url } }).expect(422);
+      assert.match(second.body.message, /1 builds under way/);
+      // The same limit on a git push: the pusher reads it.
+      const git = (...args: string[]) => run('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.invalid', '-c', 'init.defaultBranch=main', ...args],
+        { cwd: work, env: { PATH: process.env.PATH, HOME: home, GIT_TERMINAL_PROMPT: '0' }, timeoutMs: 30_000 });
+      await git('init', '-q');
+      await git('add', '-A');
+      await git('commit', '-q', '-m', 'x');
+      const pushed = await git('push', `${ctl.url.replace('//', `//user:${mallory}@`)}/evil2.git`, 'main').then(() => 'pushed', (err: Error) => err.message);
+      assert.match(pushed, /remote: +! +Push rejected: You have 1 builds under way/);
     } finally {
       fs.rmSync(work, { recursive: true, force: true });
       fs.rmSync(home, { recursive: true, force: true });

@@ -20,6 +20,7 @@ import type { Db } from '../store/db.ts';
 import type { App, User } from '../store/types.ts';
 import { randomAppName } from './app-names.ts';
 import { renameApp } from './app-rename.ts';
+import { checkAppLimit } from './limits.ts';
 import type { Deployer } from './deployer.ts';
 import { imageRepo } from './dyno-spec.ts';
 import type { RegistryClient } from './registry.ts';
@@ -78,6 +79,7 @@ export function createAppService(deps: {
         busy.delete(name);
       }
       if (taken(name)) throw new ConflictError(`Name ${name} is already taken.`);
+      checkAppLimit(db, deps.config, user); // with the insert, no await between: two creates cannot both pass
       const app = insertApp(db, name, user.id);
       try {
         await repos.create(name);

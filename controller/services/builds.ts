@@ -6,6 +6,7 @@ import type { Redis } from 'ioredis';
 import type { BuildJobData, BuildJobResult } from '../../common/build.ts';
 import { requestBuildCancel } from '../../common/build-cancel.ts';
 import { createBuildLogWriter, followBuildLog } from '../../common/build-log.ts';
+import { checkBuildLimit } from './limits.ts';
 import type { Config } from '../../common/config.ts';
 import { BuildCanceledError, errorFromWire, errorMessage, PaasError, UserBuildError } from '../../common/errors.ts';
 import type { KeyedMutex } from '../../common/keyed-mutex.ts';
@@ -122,6 +123,7 @@ export function createBuildService(deps: {
   }
 
   function start(req: BuildRequest): { build: Build; done: Promise<{ build: Build; release: Release }> } {
+    checkBuildLimit(db, config, req.user);
     const build = insertBuild(db, req.app.id, req.user?.id ?? null, req.sourceVersion);
     fs.mkdirSync(logDir, { recursive: true, mode: 0o700 });
     fs.writeFileSync(logPath(build.id), '', { mode: 0o600 });

@@ -5,6 +5,7 @@
 // controller its own (release phase, release); the API follows the stream to `done`.
 import type { Redis } from 'ioredis';
 import { buildLogKey } from './redis-keys.ts';
+import type { StreamTailer } from './stream-tailer.ts';
 
 export type BuildLogMarker = 'end' | 'done';
 
@@ -106,11 +107,14 @@ export interface FollowOptions {
   /** Asked whenever no entry came for a while: true stops the reading (nothing more will come). */
   finished: () => boolean;
   signal?: AbortSignal;
+  /** Follow over this shared connection (API readers) instead of a connection of its own. */
+  tail?: StreamTailer;
 }
 
 /** Calls emit for every line of the build's log from its start, following new ones until the
  *  marker, until finished() says so while the stream is idle, or until the signal aborts. */
 export async function followBuildLog(redis: Redis, prefix: string, buildId: string, opts: FollowOptions, emit: (line: string) => void): Promise<void> {
+  if (opts.tail) return followShared(opts.tail, buildLogKey(prefix, buildId), opts, emit);
   const reader = redis.duplicate();
   const stop = (): void => reader.disconnect();
   opts.signal?.addEventListener('abort', stop, { once: true });
@@ -134,5 +138,32 @@ export async function followBuildLog(redis: Redis, prefix: string, buildId: stri
   } finally {
     opts.signal?.removeEventListener('abort', stop);
     reader.disconnect();
+  }
+}
+
+/** followBuildLog over a shared tailer: idle half-seconds ask finished(). */
+async function followShared(tail: StreamTailer, key: string, opts: FollowOptions, emit: (line: string) => void): Promise<void> {
+  const stop = new AbortController();
+  const onAbort = (): void => stop.abort();
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  let idle = true;
+  const timer = setInterval(() => {
+    if (idle && opts.finished()) stop.abort();
+    idle = true;
+  }, 500);
+  try {
+    await tail.follow(key, '0-0', (entries) => {
+      idle = false;
+      for (const [, fields] of entries) {
+        for (let i = 0; i + 1 < fields.length; i += 2) {
+          if (fields[i] === 'line') emit(fields[i + 1]);
+          if (fields[i] === opts.until) return true;
+        }
+      }
+      return false;
+    }, stop.signal);
+  } finally {
+    clearInterval(timer);
+    opts.signal?.removeEventListener('abort', onAbort);
   }
 }

@@ -18,6 +18,7 @@ import { createRepoStore } from './git/repos.ts';
 import { createApi } from './http/api.ts';
 import { createDiskGuard } from './services/disk-space.ts';
 import { createRequestLimits } from './http/rate-limit.ts';
+import { createStreamTailer } from '../common/stream-tailer.ts';
 import type { ResponseObserver } from './http/validate.ts';
 import { createScheduler } from './scheduler/create-scheduler.ts';
 import { createAttachHandler } from './http/dyno-attach.ts';
@@ -124,8 +125,9 @@ export async function startController(opts: ControllerOptions): Promise<Controll
   const diskSpace = createDiskGuard({ paths: [config.dataDir, ...(dockerRoot ? [dockerRoot] : [])], minFreeMb: config.minFreeDiskMb });
   const limits = createRequestLimits({ perHour: config.apiRateLimit });
   const runs = createOneOffRuns({ db, config, scheduler, specs, redis, log });
+  const tail = createStreamTailer(redis);
   const api = createApi({
-    db, config, limits, scheduler, apps, builds, deployer, releases, configVars, formation, dynos, domains, runs, routes, redis, hookSecret: hook.secret, logError, tls: { certs, acme },
+    db, config, limits, tail, scheduler, apps, builds, deployer, releases, configVars, formation, dynos, domains, runs, routes, redis, hookSecret: hook.secret, logError, tls: { certs, acme },
     sources, onResponse: opts.onResponse, diskSpace, pushers,
   });
   const webhooks = startWebhooks({ db, config, scheduler, log: (line) => log(line), scanMs: opts.webhookScanMs });
@@ -170,6 +172,7 @@ export async function startController(opts: ControllerOptions): Promise<Controll
       await reconciler.stop();
       clearInterval(sweepSources);
       await webhooks.close();
+      tail.close();
       acme.stop();
       unwatch();
       if (syncTimer) clearTimeout(syncTimer);

@@ -82,7 +82,7 @@ export function buildsRouter(deps: ApiDeps & { sources: SourceStore }): Router {
     res.flushHeaders();
     const abort = new AbortController();
     res.on('close', () => abort.abort());
-    await followBuildLog(deps.redis, config.redisPrefix, build.id, { until: 'done', finished: () => !running(), signal: abort.signal },
+    await followBuildLog(deps.redis, config.redisPrefix, build.id, { until: 'done', finished: () => !running(), signal: abort.signal, tail: deps.tail },
       (line) => res.write(`${line}\n`));
     res.end();
   });

@@ -17,6 +17,7 @@ import type { ReleaseService } from '../services/releases.ts';
 import type { RoutePublisher } from '../services/route-publisher.ts';
 import type { TlsServices } from '../services/acme.ts';
 import type { RequestLimits } from './rate-limit.ts';
+import type { StreamTailer } from '../../common/stream-tailer.ts';
 import { findApp } from '../store/apps.ts';
 import type { Db } from '../store/db.ts';
 import type { App } from '../store/types.ts';
@@ -47,6 +48,8 @@ export interface ApiDeps {
   /** Shared secret of the git pre-receive hook. */
   hookSecret: string;
   logError: (err: unknown) => void;
+  /** One Redis connection for every log follower of the API (made on first use when absent). */
+  tail?: StreamTailer;
   /** Request limits shared with the git endpoint (made from config when absent). */
   limits?: RequestLimits;
   /** Certificates and ACME (absent in API tests: made from db/redis on demand, without ACME). */

@@ -5,15 +5,22 @@ import type { Redis } from 'ioredis';
 import { entryFromFields, formatLogEntry, type LogEntry } from '../../common/app-log.ts';
 import { appLogKey } from '../../common/redis-keys.ts';
 import { InvalidParamsError } from '../../common/errors.ts';
+import { createStreamTailer, type StreamTailer } from '../../common/stream-tailer.ts';
 import { appParam, type ApiDeps } from './deps.ts';
 
+/** The last `lines` entries, and the id following starts after: the newest entry, or "0-0" for
+ *  an empty stream (so that a line added meanwhile is not missed). */
 async function platformHistory(redis: Redis, key: string, lines: number): Promise<{ entries: LogEntry[]; lastId: string }> {
-  const rows = await redis.xrevrange(key, '+', '-', 'COUNT', lines);
-  return { entries: rows.reverse().map(([, f]) => entryFromFields(f)), lastId: rows.length ? rows[0][0] : '$' };
+  const newestFirst = await redis.xrevrange(key, '+', '-', 'COUNT', Math.max(lines, 1));
+  const lastId = newestFirst[0]?.[0] ?? '0-0';
+  const entries = lines === 0 ? [] : newestFirst.reverse().map(([, f]) => entryFromFields(f));
+  return { entries, lastId };
 }
 
 export function logsRouter(deps: ApiDeps): Router {
   const r = Router();
+  let own: StreamTailer | null = null;
+  const tail = (): StreamTailer => deps.tail ?? (own ??= createStreamTailer(deps.redis));
   r.get('/apps/:app/log-stream', async (req, res) => {
     const app = appParam(deps, req, res);
     const lines = req.query.lines === undefined ? 100 : Number(req.query.lines);
@@ -37,7 +44,7 @@ export function logsRouter(deps: ApiDeps): Router {
     // (Filtered by dyno or source, the last `lines` matching ones are among the whole stream.)
     const platform = await platformHistory(deps.redis, key, dyno || source ? 2000 : lines);
     const hist: LogEntry[] = platform.entries.filter(keep);
-    let lastId = platform.lastId;
+    const lastId = platform.lastId;
     if (wantApp) {
       await deps.scheduler.logs(app.name, { dyno, lines, follow: false, signal: abort.signal }, (l) => hist.push({ time: l.time, source: 'app', dyno: l.dyno, line: l.line }));
     }
@@ -51,20 +58,13 @@ export function logsRouter(deps: ApiDeps): Router {
       live.push(deps.scheduler.logs(app.name, { dyno, lines: 0, follow: true, signal: abort.signal },
         (l) => res.write(`${formatLogEntry({ time: l.time, source: 'app', dyno: l.dyno, line: l.line })}\n`)));
     }
-    live.push((async () => {
-      const reader = deps.redis.duplicate();
-      abort.signal.addEventListener('abort', () => reader.disconnect());
-      try {
-        while (!abort.signal.aborted) {
-          const got = await reader.xread('BLOCK', 1000, 'STREAMS', key, lastId);
-          for (const [id, fields] of got?.[0]?.[1] ?? []) {
-            lastId = id;
-            const e = entryFromFields(fields);
-            if (keep(e)) res.write(`${formatLogEntry(e)}\n`);
-          }
-        }
-      } catch { /* disconnected on abort */ } finally { reader.disconnect(); }
-    })());
+    // Over the API's one shared follower connection, however many clients follow.
+    live.push(tail().follow(key, lastId, (entries) => {
+      for (const [, fields] of entries) {
+        const e = entryFromFields(fields);
+        if (keep(e)) res.write(`${formatLogEntry(e)}\n`);
+      }
+    }, abort.signal));
     await Promise.allSettled(live);
     res.end();
   });

@@ -1,0 +1,62 @@
+// Many clients following logs cost the platform one Redis connection, not one each: an attacker
+// with a token and a loop of `paas logs --tail` could otherwise exhaust Redis' connections. The
+// controller runs on a Redis of this test's own, so its client count is exact.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import Dockerode from 'dockerode';
+import { Redis } from 'ioredis';
+import request from 'supertest';
+import { appendAppLog } from '../../common/app-log.ts';
+import { readAdminToken, removeDataDir, testConfig } from '../../test/helpers/config.ts';
+import { startPrivateRedis, type PrivateRedis } from '../../test/helpers/private-redis.ts';
+import { startController, type ControllerHandle } from '../index.ts';
+import { createMemoryScheduler } from '../scheduler/memory-scheduler.ts';
+import type { RegistryClient } from '../services/registry.ts';
+
+const registry: RegistryClient = { retag: async () => undefined, tags: async () => [], copyRepository: async () => [], deleteRepository: async () => undefined };
+const FOLLOWERS = 40;
+let server: PrivateRedis;
+let ctl: ControllerHandle;
+let redis: Redis;
+let config: ReturnType<typeof testConfig>;
+
+before(async () => {
+  server = await startPrivateRedis();
+  config = testConfig({ redisUrl: server.url });
+  redis = new Redis(server.url);
+  ctl = await startController({ config, docker: new Dockerode(), scheduler: createMemoryScheduler(), registry, log: () => undefined });
+  await request(ctl.server).post('/apps').set('authorization', `Bearer ${readAdminToken(config)}`).send({ name: 'tailed' }).expect(201);
+});
+after(async () => { await ctl.close(); redis.disconnect(); await server.destroy(); removeDataDir(config); });
+
+const clients = async (): Promise<number> => String(await redis.client('LIST')).trim().split('\n').length;
+
+test(`${FOLLOWERS} clients following an app's log share one Redis connection, and each gets every line`, async () => {
+  const before = await clients();
+  const received = Array.from({ length: FOLLOWERS }, () => '');
+  const requests: http.ClientRequest[] = [];
+  await Promise.all(received.map((_, i) => new Promise<void>((resolve, reject) => {
+    const req = http.get(`${ctl.url}/apps/tailed/log-stream?tail=true&source=paas&lines=0`, {
+      agent: false, headers: { authorization: `Bearer ${readAdminToken(config)}` },
+    }, (res) => {
+      assert.equal(res.statusCode, 200);
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => { received[i] += chunk; });
+      res.on('error', () => undefined);
+      resolve();
+    });
+    req.on('error', (err) => { if (!req.destroyed) reject(err); });
+    requests.push(req);
+  })));
+  try {
+    await appendAppLog(redis, config.redisPrefix, 'tailed', { source: 'paas', dyno: 'api', line: 'hello followers' });
+    const deadline = Date.now() + 10_000;
+    while (received.some((r) => !r.includes('hello followers')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(received.filter((r) => r.includes('hello followers')).length, FOLLOWERS);
+    const added = (await clients()) - before;
+    assert.ok(added <= 1, `${added} more Redis connections for ${FOLLOWERS} followers`);
+  } finally {
+    for (const req of requests) req.destroy();
+  }
+});

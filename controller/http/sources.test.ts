@@ -8,6 +8,7 @@ import path from 'node:path';
 import Dockerode from 'dockerode';
 import request from 'supertest';
 import { readAdminToken, removeDataDir, testConfig } from '../../test/helpers/config.ts';
+import { eventually } from '../../test/helpers/eventually.ts';
 import { startController, type ControllerHandle } from '../index.ts';
 import { createMemoryScheduler } from '../scheduler/memory-scheduler.ts';
 
@@ -37,7 +38,8 @@ describe('sources and deploy tokens', () => {
     const again = await api().put(pathOf(s.put_url)).send(Buffer.from('second')).expect(403);
     assert.equal(again.body.id, 'forbidden');
     const t = await newSource();
-    await api().put(pathOf(t.put_url).replace(/signature=./, 'signature=0')).send(Buffer.from('x')).expect(403);
+    const forged = pathOf(t.put_url).replace(/signature=(.)/, (_m, c: string) => `signature=${c === '0' ? '1' : '0'}`);
+    await api().put(forged).send(Buffer.from('x')).expect(403);
     await api().put(pathOf(t.get_url)).send(Buffer.from('x')).expect(403);
     config.sourceUrlTtl = 0;
     const expired = await newSource();
@@ -62,6 +64,14 @@ describe('sources and deploy tokens', () => {
     assert.ok(sizes.every((n) => n < 64 * 1024), `no upload file over the limit: ${sizes.join(',')}`);
     // The URL can be used again after a refused upload.
     await api().put(pathOf(t.put_url)).send(Buffer.from('small')).expect(200);
+    // An upload cut off half-way frees the URL too.
+    const u = await newSource();
+    const cut = http.request(`${ctl.url}${pathOf(u.put_url)}`, { method: 'PUT', headers: { 'content-length': '1000' } });
+    cut.on('error', () => undefined);
+    cut.write(Buffer.alloc(100));
+    await new Promise((r) => setTimeout(r, 100));
+    cut.destroy();
+    await eventually(async () => { await api().put(pathOf(u.put_url)).send(Buffer.from('again')).expect(200); });
   });
 
   test('a get_url builds once, for its own app only; a non-tarball makes a build that fails with a clear line', async () => {

@@ -1,6 +1,7 @@
 // Source uploads: POST /apps/:app/sources (authenticated) hands out the URLs; PUT and GET
 // /sources/:id are authorized by their signature alone, so they are mounted before the token check.
 import fs from 'node:fs';
+import { pipeline } from 'node:stream/promises';
 import { Router, type Request } from 'express';
 import type { SignedUrl, SourceStore } from '../services/sources.ts';
 import { appParam, type ApiDeps } from './deps.ts';
@@ -23,10 +24,10 @@ export function sourceBlobRouter(sources: SourceStore): Router {
       throw err;
     }
   });
-  r.get('/sources/:id', (req, res) => {
+  r.get('/sources/:id', async (req, res) => {
     const file = sources.blob(String(req.params.id), signedOf(req));
     res.type('application/octet-stream');
-    fs.createReadStream(file).pipe(res);
+    await pipeline(fs.createReadStream(file), res);
   });
   return r;
 }

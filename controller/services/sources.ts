@@ -103,7 +103,7 @@ export function createSourceStore(opts: { dataDir: string; secret: string; maxBy
           });
           body.on('end', () => resolve());
           body.on('error', reject);
-          body.on('aborted', () => reject(new PaasError('upload_aborted', 400, 'The upload was interrupted.')));
+          body.on('close', () => { if (!body.complete && !over) reject(new PaasError('upload_aborted', 400, 'The upload was interrupted.')); });
           out.on('error', (err) => { if (!over) reject(err); });
         });
         if (over) throw new PayloadTooLargeError(max);

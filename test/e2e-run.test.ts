@@ -67,6 +67,7 @@ describe('paas run: one-off dynos', () => {
     }, 'v1', env);
     const push = await run('git', ['push', `${p.controller.url}/${app}.git`, 'master'], { cwd: dir, env });
     assert.equal(push.code, 0, push.stderr);
+    assert.equal((await paas(['config:set', 'GREETING=from-v2', ...a], env)).code, 0); // release v2: runs get its config
   });
   afterEach(() => { for (const c of children) c.kill('SIGKILL'); });
   after(async () => { await p.stop(); });
@@ -74,7 +75,7 @@ describe('paas run: one-off dynos', () => {
   test('the command line is run by bash after .profile.d: &&, $VARS, quotes, several words, --env, --size, exit status', async () => {
     const [chain, vars, words, flags] = await Promise.all([
       paas(['run', ...a, 'echo a && echo b'], env),
-      paas(['run', ...a, 'echo $PORT $DYNO'], env),
+      paas(['run', ...a, 'echo $PORT $DYNO $GREETING'], env),
       // NODE_ENV=production comes from the buildpack's .profile.d script.
       paas(['run', ...a, '--', 'node', '-e', `console.log("it's", process.env.NODE_ENV); process.exit(7)`], env),
       paas(['run', 'echo $A-$B; id -u; cat /sys/fs/cgroup/memory/memory.limit_in_bytes', ...a, '--env', 'A=1;B=x y', '--size', 'standard-2X'], env),
@@ -82,7 +83,7 @@ describe('paas run: one-off dynos', () => {
     assert.equal(chain.code, 0, chain.stderr);
     assert.equal(chain.stdout, 'a\nb\n');
     assert.match(chain.stderr, new RegExp(`Running echo a && echo b on ⬢ ${app}\\.\\.\\. up, run\\.\\d+ \\(standard-1X\\)`));
-    assert.match(vars.stdout, /^5000 run\.\d+\n$/);
+    assert.match(vars.stdout, /^5000 run\.\d+ from-v2\n$/);
     const names = [chain, vars, words, flags].map((r) => /up, (run\.\d+)/.exec(r.stderr)?.[1]);
     assert.equal(new Set(names).size, 4, `four runs at once get four names: ${names.join(' ')}`);
     assert.equal(words.code, 7, words.stderr);

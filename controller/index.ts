@@ -35,7 +35,7 @@ import { createFormationService } from './services/formation.ts';
 import { createReleaseService } from './services/releases.ts';
 import { createRegistryClient, type RegistryClient } from './services/registry.ts';
 import { startReconciler } from './services/reconciler.ts';
-import { createRoutePublisher, type RoutePublisher } from './services/route-publisher.ts';
+import { createRoutePublisher, lastRouteTable, type RoutePublisher } from './services/route-publisher.ts';
 import { createAcmeService, type AcmeService } from './services/acme.ts';
 import { createCertService, withCertificates } from './services/certs.ts';
 import { createSourceStore } from './services/sources.ts';
@@ -93,7 +93,7 @@ export async function startController(opts: ControllerOptions): Promise<Controll
     requestBuildCancel(redis, config.redisPrefix, id).catch((err: unknown) => log(`build ${id} not canceled: ${errorMessage(err)}`));
   }
 
-  const scheduler = opts.scheduler ?? createScheduler(config, opts.docker, (line) => log(`scheduler: ${line}`));
+  const scheduler = opts.scheduler ?? createScheduler(config, opts.docker, (line) => log(`scheduler: ${line}`), await lastRouteTable(redis, config.redisPrefix));
   const registry = opts.registry ?? createRegistryClient(config.registry);
   const certs = createCertService({ db, redis, config });
   let acme: AcmeService | null = null;

@@ -45,7 +45,7 @@ async function main(): Promise<void> {
       const push = await p.deploy(app, `${app} v1`);
       if (push.code !== 0) throw new Error(`deploy of ${app} failed:\n${push.stderr}`);
     }
-    const load = startLoad({ port: p.routerPort, hosts: apps.map((a) => `${a}.localhost`), rate: RATE, lanes: LANES, maxMs: 30 * 60_000 });
+    const load = startLoad({ port: p.routerPort, hosts: apps.map((a) => `${a}.localhost`), rate: RATE, lanes: LANES, postEvery: 4, maxMs: 30 * 60_000 });
     ctx = { p, load, apps, docker: new Dockerode({ socketPath: process.env.PAAS_DOCKER_SOCKET || '/var/run/docker.sock' }), redisServer, registry };
     await new Promise((r) => setTimeout(r, 2000));
     for (const [name, body] of cases) {
@@ -55,7 +55,7 @@ async function main(): Promise<void> {
       process.stderr.write(`       ${r.failed}/${r.requests} failed; lost: ${r.lost.join('; ') || 'none'}; ${[...r.problems, ...r.notes].join('; ')}\n`);
     }
     const total = await load.stop();
-    console.log(`\nFault-tolerance bench: ${apps.length} apps under ${RATE} req/s each (${LANES} keep-alive connections each), ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    console.log(`\nFault-tolerance bench: ${apps.length} apps under ${RATE} req/s each (${LANES} keep-alive connections each, every 4th request a POST), ${((Date.now() - started) / 1000).toFixed(0)} s`);
     console.log('\n| fault | requests | failed requests | lost data | notes |\n|---|---:|---:|---|---|');
     for (const r of results) {
       const notes = [...r.problems.map((x) => `PROBLEM: ${x}`), ...r.notes].join('; ').replace(/\|/g, '/');

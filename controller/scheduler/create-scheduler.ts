@@ -2,14 +2,16 @@
 // Docker Swarm cluster the local engine manages). Nothing else knows which one it is.
 import type Dockerode from 'dockerode';
 import type { Config } from '../../common/config.ts';
+import type { RouteTable } from '../../common/routes.ts';
 import { createDockerScheduler } from './docker-scheduler.ts';
 import { createSwarmScheduler } from './swarm-scheduler.ts';
 import type { Scheduler } from './types.ts';
 
-export function createScheduler(config: Config, docker: Dockerode, log: (line: string) => void): Scheduler {
+/** lastRoutes: the route table in use when the controller starts (docker-scheduler.ts). */
+export function createScheduler(config: Config, docker: Dockerode, log: (line: string) => void, lastRoutes?: RouteTable | null): Scheduler {
   const common = {
     docker, label: config.label, registry: config.registry, bootTimeoutSec: config.bootTimeout,
     healthPath: config.healthCheckPath, stopGraceSec: config.drainGrace, log,
   };
-  return config.scheduler === 'swarm' ? createSwarmScheduler(common) : createDockerScheduler(common);
+  return config.scheduler === 'swarm' ? createSwarmScheduler(common) : createDockerScheduler({ ...common, lastRoutes });
 }

@@ -11,6 +11,7 @@ import { pullImage } from './docker-pull.ts';
 import { createOneOff, oneOffHandle, oneOffInfo, runOneOff, type OneOffDeps } from './docker-one-off.ts';
 import { createSelfHeal, type DynoTracker } from './docker-self-heal.ts';
 import { allDynos, rollingRestart, scalePlan } from './scale-plan.ts';
+import type { RouteTable } from '../../common/routes.ts';
 import { ONE_OFF, type Dyno, type DynoChecks, type DynoLogLine, type DynoState, type LogOptions, type ProcessSpec, type ReleaseSpec, type Scheduler } from './types.ts';
 
 export { processCommand } from './docker-dyno.ts';
@@ -27,6 +28,11 @@ export interface DockerSchedulerOptions {
   stopGraceSec?: number;
   healthPath?: string;
   log?: (line: string) => void;
+  /** The route table the routers used when this controller started (null: unknown). A running
+   *  web dyno of an app in it, but not routed in it, was started by a controller that died
+   *  before its health check passed: it is checked before it is routed. Dynos routed in it
+   *  (and all of them when there is no table) are re-adopted as they were. */
+  lastRoutes?: RouteTable | null;
 }
 
 export function createDockerScheduler(opts: DockerSchedulerOptions): Scheduler {
@@ -48,6 +54,11 @@ export function createDockerScheduler(opts: DockerSchedulerOptions): Scheduler {
   let watcher: { close(): void } | null = null;
 
   const L = (k: string): string => `${label}.${k}`;
+  /** Ports routed per app in opts.lastRoutes. */
+  const routedPorts = new Map<string, Set<number>>();
+  for (const a of opts.lastRoutes?.apps ?? []) routedPorts.set(a.app, new Set(a.backends.map((b) => b.port)));
+  /** A running web dyno seen for the first time: was it healthy (routed) when the last controller stopped? */
+  const wasRouted = (app: string, port: number): boolean => !routedPorts.has(app) || routedPorts.get(app)!.has(port);
   const checksFor = (labels: Record<string, string>): DynoChecks => checksOf(label, labels, defaults);
 
   const pull = (image: string): Promise<void> => pullImage(docker, image, { serveraddress: opts.registry });
@@ -91,7 +102,13 @@ export function createDockerScheduler(opts: DockerSchedulerOptions): Scheduler {
     if (c.State === 'running') {
       if (c.Labels[L('type')] !== 'web' || port === null) return 'up';
       const known = healthyPort.get(c.Id);
-      if (known === undefined) { healthyPort.set(c.Id, port); return 'up'; } // re-adopted as it was
+      if (known === undefined) {
+        if (wasRouted(c.Labels[L('app')], port)) { healthyPort.set(c.Id, port); return 'up'; } // re-adopted as it was
+        ownApps.add(c.Labels[L('app')]);
+        if (!checking.has(c.Id)) log(`${c.Labels[L('app')]} ${c.Labels[L('dyno')]} runs but was never routed: health-checking it first`);
+        void recheck(c.Id); // started, never found healthy: checked first
+        return 'starting';
+      }
       if (known === port || !ownApps.has(c.Labels[L('app')])) return 'up';
       void recheck(c.Id); // restarted since its last check: new port, not yet healthy
       return 'starting';

@@ -121,3 +121,19 @@ export function createRoutePublisher(deps: RoutePublisherDeps): RoutePublisher {
     },
   };
 }
+
+/** The table the routers use now (the last one published), or null if Redis has none or does
+ *  not answer within `timeoutMs`: what a starting controller knows of which dynos were healthy. */
+export async function lastRouteTable(redis: Redis, prefix: string, timeoutMs = 2000): Promise<RouteTable | null> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<null>((resolve) => { timer = setTimeout(() => resolve(null), timeoutMs); });
+  try {
+    const text = await Promise.race([redis.get(routeTableKey(prefix)).catch(() => null), timeout]);
+    const table = text ? (JSON.parse(text) as RouteTable) : null;
+    return table && Array.isArray(table.apps) ? table : null;
+  } catch {
+    return null; // unreadable: as if there were none
+  } finally {
+    clearTimeout(timer);
+  }
+}

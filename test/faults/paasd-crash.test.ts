@@ -22,7 +22,7 @@ before(async () => {
   const pushes = await Promise.all(apps.map((app) => p.deploy(app, `${app} v1`)));
   for (const push of pushes) assert.equal(push.code, 0, push.stderr);
   for (const app of apps) await waitUntil(async () => (await p.viaRouter(app)).body === `${app} v1`, app, 10_000);
-  const load = startLoad({ port: p.routerPort, hosts: apps.map((a) => `${a}.localhost`), rate: 40, lanes: 4, maxMs: 240_000 });
+  const load = startLoad({ port: p.routerPort, hosts: apps.map((a) => `${a}.localhost`), rate: 40, lanes: 4, postEvery: 4, maxMs: 240_000 });
   ctx = { p, load, apps, docker: new Dockerode({ socketPath: process.env.PAAS_DOCKER_SOCKET || '/var/run/docker.sock' }) };
 });
 

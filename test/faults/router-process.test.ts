@@ -81,7 +81,7 @@ async function killWorker(proc: PlatformProcess): Promise<void> {
 }
 
 test('a router worker killed with SIGKILL is replaced; at most the requests in flight on it fail', async () => {
-  const load = startLoad({ port: httpPort, hosts: HOSTS, rate: 100, lanes: LANES, maxMs: 30_000 });
+  const load = startLoad({ port: httpPort, hosts: HOSTS, rate: 100, lanes: LANES, postEvery: 4, maxMs: 30_000 });
   await new Promise((r) => setTimeout(r, 1000));
   await killWorker(router!);
   await new Promise((r) => setTimeout(r, 1000));
@@ -92,7 +92,7 @@ test('a router worker killed with SIGKILL is replaced; at most the requests in f
 });
 
 test('with Redis gone the router keeps its routes and certificates, in replacement workers too, and resyncs when Redis is back', async () => {
-  const load = startLoad({ port: httpPort, hosts: HOSTS, rate: 100, lanes: LANES, maxMs: 60_000 });
+  const load = startLoad({ port: httpPort, hosts: HOSTS, rate: 100, lanes: LANES, postEvery: 4, maxMs: 60_000 });
   await redisServer.stop('SIGKILL');
   await new Promise((r) => setTimeout(r, 500));
   // Every worker now running was started while Redis was down: it knows only what the supervisor kept.
@@ -125,7 +125,7 @@ test('a router restarted while Redis is down serves the routes and certificates 
 });
 
 test('SIGHUP replaces every worker without a failed request', async () => {
-  const load = startLoad({ port: httpPort, hosts: HOSTS, rate: 100, lanes: LANES, maxMs: 30_000 });
+  const load = startLoad({ port: httpPort, hosts: HOSTS, rate: 100, lanes: LANES, postEvery: 4, maxMs: 30_000 });
   await new Promise((r) => setTimeout(r, 500));
   const before = childPids(router!.pid);
   process.kill(router!.pid, 'SIGHUP');

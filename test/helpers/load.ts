@@ -1,6 +1,8 @@
 // Constant, bounded HTTP load through a router port, for fault tests and bench/faults: for each
 // Host, `lanes` keep-alive connections each send GET on a fixed schedule (a lane that falls
-// behind sends at once). It stops on stop() or after maxMs, whichever comes first. Loopback only.
+// behind sends at once); every `postEvery`-th request of a lane is a POST with a small body, which
+// the router never retries, so a clean result does not rest on its retry of idempotent requests.
+// It stops on stop() or after maxMs, whichever comes first. Loopback only.
 import http from 'node:http';
 
 export interface LoadOptions {
@@ -15,6 +17,8 @@ export interface LoadOptions {
   /** Hard stop, whatever happens. */
   maxMs?: number;
   path?: string;
+  /** Every n-th request of a lane is a POST (0: none). */
+  postEvery?: number;
 }
 
 export interface HostStats {
@@ -57,6 +61,7 @@ export function startLoad(opts: LoadOptions): Load {
   const lane = (host: string, agent: http.Agent, offset: number): void => {
     const s = stats[host];
     let next = performance.now() + offset;
+    let sent = 0;
     const fail = (what: string, at: number): void => {
       s.failed++;
       if (s.failures.length < 20) s.failures.push(`+${((at - startedAt) / 1000).toFixed(2)}s ${what}`);
@@ -82,19 +87,24 @@ export function startLoad(opts: LoadOptions): Load {
         next = Math.max(next + intervalMs, performance.now());
         setTimeout(tick, Math.max(0, next - performance.now()));
       };
-      const req = http.request({ host: '127.0.0.1', port: opts.port, path: opts.path ?? '/', agent, headers: { host }, timeout: opts.timeoutMs ?? 5000 }, (res) => {
+      const post = (opts.postEvery ?? 0) > 0 && ++sent % opts.postEvery! === 0;
+      const payload = post ? JSON.stringify({ n: sent, pad: 'x'.repeat(64) }) : '';
+      const headers = post ? { host, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) } : { host };
+      const req = http.request({
+        host: '127.0.0.1', port: opts.port, method: post ? 'POST' : 'GET', path: opts.path ?? '/', agent, headers, timeout: opts.timeoutMs ?? 5000,
+      }, (res) => {
         let body = '';
         res.setEncoding('utf8');
         res.on('data', (c: string) => { if (body.length < 200) body += c; });
         res.on('end', () => {
           const status = res.statusCode ?? 0;
-          done(status >= 200 && status < 300 ? null : `HTTP ${status} ${body.replace(/\s+/g, ' ').slice(0, 100)}`, body);
+          done(status >= 200 && status < 300 ? null : `${post ? 'POST ' : ''}HTTP ${status} ${body.replace(/\s+/g, ' ').slice(0, 100)}`, body);
         });
         res.on('error', (err: NodeJS.ErrnoException) => done(`response ${err.code ?? err.message}`));
       });
       req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
       req.on('error', (err: NodeJS.ErrnoException) => done(`request ${err.code ?? err.message}`));
-      req.end();
+      req.end(payload);
     };
     setTimeout(tick, offset);
   };

@@ -12,7 +12,10 @@ const send = (msg: WorkerMessage): void => { if (process.connected) process.send
 
 async function start(msg: WorkerStart): Promise<void> {
   const { config } = msg;
-  accessRedis = msg.accessLog ? new Redis(config.redisUrl, { maxRetriesPerRequest: null }) : null;
+  // While Redis is away access lines are dropped, not queued: a queue would grow with every
+  // request for as long as the outage lasts.
+  accessRedis = msg.accessLog ? new Redis(config.redisUrl, { maxRetriesPerRequest: 0, enableOfflineQueue: false }) : null;
+  accessRedis?.on('error', () => {}); // table-sync reports Redis trouble once
   router = await startRouter({
     config,
     limits: msg.limits,

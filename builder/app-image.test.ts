@@ -10,6 +10,7 @@ import Dockerode from 'dockerode';
 import { run } from './exec-file.ts';
 import { ensureStackImages, stackImages } from './stack.ts';
 import * as t from './test-support.ts';
+import { registryAuthHeaders } from '../common/registry-auth.ts';
 
 const config = t.testConfig();
 const docker = new Dockerode({ socketPath: config.dockerSocket });
@@ -62,7 +63,7 @@ async function imageLayers(image: string): Promise<string[]> {
 /** Layer digests of the image's manifest in the registry (compressed blobs, base first). */
 async function registryLayers(image: string): Promise<string[]> {
   const [, repo, tag] = /^[^/]+\/(.+):([^:]+)$/.exec(image) ?? [];
-  const res = await fetch(`http://${config.registry}/v2/${repo}/manifests/${tag}`, { headers: { accept: 'application/vnd.docker.distribution.manifest.v2+json' } });
+  const res = await fetch(`http://${config.registry}/v2/${repo}/manifests/${tag}`, { headers: { ...registryAuthHeaders(config.registryAuth), accept: 'application/vnd.docker.distribution.manifest.v2+json' } });
   assert.equal(res.status, 200);
   return ((await res.json()) as { layers: { digest: string }[] }).layers.map((l) => l.digest);
 }

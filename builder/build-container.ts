@@ -16,8 +16,11 @@ export interface BuildContainerOptions {
   labels: Record<string, string>;
   binds: string[];
   memoryBytes: number;
-  /** Default "bridge". */
-  network?: string;
+  /** CPU quota (CPUs) and weight; absent: no CPU limit. */
+  cpus?: number;
+  cpuShares?: number;
+  /** A network name (the build network, builder/build-network.ts) or "none". */
+  network: string;
   /** Uncompressed tar extracted into `workingDir` before the container starts. */
   sourceTar?: string;
   workingDir: string;
@@ -46,6 +49,7 @@ export async function withBuildContainer<T>(
   }
 }
 
+export const BUILD_PIDS_LIMIT = 4096;
 const GUARD = '/var/lib/paas/run-once';
 const RUN_ONCE = `if [ -e ${GUARD}/started ]; then exit 0; fi; : > ${GUARD}/started && exec "$@"`;
 
@@ -66,10 +70,16 @@ async function runContainer<T>(
       Binds: opts.binds,
       Memory: opts.memoryBytes,
       MemorySwap: opts.memoryBytes,
-      PidsLimit: 4096,
+      PidsLimit: BUILD_PIDS_LIMIT,
+      NanoCpus: opts.cpus ? Math.round(opts.cpus * 1e9) : undefined,
+      CpuShares: opts.cpuShares,
       Privileged: false,
       SecurityOpt: ['no-new-privileges'],
-      NetworkMode: opts.network ?? 'bridge',
+      // The root half of a build (build.sh) only hands files to the paas user and drops to it
+      // with setpriv; build code runs as uid 1000 with no capabilities at all.
+      CapDrop: ['ALL'],
+      CapAdd: ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'SETUID', 'SETGID'],
+      NetworkMode: opts.network,
     },
   });
   try {

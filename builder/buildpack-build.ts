@@ -32,6 +32,8 @@ export interface BuildpackBuildOptions {
   scriptsDir: string;
   timeoutMs: number;
   memoryBytes: number;
+  cpus?: number;
+  cpuShares?: number;
   network: string;
   extraCaFile?: string;
   /** Whether buildpacks may be local paths or file:// URLs. */
@@ -136,6 +138,8 @@ export async function buildWithBuildpacks(
           ...binds,
         ],
         memoryBytes: opts.memoryBytes,
+        cpus: opts.cpus,
+        cpuShares: opts.cpuShares,
         network: opts.network,
         sourceTar: data.sourceTar,
         workingDir: IN.app,

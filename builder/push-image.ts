@@ -1,17 +1,20 @@
 // Pushes an image to the platform registry and returns the digest the registry reported.
 import type Dockerode from 'dockerode';
+import type { RegistryAuth } from '../common/config.ts';
+import { dockerAuthConfig } from '../common/registry-auth.ts';
 import { followDockerStream } from './docker-stream.ts';
 
 export interface PushImageOptions {
   docker: Dockerode;
   image: string;
-  /** host:port of the registry (config.registry). */
+  /** host:port of the registry (config.registry) and its credentials. */
   registry: string;
+  registryAuth: RegistryAuth | null;
   log: (line: string) => void;
 }
 
 export async function pushImage(opts: PushImageOptions): Promise<string | null> {
-  const stream = await opts.docker.getImage(opts.image).push({ authconfig: { serveraddress: opts.registry } });
+  const stream = await opts.docker.getImage(opts.image).push({ authconfig: dockerAuthConfig(opts.registry, opts.registryAuth) });
   let digest: string | null = null;
   const reported = new Set<string>();
   try {

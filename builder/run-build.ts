@@ -1,5 +1,6 @@
 // One build, start to finish: source tar in, image pushed to the registry, BuildJobResult out.
 // Throws UserBuildError for faults of the app, other errors for faults of the platform.
+import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type Dockerode from 'dockerode';
@@ -8,8 +9,10 @@ import { isAppName } from '../common/app-name.ts';
 import type { Config } from '../common/config.ts';
 import { UserBuildError } from '../common/errors.ts';
 import { ProcfileError, parseProcfile } from '../common/procfile.ts';
+import { ensureBuildNetwork } from './build-network.ts';
 import { buildWithBuildpacks } from './buildpack-build.ts';
 import { buildDockerfile } from './dockerfile-build.ts';
+import { checkDockerfile } from './dockerfile-policy.ts';
 import { DEFAULT_KEEP_BUILD_IMAGES, pruneBuildImages } from './prune-images.ts';
 import { pushImage } from './push-image.ts';
 import { splitImageRef } from './import-rootfs.ts';
@@ -25,7 +28,8 @@ export interface BuildDeps {
   timeoutMs?: number;
   /** Memory limit of the build (default 2 GiB). */
   memoryBytes?: number;
-  /** Docker network of buildpack build containers (default "bridge"; "none" = offline builds). */
+  /** Docker network of builds (default: the build network, builder/build-network.ts; "none" =
+   *  offline builds). */
   network?: string;
   /** Host PEM file of extra CAs builds should trust (e.g. a TLS-intercepting proxy's); exported
    *  to buildpacks as NODE_EXTRA_CA_CERTS. */
@@ -49,6 +53,9 @@ export async function runBuild(deps: BuildDeps, data: BuildJobData, log: (line: 
     docker,
     timeoutMs: deps.timeoutMs ?? DEFAULT_BUILD_TIMEOUT_MS,
     memoryBytes: deps.memoryBytes ?? 2 * 1024 ** 3,
+    cpus: config.buildCpus,
+    cpuShares: config.buildCpuShares,
+    network: deps.network ?? await ensureBuildNetwork(docker, config.label),
     log,
   };
   log(`-----> Building ${data.app} from ${data.sourceVersion} (build ${data.buildId})`);
@@ -61,13 +68,27 @@ export async function runBuild(deps: BuildDeps, data: BuildJobData, log: (line: 
   if (hasFile(source, 'Dockerfile') && data.buildpacks.length === 0) {
     log('-----> Dockerfile found: building with docker');
     const procfile = readProcfile(await readFile(source, 'Procfile'));
-    await buildDockerfile({
-      ...common,
-      sourceTar: data.sourceTar,
-      image: data.image,
-      labels: { [config.label]: '1', [`${config.label}.app`]: data.app, [`${config.label}.build`]: data.buildId },
-      signal,
+    const dockerfile = (await readFile(source, 'Dockerfile')) ?? '';
+    checkDockerfile(dockerfile, {
+      images: [config.stackImage, config.stackBuildImage, ...config.dockerfileImages],
+      ownRepo: splitImageRef(data.image).repo,
     });
+    const workDir = path.join(config.dataDir, 'tmp', `build-${data.buildId}`);
+    try {
+      await buildDockerfile({
+        ...common,
+        sourceTar: data.sourceTar,
+        dockerfile,
+        workDir,
+        image: data.image,
+        labels: { [config.label]: '1', [`${config.label}.app`]: data.app, [`${config.label}.build`]: data.buildId },
+        registry: config.registry,
+        registryAuth: config.registryAuth,
+        signal,
+      });
+    } finally {
+      await fs.rm(workDir, { recursive: true, force: true });
+    }
     buildpack = 'dockerfile';
     processTypes = Object.keys(procfile).length > 0 ? procfile : { web: null };
   } else {
@@ -83,7 +104,6 @@ export async function runBuild(deps: BuildDeps, data: BuildJobData, log: (line: 
         source,
         buildpacksDir: deps.buildpacksDir ?? path.resolve(here, '..', 'buildpacks'),
         scriptsDir: path.join(here, 'container'),
-        network: deps.network ?? 'bridge',
         extraCaFile: deps.extraCaFile,
         allowLocalBuildpacks: deps.allowLocalBuildpacks ?? config.allowLocalBuildpacks,
         signal,
@@ -103,7 +123,7 @@ export async function runBuild(deps: BuildDeps, data: BuildJobData, log: (line: 
   try {
     signal?.throwIfAborted();
     log(`-----> Pushing ${data.image}`);
-    digest = await pushImage({ docker, image: data.image, registry: config.registry, log });
+    digest = await pushImage({ docker, image: data.image, registry: config.registry, registryAuth: config.registryAuth, log });
   } catch (err) {
     // Canceled, or a retry builds again: do not leave the unpushed image behind (it would dangle).
     await docker.getImage(data.image).remove().catch(() => {});

@@ -12,8 +12,9 @@ import { runBuild, type BuildDeps } from './run-build.ts';
 
 /** Caches (stack rootfs, Node runtimes) persist across runs here unless PAAS_DATA_DIR is set. */
 export function testConfig(): Config {
-  // Tests build with buildpacks from temp dirs, as an operator who allows local buildpacks.
-  return loadConfig({ ...process.env, PAAS_ALLOW_LOCAL_BUILDPACKS: '1', PAAS_DATA_DIR: process.env.PAAS_DATA_DIR || path.join(os.tmpdir(), 'paas-builder-test-data') });
+  // Tests build with buildpacks from temp dirs (an operator who allows local buildpacks) and
+  // Dockerfiles FROM the tiny busybox image (an operator who allows that image).
+  return loadConfig({ PAAS_DOCKERFILE_IMAGES: 'paas/busybox:test', ...process.env, PAAS_ALLOW_LOCAL_BUILDPACKS: '1', PAAS_DATA_DIR: process.env.PAAS_DATA_DIR || path.join(os.tmpdir(), 'paas-builder-test-data') });
 }
 
 export function uniqueName(prefix: string): string {

@@ -16,7 +16,7 @@ import * as t from './test-support.ts';
 const config = { ...t.testConfig(), redisPrefix: t.uniqueName('paas-test') };
 const docker = new Dockerode({ socketPath: config.dockerSocket });
 const url = new URL(config.redisUrl);
-const connection = { host: url.hostname, port: Number(url.port || 6379), maxRetriesPerRequest: null };
+const connection = { host: url.hostname, port: Number(url.port || 6379), password: decodeURIComponent(url.password) || undefined, maxRetriesPerRequest: null };
 const redis = new Redis(connection);
 const queue = new Queue<BuildJobData, BuildJobResult>(buildQueueName, { connection, prefix: config.redisPrefix });
 const events = new QueueEvents(buildQueueName, { connection, prefix: config.redisPrefix });

@@ -1,4 +1,5 @@
 // Platform configuration, read once from the environment and passed down explicitly.
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -40,11 +41,16 @@ export interface Config {
   acmeCaFile: string;
   /** Apps answer at <app>.<domain>. */
   domain: string;
+  /** With the password of PAAS_REDIS_PASSWORD_FILE filled in when the URL has none. */
   redisUrl: string;
   /** Prefix for every Redis key the platform owns (queues, route table, log streams). */
   redisPrefix: string;
   /** host:port of the private registry. */
   registry: string;
+  /** Credentials for the registry (PAAS_REGISTRY_AUTH_FILE, `user:password`); null: no auth. */
+  registryAuth: RegistryAuth | null;
+  /** Images a Dockerfile may build FROM besides the stack images and the app's own images. */
+  dockerfileImages: string[];
   /** Stack run image: buildpack-built apps run on it (builder/stack.ts). */
   stackImage: string;
   /** Stack build image: buildpacks run in it (builder/stack.ts). */
@@ -60,6 +66,12 @@ export interface Config {
   label: string;
   /** Default memory limit for app containers, in MiB. */
   dynoMemoryMb: number;
+  /** CPU quota of each dyno (CPUs, may be fractional) and its weight under contention. */
+  dynoCpus: number;
+  dynoCpuShares: number;
+  /** CPU quota and weight of each build. */
+  buildCpus: number;
+  buildCpuShares: number;
   /** Seconds a new web container has to answer its first HTTP request. */
   bootTimeout: number;
   /** Default path of the HTTP health check of web dynos (per-app setting overrides it). */
@@ -103,6 +115,45 @@ function schedulerKind(value: string | undefined): Config['scheduler'] {
   throw new Error(`PAAS_SCHEDULER must be docker or swarm, got ${JSON.stringify(value)}`);
 }
 
+export interface RegistryAuth { username: string; password: string }
+
+function num(value: string | undefined, fallback: number): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`expected a positive number, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+/** A secret file's first line, or null when there is no such file. */
+function readSecret(file: string): string | null {
+  try {
+    const line = fs.readFileSync(file, 'utf8').split('\n')[0].trim();
+    return line === '' ? null : line;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+}
+
+/** The Redis URL with the password of `file` (written by bin/setup at Redis' first start),
+ *  unless the URL carries credentials itself. */
+export function redisUrlWithPassword(url: string, file: string): string {
+  const u = new URL(url);
+  if (u.password !== '' || u.username !== '') return url;
+  const password = readSecret(file);
+  if (password === null) return url;
+  u.password = encodeURIComponent(password);
+  return u.toString();
+}
+
+export function readRegistryAuth(file: string): RegistryAuth | null {
+  const line = readSecret(file);
+  if (line === null) return null;
+  const colon = line.indexOf(':');
+  if (colon <= 0) throw new Error(`${file}: expected user:password`);
+  return { username: line.slice(0, colon), password: line.slice(colon + 1) };
+}
+
 function int(value: string | undefined, fallback: number): number {
   if (value === undefined || value === '') return fallback;
   const n = Number.parseInt(value, 10);
@@ -140,9 +191,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     acmeEmail: env.PAAS_ACME_EMAIL || '',
     acmeCaFile: env.PAAS_ACME_CA_FILE || '',
     domain: env.PAAS_DOMAIN || 'localhost',
-    redisUrl: env.PAAS_REDIS_URL || 'redis://127.0.0.1:6379/0',
+    redisUrl: redisUrlWithPassword(env.PAAS_REDIS_URL || 'redis://127.0.0.1:6379/0', env.PAAS_REDIS_PASSWORD_FILE || path.join(dataDir, 'redis', 'password')),
     redisPrefix: env.PAAS_REDIS_PREFIX || 'paas',
     registry: env.PAAS_REGISTRY || '127.0.0.1:5000',
+    registryAuth: readRegistryAuth(env.PAAS_REGISTRY_AUTH_FILE || path.join(dataDir, 'registry', 'auth')),
+    dockerfileImages: (env.PAAS_DOCKERFILE_IMAGES ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     stackImage: env.PAAS_STACK_IMAGE || 'paas/stack:1',
     stackBuildImage: env.PAAS_STACK_BUILD_IMAGE || `${env.PAAS_STACK_IMAGE || 'paas/stack:1'}-build`,
     dockerSocket: env.PAAS_DOCKER_SOCKET || '/var/run/docker.sock',
@@ -150,6 +203,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     swarmAdvertiseAddr: env.PAAS_SWARM_ADVERTISE_ADDR || '',
     label: env.PAAS_LABEL || 'paas',
     dynoMemoryMb: int(env.PAAS_DYNO_MEMORY_MB, 512),
+    dynoCpus: num(env.PAAS_DYNO_CPUS, 1),
+    dynoCpuShares: int(env.PAAS_DYNO_CPU_SHARES, 1024),
+    buildCpus: num(env.PAAS_BUILD_CPUS, 2),
+    buildCpuShares: int(env.PAAS_BUILD_CPU_SHARES, 512),
     bootTimeout: int(env.PAAS_BOOT_TIMEOUT, 60),
     healthCheckPath: env.PAAS_HEALTH_CHECK_PATH || '/',
     drainGrace: int(env.PAAS_DRAIN_GRACE, 30),

@@ -94,7 +94,7 @@ export async function startController(opts: ControllerOptions): Promise<Controll
   }
 
   const scheduler = opts.scheduler ?? createScheduler(config, opts.docker, (line) => log(`scheduler: ${line}`), await lastRouteTable(redis, config.redisPrefix));
-  const registry = opts.registry ?? createRegistryClient(config.registry);
+  const registry = opts.registry ?? createRegistryClient(config.registry, config.registryAuth);
   const certs = createCertService({ db, redis, config });
   let acme: AcmeService | null = null;
   const routes = withCertificates(createRoutePublisher({ db, redis, scheduler, config }), certs, () => acme?.kick());

@@ -7,7 +7,8 @@ import { loadConfig, type Config } from '../common/config.ts';
 import { type AppRoute, type Backend, type RouteTable } from '../common/routes.ts';
 import { routeChannel, routeTableKey } from '../common/redis-keys.ts';
 
-export const REDIS_URL = 'redis://127.0.0.1:6379/0';
+/** The platform's Redis (PAAS_REDIS_URL, with its password file when there is one). */
+export const REDIS_URL = loadConfig().redisUrl;
 
 export function testConfig(overrides: Partial<Config> = {}): Config {
   const prefix = `paastest-${randomBytes(6).toString('hex')}`;

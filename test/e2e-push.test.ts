@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import { httpGet, startTestPlatform, type TestPlatform } from './helpers/platform.ts';
 import { commitFiles, paas, run, tempDir, userEnv } from './helpers/git.ts';
 import { eventually } from './helpers/eventually.ts';
+import { registryAuthHeaders } from '../common/registry-auth.ts';
 
 const server = (greeting: string): string =>
   `require('http').createServer((req, res) => res.setHeader('x-dyno', String(process.env.DYNO)).end(${JSON.stringify(greeting)} + (process.env.GREETING ? ' ' + process.env.GREETING : '') + ' ' + req.url)).listen(process.env.PORT, () => console.log('listening on ' + process.env.PORT));\n`;
@@ -62,7 +63,7 @@ describe('git push to a running app', () => {
 
     const releases = await p.api<Array<{ version: number; status: string; current: boolean }>>('GET', `/apps/${app}/releases`);
     assert.deepEqual(releases.body.map((r) => [r.version, r.status, r.current]), [[1, 'succeeded', true]]);
-    const tags = await fetch(`http://${p.config.registry}/v2/${app}/tags/list`).then((r) => r.json()) as { tags: string[] };
+    const tags = await fetch(`http://${p.config.registry}/v2/${app}/tags/list`, { headers: registryAuthHeaders(p.config.registryAuth) }).then((r) => r.json()) as { tags: string[] };
     assert.ok(tags.tags.includes('v1'), `registry tags: ${tags.tags}`);
     const containers = await p.docker.listContainers({ filters: { label: [`paastest.app=${app}`] } });
     assert.equal(containers.length, 1);
@@ -317,7 +318,7 @@ describe('git push to a running app', () => {
     await eventually(async () => assert.equal((await p.viaRouter(app)).status, 404));
     const left = await p.docker.listContainers({ all: true, filters: { label: [`paastest.app=${app}`] } });
     assert.equal(left.length, 0);
-    const tags = await fetch(`http://${p.config.registry}/v2/${app}/tags/list`).then((r) => r.json()) as { tags: string[] | null };
+    const tags = await fetch(`http://${p.config.registry}/v2/${app}/tags/list`, { headers: registryAuthHeaders(p.config.registryAuth) }).then((r) => r.json()) as { tags: string[] | null };
     assert.ok(!tags.tags || tags.tags.length === 0);
     const images = await p.docker.listImages({ filters: { reference: [`${p.config.registry}/${app}`] } });
     assert.deepEqual(images.map((i) => i.RepoTags), []);

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { httpGet, startTestPlatform, type TestPlatform } from './helpers/platform.ts';
 import { commitFiles, run, tempDir, userEnv, type Run } from './helpers/git.ts';
 import { eventually } from './helpers/eventually.ts';
+import { registryAuthHeaders } from '../common/registry-auth.ts';
 
 const CLI = fileURLToPath(new URL('../cli/main.ts', import.meta.url));
 const server = (version: string): string =>
@@ -29,7 +30,7 @@ describe('apps:rename on a running app', () => {
     (await p.docker.listContainers({ all: true, filters: { label: [`${p.config.label}.app=${app}`] } }))
       .map((c) => `${c.Labels[`${p.config.label}.dyno`]}@v${c.Labels[`${p.config.label}.release`]}`).sort();
   const tagsOf = async (repo: string): Promise<string[]> => {
-    const res = await fetch(`http://${p.config.registry}/v2/${repo}/tags/list`);
+    const res = await fetch(`http://${p.config.registry}/v2/${repo}/tags/list`, { headers: registryAuthHeaders(p.config.registryAuth) });
     return res.ok ? (((await res.json()) as { tags: string[] | null }).tags ?? []).sort() : [];
   };
 

@@ -10,8 +10,9 @@ import type { Scheduler } from './types.ts';
 /** lastRoutes: the route table in use when the controller starts (docker-scheduler.ts). */
 export function createScheduler(config: Config, docker: Dockerode, log: (line: string) => void, lastRoutes?: RouteTable | null): Scheduler {
   const common = {
-    docker, label: config.label, registry: config.registry, bootTimeoutSec: config.bootTimeout,
+    docker, label: config.label, registry: config.registry, registryAuth: config.registryAuth, bootTimeoutSec: config.bootTimeout,
     healthPath: config.healthCheckPath, stopGraceSec: config.drainGrace, log,
+    cpus: config.dynoCpus, cpuShares: config.dynoCpuShares,
   };
   return config.scheduler === 'swarm' ? createSwarmScheduler(common) : createDockerScheduler({ ...common, lastRoutes });
 }

@@ -2,15 +2,26 @@
 // labels are read back (a restart or a re-adopted container carries its own settings).
 import { randomBytes } from 'node:crypto';
 import type Dockerode from 'dockerode';
+import { DYNO_USER, dynoConfinement, limitsOf, type DynoLimits } from './dyno-hardening.ts';
 import type { DynoChecks, ImageKind, ProcessSpec, ReleaseSpec } from './types.ts';
+
+export { DYNO_PIDS_LIMIT, DYNO_USER, MiB } from './dyno-hardening.ts';
 
 /** The port every dyno listens on inside its container ($PORT). */
 export const APP_PORT = 5000;
-export const MiB = 1024 * 1024;
-/** Every dyno runs as this user (the stack's `paas` user), never root. */
-export const DYNO_USER = '1000:1000';
-/** Most processes (threads included) one dyno may have. */
-export const DYNO_PIDS_LIMIT = 512;
+
+/** CPU settings of the driver (config.dynoCpus, dynoCpuShares); memory comes with each release. */
+export type CpuLimits = Omit<DynoLimits, 'memoryMb'>;
+
+/** Where a new dyno container goes and how it is confined beyond its release's memory. */
+export interface DynoPlacement {
+  label: string;
+  /** The app's network (dyno-hardening.ts ensureAppNetwork). */
+  network: string;
+  cpu: CpuLimits;
+  /** Extra labels (a detached one-off's deadline). */
+  labels?: Record<string, string>;
+}
 
 /** How a Procfile command line becomes the container's command (docs/builder.md): buildpack
  *  images have an ENTRYPOINT that sources .profile.d and runs its one argument with bash;
@@ -23,15 +34,11 @@ export function processCommand(kind: ImageKind, command: string | null): { Entry
 export const containerName = (label: string, app: string, dyno: string, release: number): string =>
   `${label}-${app}-${dyno}-v${release}-${randomBytes(3).toString('hex')}`;
 
-function hostConfig(memoryBytes: number, web: boolean, oneOff: boolean): Dockerode.HostConfig {
+function hostConfig(limits: DynoLimits, network: string, web: boolean, oneOff: boolean): Dockerode.HostConfig {
   return {
+    ...dynoConfinement(limits, network),
+    // The router reaches web dynos here; the app network itself reaches nothing on the host.
     PortBindings: web ? { [`${APP_PORT}/tcp`]: [{ HostIp: '127.0.0.1', HostPort: '' }] } : undefined,
-    Memory: memoryBytes,
-    MemorySwap: memoryBytes,
-    PidsLimit: DYNO_PIDS_LIMIT,
-    Init: true,
-    CapDrop: ['ALL'],
-    SecurityOpt: ['no-new-privileges'],
     // Docker restarts a dyno whose process exits, with its own back-off (100 ms doubling, up to
     // 1 min, reset after 10 s up). A dyno stopped from outside (docker kill/stop) is restarted
     // by the scheduler's self-healing instead (docker-self-heal.ts).
@@ -55,7 +62,8 @@ export function dynoLabels(label: string, spec: ReleaseSpec, proc: ProcessSpec, 
 export const dynoEnv = (spec: ReleaseSpec, dyno: string): string[] =>
   Object.entries({ ...spec.env, PORT: String(APP_PORT), DYNO: dyno }).map(([k, v]) => `${k}=${v}`);
 
-export function dynoOptions(label: string, spec: ReleaseSpec, proc: ProcessSpec, index: number, oneOff: boolean): Dockerode.ContainerCreateOptions {
+export function dynoOptions(place: DynoPlacement, spec: ReleaseSpec, proc: ProcessSpec, index: number, oneOff: boolean): Dockerode.ContainerCreateOptions {
+  const { label } = place;
   const name = `${proc.type}.${index}`;
   const web = proc.type === 'web';
   return {
@@ -64,14 +72,15 @@ export function dynoOptions(label: string, spec: ReleaseSpec, proc: ProcessSpec,
     ...processCommand(spec.kind, proc.command),
     Env: dynoEnv(spec, name),
     User: DYNO_USER,
-    Labels: dynoLabels(label, spec, proc, index),
+    Labels: { ...dynoLabels(label, spec, proc, index), ...place.labels },
     ExposedPorts: web ? { [`${APP_PORT}/tcp`]: {} } : undefined,
-    HostConfig: hostConfig(spec.memoryMb * MiB, web, oneOff),
+    HostConfig: hostConfig({ memoryMb: spec.memoryMb, ...place.cpu }, place.network, web, oneOff),
   };
 }
 
 /** Options for a second container identical to an existing dyno (a rolling restart's replacement). */
-export function cloneOptions(label: string, info: Dockerode.ContainerInspectInfo): Dockerode.ContainerCreateOptions {
+export function cloneOptions(place: DynoPlacement, info: Dockerode.ContainerInspectInfo): Dockerode.ContainerCreateOptions {
+  const { label } = place;
   const labels = info.Config.Labels;
   const web = labels[`${label}.type`] === 'web';
   return {
@@ -83,7 +92,7 @@ export function cloneOptions(label: string, info: Dockerode.ContainerInspectInfo
     User: info.Config.User,
     Labels: labels,
     ExposedPorts: info.Config.ExposedPorts,
-    HostConfig: hostConfig(info.HostConfig.Memory ?? 512 * MiB, web, false),
+    HostConfig: hostConfig(limitsOf(info.HostConfig, { memoryMb: 512, ...place.cpu }), place.network, web, false),
   };
 }
 

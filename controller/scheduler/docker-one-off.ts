@@ -5,12 +5,16 @@ import { randomInt } from 'node:crypto';
 import { PassThrough, type Duplex } from 'node:stream';
 import type Dockerode from 'dockerode';
 import type { KeyedMutex } from '../../common/keyed-mutex.ts';
-import { dynoOptions } from './docker-dyno.ts';
+import { dynoOptions, type DynoPlacement } from './docker-dyno.ts';
+import { DEFAULT_DYNO_CPU } from './dyno-hardening.ts';
 import { ONE_OFF, type Dyno, type OneOffDyno, type OneOffInfo, type OneOffOptions, type OneOffOutput, type ReleaseSpec, type RunSpec } from './types.ts';
 
 export interface OneOffDeps {
   docker: Dockerode;
   label: string;
+  /** The app's network and CPU limits (the local driver's); absent: Docker's default bridge
+   *  (or `network`) and the default CPU limits. */
+  placement?(app: string): Promise<DynoPlacement>;
   pull(image: string): Promise<void>;
   list(app: string): Promise<Dyno[]>;
   /** Name picking and create, one at a time per app: two runs at once get two names. */
@@ -54,7 +58,8 @@ export async function createOneOff(deps: OneOffDeps, spec: RunSpec, opts: OneOff
     let index = 1000 + randomInt(9000);
     while (used.has(index)) index = 1000 + randomInt(9000);
     const release: ReleaseSpec = { ...spec, processes: [] };
-    const base = dynoOptions(label, release, { type: ONE_OFF, command: spec.command, quantity: 1 }, index, true);
+    const place = deps.placement ? await deps.placement(spec.app) : { label, network: 'bridge', cpu: DEFAULT_DYNO_CPU };
+    const base = dynoOptions(place, release, { type: ONE_OFF, command: spec.command, quantity: 1 }, index, true);
     const network = await deps.network?.(spec.app);
     const c = await docker.createContainer({
       ...base,

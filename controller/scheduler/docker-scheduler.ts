@@ -2,14 +2,17 @@
 import os from 'node:os';
 import type Dockerode from 'dockerode';
 import { NotAClusterError } from '../../common/errors.ts';
+import type { RegistryAuth } from '../../common/config.ts';
 import { createKeyedMutex } from '../../common/keyed-mutex.ts';
+import { dockerAuthConfig } from '../../common/registry-auth.ts';
 import { followDockerLogs } from './docker-logs-follow.ts';
-import { APP_PORT, checksOf, cloneOptions, dynoOptions } from './docker-dyno.ts';
+import { APP_PORT, checksOf, cloneOptions, dynoOptions, type DynoPlacement } from './docker-dyno.ts';
 import { watchContainerEvents } from './docker-events.ts';
 import { waitHealthy } from './docker-health.ts';
 import { pullImage } from './docker-pull.ts';
 import { createOneOff, oneOffHandle, oneOffInfo, runOneOff, type OneOffDeps } from './docker-one-off.ts';
 import { createSelfHeal, type DynoTracker } from './docker-self-heal.ts';
+import { DEFAULT_DYNO_CPU, ensureAppNetwork, removeAppNetwork } from './dyno-hardening.ts';
 import { allDynos, rollingRestart, scalePlan } from './scale-plan.ts';
 import type { RouteTable } from '../../common/routes.ts';
 import { ONE_OFF, type Dyno, type DynoChecks, type DynoLogLine, type DynoState, type LogOptions, type ProcessSpec, type ReleaseSpec, type Scheduler } from './types.ts';
@@ -22,11 +25,15 @@ export interface DockerSchedulerOptions {
   label: string;
   /** host:port of the registry images are pulled from. */
   registry: string;
+  registryAuth?: RegistryAuth | null;
   /** Defaults for containers whose release spec (or labels) carry no checks. */
   bootTimeoutSec: number;
   /** Seconds between SIGTERM and SIGKILL when retiring a dyno (default 30). */
   stopGraceSec?: number;
   healthPath?: string;
+  /** CPU quota of each dyno in CPUs (default 1) and its weight (default 1024). */
+  cpus?: number;
+  cpuShares?: number;
   log?: (line: string) => void;
   /** The route table the routers used when this controller started (null: unknown). A running
    *  web dyno of an app in it, but not routed in it, was started by a controller that died
@@ -61,7 +68,10 @@ export function createDockerScheduler(opts: DockerSchedulerOptions): Scheduler {
   const wasRouted = (app: string, port: number): boolean => !routedPorts.has(app) || routedPorts.get(app)!.has(port);
   const checksFor = (labels: Record<string, string>): DynoChecks => checksOf(label, labels, defaults);
 
-  const pull = (image: string): Promise<void> => pullImage(docker, image, { serveraddress: opts.registry });
+  const pull = (image: string): Promise<void> => pullImage(docker, image, dockerAuthConfig(opts.registry, opts.registryAuth ?? null));
+  const cpu = { cpus: opts.cpus ?? DEFAULT_DYNO_CPU.cpus, cpuShares: opts.cpuShares ?? DEFAULT_DYNO_CPU.cpuShares };
+  /** The app's own network (made on first use) and the CPU limits, for a new container. */
+  const placement = async (app: string): Promise<DynoPlacement> => ({ label, network: await ensureAppNetwork(docker, label, app), cpu });
 
   /** SIGTERM, SIGKILL after graceSec, then remove. */
   async function remove(id: string, graceSec: number): Promise<void> {
@@ -158,12 +168,13 @@ export function createDockerScheduler(opts: DockerSchedulerOptions): Scheduler {
     ownApps.add(spec.app);
     if (wanted.length === 0) return [];
     await pull(spec.image);
+    const place = await placement(spec.app);
     const checks = spec.checks ?? defaults;
     const started: Dockerode.Container[] = [];
     try {
       const results = await Promise.allSettled(wanted.map(async ({ proc, index }) => {
         const name = `${proc.type}.${index}`;
-        const c = await docker.createContainer(dynoOptions(label, spec, proc, index, false));
+        const c = await docker.createContainer(dynoOptions(place, spec, proc, index, false));
         started.push(c);
         track.launching.add(c.id); // before start: its start event must not look like a restart
         await boot(c, name, proc.type === 'web', checks, log);
@@ -225,7 +236,7 @@ export function createDockerScheduler(opts: DockerSchedulerOptions): Scheduler {
   async function replace(d: Dyno, syncRoutes: () => Promise<void>): Promise<void> {
     const old = docker.getContainer(d.id);
     const info = await old.inspect();
-    const c = await docker.createContainer(cloneOptions(label, info));
+    const c = await docker.createContainer(cloneOptions(await placement(d.app), info));
     track.launching.add(c.id);
     try {
       await boot(c, d.name, true, checksFor(info.Config.Labels), () => undefined);
@@ -254,6 +265,7 @@ export function createDockerScheduler(opts: DockerSchedulerOptions): Scheduler {
     const dynos = await list(app);
     ownApps.delete(app);
     await Promise.all(dynos.map((d) => remove(d.id, 0)));
+    await removeAppNetwork(docker, label, app);
     // The engine's copies of the app's images (pulled releases and local build results), by
     // tag: an image another app's tag also names (a renamed app's copy) stays for that app.
     const repo = `${opts.registry}/${app}:`;
@@ -272,7 +284,7 @@ export function createDockerScheduler(opts: DockerSchedulerOptions): Scheduler {
     });
   }
 
-  const oneOffDeps: OneOffDeps = { docker, label, pull, list, naming: createKeyedMutex() };
+  const oneOffDeps: OneOffDeps = { docker, label, placement, pull, list, naming: createKeyedMutex() };
   return {
     start,
     scale,

@@ -26,7 +26,7 @@ export interface SwarmSchedulerOptions {
   /** host:port of the registry; the image references every node pulls. */
   registry: string;
   /** Registry credentials, passed to Swarm on service create (X-Registry-Auth) for the nodes. */
-  registryAuth?: { username: string; password: string };
+  registryAuth?: { username: string; password: string } | null;
   bootTimeoutSec: number;
   stopGraceSec?: number;
   healthPath?: string;

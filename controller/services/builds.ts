@@ -109,7 +109,7 @@ export function createBuildService(deps: {
       });
       const short = req.sourceVersion ? req.sourceVersion.slice(0, 7) : build.id.slice(0, 8);
       const release = await deps.deployer.release({ app, build: finished, description: `Deploy ${short}`, user: req.user, log });
-      await pruneReleaseImages({ db, registry: config.registry, app, keep: deps.keepReleaseImages ?? DEFAULT_KEEP_RELEASE_IMAGES, pending: [...unfinished.keys()] })
+      await pruneReleaseImages({ db, registry: config.registry, registryAuth: config.registryAuth, app, keep: deps.keepReleaseImages ?? DEFAULT_KEEP_RELEASE_IMAGES, pending: [...unfinished.keys()] })
         .catch((err: unknown) => log(` !     Old release images were not cleaned up: ${errorMessage(err)}`));
       return { build: finished, release };
     } catch (err) {

@@ -14,12 +14,14 @@ import { insertConfig } from '../store/configs.ts';
 import { createUser } from '../store/users.ts';
 import { keptTags, pruneReleaseImages } from './image-retention.ts';
 import { createRegistryClient } from './registry.ts';
+import { registryAuthHeaders } from '../../common/registry-auth.ts';
 
-const { registry } = loadConfig();
+const { registry, registryAuth } = loadConfig();
+const headers = registryAuthHeaders(registryAuth);
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'paas-retention-'));
 const db = openDb(path.join(dir, 'paas.db'));
 const app = insertApp(db, `retention-${randomBytes(4).toString('hex')}`, createUser(db, 'r@example.test', true).id);
-const client = createRegistryClient(registry);
+const client = createRegistryClient(registry, registryAuth);
 after(async () => {
   await client.deleteRepository(app.name).catch(() => undefined);
   db.close();
@@ -31,13 +33,13 @@ async function pushManifest(tag: string): Promise<void> {
   const base = `http://${registry}/v2/${app.name}`;
   const cfg = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] }, config: { Labels: { tag } } }));
   const digest = `sha256:${createHash('sha256').update(cfg).digest('hex')}`;
-  const upload = await fetch(`${base}/blobs/uploads/`, { method: 'POST' });
+  const upload = await fetch(`${base}/blobs/uploads/`, { method: 'POST', headers });
   const location = new URL(upload.headers.get('location') ?? '', `http://${registry}`);
   location.searchParams.set('digest', digest);
-  assert.equal((await fetch(location, { method: 'PUT', body: cfg })).status, 201);
+  assert.equal((await fetch(location, { method: 'PUT', body: cfg, headers })).status, 201);
   const type = 'application/vnd.docker.distribution.manifest.v2+json';
   const manifest = { schemaVersion: 2, mediaType: type, config: { mediaType: 'application/vnd.docker.container.image.v1+json', size: cfg.length, digest }, layers: [] };
-  const res = await fetch(`${base}/manifests/${tag}`, { method: 'PUT', body: JSON.stringify(manifest), headers: { 'content-type': type } });
+  const res = await fetch(`${base}/manifests/${tag}`, { method: 'PUT', body: JSON.stringify(manifest), headers: { ...headers, 'content-type': type } });
   assert.equal(res.status, 201, await res.text());
 }
 
@@ -65,9 +67,9 @@ test('keeps the newest releases (and what they share), pending builds and foreig
 
   assert.deepEqual([...keptTags(db, app.id, 3, ['running'])].sort(),
     [`build-${builds[1]}`, `build-${builds[3]}`, `build-${builds[4]}`, 'build-running', 'v4', 'v5', 'v6'].sort());
-  const deleted = await pruneReleaseImages({ db, registry, app, keep: 3, pending: ['running'] });
+  const deleted = await pruneReleaseImages({ db, registry, registryAuth, app, keep: 3, pending: ['running'] });
   assert.deepEqual(deleted.sort(), [`build-${builds[0]}`, `build-${builds[2]}`, 'build-failed', 'v1', 'v3'].sort());
   assert.deepEqual((await client.tags(app.name)).sort(),
     [`build-${builds[1]}`, `build-${builds[3]}`, `build-${builds[4]}`, 'build-running', 'latest', 'v2', 'v4', 'v5', 'v6'].sort());
-  assert.deepEqual(await pruneReleaseImages({ db, registry, app, keep: 3, pending: ['running'] }), []);
+  assert.deepEqual(await pruneReleaseImages({ db, registry, registryAuth, app, keep: 3, pending: ['running'] }), []);
 });

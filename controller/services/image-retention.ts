@@ -2,6 +2,7 @@
 // release, and of builds still running); older `v<N>` and `build-<id>` tags are deleted. A
 // manifest is deleted only when no kept tag points at it: a rollback release shares its image
 // with the release it came from. Blobs are reclaimed by the registry's own garbage collection.
+import type { RegistryAuth } from '../../common/config.ts';
 import type { Db } from '../store/db.ts';
 import { listReleases, currentRelease } from '../store/releases.ts';
 import type { App } from '../store/types.ts';
@@ -14,6 +15,7 @@ export interface RetentionOptions {
   db: Db;
   /** host:port of the registry. */
   registry: string;
+  registryAuth?: RegistryAuth | null;
   app: App;
   keep: number;
   /** Builds not finished yet: their build-<id> tags stay. */
@@ -23,10 +25,10 @@ export interface RetentionOptions {
 /** Returns the tags that were deleted. */
 export async function pruneReleaseImages(opts: RetentionOptions): Promise<string[]> {
   const repo = imageRepo(opts.app.name);
-  const tags = await createRegistryClient(opts.registry).tags(repo);
+  const tags = await createRegistryClient(opts.registry, opts.registryAuth).tags(repo);
   const keep = keptTags(opts.db, opts.app.id, Math.max(1, opts.keep), opts.pending ?? []);
   const digests = new Map<string, string | null>();
-  for (const tag of tags) digests.set(tag, await manifestDigest(opts.registry, repo, tag));
+  for (const tag of tags) digests.set(tag, await manifestDigest(opts.registry, repo, tag, opts.registryAuth));
   const keptDigests = new Set([...digests].filter(([tag]) => keep.has(tag) || !isPlatformTag(tag)).map(([, d]) => d));
   const doomed = new Map<string, string[]>();
   for (const [tag, digest] of digests) {
@@ -35,7 +37,7 @@ export async function pruneReleaseImages(opts: RetentionOptions): Promise<string
   }
   const deleted: string[] = [];
   for (const [digest, names] of doomed) {
-    await deleteManifest(opts.registry, repo, digest);
+    await deleteManifest(opts.registry, repo, digest, opts.registryAuth);
     deleted.push(...names);
   }
   return deleted;

@@ -1,4 +1,7 @@
 // Minimal client for the private registry's HTTP API (distribution v2): retag, copy and delete.
+// Every request carries the registry's credentials when it has any (config.registryAuth).
+import type { RegistryAuth } from '../../common/config.ts';
+import { registryAuthHeaders } from '../../common/registry-auth.ts';
 
 const MANIFEST_TYPES = [
   'application/vnd.docker.distribution.manifest.v2+json',
@@ -18,8 +21,15 @@ export interface RegistryClient {
   deleteRepository(repo: string): Promise<void>;
 }
 
-export function createRegistryClient(registry: string): RegistryClient {
+/** fetch with the registry's credentials added. */
+function authedFetch(auth: RegistryAuth | null): (url: string | URL, init?: RequestInit) => Promise<Response> {
+  const extra = registryAuthHeaders(auth);
+  return (url, init = {}) => fetch(url, { ...init, headers: { ...(init.headers as Record<string, string> | undefined), ...extra } });
+}
+
+export function createRegistryClient(registry: string, auth: RegistryAuth | null = null): RegistryClient {
   const base = `http://${registry}/v2`;
+  const fetch = authedFetch(auth);
 
   async function getManifest(repo: string, ref: string): Promise<{ body: Buffer; type: string; digest: string }> {
     const res = await fetch(`${base}/${repo}/manifests/${ref}`, { headers: { accept: MANIFEST_TYPES } });
@@ -102,15 +112,15 @@ export function createRegistryClient(registry: string): RegistryClient {
 const manifestsUrl = (registry: string, repo: string, ref: string): string => `http://${registry}/v2/${repo}/manifests/${ref}`;
 
 /** The digest of the manifest a tag points at, or null if there is no such tag. */
-export async function manifestDigest(registry: string, repo: string, ref: string): Promise<string | null> {
-  const res = await fetch(manifestsUrl(registry, repo, ref), { method: 'HEAD', headers: { accept: MANIFEST_TYPES } });
+export async function manifestDigest(registry: string, repo: string, ref: string, auth: RegistryAuth | null = null): Promise<string | null> {
+  const res = await authedFetch(auth)(manifestsUrl(registry, repo, ref), { method: 'HEAD', headers: { accept: MANIFEST_TYPES } });
   if (res.status === 404) return null;
   if (!res.ok) throw new Error(`registry: manifest ${repo}:${ref}: HTTP ${res.status}`);
   return res.headers.get('docker-content-digest');
 }
 
 /** Deletes a manifest by digest: every tag pointing at it goes too (layers: the registry's GC). */
-export async function deleteManifest(registry: string, repo: string, digest: string): Promise<void> {
-  const res = await fetch(manifestsUrl(registry, repo, digest), { method: 'DELETE' });
+export async function deleteManifest(registry: string, repo: string, digest: string, auth: RegistryAuth | null = null): Promise<void> {
+  const res = await authedFetch(auth)(manifestsUrl(registry, repo, digest), { method: 'DELETE' });
   if (!res.ok && res.status !== 404) throw new Error(`registry: delete ${repo}@${digest}: HTTP ${res.status}`);
 }

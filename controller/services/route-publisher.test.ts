@@ -46,7 +46,7 @@ const dyno = (port: number): Dyno => ({
 
 before(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'paas-routes-'));
-  config = { ...loadConfig({ PAAS_DATA_DIR: dir }), redisPrefix: `paastest-${randomBytes(4).toString('hex')}`, routerPort: 0 };
+  config = { ...loadConfig({ PAAS_DATA_DIR: dir }), redisUrl: loadConfig().redisUrl, redisPrefix: `paastest-${randomBytes(4).toString('hex')}`, routerPort: 0 };
   db = openDb(path.join(dir, 'paas.db'));
   const app = insertApp(db, 'hello', createUser(db, 'a@example.com', true).id);
   setReleaseStatus(db, insertRelease(db, { appId: app.id, buildId: null, configId: insertConfig(db, app.id, {}).id, description: 'v1', userId: null }).id, 'succeeded');

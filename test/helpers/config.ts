@@ -10,8 +10,9 @@ import { loadConfig, type Config } from '../../common/config.ts';
 export function testConfig(overrides: Partial<Config> = {}): Config {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'paas-test-'));
   // Tests use buildpacks from temp dirs and tarballs from loopback servers, as an operator who
-  // allows local buildpacks and private URLs (the tests of those policies turn them off).
-  const base = loadConfig({ ...process.env, PAAS_ALLOW_LOCAL_BUILDPACKS: '1', PAAS_ALLOW_PRIVATE_URLS: '1', PAAS_DATA_DIR: dataDir });
+  // allows local buildpacks and private URLs (the tests of those policies turn them off), and
+  // Dockerfiles FROM the tiny busybox image, as an operator who allows that image.
+  const base = loadConfig({ PAAS_DOCKERFILE_IMAGES: 'paas/busybox:test', ...process.env, PAAS_ALLOW_LOCAL_BUILDPACKS: '1', PAAS_ALLOW_PRIVATE_URLS: '1', PAAS_DATA_DIR: dataDir });
   return {
     ...base,
     apiPort: 0,

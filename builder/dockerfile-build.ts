@@ -26,6 +26,8 @@ export interface DockerfileBuildOptions {
   memoryBytes: number;
   cpus?: number;
   cpuShares?: number;
+  /** Processes all RUN steps together may have (default BUILD_PIDS_LIMIT). */
+  pidsLimit?: number;
   /** Network of the RUN steps (the build network). */
   network: string;
   /** For FROM the app's own images in the registry. */
@@ -59,7 +61,7 @@ export async function buildDockerfile(opts: DockerfileBuildOptions): Promise<voi
   });
   const auth = opts.registryAuth ? { [opts.registry]: { username: opts.registryAuth.username, password: opts.registryAuth.password } } : undefined;
   try {
-    await withPidsCgroup(`paas-build-${randomBytes(6).toString('hex')}`, BUILD_PIDS_LIMIT, async (cgroupparent) => {
+    await withPidsCgroup(`paas-build-${randomBytes(6).toString('hex')}`, opts.pidsLimit ?? BUILD_PIDS_LIMIT, async (cgroupparent) => {
       const stream = await opts.docker.buildImage(fs.createReadStream(context.tar), {
         t: opts.image,
         dockerfile: context.name,

@@ -13,11 +13,11 @@ import Dockerode from 'dockerode';
 import { Redis } from 'ioredis';
 import { ensureBusyboxImage } from '../builder/index.ts';
 import { pushImage } from '../builder/push-image.ts';
-import { loadConfig, type Config } from '../common/config.ts';
+import { loadConfig, type Config, type RegistryAuth } from '../common/config.ts';
 import { dockerAuthConfig, registryAuthHeaders } from '../common/registry-auth.ts';
 import { createRegistryClient } from '../controller/services/registry.ts';
 import { ensureAppNetwork, removeAppNetwork } from '../controller/scheduler/dyno-hardening.ts';
-import { freePort } from './helpers/pebble.ts';
+import { freePort } from './helpers/free-port.ts';
 
 const exec = promisify(execFile);
 const setup = path.resolve(import.meta.dirname, '../bin/setup');
@@ -102,7 +102,7 @@ test('the registry refuses reads, pushes and deletes without credentials; the pl
   await assert.rejects(createRegistryClient(config.registry).tags(app), /HTTP 401/);
 
   await docker.getImage(image).remove();
-  const pull = async (auth: typeof config.registryAuth): Promise<void> => {
+  const pull = async (auth: RegistryAuth | null): Promise<void> => {
     const stream = await docker.pull(image, { authconfig: dockerAuthConfig(config.registry, auth) });
     await new Promise<void>((resolve, reject) => docker.modem.followProgress(stream, (err: Error | null, out: Array<{ error?: string }>) => {
       const failed = out?.find((o) => o.error);
@@ -117,7 +117,7 @@ test('the registry refuses reads, pushes and deletes without credentials; the pl
 
 test('neither Redis nor the registry is reachable from a container on an app network', async () => {
   const network = await ensureAppNetwork(docker, label, app);
-  const gateway = (await docker.getNetwork(network).inspect()).IPAM.Config[0].Gateway as string;
+  const gateway = ((await docker.getNetwork(network).inspect()) as { IPAM: { Config: Array<{ Gateway: string }> } }).IPAM.Config[0].Gateway;
   const targets = [`127.0.0.1 ${redisPort}`, `127.0.0.1 ${registryPort}`, `${gateway} ${redisPort}`, `${gateway} ${registryPort}`, `172.17.0.1 ${registryPort}`];
   const script = `${targets.map((t) => `(if nc -w 2 ${t} </dev/null; then echo "REACHED ${t}"; else echo "blocked ${t}"; fi) &`).join(' ')} wait`;
   const c = await docker.createContainer({

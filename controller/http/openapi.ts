@@ -88,7 +88,7 @@ export function openapiDocument(specs: RouteSpec[] = routeSpecs) {
       },
       responses: {
         Error: {
-          description: 'Error: {id, message} (also an RFC 9457 problem document). Statuses: 400, 401, 403, 404, 409, 413, 422, 429, 500. A 422 from schema validation lists every field error in `errors`.',
+          description: 'Error: {id, message} (also an RFC 9457 problem document). Statuses: 400, 401, 403, 404, 409, 413, 422, 429, 500, 507 (a build refused on a nearly full disk). A 422 from schema validation lists every field error in `errors`.',
           content: { 'application/problem+json': { schema: error, example: (Problem as Json).examples && (Problem.examples as unknown[])[0] } },
         },
       },

@@ -1,16 +1,22 @@
-// Resource shapes of the Heroku Platform API v3 (the subset the platform has).
+// Resource shapes of the Heroku Platform API v3 (the subset the platform has); their types are
+// the route contracts' (schemas/), so the compiler holds them to the documented shapes.
+import type { Static } from '@sinclair/typebox';
 import { gitUrl, webUrl, type Config } from '../../common/config.ts';
 import type { Db } from '../store/db.ts';
 import { currentRelease } from '../store/releases.ts';
 import { findUserById } from '../store/users.ts';
 import type { App, Build, Release, User } from '../store/types.ts';
+import type { AccountSchema } from './schemas/account.ts';
+import type { AppSchema } from './schemas/apps.ts';
+import type { BuildSchema } from './schemas/builds.ts';
+import type { ReleaseSchema } from './schemas/releases.ts';
 
 const userRef = (db: Db, id: string | null): { id: string; email: string } | null => {
   const u = id ? findUserById(db, id) : null;
   return u ? { id: u.id, email: u.email } : null;
 };
 
-export function appJson(db: Db, config: Config, app: App) {
+export function appJson(db: Db, config: Config, app: App): Static<typeof AppSchema> {
   const current = currentRelease(db, app.id);
   return {
     id: app.id,
@@ -28,7 +34,7 @@ export function appJson(db: Db, config: Config, app: App) {
   };
 }
 
-export function releaseJson(db: Db, app: App, release: Release) {
+export function releaseJson(db: Db, app: App, release: Release): Static<typeof ReleaseSchema> {
   const current = currentRelease(db, app.id);
   return {
     id: release.id,
@@ -46,7 +52,7 @@ export function releaseJson(db: Db, app: App, release: Release) {
   };
 }
 
-export function buildJson(db: Db, config: Config, app: App, build: Build) {
+export function buildJson(db: Db, config: Config, app: App, build: Build): Static<typeof BuildSchema> {
   return {
     id: build.id,
     status: build.status,
@@ -64,4 +70,4 @@ export function buildJson(db: Db, config: Config, app: App, build: Build) {
   };
 }
 
-export const accountJson = (user: User) => ({ id: user.id, email: user.email, admin: user.admin, created_at: user.created_at });
+export const accountJson = (user: User): Static<typeof AccountSchema> => ({ id: user.id, email: user.email, admin: user.admin, created_at: user.created_at });

@@ -11,18 +11,18 @@ import {
   findDelivery, findWebhook, insertWebhook, listDeliveries, listWebhooks, removeWebhook, updateWebhook, type Delivery, type Webhook,
 } from '../store/webhooks.ts';
 import { appParam, type ApiDeps } from './deps.ts';
-import type { WebhookCreateBody, WebhookUpdateBody } from './schemas/webhooks.ts';
+import type { DeliverySchema, WebhookCreateBody, WebhookSchema, WebhookUpdateBody } from './schemas/webhooks.ts';
 
 /** Webhooks per app (Heroku: 10). */
 export const MAX_WEBHOOKS = 10;
 
-const webhookJson = (app: App, w: Webhook) => ({
-  id: w.id, app: { id: app.id, name: app.name }, include: w.include, level: w.level, url: w.url, created_at: w.created_at, updated_at: w.updated_at,
+const webhookJson = (app: App, w: Webhook): Static<typeof WebhookSchema> => ({
+  id: w.id, app: { id: app.id, name: app.name }, include: w.include as Static<typeof WebhookSchema>['include'], level: w.level, url: w.url, created_at: w.created_at, updated_at: w.updated_at,
 });
 
-const deliveryJson = (d: Delivery, level: string) => ({
+const deliveryJson = (d: Delivery, level: Webhook['level']): Static<typeof DeliverySchema> => ({
   id: d.id,
-  event: { id: d.event_id, include: d.entity, action: d.action },
+  event: { id: d.event_id, include: d.entity as Static<typeof DeliverySchema>['event']['include'], action: d.action },
   webhook: { id: d.webhook_id, level },
   status: d.status,
   num_attempts: d.num_attempts,
@@ -92,7 +92,7 @@ export function webhooksRouter(deps: ApiDeps): Router {
     res.json(webhookJson(app, w));
   });
 
-  const levelOf = (id: string): string => findWebhook(db, id)?.level ?? 'sync';
+  const levelOf = (id: string): Webhook['level'] => findWebhook(db, id)?.level ?? 'sync';
 
   r.get('/apps/:app/webhook-deliveries', (req, res) => {
     const app = appParam(deps, req, res);

@@ -112,9 +112,13 @@ export function createAppService(deps: {
       if (renaming.has(app.id)) throw new ConflictError(`${app.name} is being renamed: try again when that is done.`);
       busy.add(app.name);
       try {
-        await removeNamedData(app.name);
-        if (deps.buildLogPath) for (const b of listBuilds(db, app.id)) await fs.rm(deps.buildLogPath(b.id), { force: true });
-        deleteApp(db, app.id);
+        // Under the app's lock: a reconcile or scale waiting for it then finds no release, and
+        // cannot start dynos again between the scheduler's destroy and the row's delete.
+        await deps.deployer.exclusive([app.name], async () => {
+          await removeNamedData(app.name);
+          if (deps.buildLogPath) for (const b of listBuilds(db, app.id)) await fs.rm(deps.buildLogPath(b.id), { force: true });
+          deleteApp(db, app.id);
+        });
         await deps.routes.sync();
       } finally {
         busy.delete(app.name);

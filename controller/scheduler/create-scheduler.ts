@@ -14,5 +14,5 @@ export function createScheduler(config: Config, docker: Dockerode, log: (line: s
     healthPath: config.healthCheckPath, stopGraceSec: config.drainGrace, log,
     cpus: config.dynoCpus, cpuShares: config.dynoCpuShares,
   };
-  return config.scheduler === 'swarm' ? createSwarmScheduler(common) : createDockerScheduler({ ...common, lastRoutes });
+  return config.scheduler === 'swarm' ? createSwarmScheduler({ ...common, lastRoutes }) : createDockerScheduler({ ...common, lastRoutes });
 }

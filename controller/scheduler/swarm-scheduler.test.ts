@@ -93,3 +93,27 @@ async function waitFor(fn: () => boolean | Promise<boolean>, ms = 15_000): Promi
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+test('a new controller adopts the web tasks the last route table routed, and checks the others before they count as up', async () => {
+  const spec = {
+    app, release: 1, image: `${config.registry}/${app}:v1`, kind: 'dockerfile' as const, env: {}, memoryMb: 64,
+    processes: [{ type: 'web', command: WEB, quantity: 1 }], checks: { healthPath: '/', bootTimeoutSec: 20, graceSec: 1 },
+  };
+  const [web] = await scheduler.start(spec, () => undefined);
+  const make = (backends: Array<{ host: string; port: number }>) => createSwarmScheduler({
+    docker, label: config.label, registry: config.registry, bootTimeoutSec: 20, pollMs: 100, log: () => undefined,
+    lastRoutes: { version: 1, apps: [{ app, hosts: [], maintenance: false, backends: backends.map((b) => ({ ...b, dyno: 'web.1', release: 1 })) }] },
+  });
+  const routed = make([{ host: web.host!, port: web.port! }]);
+  const unrouted = make([]);
+  const stop = unrouted.onChange(() => undefined);
+  try {
+    assert.equal((await routed.list(app))[0].state, 'up', 'routed before: adopted as it was');
+    assert.equal((await unrouted.list(app))[0].state, 'starting', 'never routed: not trusted yet');
+    await waitFor(async () => (await unrouted.list(app))[0].state === 'up');
+  } finally {
+    stop();
+    await Promise.all([routed.close(), unrouted.close()]);
+    await scheduler.destroy(app);
+  }
+});

@@ -16,7 +16,8 @@ import { createOneOff, listOneOffContainers, oneOffHandle, type OneOffDeps } fro
 import { pullImage } from './docker-pull.ts';
 import { runSwarmOneOff } from './swarm-one-off.ts';
 import { appNetworkName, dynoService, renamed, type ServiceSpec } from './swarm-spec.ts';
-import { currentTask, readSnapshot, taskEnded, toClusterNode, toDyno, type Snapshot, type SwarmNode, type SwarmTask } from './swarm-state.ts';
+import type { RouteTable } from '../../common/routes.ts';
+import { currentTask, nodeAddress, publishedPort, readSnapshot, taskEnded, toClusterNode, toDyno, type Snapshot, type SwarmNode, type SwarmTask } from './swarm-state.ts';
 import { ONE_OFF, type ClusterNode, type Dyno, type DynoChecks, type LogOptions, type ProcessSpec, type ReleaseSpec, type Scheduler } from './types.ts';
 
 export interface SwarmSchedulerOptions {
@@ -31,6 +32,8 @@ export interface SwarmSchedulerOptions {
   stopGraceSec?: number;
   healthPath?: string;
   log?: (line: string) => void;
+  /** The route table the routers used when this controller started (docker-scheduler.ts). */
+  lastRoutes?: RouteTable | null;
   /** How often the cluster is read for changes Swarm made (ms, default 400). */
   pollMs?: number;
 }
@@ -70,9 +73,16 @@ export function createSwarmScheduler(opts: SwarmSchedulerOptions): Scheduler {
   async function snapshot(): Promise<Snapshot> {
     const snap = await readSnapshot(docker, label, await self());
     if (adopting) {
-      for (const tasks of snap.tasks.values()) {
-        const t = currentTask(tasks);
-        if (t?.Status.State === 'running') healthy.add(t.ID);
+      // Web tasks the last route table routed were healthy; others (an app the table does not
+      // know: all of its tasks) are adopted as well. A task of a known app that was not routed
+      // was started by a controller that died before its check passed: poll() checks it.
+      const routed = new Map((opts.lastRoutes?.apps ?? []).map((a) => [a.app, new Set(a.backends.map((b) => `${b.host}:${b.port}`))]));
+      for (const svc of snap.services) {
+        const t = currentTask(snap.tasks.get(svc.ID));
+        if (t?.Status.State !== 'running') continue;
+        const known = routed.get(svc.Spec.Labels[`${label}.app`]);
+        const at = `${nodeAddress(snap, t.NodeID ? snap.nodes.get(t.NodeID) : undefined)}:${publishedPort(t)}`;
+        if (!known || known.has(at) || svc.Spec.Labels[`${label}.type`] !== 'web') healthy.add(t.ID);
       }
       adopting = false;
     }

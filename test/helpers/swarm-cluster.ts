@@ -5,8 +5,12 @@
 // the manager does: socat in each worker forwards it to a relay this helper runs on the
 // network's gateway address only (the registry itself stays on loopback).
 // Everything it makes carries the label SWARM_TEST_LABEL; stop() (and removeSwarmLeftovers()
-// before a run) removes the workers, leaves the swarm and removes docker_gwbridge.
+// before a run) removes the workers, leaves the swarm and removes docker_gwbridge. One cluster
+// at a time per machine (a lock): swarm tests of other checkouts wait for it.
+import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import type Dockerode from 'dockerode';
@@ -41,6 +45,35 @@ export async function execIn(docker: Dockerode, id: string, cmd: string[]): Prom
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** One swarm per engine: test files and benches of several checkouts may run at once, so a
+ *  cluster is made only under this machine-wide lock (a directory holding the owner's pid; a
+ *  dead owner's lock is taken over). Resolves with its release. */
+async function lockEngineSwarm(timeoutMs = 15 * 60_000): Promise<() => void> {
+  const dir = path.join(os.tmpdir(), 'paas-swarm-test.lock');
+  const pidFile = path.join(dir, 'pid');
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      fs.mkdirSync(dir);
+      fs.writeFileSync(pidFile, String(process.pid));
+      return () => {
+        let owner = '';
+        try { owner = fs.readFileSync(pidFile, 'utf8').trim(); } catch { return; }
+        if (owner === String(process.pid)) fs.rmSync(dir, { recursive: true, force: true });
+      };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    let owner = 0;
+    try { owner = Number(fs.readFileSync(pidFile, 'utf8').trim()); } catch { /* not written yet, or just released */ }
+    const young = Date.now() - (fs.statSync(dir, { throwIfNoEntry: false })?.mtimeMs ?? 0) < 5000;
+    const alive = owner > 0 && (() => { try { process.kill(owner, 0); return true; } catch { return false; } })();
+    if (!alive && !young) fs.rmSync(dir, { recursive: true, force: true });
+    else if (Date.now() > deadline) throw new Error(`another test's swarm (pid ${owner}) still holds the engine after ${timeoutMs / 1000} s`);
+    else await sleep(1000);
+  }
+}
 
 /** Leaves the swarm this helper made (never another one), removes its workers and networks. */
 export async function removeSwarmLeftovers(docker: Dockerode): Promise<void> {
@@ -84,7 +117,13 @@ export async function startSwarmCluster(opts: {
 }): Promise<SwarmCluster> {
   const { docker } = opts;
   const log = opts.log ?? (() => undefined);
-  await removeSwarmLeftovers(docker);
+  const unlock = await lockEngineSwarm();
+  try {
+    await removeSwarmLeftovers(docker);
+  } catch (err) {
+    unlock();
+    throw err;
+  }
   const image = await ensureSwarmNodeImage({ docker, baseImage: opts.baseImage, log });
   const id = randomBytes(3).toString('hex');
   const labels = { [SWARM_TEST_LABEL]: '1' };
@@ -93,7 +132,11 @@ export async function startSwarmCluster(opts: {
 
   const stop = async (): Promise<void> => {
     relay?.close();
-    await removeSwarmLeftovers(docker);
+    try {
+      await removeSwarmLeftovers(docker);
+    } finally {
+      unlock();
+    }
   };
 
   try {

@@ -25,6 +25,7 @@ let host: net.Server;
 let hostPort = 0;
 let hostConnections = 0;
 const registryPort = config.registry.split(':')[1];
+const redisPort = new URL(config.redisUrl).port || '6379';
 
 before(async () => {
   await ensureBusyboxImage({ docker, image: 'paas/busybox:test', log: () => {} });
@@ -45,7 +46,7 @@ after(async () => {
 
 /** What the build printed, without the daemon's echo of each step's command. */
 const printed = (lines: string[]): string => lines.filter((l) => !l.startsWith('-----> Step')).join('\n');
-const targets = (): string[] => [`${gateway} ${hostPort}`, `${gateway} ${registryPort}`, `172.17.0.1 ${registryPort}`, `127.0.0.1 ${registryPort}`];
+const targets = (): string[] => [`${gateway} ${hostPort}`, `${gateway} ${registryPort}`, `172.17.0.1 ${registryPort}`, `127.0.0.1 ${registryPort}`, `${gateway} ${redisPort}`, `127.0.0.1 ${redisPort}`];
 
 test('a Dockerfile RUN step reaches nothing on the host, and runs with the CPU limit', async () => {
   const probes = targets().map((x) => `(if nc -w 2 ${x} </dev/null; then echo "REACHED ${x}"; else echo "blocked ${x}"; fi) &`).join(' ');
@@ -90,19 +91,20 @@ test('a fork bomb in a Dockerfile RUN step stops at the pids limit', async () =>
   }
 });
 
-test('buildpack code runs as uid 1000 with no capabilities, and reaches nothing on the host', async () => {
+test('buildpack code runs as uid 1000 with no capabilities and the CPU and pids limits, and reaches nothing on the host', async () => {
   const bp = await fs.mkdtemp(path.join(os.tmpdir(), 'paas-bp-probe-'));
   temps.push(bp);
   await fs.mkdir(path.join(bp, 'bin'));
   const probes = targets().map((x) => { const [ip, port] = x.split(' '); return `(if timeout 3 bash -c 'echo > /dev/tcp/${ip}/${port}' 2>/dev/null; then echo "REACHED ${x}"; else echo "blocked ${x}"; fi) &`; }).join(' ');
   await fs.writeFile(path.join(bp, 'bin/detect'), '#!/bin/sh\necho Probe\n', { mode: 0o755 });
-  await fs.writeFile(path.join(bp, 'bin/compile'), `#!/bin/bash\necho "uid=$(id -u)"; grep -E '^Cap(Eff|Prm)' /proc/self/status; ${probes} wait\n`, { mode: 0o755 });
+  await fs.writeFile(path.join(bp, 'bin/compile'), `#!/bin/bash\necho "uid=$(id -u)"; grep -E '^Cap(Eff|Prm)' /proc/self/status; echo "quota=$(cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us) pids=$(cat /sys/fs/cgroup/pids/pids.max)"; ${probes} wait\n`, { mode: 0o755 });
   const { lines, result } = await h.build({ Procfile: 'web: sleep 1\n' }, { buildpacks: [bp] });
   await result;
   const log = printed(lines);
   assert.match(log, /uid=1000/);
   assert.match(log, /CapPrm:\s+0+$/m);
   assert.match(log, /CapEff:\s+0+$/m);
+  assert.match(log, /quota=50000 pids=4096/);
   for (const x of targets()) assert.match(log, new RegExp(`blocked ${x}`), log);
   assert.doesNotMatch(log, /REACHED/);
   assert.equal(hostConnections, 0);

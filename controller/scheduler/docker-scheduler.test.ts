@@ -15,8 +15,8 @@ let scheduler: Scheduler;
 
 before(async () => {
   await ensureBusyboxImage({ docker, image: 'paas/busybox:test', log: () => undefined });
-  await pushTestImage(docker, 'paas/busybox:test', config.registry, app, ['v1', 'v2', 'v3']);
-  scheduler = createDockerScheduler({ docker, label: config.label, registry: config.registry, bootTimeoutSec: 20, log: () => undefined });
+  await pushTestImage(docker, 'paas/busybox:test', config.registry, app, ['v1', 'v2', 'v3'], config.registryAuth);
+  scheduler = createDockerScheduler({ docker, label: config.label, registry: config.registry, registryAuth: config.registryAuth, bootTimeoutSec: 20, log: () => undefined });
 });
 after(async () => {
   await scheduler.destroy(app).catch(() => undefined);

@@ -81,7 +81,8 @@ test('a dyno of app A cannot connect to app B\'s container, the host, or the reg
   host.on('connection', () => { hostConnections++; });
   try {
     const registryPort = config.registry.split(':')[1];
-    const targets = [`${ipB} 5000`, `${gatewayA} ${hostPort}`, `${gatewayA} ${registryPort}`, `127.0.0.1 ${registryPort}`, `127.0.0.1 ${b.port}`];
+    const redisPort = new URL(config.redisUrl).port || '6379';
+    const targets = [`${ipB} 5000`, `${gatewayA} ${hostPort}`, `${gatewayA} ${registryPort}`, `127.0.0.1 ${registryPort}`, `127.0.0.1 ${b.port}`, `${gatewayA} ${redisPort}`];
     const out = await oneOff(appA, `${targets.map(probe).join(' ')} wait`);
     for (const t of targets) assert.match(out, new RegExp(`blocked ${t}`), out);
     assert.equal(hostConnections, 0);

@@ -23,9 +23,9 @@ let cluster: SwarmCluster | null = null;
 
 before(async () => {
   await ensureBusyboxImage({ docker, image: 'paas/busybox:test', log: () => undefined });
-  await pushTestImage(docker, 'paas/busybox:test', config.registry, app, ['v1', 'v2', 'v3']);
+  await pushTestImage(docker, 'paas/busybox:test', config.registry, app, ['v1', 'v2', 'v3'], config.registryAuth);
   cluster = await startSwarmCluster({ docker, workers: 0, registry: config.registry, baseImage: config.stackBuildImage });
-  scheduler = createSwarmScheduler({ docker, label: config.label, registry: config.registry, bootTimeoutSec: 20, log: () => undefined });
+  scheduler = createSwarmScheduler({ docker, label: config.label, registry: config.registry, registryAuth: config.registryAuth, bootTimeoutSec: 20, log: () => undefined });
 });
 after(async () => {
   await scheduler?.destroy(app).catch(() => undefined);

@@ -20,6 +20,11 @@ import { appendAppLog } from '../../common/app-log.ts';
 import { deleteApp, findApp } from '../store/apps.ts';
 import type { RegistryClient } from '../services/registry.ts';
 
+/** Real git in `work`, with an empty HOME (no credentials of this machine), at most 30 s a command. */
+const gitIn = (work: string, home: string) => (...args: string[]) =>
+  run('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.invalid', '-c', 'init.defaultBranch=main', ...args],
+    { cwd: work, env: { PATH: process.env.PATH, HOME: home, GIT_TERMINAL_PROMPT: '0' }, timeoutMs: 30_000 });
+
 const registry: RegistryClient = { retag: async () => undefined, tags: async () => [], copyRepository: async () => [], deleteRepository: async () => undefined };
 
 describe('tenant input is hostile', () => {
@@ -103,8 +108,7 @@ describe('tenant input is hostile', () => {
     const work = fs.mkdtempSync(path.join(os.tmpdir(), 'paas-bomb-'));
     const home = fs.mkdtempSync(path.join(os.tmpdir(), 'paas-githome-'));
     try {
-      const git = (...args: string[]) => run('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.invalid', '-c', 'init.defaultBranch=main', ...args],
-        { cwd: work, env: { PATH: process.env.PATH, HOME: home, GIT_TERMINAL_PROMPT: '0' }, timeoutMs: 30_000 });
+      const git = gitIn(work, home);
       const remote = `${ctl.url.replace('//', `//user:${mallory}@`)}/evil.git`;
       const push = () => git('push', remote, 'main').then(() => 'pushed', (err: Error) => err.message);
       await git('init', '-q');
@@ -149,8 +153,7 @@ describe('tenant input is hostile', () => {
       const second = await as(mallory).post('/apps/evil2/builds', { source_blob: { url: source2.get_url } }).expect(422);
       assert.match(second.body.message, /1 builds under way/);
       // The same limit on a git push: the pusher reads it.
-      const git = (...args: string[]) => run('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.invalid', '-c', 'init.defaultBranch=main', ...args],
-        { cwd: work, env: { PATH: process.env.PATH, HOME: home, GIT_TERMINAL_PROMPT: '0' }, timeoutMs: 30_000 });
+      const git = gitIn(work, home);
       await git('init', '-q');
       await git('add', '-A');
       await git('commit', '-q', '-m', 'x');
@@ -240,7 +243,7 @@ describe('off-boarding, destroyed apps and login throttling', () => {
   async function pushSecretCommit(app: string): Promise<void> {
     const work = fs.mkdtempSync(path.join(os.tmpdir(), 'paas-work-'));
     try {
-      const git = (...args: string[]) => run('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.invalid', '-c', 'init.defaultBranch=main', ...args], { cwd: work });
+      const git = gitIn(work, home);
       fs.writeFileSync(path.join(work, 'secret.txt'), 'the old owner\'s secret');
       await git('init', '-q');
       await git('add', '-A');

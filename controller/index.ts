@@ -73,6 +73,12 @@ export interface ControllerHandle {
   close(): Promise<void>;
 }
 
+/** Removes the containers of a build (labelled `<label>.build=<id>`, builder/buildpack-build.ts). */
+async function removeBuildContainers(docker: Dockerode, label: string, buildId: string): Promise<void> {
+  const containers = await docker.listContainers({ all: true, filters: { label: [`${label}.build=${buildId}`] } });
+  await Promise.all(containers.map((c) => docker.getContainer(c.Id).remove({ force: true, v: true })));
+}
+
 export async function startController(opts: ControllerOptions): Promise<ControllerHandle> {
   const { config } = opts;
   const log = opts.log ?? ((line: string) => console.log(line));
@@ -89,8 +95,10 @@ export async function startController(opts: ControllerOptions): Promise<Controll
   const queueEvents = new QueueEvents(buildQueueName, { connection: eventsConnection, prefix: config.redisPrefix });
   // Their jobs may still be queued, or stalled in the queue when the builder died with this
   // process: canceled, so no builder runs them again for a build already marked failed.
+  // Their build containers (the builder died with this process) would run on and stay: removed.
   for (const id of abandonedBuilds) {
     requestBuildCancel(redis, config.redisPrefix, id).catch((err: unknown) => log(`build ${id} not canceled: ${errorMessage(err)}`));
+    removeBuildContainers(opts.docker, config.label, id).catch((err: unknown) => log(`build ${id}: containers not removed: ${errorMessage(err)}`));
   }
 
   const scheduler = opts.scheduler ?? createScheduler(config, opts.docker, (line) => log(`scheduler: ${line}`), await lastRouteTable(redis, config.redisPrefix));

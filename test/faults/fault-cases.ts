@@ -118,6 +118,9 @@ export const killPaasdDuringBuild: CaseBody = async (ctx, out) => {
   out.notes.push(`build: ${build?.status} (${build?.error})`);
   if (build?.status !== 'failed' || build.error !== 'build interrupted by a platform restart') out.problems.push(`build is ${build?.status}: ${build?.error}`);
   if (releasesOf(p, app).length !== before) out.problems.push('a release was made from the interrupted build');
+  // Its build container, orphaned by the dead builder, is removed by the new paasd.
+  await waitUntil(async () => (await ctx.docker.listContainers({ all: true, filters: { label: [`${p.label}.build=${build?.id}`] } })).length === 0,
+    'the orphaned build container to be removed', 20_000).catch(() => out.problems.push(`build ${build?.id}: its container is still there`));
   await servesCurrent(ctx, app);
 };
 

@@ -51,6 +51,11 @@ export interface AppImageOptions {
 export async function assembleAppImage(opts: AppImageOptions): Promise<void> {
   const started = performance.now();
   const context = path.join(opts.slugDir, 'context.tar');
+  // The build wrote these: the host appends to one and reads the other only if they are plain
+  // files (a symlink there would make `tar -rf` append to a host file).
+  for (const file of [context, path.join(opts.slugDir, 'layers')]) {
+    if (!(await fs.promises.lstat(file)).isFile()) throw new Error(`${path.basename(file)} in the slug directory is not a regular file`);
+  }
   const layers = (await fs.promises.readFile(path.join(opts.slugDir, 'layers'), 'utf8')).split('\n').filter((dir) => dir !== '');
   const dockerfile = [
     `FROM ${opts.base}`,

@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../common/config.ts';
 import { routerPidFile, serveRouter } from '../router/serve.ts';
+import { errorMessage } from '../common/errors.ts';
 
 /** True if `pid` is a live paas-router process (not a recycled pid). */
 function isRouterProcess(pid: number): boolean {
@@ -50,7 +51,7 @@ async function main(): Promise<void> {
     restarting = true;
     console.log('paas-router: SIGHUP, replacing the workers one at a time');
     router.restartWorkers().then(() => console.log(`paas-router: workers replaced (${router.pids().join(', ')})`),
-      (err: unknown) => console.error(`paas-router: worker restart failed: ${err instanceof Error ? err.message : String(err)}`))
+      (err: unknown) => console.error(`paas-router: worker restart failed: ${errorMessage(err)}`))
       .finally(() => { restarting = false; });
   });
   process.on('SIGINT', () => void stop('SIGINT'));
@@ -58,6 +59,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  console.error(`paas-router: ${err instanceof Error ? err.message : String(err)}`);
+  console.error(`paas-router: ${errorMessage(err)}`);
   process.exit(1);
 });

@@ -10,6 +10,7 @@ import { loadConfig, type Config } from '../common/config.ts';
 import { startController } from '../controller/index.ts';
 import { ensureSwarmManager } from '../controller/scheduler/swarm-setup.ts';
 import { routerPidFile } from '../router/serve.ts';
+import { errorMessage } from '../common/errors.ts';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -62,6 +63,6 @@ function routerLine(config: Config): string {
 }
 
 main().catch((err: unknown) => {
-  console.error(`paasd: ${err instanceof Error ? err.message : String(err)}`);
+  console.error(`paasd: ${errorMessage(err)}`);
   process.exit(1);
 });

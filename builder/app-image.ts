@@ -18,7 +18,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type Dockerode from 'dockerode';
-import { UserBuildError } from '../common/errors.ts';
+import { UserBuildError, errorMessage } from '../common/errors.ts';
 import { ENTRYPOINT } from './container-paths.ts';
 import { followDockerStream } from './docker-stream.ts';
 import { createLineSplitter } from './line-splitter.ts';
@@ -120,7 +120,7 @@ async function build(opts: AppImageOptions, context: string): Promise<Set<number
     for (const id of made.reverse()) await opts.docker.getImage(id).remove().catch(() => {});
     if (opts.signal?.aborted) throw opts.signal.reason instanceof Error ? opts.signal.reason : err;
     if (timeout.aborted) throw new UserBuildError(`Build timed out while assembling the image (${Math.round(opts.timeoutMs / 1000)} s left of the time limit).`);
-    throw new Error(`assembling the image failed: ${(err as Error).message}`, { cause: err });
+    throw new Error(`assembling the image failed: ${errorMessage(err)}`, { cause: err });
   } finally {
     input.destroy();
   }

@@ -11,7 +11,7 @@ import { constants as fsConstants } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { BuildpackRefError, parseBuildpackRef, type BuildpackRef } from '../common/buildpack-ref.ts';
-import { UserBuildError } from '../common/errors.ts';
+import { UserBuildError, errorMessage } from '../common/errors.ts';
 import { checkUrl, resolveAllowed, UrlPolicyError, urlHost, type UrlPolicy } from '../common/url-policy.ts';
 import { run } from './exec-file.ts';
 
@@ -249,6 +249,6 @@ async function removeStale(base: string, keep: string): Promise<void> {
 }
 
 function firstLine(err: unknown): string {
-  const text = err instanceof Error ? err.message : String(err);
+  const text = errorMessage(err);
   return text.split('\n').map((l) => l.trim()).filter((l) => l !== '').slice(-1)[0] ?? text;
 }

@@ -3,7 +3,7 @@
 // come from `npm pack` into a runtime cache shared by all apps (mounted read-only in builds).
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { UserBuildError } from '../common/errors.ts';
+import { UserBuildError, errorMessage } from '../common/errors.ts';
 import { ExecError, run } from './exec-file.ts';
 
 export const DEFAULT_NODE_RANGE = '24';
@@ -48,7 +48,7 @@ export function readEngines(packageJson: string): { node?: string; npm?: string 
   try {
     pkg = JSON.parse(packageJson);
   } catch (err) {
-    throw new UserBuildError(`package.json is not valid JSON: ${(err as Error).message}`);
+    throw new UserBuildError(`package.json is not valid JSON: ${errorMessage(err)}`);
   }
   const engines = (pkg as { engines?: unknown } | null)?.engines;
   if (!engines || typeof engines !== 'object') return {};
@@ -141,7 +141,7 @@ async function resolveVersion(opts: ResolveOptions): Promise<string> {
 
 /** Offline or registry trouble: reuse what this range resolved to last time, if anything. */
 function fallback(opts: ResolveOptions, previous: string | undefined, err: unknown): string {
-  if (!previous) throw new Error(`could not resolve ${opts.pkg}@${opts.range} with npm view: ${(err as Error).message}`);
+  if (!previous) throw new Error(`could not resolve ${opts.pkg}@${opts.range} with npm view: ${errorMessage(err)}`);
   opts.log(`       npm view failed, using ${opts.pkg} ${previous} (resolved for ${opts.range} before)`);
   return previous;
 }

@@ -3,6 +3,7 @@ import type Dockerode from 'dockerode';
 import type { RegistryAuth } from '../common/config.ts';
 import { dockerAuthConfig } from '../common/registry-auth.ts';
 import { followDockerStream } from './docker-stream.ts';
+import { errorMessage } from '../common/errors.ts';
 
 export interface PushImageOptions {
   docker: Dockerode;
@@ -31,7 +32,7 @@ export async function pushImage(opts: PushImageOptions): Promise<string | null> 
       }
     });
   } catch (err) {
-    throw new Error(`pushing ${opts.image} failed: ${(err as Error).message}`, { cause: err });
+    throw new Error(`pushing ${opts.image} failed: ${errorMessage(err)}`, { cause: err });
   }
   return digest;
 }

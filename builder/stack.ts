@@ -12,6 +12,7 @@ import { loadConfig, type Config } from '../common/config.ts';
 import { withDirLock } from './dir-lock.ts';
 import { importRootfs } from './import-rootfs.ts';
 import { STACK_FLAVOURS, STACK_KEY, STACK_SUITE, makeRootfsTars, rootfsTarFile, type StackFlavour } from './stack-rootfs.ts';
+import { errorMessage } from '../common/errors.ts';
 
 export { STACK_SUITE } from './stack-rootfs.ts';
 const PATH_VALUE = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -155,7 +156,7 @@ async function main(): Promise<void> {
 
 if (import.meta.main) {
   main().catch((err: unknown) => {
-    console.error(` !     ${err instanceof Error ? err.message : String(err)}`);
+    console.error(` !     ${errorMessage(err)}`);
     process.exitCode = 1;
   });
 }

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { netrcPath, readNetrc } from './netrc.ts';
+import { errorMessage } from '../common/errors.ts';
 
 export class CliError extends Error {
   constructor(message: string) {
@@ -73,7 +74,7 @@ export function createClient(apiUrl: string, token: string | null): Client {
           signal,
         });
       } catch (err) {
-        throw new CliError(`Cannot reach the paas API at ${apiUrl}: ${(err as Error).message}`);
+        throw new CliError(`Cannot reach the paas API at ${apiUrl}: ${errorMessage(err)}`);
       }
       if (!res.ok) {
         const message = await errorMessageOf(res);
@@ -109,7 +110,7 @@ export function createClient(apiUrl: string, token: string | null): Client {
           body: fs.createReadStream(file) as unknown as ReadableStream, duplex: 'half',
         } as RequestInit);
       } catch (err) {
-        throw new CliError(`Could not upload the source: ${(err as Error).message}`);
+        throw new CliError(`Could not upload the source: ${errorMessage(err)}`);
       }
       if (!res.ok) throw new CliError(`Could not upload the source: ${await errorMessageOf(res)}`);
     },

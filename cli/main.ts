@@ -3,6 +3,7 @@ import { parseArgs } from './args.ts';
 import { CliError } from './client.ts';
 import { commands, findCommand } from './commands/index.ts';
 import { createContext } from './context.ts';
+import { errorMessage } from '../common/errors.ts';
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
@@ -28,7 +29,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   try {
     args = command.parse ? command.parse(rest) : parseArgs(rest);
   } catch (err) {
-    process.stderr.write(` !    ${(err as Error).message.split('\n')[0]}\n`);
+    process.stderr.write(` !    ${errorMessage(err).split('\n')[0]}\n`);
     return 1;
   }
   if (args.flags.help) {
@@ -39,7 +40,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     const code = await command.run(createContext(args, env, (s) => process.stdout.write(s)));
     return typeof code === 'number' ? code : 0;
   } catch (err) {
-    const message = err instanceof CliError ? err.message : `unexpected error: ${(err as Error).message}`;
+    const message = err instanceof CliError ? err.message : `unexpected error: ${errorMessage(err)}`;
     process.stderr.write(` !    ${message.split('\n')[0]}\n`);
     return 1;
   }

@@ -1,3 +1,4 @@
+import { errorMessage } from '../common/errors.ts';
 // One access record per request, handed to an optional callback (the log stream, later).
 export interface AccessEntry {
   app: string | null;
@@ -20,7 +21,7 @@ export function reportAccess(onAccess: OnAccess | undefined, entry: AccessEntry,
   try {
     onAccess(entry);
   } catch (err) {
-    log(`onAccess failed: ${err instanceof Error ? err.message : String(err)}`);
+    log(`onAccess failed: ${errorMessage(err)}`);
   }
 }
 

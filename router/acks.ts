@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { ROUTER_ACK_TTL_MS, type RouterAck } from '../common/route-acks.ts';
 import { routerAckKey, routerSetKey } from '../common/redis-keys.ts';
+import { errorMessage } from '../common/errors.ts';
 
 export interface AckReporter {
   id: string;
@@ -33,7 +34,7 @@ export function startAckReporter(opts: { redis: Redis; prefix: string; state: ()
       .sadd(routerSetKey(prefix), id)
       .exec()
       .then(() => { failing = false; }, (err: unknown) => {
-        if (!failing && !closed) opts.log(`could not report the route table in use: ${err instanceof Error ? err.message : String(err)}`);
+        if (!failing && !closed) opts.log(`could not report the route table in use: ${errorMessage(err)}`);
         failing = true;
       })
       .finally(() => {

@@ -3,6 +3,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { renderPrometheus, type MetricsSnapshot } from './metrics.ts';
+import { errorMessage } from '../common/errors.ts';
 
 export interface AdminOptions {
   port: number;
@@ -27,7 +28,7 @@ export async function startAdminServer(opts: AdminOptions & {
         res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'content-length': Buffer.byteLength(body) });
         res.end(body);
       }, (err: unknown) => {
-        opts.log(`metrics: ${err instanceof Error ? err.message : String(err)}`);
+        opts.log(`metrics: ${errorMessage(err)}`);
         res.writeHead(500).end();
       });
       return;

@@ -5,6 +5,7 @@ import { Redis } from 'ioredis';
 import { accessLogger } from '../common/app-log.ts';
 import type { WorkerMessage, WorkerStart } from './cluster.ts';
 import { startRouter, type RouterHandle } from './index.ts';
+import { errorMessage } from '../common/errors.ts';
 
 let router: RouterHandle | null = null;
 let accessRedis: Redis | null = null;
@@ -41,7 +42,7 @@ async function stop(): Promise<void> {
 process.on('message', (msg: WorkerStart | { type: 'metrics'; id: number } | { type: 'stop' }) => {
   if (msg.type === 'start') {
     start(msg).catch((err: unknown) => {
-      send({ type: 'failed', message: err instanceof Error ? err.message : String(err) });
+      send({ type: 'failed', message: errorMessage(err) });
       process.exit(1);
     });
   } else if (msg.type === 'metrics') {

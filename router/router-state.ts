@@ -8,6 +8,7 @@ import path from 'node:path';
 import { parseRouteTable } from './route-table.ts';
 import { parseCertBundle } from './tls.ts';
 import type { RouterState } from './index.ts';
+import { errorMessage } from '../common/errors.ts';
 
 export interface StateKeeper {
   current(): RouterState;
@@ -34,7 +35,7 @@ export function createStateKeeper(opts: { file?: string; log: (line: string) => 
         await fs.promises.writeFile(tmp, text, { mode: 0o600 });
         await fs.promises.rename(tmp, file);
       } catch (err) {
-        log(`could not save the last-known routes to ${file}: ${err instanceof Error ? err.message : String(err)}`);
+        log(`could not save the last-known routes to ${file}: ${errorMessage(err)}`);
       }
     });
     return writing;

@@ -17,6 +17,7 @@ import { loadConfig } from '../../common/config.ts';
 import { routeTableKey } from '../../common/redis-keys.ts';
 import { makeCertificate } from '../../common/x509.ts';
 import { startRouterCluster } from '../../router/cluster.ts';
+import { errorMessage } from '../../common/errors.ts';
 
 const args = parseArgs(process.argv.slice(2));
 const workers = Number(flag(args, 'workers') ?? 1);
@@ -210,6 +211,6 @@ function report(results: Result[]): void {
 }
 
 main().catch((err: unknown) => {
-  console.error(`bench: ${err instanceof Error ? err.message : String(err)}`);
+  console.error(`bench: ${errorMessage(err)}`);
   process.exit(1);
 });

@@ -7,6 +7,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { Readable } from 'node:stream';
 import { parseEndLine, RESULT_MARKER, type PushOutcome } from '../../common/stream-end.ts';
+import { errorMessage } from '../../common/errors.ts';
 
 const ZERO = /^0+$/;
 const DEPLOY_REFS = new Set(['refs/heads/master', 'refs/heads/main']);
@@ -81,7 +82,7 @@ async function main(): Promise<void> {
       duplex: 'half',
     } as RequestInit);
   } catch (err) {
-    fail(`the platform could not be reached: ${(err as Error).message}`);
+    fail(`the platform could not be reached: ${errorMessage(err)}`);
   }
   if (!res.ok || !res.body) fail(refusal(res.status, await res.text()));
 
@@ -95,4 +96,4 @@ async function main(): Promise<void> {
   if (!outcome.ok) fail(`Push rejected: ${outcome.message}`);
 }
 
-main().catch((err: unknown) => fail(`hook error: ${(err as Error).message}`));
+main().catch((err: unknown) => fail(`hook error: ${errorMessage(err)}`));

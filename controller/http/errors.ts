@@ -1,7 +1,7 @@
 // The API's one error handler: coded errors become Heroku-shaped JSON ({id, message}) that is
 // also an RFC 9457 problem document; nothing else (no stack trace) reaches the client.
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { NotFoundError, PaasError } from '../../common/errors.ts';
+import { NotFoundError, PaasError, errorMessage } from '../../common/errors.ts';
 
 export const notFound: RequestHandler = (req, _res, next) => {
   next(new NotFoundError(`No route for ${req.method} ${req.path}.`));
@@ -20,7 +20,7 @@ export function errorHandler(logError: (err: unknown) => void): ErrorRequestHand
       status = 400; id = 'bad_request'; message = 'Request body is not valid JSON.';
     } else if (err && typeof err === 'object' && typeof (err as { status?: unknown }).status === 'number'
       && (err as { status: number }).status < 500) {
-      status = (err as { status: number }).status; id = 'bad_request'; message = String((err as Error).message);
+      status = (err as { status: number }).status; id = 'bad_request'; message = errorMessage(err);
     } else {
       logError(err);
     }

@@ -17,6 +17,7 @@ import { httpsSettings, listCerts, removeAcmeCertsFor, updateHttpsSettings } fro
 import type { Db } from '../store/db.ts';
 import { listDomains } from '../store/domains.ts';
 import type { CertService } from './certs.ts';
+import { errorMessage } from '../../common/errors.ts';
 
 const RENEW_BEFORE_MS = 30 * 86_400_000;
 
@@ -96,7 +97,7 @@ export function createAcmeService(deps: {
       setStatus(appId, domain, 'cert issued', null);
       log(`acme: certificate issued for ${domain}`);
     } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
+      const message = errorMessage(err);
       setStatus(appId, domain, 'failing', message);
       log(`acme: ${domain}: ${message}`);
     }

@@ -3,7 +3,7 @@
 // the platform's own names (common/hostname.ts). Who may claim which names beyond that is the
 // operator's choice: PAAS_CUSTOM_DOMAIN_SUFFIXES (docs/operations.md).
 import type { Config } from '../../common/config.ts';
-import { ConflictError, InvalidParamsError, NotFoundError } from '../../common/errors.ts';
+import { ConflictError, InvalidParamsError, NotFoundError, errorMessage } from '../../common/errors.ts';
 import { domainPolicyOf, hostnameProblem, normalizeHostname } from '../../common/hostname.ts';
 import type { Db } from '../store/db.ts';
 import { addDomain, findDomain, listDomains, removeDomain, type Domain } from '../store/domains.ts';
@@ -47,7 +47,7 @@ export function addCustomDomain(db: Db, config: Config, app: App, input: unknown
     return addDomain(db, app.id, hostname);
   } catch (err) {
     // Another request added it meanwhile (UNIQUE(hostname)).
-    if (/UNIQUE constraint failed/.test((err as Error).message)) throw taken();
+    if (/UNIQUE constraint failed/.test(errorMessage(err))) throw taken();
     throw err;
   }
 }

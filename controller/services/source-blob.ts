@@ -6,7 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import { Readable, Transform } from 'node:stream';
 import zlib from 'node:zlib';
 import tar from 'tar-stream';
-import { InvalidParamsError } from '../../common/errors.ts';
+import { InvalidParamsError, errorMessage } from '../../common/errors.ts';
 import { fetchAllowed, UrlPolicyError, type UrlPolicy } from '../../common/url-policy.ts';
 
 const MiB = 1024 * 1024;
@@ -64,7 +64,7 @@ export async function fetchSourceBlob(url: string, dest: string, opts: SourceBlo
     await normalizeSourceTar(raw, dest, maxUnpacked);
   } catch (err) {
     if (err instanceof InvalidParamsError) throw err;
-    throw new InvalidParamsError(`Could not download source_blob.url: ${(err as Error).message}`);
+    throw new InvalidParamsError(`Could not download source_blob.url: ${errorMessage(err)}`);
   } finally {
     fs.rmSync(raw, { force: true });
     await close();
@@ -86,7 +86,7 @@ export async function normalizeSourceTar(raw: string, dest: string, maxUnpacked 
   } catch (err) {
     fs.rmSync(dest, { force: true });
     if (err instanceof InvalidParamsError) throw err;
-    throw new NotATarballError(`source_blob is not a readable tar archive: ${(err as Error).message}`);
+    throw new NotATarballError(`source_blob is not a readable tar archive: ${errorMessage(err)}`);
   }
 }
 

@@ -7,6 +7,7 @@
 // in all; deliveries and their last attempt are kept in the store.
 import { createHmac, randomUUID } from 'node:crypto';
 import type { Config } from '../../common/config.ts';
+import { errorMessage } from '../../common/errors.ts';
 import { fetchAllowed, UrlPolicyError, urlPolicyOf } from '../../common/url-policy.ts';
 import { buildJson, releaseJson } from '../http/serializers.ts';
 import type { Scheduler } from '../scheduler/types.ts';
@@ -175,7 +176,7 @@ export function startWebhooks(deps: { db: Db; config: Config; scheduler: Schedul
   function sendDue(): void {
     for (const d of dueDeliveries(db, now(), 50)) {
       if (inflight.has(d.id)) continue;
-      const p = attempt(d).catch((err: unknown) => deps.log(`webhook delivery ${d.id} error: ${(err as Error).message}`)).finally(() => inflight.delete(d.id));
+      const p = attempt(d).catch((err: unknown) => deps.log(`webhook delivery ${d.id} error: ${errorMessage(err)}`)).finally(() => inflight.delete(d.id));
       inflight.set(d.id, p);
     }
   }
@@ -187,7 +188,7 @@ export function startWebhooks(deps: { db: Db; config: Config; scheduler: Schedul
         await scan();
         sendDue();
         pruneDeliveries(db, new Date(Date.now() - KEEP_DELIVERIES_MS).toISOString());
-      } catch (err) { deps.log(`webhooks: ${(err as Error).message}`); } finally { running = null; }
+      } catch (err) { deps.log(`webhooks: ${errorMessage(err)}`); } finally { running = null; }
     })();
     return running;
   }

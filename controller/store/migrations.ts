@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DatabaseSync } from 'node:sqlite';
 import { CI_SCHEMA } from './schema-ci.ts';
+import { errorMessage } from '../../common/errors.ts';
 
 type Db = DatabaseSync;
 
@@ -191,7 +192,7 @@ export function migrate(db: Db, migrations: Migration[] = MIGRATIONS): void {
       db.exec('COMMIT');
     } catch (err) {
       db.exec('ROLLBACK');
-      throw new Error(`Schema migration ${m.version} (${m.description}) failed: ${(err as Error).message}`, { cause: err });
+      throw new Error(`Schema migration ${m.version} (${m.description}) failed: ${errorMessage(err)}`, { cause: err });
     }
   }
 }

@@ -14,6 +14,7 @@ import { commitFiles, run, tempDir, userEnv, type Run } from './git.ts';
 import { httpGet, type HttpResult } from './platform.ts';
 import { spawnPlatformProcess, waitUntil, type PlatformProcess } from './platform-process.ts';
 import { removeRedisKeys } from './redis-keys.ts';
+import { errorMessage } from '../../common/errors.ts';
 
 export interface FaultPlatformOptions {
   redisUrl?: string;
@@ -114,7 +115,7 @@ export async function startFaultPlatform(opts: FaultPlatformOptions = {}): Promi
   }
 
   function pushVersion(app: string, body: string, extra: Record<string, string> = {}): Promise<Run> {
-    return commitAndPush(app, body, extra).catch((err: unknown) => ({ code: -1, stdout: '', stderr: err instanceof Error ? err.message : String(err) }));
+    return commitAndPush(app, body, extra).catch((err: unknown) => ({ code: -1, stdout: '', stderr: errorMessage(err) }));
   }
 
   async function commitAndPush(app: string, body: string, extra: Record<string, string>): Promise<Run> {

@@ -16,6 +16,7 @@ import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { loadConfig } from '../common/config.ts';
 import { removeRedisKeys } from './helpers/redis-keys.ts';
+import { errorMessage } from '../common/errors.ts';
 
 const execFileAsync = promisify(execFile);
 
@@ -62,7 +63,7 @@ async function docker(args: string[]): Promise<string> {
 async function removeTestLeftovers(): Promise<void> {
   const filter = `label=${testLabel}`;
   const warn = (what: string, err: unknown): void => {
-    const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
+    const message = errorMessage(err).split('\n')[0];
     process.stderr.write(`warning: could not remove ${testLabel} ${what}: ${message}\n`);
   };
   try {

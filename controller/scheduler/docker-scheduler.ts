@@ -1,7 +1,7 @@
 // Scheduler driver for one local Docker engine.
 import os from 'node:os';
 import type Dockerode from 'dockerode';
-import { NotAClusterError } from '../../common/errors.ts';
+import { errorMessage, NotAClusterError } from '../../common/errors.ts';
 import type { RegistryAuth } from '../../common/config.ts';
 import { createKeyedMutex } from '../../common/keyed-mutex.ts';
 import { dockerAuthConfig } from '../../common/registry-auth.ts';
@@ -99,7 +99,7 @@ export function createDockerScheduler(opts: DockerSchedulerOptions): Scheduler {
       const name = `${info.Config.Labels[L('app')]} ${info.Config.Labels[L('dyno')]}`;
       healthyPort.set(id, await waitHealthy(c, name, checksFor(info.Config.Labels), () => undefined, true));
     } catch (err) {
-      if (!track.stopping.has(id)) log(`health check after a restart: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+      if (!track.stopping.has(id)) log(`health check after a restart: ${errorMessage(err).split('\n')[0]}`);
     } finally {
       checking.delete(id);
       notify();

@@ -14,6 +14,7 @@ import type { Load } from '../helpers/load.ts';
 import { childPids, waitUntil } from '../helpers/platform-process.ts';
 import type { PrivateRedis } from '../helpers/private-redis.ts';
 import type { PrivateRegistry } from '../helpers/private-registry.ts';
+import { errorMessage } from '../../common/errors.ts';
 
 export interface FaultContext {
   p: FaultPlatform;
@@ -75,7 +76,7 @@ export async function runCase(ctx: FaultContext, fault: string, body: CaseBody):
   try {
     await body(ctx, out);
   } catch (err) {
-    out.problems.push(err instanceof Error ? err.message.split('\n')[0] : String(err));
+    out.problems.push(errorMessage(err).split('\n')[0]);
   }
   const after = ctx.load.snapshot();
   return {

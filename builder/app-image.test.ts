@@ -9,10 +9,10 @@ import { after, before, describe, test } from 'node:test';
 import Dockerode from 'dockerode';
 import { run } from './exec-file.ts';
 import { ensureStackImages, stackImages } from './stack.ts';
-import * as t from './test-support.ts';
+import * as t from './builder.test-support.ts';
 import { registryAuthHeaders } from '../common/registry-auth.ts';
 
-const config = t.testConfig();
+const config = t.builderTestConfig();
 const docker = new Dockerode({ socketPath: config.dockerSocket });
 const h = t.buildHarness({ config, docker, network: 'none' });
 const temps: string[] = [];

@@ -8,9 +8,9 @@ import { after, test } from 'node:test';
 import Dockerode from 'dockerode';
 import { withBuildContainer } from './build-container.ts';
 import { ensureBusyboxImage } from './busybox-image.ts';
-import * as t from './test-support.ts';
+import * as t from './builder.test-support.ts';
 
-const config = t.testConfig();
+const config = t.builderTestConfig();
 const docker = new Dockerode({ socketPath: config.dockerSocket });
 const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'paas-once-'));
 after(() => fs.rm(dir, { recursive: true, force: true }));

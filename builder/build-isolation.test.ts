@@ -16,7 +16,7 @@ import { buildDockerfile } from './dockerfile-build.ts';
 import { ensureStackImages, stackImages } from './stack.ts';
 import * as t from './test-support.ts';
 
-const config = { ...t.testConfig(), buildCpus: 0.5 };
+const config = { ...t.builderTestConfig(), buildCpus: 0.5 };
 const docker = new Dockerode({ socketPath: config.dockerSocket });
 const h = t.buildHarness({ config, docker });
 const temps: string[] = [];

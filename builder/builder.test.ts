@@ -6,9 +6,9 @@ import Dockerode from 'dockerode';
 import type { BuildJobResult } from '../common/build.ts';
 import { UserBuildError } from '../common/errors.ts';
 import { ensureStackImages, stackImages } from './stack.ts';
-import * as t from './test-support.ts';
+import * as t from './builder.test-support.ts';
 
-const config = t.testConfig();
+const config = t.builderTestConfig();
 const docker = new Dockerode({ socketPath: config.dockerSocket });
 // Builds trust what this process trusts (this machine's network intercepts TLS).
 const h = t.buildHarness({ config, docker, extraCaFile: process.env.NODE_EXTRA_CA_CERTS });

@@ -13,10 +13,10 @@ import { UserBuildError } from '../common/errors.ts';
 import { BuildCanceledError } from '../common/errors.ts';
 import { run } from './exec-file.ts';
 import { ensureStackImages, stackImages } from './stack.ts';
-import * as t from './test-support.ts';
-import { zipStore } from './zip-store.ts';
+import * as t from './builder.test-support.ts';
+import { zipStore } from './zip-store.test-support.ts';
 
-const config = t.testConfig();
+const config = t.builderTestConfig();
 const docker = new Dockerode({ socketPath: config.dockerSocket });
 const h = t.buildHarness({ config, docker, network: 'none', extraCaFile: process.env.NODE_EXTRA_CA_CERTS });
 const temps: string[] = [];

@@ -4,9 +4,9 @@ import { after, before, test } from 'node:test';
 import Dockerode from 'dockerode';
 import { UserBuildError } from '../common/errors.ts';
 import { ensureBusyboxImage } from './busybox-image.ts';
-import * as t from './test-support.ts';
+import * as t from './builder.test-support.ts';
 
-const config = t.testConfig();
+const config = t.builderTestConfig();
 const docker = new Dockerode({ socketPath: config.dockerSocket });
 const h = t.buildHarness({ config, docker });
 const dockerfile = 'FROM paas/busybox:test\nCOPY www /www\nUSER 1000\nCMD ["sh", "-c", "exec httpd -f -p $PORT -h /www"]\n';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { hasFile, openSourceTar, readFile } from './source-tar.ts';
-import { makeSourceTar, removeSourceTar } from './test-support.ts';
+import { makeSourceTar, removeSourceTar } from './builder.test-support.ts';
 
 for (const via of ['git', 'tar'] as const) {
   test(`finds root files in a ${via} archive`, async () => {

@@ -11,9 +11,9 @@ import type { BuildJobData, BuildJobResult } from '../common/build.ts';
 import { buildLogKey, buildQueueName } from '../common/redis-keys.ts';
 import { requestBuildCancel } from '../common/build-cancel.ts';
 import { startBuilder, type Builder } from './index.ts';
-import * as t from './test-support.ts';
+import * as t from './builder.test-support.ts';
 
-const config = { ...t.testConfig(), redisPrefix: t.uniqueName('paas-test') };
+const config = { ...t.builderTestConfig(), redisPrefix: t.uniqueName('paas-test') };
 const docker = new Dockerode({ socketPath: config.dockerSocket });
 const url = new URL(config.redisUrl);
 const connection = { host: url.hostname, port: Number(url.port || 6379), password: decodeURIComponent(url.password) || undefined, maxRetriesPerRequest: null };

@@ -5,8 +5,9 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { Redis } from 'ioredis';
 import { startRouterCluster, type RouterCluster } from './cluster.ts';
-import { REDIS_URL, request, route, startBackend, tableWriter, testConfig, waitFor, type TestBackend } from './test-support.ts';
-import { secureRequest, testPki } from './tls-support.ts';
+import { REDIS_URL, request, route, startBackend, tableWriter, waitFor, type TestBackend } from './router.test-support.ts';
+import { testConfig } from '../test/helpers/config.ts';
+import { secureRequest, testPki } from './tls.test-support.ts';
 
 const config = testConfig();
 let redis: Redis;

@@ -8,7 +8,8 @@ import { Redis } from 'ioredis';
 import { parseRouterAck, type RouterAck } from '../common/route-acks.ts';
 import { routerAckKey, routerSetKey } from '../common/redis-keys.ts';
 import { startRouter, type RouterHandle } from './index.ts';
-import { REDIS_URL, request, route, startBackend, testConfig, waitFor, type TestBackend } from './test-support.ts';
+import { REDIS_URL, request, route, startBackend, waitFor, type TestBackend } from './router.test-support.ts';
+import { testConfig } from '../test/helpers/config.ts';
 
 let redis: Redis;
 let router: RouterHandle;

@@ -7,7 +7,8 @@ import http from 'node:http';
 import net from 'node:net';
 import { Redis } from 'ioredis';
 import { startRouter, type RouterHandle } from './index.ts';
-import { REDIS_URL, request, route, startBackend, testConfig, waitFor, type TestBackend } from './test-support.ts';
+import { REDIS_URL, request, route, startBackend, waitFor, type TestBackend } from './router.test-support.ts';
+import { testConfig } from '../test/helpers/config.ts';
 
 let redis: Redis;
 let backend: TestBackend;

@@ -9,7 +9,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { startRouter } from './index.ts';
-import { deadPort, REDIS_URL, request, route, startBackend, tableWriter, testConfig, waitFor } from './test-support.ts';
+import { deadPort, REDIS_URL, request, route, startBackend, tableWriter, waitFor } from './router.test-support.ts';
+import { testConfig } from '../test/helpers/config.ts';
 
 test('without Redis the router starts with an empty table, serves apply()d routes, and closes', async () => {
   const backend = await startBackend('a');

@@ -6,7 +6,8 @@ import type { Socket } from 'node:net';
 import { Redis } from 'ioredis';
 import type { AppRoute } from '../common/routes.ts';
 import { startRouter, type AccessEntry, type RouterHandle } from './index.ts';
-import { deadPort, REDIS_URL, request, route, startBackend, testConfig, waitFor, type TestBackend } from './test-support.ts';
+import { deadPort, REDIS_URL, request, route, startBackend, waitFor, type TestBackend } from './router.test-support.ts';
+import { testConfig } from '../test/helpers/config.ts';
 
 const REQUEST_ID = 'client-supplied-request-id-0001';
 let redis: Redis;

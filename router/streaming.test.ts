@@ -8,7 +8,8 @@ import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import type { Backend } from '../common/routes.ts';
 import { startRouter, type RouterHandle } from './index.ts';
-import { REDIS_URL, request, route, testConfig, waitFor } from './test-support.ts';
+import { REDIS_URL, request, route, waitFor } from './router.test-support.ts';
+import { testConfig } from '../test/helpers/config.ts';
 
 let redis: Redis;
 let router: RouterHandle;

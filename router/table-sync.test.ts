@@ -5,7 +5,8 @@ import { Redis } from 'ioredis';
 import type { Config } from '../common/config.ts';
 import type { RouteTable } from '../common/routes.ts';
 import { startRouter, type RouterHandle } from './index.ts';
-import { REDIS_URL, request, route, startBackend, tableWriter, testConfig, waitFor, type TestBackend } from './test-support.ts';
+import { REDIS_URL, request, route, startBackend, tableWriter, waitFor, type TestBackend } from './router.test-support.ts';
+import { testConfig } from '../test/helpers/config.ts';
 
 let redis: Redis;
 let config: Config;

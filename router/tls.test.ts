@@ -8,8 +8,9 @@ import type { AppRoute } from '../common/routes.ts';
 import type { CertBundle } from '../common/tls.ts';
 import { certBundleKey, certChannel } from '../common/redis-keys.ts';
 import { startRouter, type RouterHandle } from './index.ts';
-import { REDIS_URL, request, route as plainRoute, startBackend, testConfig, waitFor, type TestBackend } from './test-support.ts';
-import { presentedNames, secureRequest, testPki, type TestPki } from './tls-support.ts';
+import { REDIS_URL, request, route as plainRoute, startBackend, waitFor, type TestBackend } from './router.test-support.ts';
+import { testConfig } from '../test/helpers/config.ts';
+import { presentedNames, secureRequest, testPki, type TestPki } from './tls.test-support.ts';
 
 let redis: Redis;
 let router: RouterHandle;

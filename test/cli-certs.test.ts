@@ -13,7 +13,7 @@ import { routeTableKey } from '../common/redis-keys.ts';
 import { startController, type ControllerHandle } from '../controller/index.ts';
 import { createMemoryScheduler } from '../controller/scheduler/memory-scheduler.ts';
 import { startRouter, type RouterHandle } from '../router/index.ts';
-import { presentedNames, testPki, type TestPki } from '../router/tls-support.ts';
+import { presentedNames, testPki, type TestPki } from '../router/tls.test-support.ts';
 import { readAdminToken, removeDataDir, testConfig } from './helpers/config.ts';
 import { eventually } from './helpers/eventually.ts';
 import { paas, tempDir, userEnv } from './helpers/git.ts';

@@ -16,8 +16,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { flag, parseArgs } from '../../cli/args.ts';
-import { findApp } from '../../controller/store/apps.ts';
-import { setAppSettings } from '../../controller/store/app-settings.ts';
 import { commitFiles, run, tempDir, userEnv } from '../../test/helpers/git.ts';
 import { startTestPlatform, type TestPlatform } from '../../test/helpers/platform.ts';
 import { startSwarmCluster } from '../../test/helpers/swarm-cluster.ts';
@@ -131,8 +129,9 @@ async function runOn(scheduler: 'docker' | 'swarm'): Promise<{ lines: string[]; 
     const app = `zdt-${scheduler}-${process.pid}`;
     const created = await p.api('POST', '/apps', { name: app });
     if (created.status !== 201) throw new Error(`apps:create: ${JSON.stringify(created.body)}`);
-    // Health check on /up (the per-app setting; the API for it is not there yet).
-    setAppSettings(p.controller.db, findApp(p.controller.db, app)!.id, { healthCheckPath: '/up' });
+    // Health check on /up: the app's deploy checks (paas checks:set), through the API.
+    const checks = await p.api('PATCH', `/apps/${app}/checks`, { health_check_path: '/up' });
+    if (checks.status !== 200) throw new Error(`checks:set: ${JSON.stringify(checks.body)}`);
     fs.writeFileSync(path.join(home, '.netrc'), `machine 127.0.0.1 login bench password ${p.adminToken}\n`, { mode: 0o600 });
     const gitUrl = `${p.controller.url}/${app}.git`;
     const push = async (version: number): Promise<void> => {

@@ -13,7 +13,7 @@ import { routeTableKey } from '../../common/redis-keys.ts';
 import { startController, type ControllerHandle } from '../index.ts';
 import { createMemoryScheduler } from '../scheduler/memory-scheduler.ts';
 import { startRouter, type RouterHandle } from '../../router/index.ts';
-import { presentedNames, testPki, type TestPki } from '../../router/tls-support.ts';
+import { presentedNames, testPki, type TestPki } from '../../router/tls.test-support.ts';
 import { readAdminToken, removeDataDir, testConfig } from '../../test/helpers/config.ts';
 import { freePort, startPebble, type Pebble } from '../../test/helpers/pebble.ts';
 

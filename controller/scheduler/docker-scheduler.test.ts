@@ -5,7 +5,7 @@ import { ensureBusyboxImage } from '../../builder/busybox-image.ts';
 import { testConfig } from '../../test/helpers/config.ts';
 import { pushTestImage } from '../../test/helpers/registry-image.ts';
 import { createDockerScheduler } from './docker-scheduler.ts';
-import { realTarget, schedulerContract } from './scheduler-contract.ts';
+import { realTarget, schedulerContract } from './scheduler-contract.test-support.ts';
 import type { Scheduler } from './types.ts';
 
 const config = testConfig();

@@ -1,5 +1,5 @@
 import { createMemoryScheduler } from './memory-scheduler.ts';
-import { schedulerContract } from './scheduler-contract.ts';
+import { schedulerContract } from './scheduler-contract.test-support.ts';
 
 const scheduler = createMemoryScheduler();
 schedulerContract('memory', () => ({

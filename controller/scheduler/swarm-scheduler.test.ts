@@ -11,7 +11,7 @@ import { ensureBusyboxImage } from '../../builder/busybox-image.ts';
 import { testConfig } from '../../test/helpers/config.ts';
 import { pushTestImage } from '../../test/helpers/registry-image.ts';
 import { startSwarmCluster, type SwarmCluster } from '../../test/helpers/swarm-cluster.ts';
-import { realTarget, schedulerContract, WEB } from './scheduler-contract.ts';
+import { realTarget, schedulerContract, WEB } from './scheduler-contract.test-support.ts';
 import { createSwarmScheduler } from './swarm-scheduler.ts';
 import type { Scheduler } from './types.ts';
 

@@ -13,7 +13,7 @@ import { Redis } from 'ioredis';
 import { loadConfig, type Config } from '../../common/config.ts';
 import { routerAckKey, routerSetKey } from '../../common/redis-keys.ts';
 import { startRouter, type RouterHandle } from '../../router/index.ts';
-import { request } from '../../router/test-support.ts';
+import { request } from '../../router/router.test-support.ts';
 import type { Dyno, Scheduler } from '../scheduler/types.ts';
 import { setAppSettings } from '../store/app-settings.ts';
 import { insertApp } from '../store/apps.ts';

@@ -7,8 +7,10 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { loadConfig, type Config } from '../../common/config.ts';
 
+/** The one test configuration (controller, builder and router tests alike); `overrides` wins.
+ *  A temp data dir is made unless the overrides name one. */
 export function testConfig(overrides: Partial<Config> = {}): Config {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'paas-test-'));
+  const dataDir = overrides.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'paas-test-'));
   // Tests use buildpacks from temp dirs and tarballs from loopback servers, as an operator who
   // allows local buildpacks and private URLs (the tests of those policies turn them off), and
   // Dockerfiles FROM the tiny busybox image, as an operator who allows that image.

@@ -6,16 +6,18 @@ import path from 'node:path';
 import assert from 'node:assert/strict';
 import type Dockerode from 'dockerode';
 import type { BuildJobData, BuildJobResult } from '../common/build.ts';
-import { loadConfig, type Config } from '../common/config.ts';
+import type { Config } from '../common/config.ts';
+import { testConfig } from '../test/helpers/config.ts';
 import { run } from './exec-file.ts';
 import { runBuild, type BuildDeps } from './run-build.ts';
 
-/** Caches (stack rootfs, Node runtimes) persist across runs here unless PAAS_DATA_DIR is set. */
-export function testConfig(): Config {
-  // Tests build with buildpacks from temp dirs (an operator who allows local buildpacks) and
-  // Dockerfiles FROM the tiny busybox image (an operator who allows that image).
-  return loadConfig({ PAAS_DOCKERFILE_IMAGES: 'paas/busybox:test', ...process.env, PAAS_ALLOW_LOCAL_BUILDPACKS: '1', PAAS_DATA_DIR: process.env.PAAS_DATA_DIR || path.join(os.tmpdir(), 'paas-builder-test-data') });
-}
+/** The builder's tests: caches (stack rootfs, Node runtimes) persist across runs in one data
+ *  dir unless PAAS_DATA_DIR is set, build images keep the platform's own label, and
+ *  Dockerfiles may build FROM the tiny busybox image (an operator who allows that image). */
+export const builderTestConfig = (): Config => testConfig({
+  dataDir: process.env.PAAS_DATA_DIR || path.join(os.tmpdir(), 'paas-builder-test-data'), label: 'paas',
+  ...(process.env.PAAS_DOCKERFILE_IMAGES === undefined ? { dockerfileImages: ['paas/busybox:test'] } : {}),
+});
 
 export function uniqueName(prefix: string): string {
   return `${prefix}-${randomBytes(4).toString('hex')}`;

@@ -1,19 +1,12 @@
 // Real pieces for the router's tests: backends on 127.0.0.1, a Redis table writer, a client.
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { loadConfig, type Config } from '../common/config.ts';
-import { type AppRoute, type Backend, type RouteTable } from '../common/routes.ts';
+import type { AppRoute, Backend, RouteTable } from '../common/routes.ts';
 import { routeChannel, routeTableKey } from '../common/redis-keys.ts';
 
 /** The platform's Redis (PAAS_REDIS_URL, with its password file when there is one). */
 export const REDIS_URL = loadConfig().redisUrl;
-
-export function testConfig(overrides: Partial<Config> = {}): Config {
-  const prefix = `paastest-${randomBytes(6).toString('hex')}`;
-  return { ...loadConfig({}), routerBind: '127.0.0.1', routerPort: 0, redisUrl: REDIS_URL, redisPrefix: prefix, ...overrides };
-}
 
 export interface TestBackend {
   name: string;

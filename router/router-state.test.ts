@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createStateKeeper } from './router-state.ts';
-import { route } from './test-support.ts';
+import { route } from './router.test-support.ts';
 
 const backend = { dyno: 'web.1', host: '127.0.0.1', port: 5001, release: 1 };
 const table = (version: number) => ({ version, apps: [route('hello', [backend])] });

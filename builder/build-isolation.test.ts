@@ -14,7 +14,7 @@ import { ensureBuildNetwork } from './build-network.ts';
 import { ensureBusyboxImage } from './busybox-image.ts';
 import { buildDockerfile } from './dockerfile-build.ts';
 import { ensureStackImages, stackImages } from './stack.ts';
-import * as t from './test-support.ts';
+import * as t from './builder.test-support.ts';
 
 const config = { ...t.builderTestConfig(), buildCpus: 0.5 };
 const docker = new Dockerode({ socketPath: config.dockerSocket });

@@ -12,11 +12,9 @@ import { run } from './exec-file.ts';
 import { runBuild, type BuildDeps } from './run-build.ts';
 
 /** The builder's tests: caches (stack rootfs, Node runtimes) persist across runs in one data
- *  dir unless PAAS_DATA_DIR is set, build images keep the platform's own label, and
- *  Dockerfiles may build FROM the tiny busybox image (an operator who allows that image). */
+ *  dir unless PAAS_DATA_DIR is set, and build images keep the platform's own label. */
 export const builderTestConfig = (): Config => testConfig({
   dataDir: process.env.PAAS_DATA_DIR || path.join(os.tmpdir(), 'paas-builder-test-data'), label: 'paas',
-  ...(process.env.PAAS_DOCKERFILE_IMAGES === undefined ? { dockerfileImages: ['paas/busybox:test'] } : {}),
 });
 
 export function uniqueName(prefix: string): string {

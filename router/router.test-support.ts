@@ -2,6 +2,7 @@
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { Redis } from 'ioredis';
+import { loadConfig } from '../common/config.ts';
 import type { AppRoute, Backend, RouteTable } from '../common/routes.ts';
 import { routeChannel, routeTableKey } from '../common/redis-keys.ts';
 

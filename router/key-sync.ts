@@ -95,13 +95,12 @@ export function startKeySync<T>(opts: KeySyncOptions<T>): KeySync {
     if (ch === channel) void reload();
   };
 
-  redis.on('ready', onReady);
-  redis.on('error', onError);
-  redis.on('close', onClose);
-  subscriber.on('close', onClose);
-  subscriber.on('ready', onSubscriberReady);
-  subscriber.on('error', onError);
-  subscriber.on('message', onMessage);
+  const listeners: Array<[Redis, string, (...args: any[]) => void]> = [
+    [redis, 'ready', onReady], [redis, 'error', onError], [redis, 'close', onClose],
+    [subscriber, 'ready', onSubscriberReady], [subscriber, 'error', onError], [subscriber, 'close', onClose],
+    [subscriber, 'message', onMessage],
+  ];
+  for (const [emitter, event, fn] of listeners) emitter.on(event, fn);
   if (subscriber.status === 'wait') subscriber.connect().catch(() => {});
   void reload();
 
@@ -112,15 +111,9 @@ export function startKeySync<T>(opts: KeySyncOptions<T>): KeySync {
       closed = true;
       clearTimeout(startTimer);
       markStarted();
-      redis.off('ready', onReady);
-      redis.off('error', onError);
-      redis.off('close', onClose);
-      subscriber.off('close', onClose);
-      subscriber.off('ready', onSubscriberReady);
-      subscriber.off('message', onMessage);
-      subscriber.disconnect();
-      subscriber.off('error', onError);
+      for (const [emitter, event, fn] of listeners) emitter.off(event, fn);
       subscriber.on('error', () => {}); // a late error of the closing connection
+      subscriber.disconnect();
     },
   };
 }

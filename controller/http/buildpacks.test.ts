@@ -8,11 +8,10 @@ import { buildCacheDir } from '../../common/build-cache.ts';
 import { readAdminToken, removeDataDir, testConfig } from '../../test/helpers/config.ts';
 import { startController, type ControllerHandle } from '../index.ts';
 import { createMemoryScheduler } from '../scheduler/memory-scheduler.ts';
-import type { RegistryClient } from '../services/registry.ts';
 import { findApp } from '../store/apps.ts';
 import { finishBuild, insertBuild } from '../store/builds.ts';
+import { nullRegistry as registry } from './api.test-support.ts';
 
-const registry: RegistryClient = { retag: async () => undefined, tags: async () => [], copyRepository: async () => [], deleteRepository: async () => undefined };
 
 describe('buildpacks and build control API', () => {
   const config = testConfig();

@@ -14,7 +14,6 @@ import { readAdminToken, removeDataDir, testConfig } from '../../test/helpers/co
 import { eventually } from '../../test/helpers/eventually.ts';
 import { startController, type ControllerHandle } from '../index.ts';
 import { createMemoryScheduler } from '../scheduler/memory-scheduler.ts';
-import type { RegistryClient } from '../services/registry.ts';
 import { findApp } from '../store/apps.ts';
 import { finishBuild, insertBuild } from '../store/builds.ts';
 import { insertConfig } from '../store/configs.ts';
@@ -22,8 +21,8 @@ import { insertRelease, setReleaseStatus } from '../store/releases.ts';
 import { Problem } from './schemas/common.ts';
 import { routeSpecs } from './schemas/index.ts';
 import { schemaErrors } from './validate.ts';
+import { nullRegistry as registry } from './api.test-support.ts';
 
-const registry: RegistryClient = { retag: async () => undefined, tags: async () => [], copyRepository: async () => [], deleteRepository: async () => undefined };
 
 describe('API responses match their schemas', () => {
   const config = testConfig({ webhookRetryBaseMs: 60_000 });

@@ -12,9 +12,8 @@ import { readAdminToken, removeDataDir, testConfig } from '../../test/helpers/co
 import { startPrivateRedis, type PrivateRedis } from '../../test/helpers/private-redis.ts';
 import { startController, type ControllerHandle } from '../index.ts';
 import { createMemoryScheduler } from '../scheduler/memory-scheduler.ts';
-import type { RegistryClient } from '../services/registry.ts';
+import { nullRegistry as registry } from './api.test-support.ts';
 
-const registry: RegistryClient = { retag: async () => undefined, tags: async () => [], copyRepository: async () => [], deleteRepository: async () => undefined };
 const FOLLOWERS = 40;
 let server: PrivateRedis;
 let ctl: ControllerHandle;

@@ -5,35 +5,27 @@ import Dockerode from 'dockerode';
 import request from 'supertest';
 import { startController, type ControllerHandle } from '../index.ts';
 import { createMemoryScheduler, type MemoryScheduler } from '../scheduler/memory-scheduler.ts';
-import type { RegistryClient } from '../services/registry.ts';
 import { findApp } from '../store/apps.ts';
 import { finishBuild, insertBuild } from '../store/builds.ts';
 import { insertRelease, setReleaseStatus } from '../store/releases.ts';
 import { insertConfig } from '../store/configs.ts';
 import { readAdminToken, removeDataDir, testConfig } from '../../test/helpers/config.ts';
+import { nullRegistry as registry, seedRelease, startApiPlatform, type ApiPlatform } from './api.test-support.ts';
 
-const registry: RegistryClient = { retag: async () => undefined, tags: async () => [], copyRepository: async () => [], deleteRepository: async () => undefined };
 
 describe('config vars and releases', () => {
-  const config = testConfig();
-  let ctl: ControllerHandle;
+  let p: ApiPlatform;
   let scheduler: MemoryScheduler;
   let auth: string;
-  const api = () => request(ctl.server);
+  const api = () => p.api();
 
   before(async () => {
-    scheduler = createMemoryScheduler();
-    ctl = await startController({ config, docker: new Dockerode(), scheduler, registry, log: () => undefined });
-    auth = `Bearer ${readAdminToken(config)}`;
+    p = await startApiPlatform();
+    ({ scheduler, auth } = p);
     await api().post('/apps').set('authorization', auth).send({ name: 'cfg' }).expect(201);
-    // Seed v1 as a push would: a succeeded build and its release.
-    const app = findApp(ctl.db, 'cfg')!;
-    const build = insertBuild(ctl.db, app.id, null, 'abc');
-    finishBuild(ctl.db, build.id, { status: 'succeeded', image: `${config.registry}/cfg:build-${build.id}`, processTypes: { web: 'node s.js', worker: 'node w.js' } });
-    const v1 = insertRelease(ctl.db, { appId: app.id, buildId: build.id, configId: insertConfig(ctl.db, app.id, {}).id, description: 'Deploy abc', userId: null });
-    setReleaseStatus(ctl.db, v1.id, 'succeeded');
+    seedRelease(p.ctl, 'cfg', { processTypes: { web: 'node s.js', worker: 'node w.js' } });
   });
-  after(async () => { await ctl.close(); removeDataDir(config); });
+  after(() => p.close());
 
   test('PATCH sets and unsets vars, each change a new release that restarts the app', async () => {
     const set = await api().patch('/apps/cfg/config-vars').set('authorization', auth).send({ GREETING: 'hi', MODE: 'x' }).expect(200);

@@ -18,14 +18,13 @@ import { startController, type ControllerHandle } from '../index.ts';
 import { createMemoryScheduler } from '../scheduler/memory-scheduler.ts';
 import { appendAppLog } from '../../common/app-log.ts';
 import { deleteApp, findApp } from '../store/apps.ts';
-import type { RegistryClient } from '../services/registry.ts';
+import { nullRegistry as registry } from './api.test-support.ts';
 
 /** Real git in `work`, with an empty HOME (no credentials of this machine), at most 30 s a command. */
 const gitIn = (work: string, home: string) => (...args: string[]) =>
   run('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.invalid', '-c', 'init.defaultBranch=main', ...args],
     { cwd: work, env: { PATH: process.env.PATH, HOME: home, GIT_TERMINAL_PROMPT: '0' }, timeoutMs: 30_000 });
 
-const registry: RegistryClient = { retag: async () => undefined, tags: async () => [], copyRepository: async () => [], deleteRepository: async () => undefined };
 
 describe('tenant input is hostile', () => {
   const config = testConfig({

@@ -12,13 +12,12 @@ import { eventually } from '../../test/helpers/eventually.ts';
 import { readAdminToken, removeDataDir, testConfig } from '../../test/helpers/config.ts';
 import { startController, type ControllerHandle } from '../index.ts';
 import { createMemoryScheduler } from '../scheduler/memory-scheduler.ts';
-import type { RegistryClient } from '../services/registry.ts';
 import { findApp } from '../store/apps.ts';
 import { finishBuild, insertBuild } from '../store/builds.ts';
 import { insertConfig } from '../store/configs.ts';
 import { insertRelease, setReleaseStatus } from '../store/releases.ts';
+import { nullRegistry as registry } from './api.test-support.ts';
 
-const registry: RegistryClient = { retag: async () => undefined, tags: async () => [], copyRepository: async () => [], deleteRepository: async () => undefined };
 
 interface Received { headers: http.IncomingHttpHeaders; body: string; at: number }
 

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
+import { loadConfig } from '../../common/config.ts';
 import Dockerode from 'dockerode';
 import { Redis } from 'ioredis';
 import { freePort } from './free-port.ts';
@@ -65,7 +66,8 @@ export async function startFaultPlatform(opts: FaultPlatformOptions = {}): Promi
   const prefix = `paastest-${randomBytes(4).toString('hex')}`;
   const apiUrl = `http://127.0.0.1:${apiPort}`;
   const label = opts.label ?? 'paastest';
-  const redisUrl = opts.redisUrl ?? process.env.PAAS_REDIS_URL ?? 'redis://127.0.0.1:6379/0';
+  // The shared Redis as the test runner knows it (its password file included).
+  const redisUrl = opts.redisUrl ?? loadConfig().redisUrl;
   const registry = opts.registry ?? process.env.PAAS_REGISTRY ?? '127.0.0.1:5000';
   const env: Record<string, string> = {
     PAAS_DATA_DIR: dataDir, PAAS_API_PORT: String(apiPort), PAAS_API_URL: apiUrl, PAAS_HTTP_PORT: String(routerPort),

@@ -1,6 +1,8 @@
-// A redis-server of a test's own, on a free loopback port, with AOF persistence in a temp dir:
-// a fault test may kill and restart it (the shared Redis must never be touched).
+// A redis-server of a test's own, on a free loopback port, with AOF persistence in a temp dir
+// and a password (as bin/setup starts the platform's): a fault test may kill and restart it
+// (the shared Redis must never be touched).
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,6 +10,7 @@ import { Redis } from 'ioredis';
 import { freePort } from './free-port.ts';
 
 export interface PrivateRedis {
+  /** With the password in it. */
   url: string;
   port: number;
   dir: string;
@@ -22,18 +25,22 @@ export interface PrivateRedis {
 export async function startPrivateRedis(): Promise<PrivateRedis> {
   const port = await freePort();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'paas-redis-'));
+  const password = randomBytes(16).toString('hex');
+  // The password in a file, not on the command line (which any local user can read).
+  const conf = path.join(dir, 'redis.conf');
+  fs.writeFileSync(conf, `requirepass ${password}\n`, { mode: 0o600 });
   let child: ChildProcess | null = null;
 
   const start = async (): Promise<void> => {
     const proc = spawn('redis-server', [
-      '--port', String(port), '--bind', '127.0.0.1', '--appendonly', 'yes', '--appendfsync', 'always',
+      conf, '--port', String(port), '--bind', '127.0.0.1', '--appendonly', 'yes', '--appendfsync', 'always',
       '--maxmemory-policy', 'noeviction', '--dir', dir, '--save', '', '--daemonize', 'no',
     ], { stdio: ['ignore', 'ignore', 'inherit'] });
     child = proc;
     const deadline = Date.now() + 10_000;
     for (;;) {
       if (proc.exitCode !== null) throw new Error(`redis-server on port ${port} exited (${proc.exitCode})`);
-      const probe = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      const probe = new Redis({ port, host: '127.0.0.1', password, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
       probe.on('error', () => {});
       const up = await probe.connect().then(() => probe.ping(), () => null).finally(() => probe.disconnect());
       if (up === 'PONG') return;
@@ -54,7 +61,7 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
 
   await start();
   return {
-    url: `redis://127.0.0.1:${port}/0`,
+    url: `redis://:${password}@127.0.0.1:${port}/0`,
     port,
     dir,
     stop,

@@ -5,7 +5,8 @@ import type http from 'node:http';
 import { Git } from 'node-git-server';
 import { tokenFromAuthorization } from '../http/credentials.ts';
 import { RateLimitError, tooManyFailedLogins, type RequestLimits } from '../http/rate-limit.ts';
-import { canAccess, findApp } from '../store/apps.ts';
+import { isMember } from '../services/access.ts';
+import { findApp } from '../store/apps.ts';
 import type { Db } from '../store/db.ts';
 import { scopeOfToken } from '../store/token-scopes.ts';
 import { userForToken } from '../store/users.ts';
@@ -61,7 +62,7 @@ export function createGitHandler(deps: { db: Db; repos: RepoStore; limits: Reque
     const wait = deps.limits.accounts.take(user.id);
     if (wait > 0) return deny(res, 429, new RateLimitError(undefined, wait).message, wait);
     const app = findApp(deps.db, m[1]);
-    if (!app || !canAccess(deps.db, user, app)) return deny(res, 404, `No such app as ${m[1]}.`);
+    if (!app || !isMember(deps.db, user, app)) return deny(res, 404, `No such app as ${m[1]}.`);
     // A deploy token deploys its own app only.
     const scope = scopeOfToken(deps.db, token as string);
     if (scope.appId && scope.appId !== app.id) return deny(res, 403, 'This deploy token is for another app.');

@@ -2,7 +2,8 @@
 import type { Static } from '@sinclair/typebox';
 import { Router } from 'express';
 import { ConflictError, ForbiddenError, NotFoundError } from '../../common/errors.ts';
-import { canAccess, findApp } from '../store/apps.ts';
+import { authorizeApp } from '../services/access.ts';
+import { findApp } from '../store/apps.ts';
 import { transaction } from '../store/db.ts';
 import { GLOBAL_SCOPE, scopesOfTokens, setTokenScope, type TokenScope } from '../store/token-scopes.ts';
 import { createUser, findUserByEmail, issueToken, listTokens, listUsers, revokeToken, type TokenInfo } from '../store/users.ts';
@@ -81,8 +82,7 @@ export function accountRouter(deps: ApiDeps): Router {
     let scope: TokenScope = GLOBAL_SCOPE;
     if (body?.scope?.[0] === 'deploy') {
       if (!body.app) throw new SchemaValidationError([{ field: 'app', message: 'A deploy token needs the app it deploys.' }]);
-      const app = findApp(db, body.app);
-      if (!app || !canAccess(db, me, app)) throw new NotFoundError(`Couldn't find that app: ${body.app}.`);
+      const app = authorizeApp(db, me, body.app);
       scope = { scope: 'deploy', appId: app.id };
     } else if (body?.app) {
       throw new SchemaValidationError([{ field: 'app', message: 'Only a deploy token (scope ["deploy"]) is limited to an app.' }]);

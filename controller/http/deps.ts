@@ -1,10 +1,9 @@
 import type { Request, Response } from 'express';
 import type { Redis } from 'ioredis';
 import type { Config } from '../../common/config.ts';
-import { NotFoundError } from '../../common/errors.ts';
 import type { Pushers } from '../git/pushers.ts';
 import type { Scheduler } from '../scheduler/types.ts';
-import { isMember, requireOwner, type OwnerAction } from '../services/access.ts';
+import { authorizeApp, type OwnerAction } from '../services/access.ts';
 import type { AppService } from '../services/apps.ts';
 import type { BuildService } from '../services/builds.ts';
 import type { ConfigService } from '../services/config-vars.ts';
@@ -18,7 +17,6 @@ import type { RoutePublisher } from '../services/route-publisher.ts';
 import type { TlsServices } from '../services/acme.ts';
 import type { RequestLimits } from './rate-limit.ts';
 import type { StreamTailer } from '../../common/stream-tailer.ts';
-import { findApp } from '../store/apps.ts';
 import type { Db } from '../store/db.ts';
 import type { App } from '../store/types.ts';
 import { currentUser } from './auth.ts';
@@ -71,10 +69,5 @@ export function checkBuildDiskSpace(deps: ApiDeps): void {
  *  see it (otherwise 404: existence is not leaked) and, given an owner-only action, may take it
  *  (otherwise 403). The rules are services/access.ts. */
 export function appParam(deps: ApiDeps, req: Request, res: Response, action?: OwnerAction): App {
-  const name = String(req.params.app);
-  const app = findApp(deps.db, name);
-  const user = currentUser(res);
-  if (!app || !isMember(deps.db, user, app)) throw new NotFoundError(`Couldn't find that app: ${name}.`);
-  if (action) requireOwner(user, app, action);
-  return app;
+  return authorizeApp(deps.db, currentUser(res), String(req.params.app), action);
 }

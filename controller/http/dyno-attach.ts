@@ -8,7 +8,7 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { errorMessage, ForbiddenError, NotFoundError, PaasError } from '../../common/errors.ts';
 import { CHANNEL, dataFrame, readControl, readDataFrame, RUN_PROTOCOL, type RunControl } from '../../common/run-protocol.ts';
 import type { AttachedRun, OneOffRuns, PendingRun } from '../services/one-off-runs.ts';
-import { canAccess, findApp } from '../store/apps.ts';
+import { authorizeApp } from '../services/access.ts';
 import type { Db } from '../store/db.ts';
 import { userOfRequest } from './auth.ts';
 import { RateLimitError, type RequestLimits } from './rate-limit.ts';
@@ -48,8 +48,7 @@ export function createAttachHandler(deps: { db: Db; runs: OneOffRuns; limits: Re
     if (scope.scope !== 'global') throw new ForbiddenError('This token is a deploy token: it may not attach to runs.');
     const wait = deps.limits.accounts.take(user.id);
     if (wait > 0) throw new RateLimitError(undefined, wait);
-    const found = findApp(deps.db, app);
-    if (!found || !canAccess(deps.db, user, found)) throw new NotFoundError(`Couldn't find that app: ${app}.`);
+    authorizeApp(deps.db, user, app);
     const run = deps.runs.pending(secret);
     if (!run || run.app !== app || run.name !== dyno || run.userId !== user.id) {
       throw new NotFoundError(`No run ${dyno} of ${app} is waiting for this client (it ended, another client attached, or it waited too long).`);

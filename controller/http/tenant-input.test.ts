@@ -19,6 +19,7 @@ import { createMemoryScheduler } from '../scheduler/memory-scheduler.ts';
 import { appendAppLog } from '../../common/app-log.ts';
 import { deleteApp, findApp } from '../store/apps.ts';
 import { nullRegistry as registry } from './api.test-support.ts';
+import { addDomain } from '../store/domains.ts';
 
 /** Real git in `work`, with an empty HOME (no credentials of this machine), at most 30 s a command. */
 const gitIn = (work: string, home: string) => (...args: string[]) =>
@@ -69,6 +70,15 @@ describe('tenant input is hostile', () => {
       assert.equal(res.status, 422, `${hostname}: ${res.status} ${JSON.stringify(res.body)}`);
     }
     assert.deepEqual((await as(mallory).get('/apps/evil/domains').expect(200)).body.map((d: { hostname: string }) => d.hostname), ['evil.apps.paas.test']);
+  });
+
+  test('a custom domain stored before the checks (an IP literal, a platform name) is not routed', async () => {
+    const evil = findApp(ctl.db, 'evil')!;
+    for (const hostname of ['127.0.0.1', 'api.paas.test']) addDomain(ctl.db, evil.id, hostname);
+    const table = await ctl.routes.sync();
+    const hosts = table.apps.find((a) => a.app === 'evil')?.hosts ?? [];
+    assert.deepEqual(hosts, ['evil.apps.paas.test']);
+    for (const hostname of ['127.0.0.1', 'api.paas.test']) ctl.db.prepare('DELETE FROM domains WHERE hostname = ?').run(hostname);
   });
 
   test('custom domains: a name another app has is refused, whatever its case or trailing dot', async () => {

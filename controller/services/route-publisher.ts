@@ -14,6 +14,7 @@ import { listApps } from '../store/apps.ts';
 import type { Db } from '../store/db.ts';
 import { currentRelease } from '../store/releases.ts';
 import { listDomains } from '../store/domains.ts';
+import { domainPolicyOf, hostnameProblem } from '../../common/hostname.ts';
 import { allHttpsSettings } from '../store/certs.ts';
 
 export interface RoutePublisher {
@@ -34,11 +35,21 @@ export function createRoutePublisher(deps: RoutePublisherDeps): RoutePublisher {
   const log = deps.log ?? ((line: string) => console.error(`routes: ${line}`));
   let running: Promise<RouteTable> | null = null;
   let again = false;
+  // A custom domain stored before the checks existed that they now refuse (an IP address, a
+  // platform name: it would route the platform's own traffic to a tenant) is not routed. (The
+  // operator's suffix list only limits new domains.)
+  const domainPolicy = { ...domainPolicyOf(config), allowedSuffixes: [] };
+  const unrouted = new Set<string>();
+  const routable = (hostname: string): boolean => {
+    const problem = hostnameProblem(hostname, domainPolicy);
+    if (problem && !unrouted.has(hostname)) { unrouted.add(hostname); log(`custom domain not routed: ${problem}`); }
+    return problem === null;
+  };
 
   async function compute(): Promise<RouteTable> {
     const dynos = await scheduler.list();
     const custom = new Map<string, string[]>();
-    for (const d of listDomains(db)) custom.set(d.app_id, [...(custom.get(d.app_id) ?? []), d.hostname]);
+    for (const d of listDomains(db)) if (routable(d.hostname)) custom.set(d.app_id, [...(custom.get(d.app_id) ?? []), d.hostname]);
     const https = allHttpsSettings(db);
     const apps: AppRoute[] = listApps(db).map((app) => {
       const current = currentRelease(db, app.id);

@@ -135,10 +135,15 @@ describe('apps on a 3-node Docker Swarm', () => {
     const traffic = load();
     const killedAt = Date.now();
     await cluster!.killWorker(worker.name);
+    const timeline: string[] = [];
     await eventually(async () => {
+      const tasks = (await docker.listTasks({ filters: { 'desired-state': ['running'] } })) as Array<{ Status: { State: string } }>;
+      const now = `${(await dynos()).map((d) => `${d.name}@${d.node}:${d.state}`).join(' ')} (tasks: ${tasks.map((x) => x.Status.State).join(',')})`;
+      if (timeline.at(-1)?.endsWith(now) !== true) timeline.push(`+${Date.now() - killedAt} ms ${now}`);
       const ds = await allUp(3, 2);
       assert.ok(ds.every((d) => d.node !== worker.name), `still on ${worker.name}`);
     }, 60_000);
+    t.diagnostic(`timeline:\n${timeline.join('\n')}`);
     const backAfter = Date.now() - killedAt;
     await new Promise((r) => setTimeout(r, 500));
     const stats = await traffic.stop();

@@ -71,7 +71,7 @@ describe('apps on a 3-node Docker Swarm', () => {
     }
   });
 
-  test('ps:scale web=3 spreads the dynos over the nodes, and the router reaches all three', async (t) => {
+  test('ps:scale web=3 spreads the dynos over the nodes, the router reaches all three, maintenance mode holds them', async (t) => {
     const scaled = await paas(['ps:scale', 'web=3', '-a', app], env);
     assert.equal(scaled.code, 0, scaled.stderr);
     const ds = await allUp(3, 1);
@@ -84,6 +84,10 @@ describe('apps on a 3-node Docker Swarm', () => {
       seen.add(res.body.trim());
     }
     assert.deepEqual([...seen].sort(), ['v1 web.1', 'v1 web.2', 'v1 web.3']);
+    assert.equal((await paas(['maintenance:on', '-a', app], env)).code, 0);
+    await eventually(async () => assert.equal((await platform().viaRouter(app)).status, 503));
+    assert.equal((await paas(['maintenance:off', '-a', app], env)).code, 0);
+    await eventually(async () => assert.equal((await platform().viaRouter(app)).status, 200));
     const ps = await paas(['ps', '-a', app], env);
     const table = await paas(['nodes'], env);
     assert.match(ps.stdout, /web\.1: up .* v1 on \S+/);

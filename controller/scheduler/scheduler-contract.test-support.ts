@@ -47,7 +47,7 @@ export function schedulerContract(driver: string, target: () => ContractTarget):
       return {
         app: t.app, release, image: t.image(release), kind: t.kind, env: { GREETING: 'hi' }, memoryMb: 128,
         processes: [{ type: 'web', command: WEB, quantity: web }, ...(worker ? [{ type: 'worker', command: WORKER, quantity: worker }] : [])],
-        checks: { healthPath: '/', bootTimeoutSec: 20, graceSec: 1 },
+        checks: { healthPath: '/', bootTimeoutSec: 20, graceSec: 0 },
       };
     };
     const list = async (): Promise<Dyno[]> => target().scheduler.list(target().app);

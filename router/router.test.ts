@@ -199,7 +199,7 @@ test('onAccess reports each request once, with app, dyno, status and bytes', asy
     app: 'hello', dyno: 'web.7', method: 'GET', path: '/logged?x=1', status: 200,
     bytes: Buffer.byteLength(reply.body), durationMs: 0, requestId: id,
   });
-  assert.ok(entry.durationMs >= 0);
+  assert.ok(Number.isFinite(entry.durationMs) && entry.durationMs > 0, `a measured duration, not a default: ${entry.durationMs}`);
   const missing = access.find((e) => e.requestId === `${id}-404`);
   assert.equal(missing?.status, 404);
   assert.equal(missing?.app, null);
@@ -242,10 +242,16 @@ test('websocket upgrades to an unknown host or a dead backend get error pages', 
 });
 
 test('a websocket still open when the router closes does not keep anything alive', async () => {
-  // Covered by after(): close() destroys upgraded sockets; this one is left open on purpose.
-  setRoutes(route('hello', [a.backend()]));
-  const opened = await openWebSocket(router.port, 'hello.localhost');
+  // A router of its own, closed while a websocket through it is open: close() must end the
+  // upgraded socket (the client sees it close) and resolve.
+  const own = await startRouter({ config: testConfig(), redis, upstreamTimeoutMs: 300, log: () => undefined });
+  own.apply({ version: 1, apps: [route('hello', [a.backend()])] });
+  const opened = await openWebSocket(own.port, 'hello.localhost');
   assert.ok('socket' in opened);
   opened.socket.on('error', () => {});
-  opened.socket.on('close', () => {});
+  const clientClosed = new Promise<void>((resolve) => opened.socket.once('close', () => resolve()));
+  const bounded = <T>(p: Promise<T>, what: string): Promise<T> => Promise.race([p, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`${what} within 10 s`)), 10_000).unref())]);
+  await bounded(own.close(), 'close() resolves');
+  await bounded(clientClosed, 'the client sees its websocket close');
+  assert.ok(opened.socket.destroyed);
 });

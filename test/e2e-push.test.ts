@@ -13,8 +13,10 @@ import { commitFiles, paas, run, tempDir, userEnv } from './helpers/git.ts';
 import { eventually } from './helpers/eventually.ts';
 import { registryAuthHeaders } from '../common/registry-auth.ts';
 
+// Answers every path but /unhealthy (503), so a health check on /unhealthy fails: the
+// health_check_path test proves the path is used.
 const server = (greeting: string): string =>
-  `require('http').createServer((req, res) => res.setHeader('x-dyno', String(process.env.DYNO)).end(${JSON.stringify(greeting)} + (process.env.GREETING ? ' ' + process.env.GREETING : '') + ' ' + req.url)).listen(process.env.PORT, () => console.log('listening on ' + process.env.PORT));\n`;
+  `require('http').createServer((req, res) => req.url === '/unhealthy' ? (res.statusCode = 503, res.end('no')) : res.setHeader('x-dyno', String(process.env.DYNO)).end(${JSON.stringify(greeting)} + (process.env.GREETING ? ' ' + process.env.GREETING : '') + ' ' + req.url)).listen(process.env.PORT, () => console.log('listening on ' + process.env.PORT));\n`;
 
 describe('git push to a running app', () => {
   let p: TestPlatform;
@@ -117,6 +119,9 @@ describe('git push to a running app', () => {
     const wrong = gitUrl.replace('://', '://user:not-a-token@');
     const bad = await run('git', ['push', wrong, 'master'], { cwd: dir, env: stranger });
     assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /Authentication failed/);
+    const refs = await fetch(`${gitUrl}/info/refs?service=git-receive-pack`, { headers: { authorization: `Basic ${Buffer.from('user:not-a-token').toString('base64')}` } });
+    assert.equal(refs.status, 401, 'a wrong token is a 401, not some other failure');
     // The pack POST itself is checked too, not only the ref advertisement.
     const post = await fetch(`${gitUrl}/git-receive-pack`, { method: 'POST', body: '0000' });
     assert.equal(post.status, 401);
@@ -274,6 +279,12 @@ describe('git push to a running app', () => {
     const restart = await paas(['ps:restart', 'web', '-a', app], env);
     assert.equal(restart.code, 0, restart.stderr);
     assert.equal((await p.viaRouter(app)).status, 200);
+    // The path is really the one checked: a dyno failing it never replaces the running one.
+    assert.equal((await paas(['checks:set', 'health_check_path=/unhealthy', 'boot_timeout=3', '-a', app], env)).code, 0);
+    const unhealthy = await paas(['ps:restart', 'web.1', '-a', app], env);
+    assert.equal(unhealthy.code, 1, unhealthy.stdout);
+    assert.match(unhealthy.stderr, /web\.1/);
+    assert.equal((await p.viaRouter(app)).status, 200, 'the old dyno still serves');
     const unset = await paas(['checks:unset', 'health_check_path', 'boot_timeout', '-a', app], env);
     assert.equal(unset.code, 0, unset.stderr);
     const reset = JSON.parse((await paas(['checks', '-a', app, '--json'], env)).stdout) as { health_check_path: string };
@@ -288,7 +299,10 @@ describe('git push to a running app', () => {
       await new Promise((r) => setTimeout(r, 100));
     }
     assert.match(out, /^\d{4}-\d\d-\d\dT\S+ app\[web\.1\]: listening on 5000$/m);
-    assert.match(out, /app\[api\]: Release v5 created by admin@paas\.local: Rollback to v2/);
+    // The current release, whatever number earlier steps left it at.
+    const current = (JSON.parse((await paas(['releases', '-a', app, '--json'], env)).stdout) as Array<{ version: number; current: boolean; description: string }>).find((r) => r.current);
+    assert.ok(current);
+    assert.match(out, new RegExp(`app\\[api\\]: Release v${current.version} created by admin@paas\\.local: ${current.description.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
     assert.match(out, /paas\[router\]: at=info method=GET path="\/logged" request_id=\S+ dyno=web\.\d service=\d+ms status=200/);
     const web2 = (await paas(['logs', '-a', app, '--dyno', 'web.2'], env)).stdout;
     assert.ok(web2.trim().split('\n').every((l) => l.includes('app[web.2]')), web2);

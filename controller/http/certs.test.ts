@@ -36,6 +36,10 @@ describe('certificates', () => {
     ctl = await startController({ config, docker: new Dockerode(), scheduler: createMemoryScheduler(), log: () => undefined });
     router = await startRouter({ config, log: () => {}, tls: { port: 0, defaultCert: await pki.issue(['*.paas.test']) } });
     token = readAdminToken(config);
+    // An app with two custom domains (setup, not a test of its own).
+    await as(api().post('/apps')).send({ name: app }).expect(201);
+    await as(api().post(`/apps/${app}/domains`)).send({ hostname: 'shop.example.test' }).expect(201);
+    await as(api().post(`/apps/${app}/domains`)).send({ hostname: 'www.example.test' }).expect(201);
   });
 
   after(async () => {
@@ -56,12 +60,6 @@ describe('certificates', () => {
       await new Promise((r) => setTimeout(r, 50));
     }
   };
-
-  test('setup: an app with two custom domains', async () => {
-    await as(api().post('/apps')).send({ name: app }).expect(201);
-    await as(api().post(`/apps/${app}/domains`)).send({ hostname: 'shop.example.test' }).expect(201);
-    await as(api().post(`/apps/${app}/domains`)).send({ hostname: 'www.example.test' }).expect(201);
-  });
 
   test('upload a certificate: listed with domains and expiry, presented by the router, removable', async () => {
     const pair = await pki.issue(['shop.example.test', 'other.example.test']);

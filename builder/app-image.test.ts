@@ -73,10 +73,14 @@ const layerLine = (lines: string[]): string | undefined => lines.find((l) => l.s
 describe('Node.js app images', () => {
   const server = "require('http').createServer((q, s) => s.end(require('greet')('node'))).listen(process.env.PORT);\n";
   let first: Awaited<ReturnType<typeof h.build>>;
+  let v1: Awaited<ReturnType<typeof greetPackage>>;
+  // The first build, which both tests read: made here so that each test runs alone too.
+  before(async () => {
+    v1 = await greetPackage('1.0.0', 'hello');
+    first = await h.build(nodeApp(v1, '1.0.0', server));
+  });
 
   test('the node_modules layer is reused when only the source changes, and made again when a dependency changes', async () => {
-    const v1 = await greetPackage('1.0.0', 'hello');
-    first = await h.build(nodeApp(v1, '1.0.0', server));
     const built1 = await first.result;
     assert.ok(first.lines.includes('-----> Installing dependencies (npm ci)'), first.lines.join('\n'));
     assert.match(layerLine(first.lines) ?? '', /^ {7}Layers on paas\/node-runtime:\S+: node_modules \(new\), app \(new\) \(\d+\.\d s\)$/);

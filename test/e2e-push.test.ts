@@ -279,12 +279,13 @@ describe('git push to a running app', () => {
     const restart = await paas(['ps:restart', 'web', '-a', app], env);
     assert.equal(restart.code, 0, restart.stderr);
     assert.equal((await p.viaRouter(app)).status, 200);
-    // The path is really the one checked: a dyno failing it never replaces the running one.
+    // The path is really the one checked (from the next cutover on): a release whose dynos fail
+    // it is marked failed and the running one keeps serving.
     assert.equal((await paas(['checks:set', 'health_check_path=/unhealthy', 'boot_timeout=3', '-a', app], env)).code, 0);
-    const unhealthy = await paas(['ps:restart', 'web.1', '-a', app], env);
+    const unhealthy = await paas(['config:set', 'PROBE=1', '-a', app], env);
     assert.equal(unhealthy.code, 1, unhealthy.stdout);
-    assert.match(unhealthy.stderr, /web\.1/);
-    assert.equal((await p.viaRouter(app)).status, 200, 'the old dyno still serves');
+    assert.match(unhealthy.stderr, /health|\/unhealthy|503/i);
+    assert.equal((await p.viaRouter(app)).status, 200, 'the old release still serves');
     const unset = await paas(['checks:unset', 'health_check_path', 'boot_timeout', '-a', app], env);
     assert.equal(unset.code, 0, unset.stderr);
     const reset = JSON.parse((await paas(['checks', '-a', app, '--json'], env)).stdout) as { health_check_path: string };

@@ -1,6 +1,5 @@
 import type { Static } from '@sinclair/typebox';
 import { Router } from 'express';
-import { listAppsFor } from '../store/apps.ts';
 import { currentUser } from './auth.ts';
 import { appParam, type ApiDeps } from './deps.ts';
 import type { AppCreateBody, AppUpdateBody, CollaboratorCreateBody } from './schemas/apps.ts';
@@ -11,7 +10,7 @@ export function appsRouter(deps: ApiDeps): Router {
   const { db, config } = deps;
 
   r.get('/apps', (_req, res) => {
-    res.json(listAppsFor(db, currentUser(res)).map((a) => appJson(db, config, a)));
+    res.json(deps.apps.list(currentUser(res)).map((a) => appJson(db, config, a)));
   });
 
   r.post('/apps', async (req, res) => {

@@ -2,8 +2,7 @@
 // /apps/:app/builds/:build), see the queue, purge the build cache (DELETE /apps/:app/build-cache).
 import { Router } from 'express';
 import { purgeBuildCache } from '../../common/build-cache.ts';
-import { ConflictError, NotFoundError } from '../../common/errors.ts';
-import { findBuild } from '../store/builds.ts';
+import { ConflictError } from '../../common/errors.ts';
 import { appParam, type ApiDeps } from './deps.ts';
 import { buildJson } from './serializers.ts';
 
@@ -13,11 +12,10 @@ export function buildControlRouter(deps: ApiDeps): Router {
 
   r.delete('/apps/:app/builds/:build', async (req, res) => {
     const app = appParam(deps, req, res);
-    const build = findBuild(db, String(req.params.build));
-    if (!build || build.app_id !== app.id) throw new NotFoundError(`Couldn't find build ${req.params.build}.`);
+    const build = deps.builds.get(app, String(req.params.build));
     if (build.status !== 'pending') throw new ConflictError(`Can only cancel pending builds. Build ${build.id} has status '${build.status}'.`);
     await deps.builds.cancel(build.id);
-    res.json(buildJson(db, config, app, findBuild(db, build.id) ?? build));
+    res.json(buildJson(db, config, app, deps.builds.get(app, build.id)));
   });
 
   r.get('/apps/:app/build-queue', async (req, res) => {
@@ -27,7 +25,7 @@ export function buildControlRouter(deps: ApiDeps): Router {
       length: queue.filter((q) => q.state === 'queued').length,
       running: queue.filter((q) => q.state === 'building').length,
       builds: queue.filter((q) => q.app === app.name).map((q) => ({
-        id: q.buildId, state: q.state, position: q.position, created_at: findBuild(db, q.buildId)?.created_at ?? null,
+        id: q.buildId, state: q.state, position: q.position, created_at: deps.builds.list(app).find((b) => b.id === q.buildId)?.created_at ?? null,
       })),
     });
   });

@@ -10,7 +10,6 @@ import { urlPolicyOf } from '../../common/url-policy.ts';
 import { fetchSourceBlob, normalizeSourceTar, NotATarballError } from '../services/source-blob.ts';
 import type { SourceStore } from '../services/sources.ts';
 import { BuildCreateBody } from './schemas/builds.ts';
-import { findBuild, finishBuild, insertBuild, listBuilds } from '../store/builds.ts';
 import { currentUser } from './auth.ts';
 import { appParam, checkBuildDiskSpace, type ApiDeps } from './deps.ts';
 import { buildJson } from './serializers.ts';
@@ -21,14 +20,12 @@ export function buildsRouter(deps: ApiDeps & { sources: SourceStore }): Router {
 
   r.get('/apps/:app/builds', (req, res) => {
     const app = appParam(deps, req, res);
-    res.json(listBuilds(db, app.id).map((b) => buildJson(db, config, app, b)));
+    res.json(deps.builds.list(app).map((b) => buildJson(db, config, app, b)));
   });
 
   r.get('/apps/:app/builds/:build', (req, res) => {
     const app = appParam(deps, req, res);
-    const build = findBuild(db, String(req.params.build));
-    if (!build || build.app_id !== app.id) throw new NotFoundError(`Couldn't find build ${req.params.build}.`);
-    res.json(buildJson(db, config, app, build));
+    res.json(buildJson(db, config, app, deps.builds.get(app, String(req.params.build))));
   });
 
   // Heroku's builds API: deploy a tarball by URL, without git (CI).
@@ -50,10 +47,7 @@ export function buildsRouter(deps: ApiDeps & { sources: SourceStore }): Router {
     } catch (err) {
       if (!(err instanceof NotATarballError)) throw err;
       // The source came, but it is no tarball: a build that failed, its reason in its output.
-      const failed = insertBuild(db, app.id, currentUser(res).id, blob.version ?? null);
-      fs.mkdirSync(path.dirname(deps.builds.logPath(failed.id)), { recursive: true, mode: 0o700 });
-      fs.writeFileSync(deps.builds.logPath(failed.id), `-----> Building ${app.name} (build ${failed.id})\n !     ${err.message}\n`, { mode: 0o600 });
-      res.status(201).json(buildJson(db, config, app, finishBuild(db, failed.id, { status: 'failed', error: err.message })));
+      res.status(201).json(buildJson(db, config, app, deps.builds.recordFailed(app, currentUser(res), blob.version ?? null, err.message)));
       return;
     }
     const { build, done } = deps.builds.start({
@@ -66,9 +60,8 @@ export function buildsRouter(deps: ApiDeps & { sources: SourceStore }): Router {
   // The build log; while the build runs, it follows the log until the build and its release end.
   r.get('/apps/:app/builds/:build/output', async (req, res) => {
     const app = appParam(deps, req, res);
-    const build = findBuild(db, String(req.params.build));
-    if (!build || build.app_id !== app.id) throw new NotFoundError(`Couldn't find build ${req.params.build}.`);
-    const running = (): boolean => deps.builds.active(build.id) || findBuild(db, build.id)?.status === 'pending';
+    const build = deps.builds.get(app, String(req.params.build));
+    const running = (): boolean => deps.builds.active(build.id) || deps.builds.get(app, build.id).status === 'pending';
     const file = deps.builds.logPath(build.id);
     if (!running() && !fs.existsSync(file)) throw new NotFoundError('No output was recorded for this build.');
     res.type('text/plain; charset=utf-8');

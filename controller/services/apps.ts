@@ -13,7 +13,7 @@ import { ConflictError, InvalidParamsError, NotFoundError } from '../../common/e
 import type { RepoStore } from '../git/repos.ts';
 import type { Scheduler } from '../scheduler/types.ts';
 import type { Redis } from 'ioredis';
-import { addCollaborator, deleteApp, findApp, insertApp, listCollaborators, removeCollaborator, setMaintenance } from '../store/apps.ts';
+import { addCollaborator, deleteApp, findApp, insertApp, listAppsFor, listCollaborators, removeCollaborator, setMaintenance } from '../store/apps.ts';
 import { listBuilds } from '../store/builds.ts';
 import { findUserByEmail } from '../store/users.ts';
 import type { Db } from '../store/db.ts';
@@ -29,6 +29,8 @@ import type { RoutePublisher } from './route-publisher.ts';
 export interface Collaborator { user: { id: string; email: string }; created_at: string }
 
 export interface AppService {
+  /** The apps the user owns or collaborates on; an admin's: all. */
+  list(user: User): App[];
   create(user: User, name?: string): Promise<App>;
   /** Heroku's apps:rename: same app (id, releases, config, domains, collaborators, formation),
    *  new name; its images, dynos, routes, repository, build cache and log follow. */
@@ -64,6 +66,7 @@ export function createAppService(deps: {
   const taken = (name: string): boolean => busy.has(name) || findApp(db, name) !== null;
 
   return {
+    list: (user) => listAppsFor(db, user),
     async create(user, requested) {
       let name = requested;
       if (name === undefined) {

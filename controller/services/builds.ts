@@ -8,10 +8,10 @@ import { requestBuildCancel } from '../../common/build-cancel.ts';
 import { createBuildLogWriter, followBuildLog } from '../../common/build-log.ts';
 import { checkBuildLimit } from './limits.ts';
 import type { Config } from '../../common/config.ts';
-import { BuildCanceledError, errorFromWire, errorMessage, PaasError, UserBuildError } from '../../common/errors.ts';
+import { BuildCanceledError, errorFromWire, errorMessage, NotFoundError, PaasError, UserBuildError } from '../../common/errors.ts';
 import type { KeyedMutex } from '../../common/keyed-mutex.ts';
 import { listBuildpacks } from '../store/buildpacks.ts';
-import { findBuild, finishBuild, insertBuild } from '../store/builds.ts';
+import { findBuild, finishBuild, insertBuild, listBuilds } from '../store/builds.ts';
 import { appConfigVars } from '../store/configs.ts';
 import type { Db } from '../store/db.ts';
 import type { App, Build, Release, User } from '../store/types.ts';
@@ -29,6 +29,12 @@ export interface BuildRequest {
 }
 
 export interface BuildService {
+  list(app: App): Build[];
+  /** The app's build with this id; 404 if the app has none such. */
+  get(app: App, buildId: string): Build;
+  /** Records a build that failed before it could start (e.g. its source is no tarball), with
+   *  the reason as its output. */
+  recordFailed(app: App, user: User | null, sourceVersion: string | null, reason: string): Build;
   /** Records the build (pending) at once and runs it behind the app's earlier builds. */
   start(req: BuildRequest): { build: Build; done: Promise<{ build: Build; release: Release }> };
   run(req: BuildRequest): Promise<{ build: Build; release: Release }>;
@@ -159,6 +165,18 @@ export function createBuildService(deps: {
   }
 
   return {
+    list: (app) => listBuilds(db, app.id),
+    get(app, buildId) {
+      const build = findBuild(db, buildId);
+      if (!build || build.app_id !== app.id) throw new NotFoundError(`Couldn't find build ${buildId}.`);
+      return build;
+    },
+    recordFailed(app, user, sourceVersion, reason) {
+      const failed = insertBuild(db, app.id, user?.id ?? null, sourceVersion);
+      fs.mkdirSync(logDir, { recursive: true, mode: 0o700 });
+      fs.writeFileSync(logPath(failed.id), `-----> Building ${app.name} (build ${failed.id})\n !     ${reason}\n`, { mode: 0o600 });
+      return finishBuild(db, failed.id, { status: 'failed', error: reason });
+    },
     start,
     run: (req) => start(req).done,
     logPath,

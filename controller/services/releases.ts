@@ -5,17 +5,26 @@ import { InvalidParamsError, NotFoundError } from '../../common/errors.ts';
 import { findBuild } from '../store/builds.ts';
 import { setAppConfig } from '../store/configs.ts';
 import type { Db } from '../store/db.ts';
-import { findRelease } from '../store/releases.ts';
+import { findRelease, listReleases } from '../store/releases.ts';
 import type { App, Release, User } from '../store/types.ts';
 import type { Deployer } from './deployer.ts';
 
 export interface ReleaseService {
+  list(app: App): Release[];
+  /** By id or version ("3", "v3"); 404 if the app has none such. */
+  get(app: App, idOrVersion: string): Release;
   rollback(app: App, user: User, target: string): Promise<Release>;
 }
 
 export function createReleaseService(deps: { db: Db; deployer: Deployer }): ReleaseService {
   const { db, deployer } = deps;
   return {
+    list: (app) => listReleases(db, app.id),
+    get(app, target) {
+      const rel = findRelease(db, app.id, target);
+      if (!rel) throw new NotFoundError(`Couldn't find release ${target} of ${app.name}.`);
+      return rel;
+    },
     rollback: (app, user, target) => deployer.locked(app, async (app, tx) => {
       const old = findRelease(db, app.id, target);
       if (!old) throw new NotFoundError(`Couldn't find release ${target} of ${app.name}.`);

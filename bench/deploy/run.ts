@@ -163,7 +163,7 @@ async function main(): Promise<void> {
     const engine = new Dockerode();
     const cluster = await startSwarmCluster({ docker: engine, workers: 2, registry: loadConfig().registry, baseImage: loadConfig().stackBuildImage });
     try {
-      swarm = await runOn('swarm', (image) => cluster.pullOnWorkers(image));
+      swarm = await runOn('swarm', (image) => cluster.pullOnWorkers(image, loadConfig().registryAuth));
     } finally {
       await cluster.stop();
     }

@@ -18,6 +18,8 @@ export interface SwarmOneOffDeps {
   list(app: string): Promise<Dyno[]>;
   network(app: string): Promise<string>;
   nodeName(id: string | undefined): Promise<string>;
+  /** CPU quota in CPUs. */
+  cpus?: number;
 }
 
 export async function runSwarmOneOff(deps: SwarmOneOffDeps, spec: RunSpec, ropts: { attach: boolean; signal: AbortSignal }, output: (chunk: string) => void): Promise<{ name: string; exitCode: number | null }> {
@@ -28,7 +30,7 @@ export async function runSwarmOneOff(deps: SwarmOneOffDeps, spec: RunSpec, ropts
   const name = `${ONE_OFF}.${index}`;
   const service = dynoService({
     label: deps.label, spec: { ...spec, processes: [] }, proc: { type: ONE_OFF, command: spec.command, quantity: 1 }, index, oneOff: true,
-    network: await deps.network(spec.app), graceSec: 10,
+    network: await deps.network(spec.app), graceSec: 10, cpus: deps.cpus,
   });
   const created = await docker.createService(deps.authconfig, service);
   if (!ropts.attach) return { name, exitCode: null };

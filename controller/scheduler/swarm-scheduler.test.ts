@@ -129,3 +129,26 @@ test('a release whose image no node can pull fails with the node and Swarm\'s er
   });
   assert.deepEqual(await scheduler.list(app), []);
 });
+
+test('a dyno\'s task runs confined as a local dyno: uid 1000, no capabilities, an init, memory, CPU and pids limits, its app\'s network', async () => {
+  const hardened = createSwarmScheduler({ docker, label: config.label, registry: config.registry, bootTimeoutSec: 20, cpus: 0.5, log: () => undefined });
+  try {
+    const [web] = await hardened.start({
+      app, release: 1, image: `${config.registry}/${app}:v1`, kind: 'dockerfile', env: {}, memoryMb: 96,
+      processes: [{ type: 'web', command: WEB, quantity: 1 }], checks: { healthPath: '/', bootTimeoutSec: 20, graceSec: 0 },
+    }, () => undefined);
+    const tasks = (await docker.listTasks({ filters: { service: [web.id], 'desired-state': ['running'] } })) as Array<{ Status: { ContainerStatus: { ContainerID: string } } }>;
+    const info = await docker.getContainer(tasks[0].Status.ContainerStatus.ContainerID).inspect();
+    assert.equal(info.Config.User, '1000:1000');
+    assert.deepEqual(info.HostConfig.CapDrop, ['ALL']);
+    assert.equal(info.HostConfig.Init, true);
+    assert.equal(info.HostConfig.Memory, 96 * 1024 * 1024);
+    assert.equal(info.HostConfig.NanoCpus, 500_000_000);
+    assert.equal(info.HostConfig.PidsLimit, 512);
+    assert.equal(info.Config.Labels[`${config.label}.dyno`], 'web.1');
+    assert.ok(Object.keys(info.NetworkSettings.Networks).includes(`${config.label}-swarm-${app}`), Object.keys(info.NetworkSettings.Networks).join(', '));
+  } finally {
+    await hardened.destroy(app);
+    await hardened.close();
+  }
+});

@@ -16,6 +16,8 @@ import { createOneOff, listOneOffContainers, oneOffHandle, type OneOffDeps } fro
 import { pullImage } from './docker-pull.ts';
 import { runSwarmOneOff } from './swarm-one-off.ts';
 import { appNetworkName, dynoService, renamed, type ServiceSpec } from './swarm-spec.ts';
+import type { RegistryAuth } from '../../common/config.ts';
+import { dockerAuthConfig } from '../../common/registry-auth.ts';
 import type { RouteTable } from '../../common/routes.ts';
 import { currentTask, nodeAddress, publishedPort, readSnapshot, taskEnded, toClusterNode, toDyno, type Snapshot, type SwarmNode, type SwarmTask } from './swarm-state.ts';
 import { ONE_OFF, type ClusterNode, type Dyno, type DynoChecks, type LogOptions, type ProcessSpec, type ReleaseSpec, type Scheduler } from './types.ts';
@@ -27,7 +29,9 @@ export interface SwarmSchedulerOptions {
   /** host:port of the registry; the image references every node pulls. */
   registry: string;
   /** Registry credentials, passed to Swarm on service create (X-Registry-Auth) for the nodes. */
-  registryAuth?: { username: string; password: string } | null;
+  registryAuth?: RegistryAuth | null;
+  /** CPU quota of each dyno, in CPUs (config.dynoCpus). */
+  cpus?: number;
   bootTimeoutSec: number;
   stopGraceSec?: number;
   healthPath?: string;
@@ -42,7 +46,7 @@ export function createSwarmScheduler(opts: SwarmSchedulerOptions): Scheduler {
   const { docker, label } = opts;
   const log = opts.log ?? ((line: string) => console.error(`scheduler: ${line}`));
   const defaults: DynoChecks = { healthPath: opts.healthPath ?? '/', bootTimeoutSec: opts.bootTimeoutSec, graceSec: opts.stopGraceSec ?? 30 };
-  const authconfig = { serveraddress: opts.registry, ...(opts.registryAuth ?? {}) };
+  const authconfig = dockerAuthConfig(opts.registry, opts.registryAuth ?? null);
   /** Web tasks that passed their health check (routable), and those being checked. */
   const healthy = new Set<string>();
   const checking = new Set<string>();
@@ -166,7 +170,7 @@ export function createSwarmScheduler(opts: SwarmSchedulerOptions): Scheduler {
     if (wanted.length === 0) return [];
     const net = await network(spec.app);
     const graceSec = (spec.checks ?? defaults).graceSec;
-    const specs = wanted.map(({ proc, index }) => dynoService({ label, spec: { ...spec, checks: spec.checks ?? defaults }, proc, index, oneOff: false, network: net, graceSec }));
+    const specs = wanted.map(({ proc, index }) => dynoService({ label, spec: { ...spec, checks: spec.checks ?? defaults }, proc, index, oneOff: false, network: net, graceSec, cpus: opts.cpus }));
     const results = await Promise.allSettled(specs.map((s) => bootNew(s, log)));
     const started = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
     const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -340,7 +344,7 @@ export function createSwarmScheduler(opts: SwarmSchedulerOptions): Scheduler {
     retire,
     list,
     logs,
-    run: (spec, ropts, output) => runSwarmOneOff({ docker, label, authconfig, list, network, nodeName }, spec, ropts, output),
+    run: (spec, ropts, output) => runSwarmOneOff({ docker, label, authconfig, list, network, nodeName, cpus: opts.cpus }, spec, ropts, output),
     createOneOff: (spec, oopts) => createOneOff(oneOffDeps, spec, oopts),
     oneOff(dyno) {
       if (!dyno.oneOff) throw new Error(`${dyno.name} is not a one-off dyno`);

@@ -2,12 +2,15 @@
 // Swarm reschedules it (killed task, drained or lost node) while the platform keeps the
 // dyno's name, release and checks, and rolling restarts and cutovers stay health-gated
 // (a new service is started and routed before the old one is drained and removed).
-// The hardening is the local dynos' (docker-dyno.ts): uid 1000, every capability dropped, an
-// init process, memory and pids limits, the same labels. Web dynos publish $PORT in `host`
+// The hardening is the local dynos' (dyno-hardening.ts): uid 1000, every capability dropped, an
+// init process, memory, CPU and pids limits, the same labels; each app's dynos on a network of
+// their own (an overlay here). Services cannot ask for no-new-privileges on Docker 20.10 (API
+// 1.41) nor for CPU shares: the nodes' engines set no-new-privileges (docs/scale-out.md). Web dynos publish $PORT in `host`
 // mode with `dnsrr` endpoints: no VIP, no ingress mesh (no IPVS needed); the router reaches
 // each task at its node's address and the port Swarm reports for it.
 import { randomBytes } from 'node:crypto';
-import { APP_PORT, DYNO_PIDS_LIMIT, DYNO_USER, MiB, dynoEnv, dynoLabels, processCommand } from './docker-dyno.ts';
+import { APP_PORT, dynoEnv, dynoLabels, processCommand } from './docker-dyno.ts';
+import { DEFAULT_DYNO_CPU, DYNO_PIDS_LIMIT, DYNO_USER, MiB } from './dyno-hardening.ts';
 import type { ProcessSpec, ReleaseSpec } from './types.ts';
 
 const NS_PER_S = 1_000_000_000;
@@ -29,7 +32,7 @@ export interface ServiceSpec {
       StopGracePeriod: number;
       Hostname?: string;
     };
-    Resources: { Limits: { MemoryBytes: number; Pids: number } };
+    Resources: { Limits: { MemoryBytes: number; NanoCPUs: number; Pids: number } };
     RestartPolicy: { Condition: 'any' | 'none' | 'on-failure'; Delay?: number; MaxAttempts?: number };
     LogDriver: { Name: string; Options: Record<string, string> };
     Networks?: Array<{ Target: string }>;
@@ -54,6 +57,8 @@ export const appNetworkName = (label: string, app: string): string => `${label}-
  *  under a new name (renamed()). */
 export function dynoService(opts: {
   label: string; spec: ReleaseSpec; proc: ProcessSpec; index: number; oneOff: boolean; network: string | null; graceSec: number;
+  /** CPU quota in CPUs (config.dynoCpus). */
+  cpus?: number;
 }): ServiceSpec {
   const { label, spec, proc, index, oneOff } = opts;
   const dyno = `${proc.type}.${index}`;
@@ -75,7 +80,7 @@ export function dynoService(opts: {
         CapabilityDrop: ['ALL'],
         StopGracePeriod: opts.graceSec * NS_PER_S,
       },
-      Resources: { Limits: { MemoryBytes: spec.memoryMb * MiB, Pids: DYNO_PIDS_LIMIT } },
+      Resources: { Limits: { MemoryBytes: spec.memoryMb * MiB, NanoCPUs: Math.round((opts.cpus ?? DEFAULT_DYNO_CPU.cpus) * 1e9), Pids: DYNO_PIDS_LIMIT } },
       // A dyno whose process exits gets a new task (on any node) after a second; a one-off
       // runs once.
       RestartPolicy: oneOff ? { Condition: 'none' } : { Condition: 'any', Delay: NS_PER_S, MaxAttempts: 0 },

@@ -13,6 +13,7 @@ import { BuildCreateBody } from './schemas/builds.ts';
 import { currentUser } from './auth.ts';
 import { appParam, checkBuildDiskSpace, type ApiDeps } from './deps.ts';
 import { buildJson } from './serializers.ts';
+import { boundedWriter } from './follow-writer.ts';
 
 export function buildsRouter(deps: ApiDeps & { sources: SourceStore }): Router {
   const r = Router();
@@ -75,8 +76,9 @@ export function buildsRouter(deps: ApiDeps & { sources: SourceStore }): Router {
     res.flushHeaders();
     const abort = new AbortController();
     res.on('close', () => abort.abort());
+    const write = boundedWriter(res, abort);
     await followBuildLog(deps.redis, config.redisPrefix, build.id, { until: 'done', finished: () => !running(), signal: abort.signal, tail: deps.tail },
-      (line) => res.write(`${line}\n`));
+      (line) => write(`${line}\n`));
     res.end();
   });
 

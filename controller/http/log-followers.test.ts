@@ -59,3 +59,30 @@ test(`${FOLLOWERS} clients following an app's log share one Redis connection, an
     for (const req of requests) req.destroy();
   }
 });
+
+test('a follower that stops reading is ended past a bound instead of being buffered without end', async () => {
+  let received = 0;
+  let ended = false;
+  const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
+    http.get(`${ctl.url}/apps/tailed/log-stream?tail=true&source=paas&lines=0`, {
+      agent: false, headers: { authorization: `Bearer ${readAdminToken(config)}` },
+    }, resolve).on('error', reject);
+  });
+  res.pause();
+  // 16 MiB of log lines the client does not read.
+  const line = 'z'.repeat(8 * 1024);
+  for (let i = 0; i < 2048; i += 64) {
+    const batch = redis.pipeline();
+    for (let j = 0; j < 64; j++) batch.xadd(`${config.redisPrefix}:applog:tailed`, 'MAXLEN', '~', '2000', '*', 'time', new Date().toISOString(), 'source', 'paas', 'dyno', 'api', 'line', line);
+    await batch.exec();
+  }
+  await new Promise((r) => setTimeout(r, 1000));
+  res.on('data', (chunk: Buffer) => { received += chunk.length; });
+  res.on('end', () => { ended = true; });
+  res.resume();
+  const deadline = Date.now() + 15_000;
+  while (!ended && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  res.destroy();
+  assert.equal(ended, true, 'the server ended the response');
+  assert.ok(received < 12 * 1024 * 1024, `${received} bytes were held for the client`);
+});

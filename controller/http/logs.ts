@@ -7,6 +7,7 @@ import { appLogKey } from '../../common/redis-keys.ts';
 import { InvalidParamsError } from '../../common/errors.ts';
 import { createStreamTailer, type StreamTailer } from '../../common/stream-tailer.ts';
 import { appParam, type ApiDeps } from './deps.ts';
+import { boundedWriter } from './follow-writer.ts';
 
 /** The last `lines` entries, and the id following starts after: the newest entry, or "0-0" for
  *  an empty stream (so that a line added meanwhile is not missed). */
@@ -52,17 +53,19 @@ export function logsRouter(deps: ApiDeps): Router {
     for (const e of lines === 0 ? [] : hist.slice(-lines)) res.write(`${formatLogEntry(e)}\n`);
     if (!follow) { res.end(); return; }
 
-    // Live: new container output and new platform lines until the client goes away.
+    // Live: new container output and new platform lines until the client goes away (or reads
+    // too slowly: follow-writer.ts).
+    const write = boundedWriter(res, abort);
     const live: Promise<void>[] = [];
     if (wantApp) {
       live.push(deps.scheduler.logs(app.name, { dyno, lines: 0, follow: true, signal: abort.signal },
-        (l) => res.write(`${formatLogEntry({ time: l.time, source: 'app', dyno: l.dyno, line: l.line })}\n`)));
+        (l) => write(`${formatLogEntry({ time: l.time, source: 'app', dyno: l.dyno, line: l.line })}\n`)));
     }
     // Over the API's one shared follower connection, however many clients follow.
     live.push(tail().follow(key, lastId, (entries) => {
       for (const [, fields] of entries) {
         const e = entryFromFields(fields);
-        if (keep(e)) res.write(`${formatLogEntry(e)}\n`);
+        if (keep(e)) write(`${formatLogEntry(e)}\n`);
       }
     }, abort.signal));
     await Promise.allSettled(live);

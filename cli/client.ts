@@ -50,6 +50,8 @@ export interface Client {
   text(pathname: string): Promise<string>;
   /** GET a streamed plain-text resource, writing chunks as they arrive. */
   stream(pathname: string, write: (chunk: string) => void, opts?: { method?: string; body?: unknown; signal?: AbortSignal }): Promise<void>;
+  /** The response itself (a binary download); errors are thrown as for request. */
+  raw(method: string, pathname: string, body?: unknown): Promise<Response>;
 }
 
 /** The message of an API error answer ({id, message}), or its text. */
@@ -117,6 +119,7 @@ export function createClient(apiUrl: string, token: string | null): Client {
     async text(pathname: string): Promise<string> {
       return (await send('GET', pathname)).text;
     },
+    raw: open,
     async stream(pathname, write, opts) {
       const res = await open(opts?.method ?? 'GET', pathname, opts?.body, opts?.signal);
       const decoder = new TextDecoder();

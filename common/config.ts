@@ -84,6 +84,8 @@ export interface Config {
   allowLocalBuildpacks: boolean;
   /** Builds are refused while the data dir's or Docker's disk has less free space (MiB); 0: never. */
   minFreeDiskMb: number;
+  /** IPv4 pool the add-on networks take a /26 each from (controller/services/addon-subnets.ts). */
+  addonSubnets: string;
   /** API requests per account and hour (Heroku: 4500). */
   apiRateLimit: number;
   /** Whether tenant-given URLs (source blobs, buildpacks) may reach loopback, private and
@@ -213,6 +215,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     buildConcurrency: int(env.PAAS_BUILD_CONCURRENCY, 2),
     apiRateLimit: int(env.PAAS_API_RATE_LIMIT, 4500),
     minFreeDiskMb: int(env.PAAS_MIN_FREE_DISK_MB, 1024),
+    addonSubnets: env.PAAS_ADDON_SUBNETS || '10.213.0.0/16',
     allowLocalBuildpacks: flag(env.PAAS_ALLOW_LOCAL_BUILDPACKS),
     allowPrivateUrls: flag(env.PAAS_ALLOW_PRIVATE_URLS),
     privateUrlHosts: list(env.PAAS_PRIVATE_URL_HOSTS),

@@ -23,6 +23,7 @@ import type { ResponseObserver } from './http/validate.ts';
 import { createScheduler } from './scheduler/create-scheduler.ts';
 import { createAttachHandler } from './http/dyno-attach.ts';
 import type { Scheduler } from './scheduler/types.ts';
+import { createAddonService, type AddonService } from './services/addon-service.ts';
 import { createAppService } from './services/apps.ts';
 import { createBuildService } from './services/builds.ts';
 import { createConfigService } from './services/config-vars.ts';
@@ -116,16 +117,21 @@ export async function startController(opts: ControllerOptions): Promise<Controll
   const events = (app: string, line: string): void => {
     void appendAppLog(redis, config.redisPrefix, app, { source: 'app', dyno: 'api', line }).catch(() => undefined);
   };
-  const specs = createDynoSpecs({ db, config });
+  let addons: AddonService | null = null;
+  const specs = createDynoSpecs({ db, config, networks: (appId) => addons?.core.networksOf(appId) ?? [] });
   const deployer = createDeployer({ db, config, scheduler, registry, routes, appLock: createKeyedMutex(), specs, events });
   const builds = createBuildService({ db, config, redis, queue, queueEvents, deployer, buildLock: createKeyedMutex() });
   const releases = createReleaseService({ db, deployer });
   const configVars = createConfigService({ db, deployer });
+  const addonService = createAddonService({ db, docker: opts.docker, label: config.label, dataDir: config.dataDir, subnets: config.addonSubnets, configVars, events, log: (l) => log(`addons: ${l}`) });
+  addons = addonService;
   const formation = createFormationService({ db, deployer });
   const domains = createDomainService({ db, config, routes });
   const dynos = createDynoService({ db, scheduler, deployer });
   const logError = (err: unknown): void => log(`controller error: ${err instanceof Error ? err.stack : String(err)}`);
-  const apps = createAppService({ db, config, repos, scheduler, registry, routes, deployer, redis, logError, buildLogPath: builds.logPath });
+  const apps = createAppService({ db, config, repos, scheduler, registry, routes, deployer, redis, logError, buildLogPath: builds.logPath,
+    beforeDestroy: (app) => addonService.beforeAppDestroy(app),
+  });
   const pushers = createPushers();
   const sources = createSourceStore({ dataDir: config.dataDir, secret: hook.secret, maxBytes: () => config.sourceMaxBytes, ttlSec: () => config.sourceUrlTtl });
   const sweepSources = setInterval(() => sources.sweep(), 60_000);
@@ -135,7 +141,7 @@ export async function startController(opts: ControllerOptions): Promise<Controll
   const runs = createOneOffRuns({ db, config, scheduler, specs, redis, log });
   const tail = createStreamTailer(redis);
   const api = createApi({
-    db, config, limits, tail, scheduler, apps, builds, deployer, releases, configVars, formation, dynos, domains, runs, routes, redis, hookSecret: hook.secret, logError, tls: { certs, acme },
+    db, config, limits, tail, scheduler, apps, builds, deployer, releases, configVars, formation, dynos, domains, runs, addons: addonService, routes, redis, hookSecret: hook.secret, logError, tls: { certs, acme },
     sources, onResponse: opts.onResponse, diskSpace, pushers,
   });
   const webhooks = startWebhooks({ db, config, scheduler, log: (line) => log(line), scanMs: opts.webhookScanMs });
@@ -168,6 +174,7 @@ export async function startController(opts: ControllerOptions): Promise<Controll
   const reconciler = startReconciler({ db, scheduler, deployer, intervalMs: opts.reconcileMs ?? 30_000, log });
   void reconciler.runOnce();
   void runs.sweep().catch((err: unknown) => logError(err));
+  addonService.start();
 
   return {
     server,
@@ -178,6 +185,7 @@ export async function startController(opts: ControllerOptions): Promise<Controll
     adminTokenFile,
     async close() {
       await reconciler.stop();
+      addonService.close();
       clearInterval(sweepSources);
       await webhooks.close();
       tail.close();

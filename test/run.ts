@@ -58,7 +58,7 @@ async function docker(args: string[]): Promise<string> {
   return stdout;
 }
 
-/** Removes leftover containers and networks labelled for tests, and the Redis keys of test
+/** Removes leftover containers, networks and volumes labelled for tests, and the Redis keys of test
  *  platforms (prefix `paastest-…`, test/helpers/config.ts); warns instead of failing. */
 async function removeTestLeftovers(): Promise<void> {
   const filter = `label=${testLabel}`;
@@ -71,6 +71,9 @@ async function removeTestLeftovers(): Promise<void> {
     if (containers.length > 0) await docker(['rm', '-f', ...containers]);
     const networks = (await docker(['network', 'ls', '-q', '--filter', filter])).split('\n').filter(Boolean);
     if (networks.length > 0) await docker(['network', 'rm', ...networks]);
+    // Add-on data volumes (controller/services/addon-docker.ts).
+    const volumes = (await docker(['volume', 'ls', '-q', '--filter', filter])).split('\n').filter(Boolean);
+    if (volumes.length > 0) await docker(['volume', 'rm', '-f', ...volumes]);
   } catch (err) {
     warn('leftovers', err);
   }

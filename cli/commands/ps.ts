@@ -1,8 +1,21 @@
 import { CliError } from '../client.ts';
+import type { Context } from '../context.ts';
+import { appAddons } from './addons.ts';
 import type { Command } from './types.ts';
 
 interface DynoInfo { name: string; type: string; state: string; command: string | null; size: string; release: { version: number }; created_at: string | null; node?: string | null }
 interface FormationInfo { type: string; quantity: number; command: string | null }
+
+/** The app's add-ons with their state and their server's (up, restarting, crashed, missing). */
+async function printAddonStates(ctx: Context, app: string): Promise<void> {
+  const addons = await appAddons(ctx, app);
+  if (addons.length === 0) return;
+  ctx.out(`=== add-ons (${addons.length})`);
+  for (const a of addons) {
+    const info = await ctx.client().request<{ server?: string }>('GET', `/addons/${a.id}/info`).catch(() => ({ server: 'unknown' }));
+    ctx.out(`${a.name} (${a.plan.name}): ${a.state}, server ${info.server ?? 'unknown'}`);
+  }
+}
 
 export const psCommands: Command[] = [
   {
@@ -26,7 +39,7 @@ export const psCommands: Command[] = [
       const app = ctx.app();
       const dynos = await ctx.client().request<DynoInfo[]>('GET', `/apps/${app}/dynos`);
       if (ctx.wantsJson()) return ctx.json(dynos);
-      if (dynos.length === 0) return ctx.out(`No dynos on ${app}`);
+      if (dynos.length === 0) ctx.out(`No dynos on ${app}`);
       const oneOffs = dynos.filter((d) => d.type === 'run');
       if (oneOffs.length > 0) {
         // Heroku's layout: one-offs first, each with its size and command.
@@ -40,6 +53,7 @@ export const psCommands: Command[] = [
         for (const d of ofType) ctx.out(`${d.name}: ${d.state} ${d.created_at ?? ''} v${d.release.version}${d.node ? ` on ${d.node}` : ''}`);
         ctx.out('');
       }
+      await printAddonStates(ctx, app);
     },
   },
   {

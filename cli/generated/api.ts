@@ -17,6 +17,282 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/addon-attachments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Attach an add-on to an app: <NAME>_URL in a new release; 409 if the app has that name already */
+        post: operations["postAddonAttachments"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/addon-attachments/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One attachment */
+        get: operations["getAddonAttachmentsById"];
+        put?: never;
+        post?: never;
+        /** Detach: the config var is removed in a new release */
+        delete: operations["deleteAddonAttachmentsById"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/addon-services": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The add-on catalogue: heroku-postgresql (PostgreSQL 15) and heroku-redis (Redis 7) */
+        get: operations["getAddonServices"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/addon-services/{service}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One add-on service, by name or alias (postgresql, redis) */
+        get: operations["getAddonServicesByService"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/addons": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Add-ons on apps the caller can access */
+        get: operations["getAddons"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/addons/{addon}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Add-on info, by id or name */
+        get: operations["getAddonsByAddon"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/addons/{addon}/actions/psql": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** psql as the add-on role in a one-off container on its network: -c command, or a script as its input */
+        post: operations["postAddonsByAddonActionsPsql"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/addons/{addon}/actions/redis-cli": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** redis-cli in a one-off container on its network: one command (args), or commands one a line (script) */
+        post: operations["postAddonsByAddonActionsRedisCli"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/addons/{addon}/actions/rotate-credentials": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** New password; sessions end; every attachment URL updated (a release each) */
+        post: operations["postAddonsByAddonActionsRotateCredentials"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/addons/{addon}/addon-attachments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The add-on's attachments */
+        get: operations["getAddonsByAddonAddonAttachments"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/addons/{addon}/backup-schedule": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The daily backup schedule */
+        get: operations["getAddonsByAddonBackupSchedule"];
+        /** Back up daily at a time of day (UTC); keeps the last 7 daily and 4 weekly */
+        put: operations["putAddonsByAddonBackupSchedule"];
+        post?: never;
+        /** Stop scheduled backups; answers the schedule that was */
+        delete: operations["deleteAddonsByAddonBackupSchedule"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/addons/{addon}/backups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Postgres backups with status, error, size and sha256 */
+        get: operations["getAddonsByAddonBackups"];
+        put?: never;
+        /** Capture a backup now: pg_dump -Fc, verified with pg_restore --list; a failure is 500 backup_failed (and recorded) */
+        post: operations["postAddonsByAddonBackups"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/addons/{addon}/backups/{backup}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One backup, by id or name */
+        get: operations["getAddonsByAddonBackupsByBackup"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/addons/{addon}/backups/{backup}/download": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The backup file (pg_dump custom format), checked against its sha256 first */
+        get: operations["getAddonsByAddonBackupsByBackupDownload"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/addons/{addon}/info": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Live server info: add-on state and server state (up, restarting, crashed, missing), version, size, connections */
+        get: operations["getAddonsByAddonInfo"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/addons/{addon}/restores": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Replace the database's contents with a backup, all or nothing; a damaged backup is marked failed and nothing is restored (422) */
+        post: operations["postAddonsByAddonRestores"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/apps": {
         parameters: {
             query?: never;
@@ -88,6 +364,59 @@ export interface paths {
         head?: never;
         /** Order missing or expiring automatic certificates now */
         patch: operations["patchAppsByAppAcmRefresh"];
+        trace?: never;
+    };
+    "/apps/{app}/addon-attachments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The app's attachments */
+        get: operations["getAppsByAppAddonAttachments"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/apps/{app}/addons": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Add-ons created on the app or attached to it */
+        get: operations["getAppsByAppAddons"];
+        put?: never;
+        /** Provision an add-on (heroku-postgresql[:tier], postgresql, heroku-redis[:tier], redis; 422 lists the plans) and attach it: <NAME>_URL (DATABASE_URL, REDIS_URL) in a new release */
+        post: operations["postAppsByAppAddons"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/apps/{app}/addons/{addon}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One add-on of the app */
+        get: operations["getAppsByAppAddonsByAddon"];
+        put?: never;
+        post?: never;
+        /** Destroy an add-on: a final backup (Postgres, kept 7 days; if it fails nothing is destroyed), detached from every app (a release each), then its server, network and data removed */
+        delete: operations["deleteAppsByAppAddonsByAddon"];
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/apps/{app}/build-cache": {
@@ -802,6 +1131,228 @@ export interface components {
                 status: string;
                 updated_at: string | null;
             }[];
+        };
+        Addon: {
+            actions: unknown[];
+            addon_service: {
+                id: string;
+                /** @example heroku-postgresql */
+                name: string;
+            };
+            app: {
+                /**
+                 * Format: uuid
+                 * @example 01234567-89ab-4def-8123-456789abcdef
+                 */
+                id: string;
+                /** @example hello */
+                name: string;
+            } | null;
+            attachments: {
+                app: {
+                    /**
+                     * Format: uuid
+                     * @example 01234567-89ab-4def-8123-456789abcdef
+                     */
+                    id: string;
+                    /** @example hello */
+                    name: string;
+                } | null;
+                /**
+                 * Format: uuid
+                 * @example 01234567-89ab-4def-8123-456789abcdef
+                 */
+                id: string;
+                name: string;
+            }[];
+            billed_price: null;
+            billing_entity: {
+                /**
+                 * Format: uuid
+                 * @example 01234567-89ab-4def-8123-456789abcdef
+                 */
+                id?: string;
+                name?: string;
+                /** @constant */
+                type: "app";
+            };
+            config_vars: string[];
+            /**
+             * Format: date-time
+             * @example 2026-01-02T03:04:05.678Z
+             */
+            created_at: string;
+            error: string | null;
+            /**
+             * Format: uuid
+             * @example 01234567-89ab-4def-8123-456789abcdef
+             */
+            id: string;
+            /** @example postgresql-amber-12345 */
+            name: string;
+            plan: {
+                id: string;
+                /** @example heroku-postgresql:local */
+                name: string;
+            };
+            /**
+             * Format: uuid
+             * @example 01234567-89ab-4def-8123-456789abcdef
+             */
+            provider_id: string;
+            state: "provisioning" | "provisioned" | "deprovisioned" | "failed";
+            /**
+             * Format: date-time
+             * @example 2026-01-02T03:04:05.678Z
+             */
+            updated_at: string;
+            web_url: null;
+        };
+        AddonAttachment: {
+            addon: {
+                app: {
+                    /**
+                     * Format: uuid
+                     * @example 01234567-89ab-4def-8123-456789abcdef
+                     */
+                    id: string;
+                    /** @example hello */
+                    name: string;
+                } | null;
+                /**
+                 * Format: uuid
+                 * @example 01234567-89ab-4def-8123-456789abcdef
+                 */
+                id: string;
+                name: string | null;
+            };
+            app: {
+                /**
+                 * Format: uuid
+                 * @example 01234567-89ab-4def-8123-456789abcdef
+                 */
+                id: string;
+                /** @example hello */
+                name: string;
+            } | null;
+            config_vars: string[];
+            /**
+             * Format: date-time
+             * @example 2026-01-02T03:04:05.678Z
+             */
+            created_at: string;
+            /**
+             * Format: uuid
+             * @example 01234567-89ab-4def-8123-456789abcdef
+             */
+            id: string;
+            log_input_url: null;
+            /** @example DATABASE */
+            name: string;
+            namespace: null;
+            /**
+             * Format: date-time
+             * @example 2026-01-02T03:04:05.678Z
+             */
+            updated_at: string;
+            web_url: null;
+        };
+        AddonBackup: {
+            addon: {
+                /**
+                 * Format: uuid
+                 * @example 01234567-89ab-4def-8123-456789abcdef
+                 */
+                id: string;
+                /** @example postgresql-amber-12345 */
+                name: string;
+            };
+            /**
+             * Format: date-time
+             * @example 2026-01-02T03:04:05.678Z
+             */
+            created_at: string;
+            error: string | null;
+            expires_at: string | null;
+            finished_at: string | null;
+            /**
+             * Format: uuid
+             * @example 01234567-89ab-4def-8123-456789abcdef
+             */
+            id: string;
+            kind: "manual" | "scheduled" | "final";
+            /**
+             * @description b001 capture, a001 scheduled, f001 final (before a destroy)
+             * @example b001
+             */
+            name: string;
+            sha256: string | null;
+            size: number | null;
+            status: "running" | "succeeded" | "failed";
+        };
+        AddonBackupSchedule: {
+            addon: {
+                /**
+                 * Format: uuid
+                 * @example 01234567-89ab-4def-8123-456789abcdef
+                 */
+                id: string;
+                /** @example postgresql-amber-12345 */
+                name: string;
+            };
+            /** @example 02:00 */
+            at: string;
+            /**
+             * Format: date-time
+             * @example 2026-01-02T03:04:05.678Z
+             */
+            created_at: string;
+            last_run_at: string | null;
+            /** @example UTC */
+            timezone: string;
+        };
+        AddonClientResult: {
+            exit_code: number;
+            output: string;
+        };
+        /** @description Postgres adds pg_version, data_size, connections, tables, backups; Redis redis_version, used_memory, connected_clients, aof_enabled, keys */
+        AddonInfo: {
+            /**
+             * Format: date-time
+             * @example 2026-01-02T03:04:05.678Z
+             */
+            created_at: string;
+            name: string;
+            plan: string;
+            server: "up" | "restarting" | "crashed" | "missing";
+            state: string;
+        } & {
+            [key: string]: unknown;
+        };
+        AddonService: {
+            cli_plugin_name: null;
+            /**
+             * Format: date-time
+             * @example 2026-01-02T03:04:05.678Z
+             */
+            created_at: string;
+            human_name: string;
+            id: string;
+            /** @example heroku-postgresql */
+            name: string;
+            plans: {
+                id: string;
+                name: string;
+                version: string;
+            }[];
+            state: string;
+            supports_multiple_installations: boolean;
+            supports_sharing: boolean;
+            /**
+             * Format: date-time
+             * @example 2026-01-02T03:04:05.678Z
+             */
+            updated_at: string;
         };
         /**
          * @example {
@@ -1600,6 +2151,519 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    postAddonAttachments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    addon: string;
+                    app: string;
+                    name?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AddonAttachment"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    getAddonAttachmentsById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AddonAttachment"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    deleteAddonAttachmentsById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AddonAttachment"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    getAddonServices: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AddonService"][];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    getAddonServicesByService: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                service: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AddonService"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    getAddons: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Addon"][];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    getAddonsByAddon: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                addon: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Addon"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    postAddonsByAddonActionsPsql: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                addon: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    command?: string;
+                    script?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AddonClientResult"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    postAddonsByAddonActionsRedisCli: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                addon: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    args?: string[];
+                    script?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AddonClientResult"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    postAddonsByAddonActionsRotateCredentials: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                addon: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Addon"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    getAddonsByAddonAddonAttachments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                addon: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AddonAttachment"][];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    getAddonsByAddonBackupSchedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                addon: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AddonBackupSchedule"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    putAddonsByAddonBackupSchedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                addon: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @example 02:00 UTC */
+                    at: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AddonBackupSchedule"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    deleteAddonsByAddonBackupSchedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                addon: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AddonBackupSchedule"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    getAddonsByAddonBackups: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                addon: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AddonBackup"][];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    postAddonsByAddonBackups: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                addon: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AddonBackup"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    getAddonsByAddonBackupsByBackup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                addon: string;
+                backup: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AddonBackup"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    getAddonsByAddonBackupsByBackupDownload: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                addon: string;
+                backup: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Raw bytes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    getAddonsByAddonInfo: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                addon: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AddonInfo"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    postAddonsByAddonRestores: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                addon: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description b001, or ADDON::b001 of another add-on; default the latest */
+                    backup?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        addon: {
+                            /**
+                             * Format: uuid
+                             * @example 01234567-89ab-4def-8123-456789abcdef
+                             */
+                            id: string;
+                            /** @example postgresql-amber-12345 */
+                            name: string;
+                        };
+                        backup: components["schemas"]["AddonBackup"];
+                        /** @constant */
+                        status: "succeeded";
+                    };
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
     getApps: {
         parameters: {
             query?: never;
@@ -1913,6 +2977,135 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Acm"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    getAppsByAppAddonAttachments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AddonAttachment"][];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    getAppsByAppAddons: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Addon"][];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    postAppsByAppAddons: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    attachment?: {
+                        /** @example DATABASE */
+                        name?: string;
+                    };
+                    name?: string;
+                    /** @example heroku-postgresql */
+                    plan: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Addon"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    getAppsByAppAddonsByAddon: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                addon: string;
+                app: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Addon"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    deleteAppsByAppAddonsByAddon: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                addon: string;
+                app: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Addon"];
                 };
             };
             default: components["responses"]["Error"];

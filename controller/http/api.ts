@@ -1,6 +1,8 @@
 // The express app: Heroku-shaped REST API. Git smart-HTTP is served beside it (server.ts).
 import express from 'express';
 import { accountRouter } from './account.ts';
+import { addonActionsRouter } from './addon-actions.ts';
+import { addonsRouter } from './addons.ts';
 import { appsRouter } from './apps.ts';
 import { authenticate } from './auth.ts';
 import { buildControlRouter } from './build-control.ts';
@@ -59,6 +61,8 @@ export function createApi(deps: ApiDeps): express.Express {
   api.use(logsRouter(deps));
   api.use(nodesRouter(deps));
   api.use(webhooksRouter(deps));
+  api.use(addonsRouter(deps));
+  api.use(addonActionsRouter(deps));
   api.use(notFound);
   api.use(errorHandler(deps.logError));
   return api;

@@ -166,6 +166,38 @@ describe('API responses match their schemas', () => {
     assert.match(bad.headers['content-type'], /application\/problem\+json/);
   });
 
+  test('add-on routes, on real PostgreSQL and Redis servers', async () => {
+    await call('post', '/apps', { name: 'addon-shape' }).expect(201);
+    await call('get', '/addon-services').expect(200);
+    await call('get', '/addon-services/postgresql').expect(200);
+    const pg = (await call('post', '/apps/addon-shape/addons', { plan: 'heroku-postgresql:mini', name: 'pg-shape' }).expect(201)).body as { id: string };
+    await call('post', '/apps/addon-shape/addons', { plan: 'redis', name: 'redis-shape' }).expect(201);
+    await call('post', '/apps/addon-shape/addons', { plan: 'mysql' }).expect(422);
+    await call('get', '/addons').expect(200);
+    await call('get', '/apps/addon-shape/addons').expect(200);
+    await call('get', '/apps/addon-shape/addons/pg-shape').expect(200);
+    await call('get', '/addons/pg-shape').expect(200);
+    const attachment = (await call('post', '/addon-attachments', { app: 'addon-shape', addon: 'pg-shape', name: 'OTHER' }).expect(201)).body as { id: string };
+    await call('get', `/addon-attachments/${attachment.id}`).expect(200);
+    await call('get', '/apps/addon-shape/addon-attachments').expect(200);
+    await call('get', '/addons/pg-shape/addon-attachments').expect(200);
+    await call('delete', `/addon-attachments/${attachment.id}`).expect(200);
+    await call('get', '/addons/pg-shape/info').expect(200);
+    await call('post', '/addons/pg-shape/actions/psql', { command: 'SELECT 1' }).expect(200);
+    await call('post', '/addons/redis-shape/actions/redis-cli', { args: ['PING'] }).expect(200);
+    await call('post', '/addons/redis-shape/actions/rotate-credentials').expect(200);
+    await call('post', '/addons/pg-shape/backups').expect(201);
+    await call('get', '/addons/pg-shape/backups').expect(200);
+    await call('get', '/addons/pg-shape/backups/b001').expect(200);
+    await call('get', '/addons/pg-shape/backups/b001/download').expect(200);
+    await call('post', '/addons/pg-shape/restores', { backup: 'b001' }).expect(201);
+    await call('put', '/addons/pg-shape/backup-schedule', { at: '02:00 UTC' }).expect(200);
+    await call('get', '/addons/pg-shape/backup-schedule').expect(200);
+    await call('delete', '/addons/pg-shape/backup-schedule').expect(200);
+    await call('delete', `/apps/addon-shape/addons/${pg.id}`).expect(200);
+    await call('delete', '/apps/addon-shape').expect(200);
+  });
+
   test('no response broke its schema, and every JSON route answered', () => {
     assert.deepEqual(violations, []);
     const json = routeSpecs.filter((s) => s.response && !s.stream).map((s) => `${s.method} ${s.path}`);

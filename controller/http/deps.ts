@@ -4,6 +4,7 @@ import type { Config } from '../../common/config.ts';
 import type { Pushers } from '../git/pushers.ts';
 import type { Scheduler } from '../scheduler/types.ts';
 import { authorizeApp, type OwnerAction } from '../services/access.ts';
+import type { AddonService } from '../services/addon-service.ts';
 import type { AppService } from '../services/apps.ts';
 import type { BuildService } from '../services/builds.ts';
 import type { ConfigService } from '../services/config-vars.ts';
@@ -39,6 +40,7 @@ export interface ApiDeps {
   dynos: DynoService;
   /** One-off dynos (paas run). */
   runs: OneOffRuns;
+  addons: AddonService;
   routes: RoutePublisher;
   redis: Redis;
   /** Who pushed which commit (absent in API tests: pushes are credited to the owner). */

@@ -55,7 +55,8 @@ export function dynoLabels(label: string, spec: ReleaseSpec, proc: ProcessSpec, 
     [L('boot-timeout')]: String(spec.checks.bootTimeoutSec),
     [L('grace')]: String(spec.checks.graceSec),
   } : {};
-  return { [label]: '1', [L('app')]: spec.app, [L('type')]: proc.type, [L('dyno')]: `${proc.type}.${index}`, [L('release')]: String(spec.release), ...checks };
+  const networks = spec.networks?.length ? { [L('networks')]: spec.networks.join(',') } : {};
+  return { [label]: '1', [L('app')]: spec.app, [L('type')]: proc.type, [L('dyno')]: `${proc.type}.${index}`, [L('release')]: String(spec.release), ...checks, ...networks };
 }
 
 /** The environment of a dyno: the release's config, $PORT and $DYNO. */
@@ -109,3 +110,10 @@ export function checksOf(label: string, labels: Record<string, string>, defaults
 /** The published loopback port of a web container, from inspect data. */
 export const publishedPort = (info: Dockerode.ContainerInspectInfo): number | null =>
   Number(info.NetworkSettings.Ports?.[`${APP_PORT}/tcp`]?.[0]?.HostPort) || null;
+
+/** Connects a created (not yet started) dyno to the extra networks its labels name (add-on
+ *  networks), so it can reach its add-ons from its first instruction on. */
+export async function joinNetworks(docker: Dockerode, label: string, id: string, labels: Record<string, string | undefined>): Promise<void> {
+  const names = (labels[`${label}.networks`] ?? '').split(',').filter(Boolean);
+  for (const name of names) await docker.getNetwork(name).connect({ Container: id });
+}

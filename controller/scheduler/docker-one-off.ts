@@ -5,7 +5,7 @@ import { randomInt } from 'node:crypto';
 import { PassThrough, type Duplex } from 'node:stream';
 import type Dockerode from 'dockerode';
 import type { KeyedMutex } from '../../common/keyed-mutex.ts';
-import { dynoOptions, type DynoPlacement } from './docker-dyno.ts';
+import { dynoOptions, joinNetworks, type DynoPlacement } from './docker-dyno.ts';
 import { DEFAULT_DYNO_CPU } from './dyno-hardening.ts';
 import { ONE_OFF, type Dyno, type OneOffDyno, type OneOffInfo, type OneOffOptions, type OneOffOutput, type ReleaseSpec, type RunSpec } from './types.ts';
 
@@ -71,6 +71,11 @@ export async function createOneOff(deps: OneOffDeps, spec: RunSpec, opts: OneOff
       AttachStdin: opts.attached,
       AttachStdout: true,
       AttachStderr: true,
+    });
+    // The networks of the app's add-ons, before it starts.
+    await joinNetworks(docker, label, c.id, base.Labels ?? {}).catch(async (err: unknown) => {
+      await c.remove({ force: true }).catch(() => undefined);
+      throw err;
     });
     const info: OneOffInfo = { command: spec.command, size: opts.size, attached: opts.attached, tty: opts.tty !== null, deadline: opts.deadline };
     const dyno = oneOffHandle(docker, c.id, `${ONE_OFF}.${index}`, info);

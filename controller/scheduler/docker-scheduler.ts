@@ -6,7 +6,7 @@ import type { RegistryAuth } from '../../common/config.ts';
 import { createKeyedMutex } from '../../common/keyed-mutex.ts';
 import { dockerAuthConfig } from '../../common/registry-auth.ts';
 import { followDockerLogs } from './docker-logs-follow.ts';
-import { APP_PORT, checksOf, cloneOptions, dynoOptions, type DynoPlacement } from './docker-dyno.ts';
+import { APP_PORT, checksOf, cloneOptions, dynoOptions, joinNetworks, type DynoPlacement } from './docker-dyno.ts';
 import { watchContainerEvents } from './docker-events.ts';
 import { waitHealthy } from './docker-health.ts';
 import { pullImage } from './docker-pull.ts';
@@ -174,8 +174,10 @@ export function createDockerScheduler(opts: DockerSchedulerOptions): Scheduler {
     try {
       const results = await Promise.allSettled(wanted.map(async ({ proc, index }) => {
         const name = `${proc.type}.${index}`;
-        const c = await docker.createContainer(dynoOptions(place, spec, proc, index, false));
+        const options = dynoOptions(place, spec, proc, index, false);
+        const c = await docker.createContainer(options);
         started.push(c);
+        await joinNetworks(docker, label, c.id, options.Labels ?? {});
         track.launching.add(c.id); // before start: its start event must not look like a restart
         await boot(c, name, proc.type === 'web', checks, log);
         log(`${name} is up`);
@@ -239,6 +241,7 @@ export function createDockerScheduler(opts: DockerSchedulerOptions): Scheduler {
     const c = await docker.createContainer(cloneOptions(await placement(d.app), info));
     track.launching.add(c.id);
     try {
+      await joinNetworks(docker, label, c.id, info.Config.Labels);
       await boot(c, d.name, true, checksFor(info.Config.Labels), () => undefined);
     } catch (err) {
       await remove(c.id, 0);

@@ -33,6 +33,8 @@ export interface ReleaseSpec {
   memoryMb: number;
   /** Absent: the scheduler's defaults. Recorded on each container, so restarts keep them. */
   checks?: DynoChecks;
+  /** Extra Docker networks the dynos join (those of the add-ons attached to the app). */
+  networks?: string[];
 }
 
 /** starting: booting, or (web) not yet through its health check; up: running (and healthy);
@@ -108,6 +110,8 @@ export interface RunSpec {
   env: Record<string, string>;
   command: string;
   memoryMb: number;
+  /** Extra Docker networks the one-off dyno joins (those of the add-ons attached to the app). */
+  networks?: string[];
 }
 
 /** Bytes from a one-off's process: stdout (with a TTY, all the terminal's output) and stderr. */

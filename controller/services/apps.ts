@@ -49,6 +49,8 @@ export function createAppService(deps: {
   deployer: Deployer; redis: Redis; logError: (err: unknown) => void;
   /** Path of a build's log file (removed with the app). */
   buildLogPath?: (buildId: string) => string;
+  /** Runs first when an app is destroyed (its add-ons go with it); a failure stops the destroy. */
+  beforeDestroy?: (app: App) => Promise<void>;
 }): AppService {
   const { db, repos } = deps;
   /** Everything stored under an app's name outside its row. */
@@ -115,6 +117,8 @@ export function createAppService(deps: {
       if (renaming.has(app.id)) throw new ConflictError(`${app.name} is being renamed: try again when that is done.`);
       busy.add(app.name);
       try {
+        // First (outside the lock): its add-ons go, which detaches them from other apps too.
+        await deps.beforeDestroy?.(app);
         // Under the app's lock: a reconcile or scale waiting for it then finds no release, and
         // cannot start dynos again between the scheduler's destroy and the row's delete.
         await deps.deployer.exclusive([app.name], async () => {

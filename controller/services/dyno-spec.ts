@@ -42,8 +42,13 @@ export interface DynoSpecs {
   oneOff(app: App, release: Release, command: string, env?: Record<string, string>): RunSpec;
 }
 
-export function createDynoSpecs(deps: { db: Db; config: Config }): DynoSpecs {
+export function createDynoSpecs(deps: {
+  db: Db; config: Config;
+  /** Extra Docker networks an app's dynos join (those of its add-ons), by app id. */
+  networks?: (appId: string) => string[];
+}): DynoSpecs {
   const { db, config } = deps;
+  const networksOf = (app: App): string[] | undefined => deps.networks?.(app.id);
   /** The app's health check and drain settings, recorded on each dyno it starts. */
   const checksOf = (app: App): DynoChecks => {
     const s = getAppSettings(db, app.id, defaultAppSettings(config));
@@ -65,7 +70,7 @@ export function createDynoSpecs(deps: { db: Db; config: Config }): DynoSpecs {
   const release = (app: App, rel: Release, name = app.name): ReleaseSpec => {
     const { build, base } = parts(rel, name);
     const processes = build ? processesOf(build, ensureFormation(db, app.id, dynoTypes(build))) : [];
-    return { app: name, ...base, processes, checks: checksOf(app) };
+    return { app: name, ...base, processes, checks: checksOf(app), networks: networksOf(app) };
   };
   return {
     release,
@@ -75,7 +80,7 @@ export function createDynoSpecs(deps: { db: Db; config: Config }): DynoSpecs {
     },
     oneOff(app, rel, command, env) {
       const { base } = parts(rel, app.name);
-      return { app: app.name, ...base, env: { ...base.env, ...env }, command };
+      return { app: app.name, ...base, env: { ...base.env, ...env }, command, networks: networksOf(app) };
     },
   };
 }

@@ -4,6 +4,7 @@
 // migration that has shipped: append a new one.
 import { randomUUID } from 'node:crypto';
 import type { DatabaseSync } from 'node:sqlite';
+import { ADDON_SCHEMA } from './schema-addons.ts';
 import { CI_SCHEMA } from './schema-ci.ts';
 import { errorMessage } from '../../common/errors.ts';
 
@@ -167,6 +168,7 @@ export const MIGRATIONS: Migration[] = [
       addColumn(db, 'tokens', 'expires_at', 'TEXT');
     },
   },
+  { version: 5, description: 'add-ons: addons, attachments, backups, backup schedules', up: (db) => db.exec(ADDON_SCHEMA) },
 ];
 
 /** The version a database ends at. */

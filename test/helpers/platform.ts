@@ -21,6 +21,9 @@ export interface TestPlatform {
   api<T = unknown>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
   /** GET through the router with the app's Host header. */
   viaRouter(app: string, path?: string): Promise<HttpResult>;
+  /** Stops the controller and starts a new one on the same port and data dir (a platform
+   *  restart: dynos and add-on servers keep running, the new controller adopts them). */
+  restartController(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -43,7 +46,7 @@ export async function startTestPlatform(overrides: Partial<Config> = {}): Promis
   const config = testConfig(overrides);
   const docker = new Dockerode({ socketPath: config.dockerSocket });
   const logs: string[] = [];
-  const controller = await startController({ config, docker, log: (l) => logs.push(l) });
+  let controller = await startController({ config, docker, log: (l) => logs.push(l) });
   const builderRedis = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
   const builder = await startBuilder({ config, docker, connection: builderRedis, concurrency: 1 });
   const router = await startRouter({ config, onAccess: accessLogger(builderRedis, config.redisPrefix) });
@@ -65,20 +68,34 @@ export async function startTestPlatform(overrides: Partial<Config> = {}): Promis
   return {
     config,
     docker,
-    controller,
+    get controller() { return controller; },
     routerPort: router.port,
     adminToken,
     api,
     viaRouter: (app, path = '/') => httpGet(router.port, `${app}.${config.domain}`, path),
+    async restartController() {
+      const port = controller.port;
+      await controller.close();
+      controller = await startController({ config: { ...config, apiPort: port }, docker, log: (l) => logs.push(l) });
+    },
     async stop() {
       // Destroying every app removes its containers, repository, registry and local images.
       const apps = await api<Array<{ name: string }>>('GET', '/apps').catch(() => ({ body: [] }));
       for (const a of apps.body ?? []) await api('DELETE', `/apps/${a.name}`).catch(() => undefined);
+      // Add-ons an app destroy could not take with it: their servers, networks and volumes go
+      // once the controller is closed (its add-on supervisor would start them again).
+      const addons = await api<Array<{ id: string }>>('GET', '/addons').catch(() => ({ body: [] }));
       // Only this platform's apps' containers: others labelled alike belong to tests running meanwhile.
       const own = new Set((apps.body ?? []).map((a) => a.name));
       const containers = (await docker.listContainers({ all: true, filters: { label: [`${config.label}=1`] } }))
         .filter((c) => own.has(c.Labels[`${config.label}.app`]));
       await Promise.allSettled([router.close(), builder.close(), controller.close()]);
+      for (const { id } of addons.body ?? []) {
+        const filters = { label: [`${config.label}.addon-id=${id}`] };
+        for (const c of await docker.listContainers({ all: true, filters })) await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
+        for (const n of await docker.listNetworks({ filters })) await docker.getNetwork(n.Id).remove().catch(() => undefined);
+        for (const v of (await docker.listVolumes({ filters })).Volumes ?? []) await docker.getVolume(v.Name).remove().catch(() => undefined);
+      }
       // Its keys (build queue, logs, route table) are under its own prefix.
       await removeRedisKeys(builderRedis, `${config.redisPrefix}:*`).catch(() => undefined);
       builderRedis.disconnect();

@@ -1,6 +1,7 @@
 // Every API route's contract. A new route adds its spec here (see docs/api-schemas.md); the
 // tests fail for a served route without one.
 import { accountRoutes } from './account.ts';
+import { addonsRoutes } from './addons.ts';
 import { appsRoutes } from './apps.ts';
 import { buildsRoutes } from './builds.ts';
 import type { RouteSpec } from './common.ts';
@@ -27,6 +28,7 @@ export const routeSpecs: RouteSpec[] = [
   ...domainsRoutes,
   ...nodesRoutes,
   ...webhooksRoutes,
+  ...addonsRoutes,
 ];
 
 export type { RouteSpec } from './common.ts';

@@ -1,0 +1,144 @@
+// Add-ons, add-on attachments and the add-on service catalogue, in Heroku Platform API v3 shapes.
+import { Router } from 'express';
+import { ADDON_SERVICES, attachmentVar, resolvePlan } from '../../common/addon-catalog.ts';
+import { InvalidParamsError, NotFoundError } from '../../common/errors.ts';
+import { listAddons, listAttachments, type Addon, type Attachment } from '../store/addons.ts';
+import { canAccess, findApp } from '../store/apps.ts';
+import type { Db } from '../store/db.ts';
+import { currentUser } from './auth.ts';
+import { appParam, type ApiDeps } from './deps.ts';
+
+const EPOCH = '2026-01-01T00:00:00.000Z';
+const appRef = (db: Db, id: string): { id: string; name: string } | null => {
+  const app = findApp(db, id);
+  return app ? { id: app.id, name: app.name } : null;
+};
+
+export function addonServiceJson(name: keyof typeof ADDON_SERVICES) {
+  const s = ADDON_SERVICES[name];
+  return {
+    id: s.name, name: s.name, human_name: s.humanName, state: 'ga', cli_plugin_name: null,
+    supports_multiple_installations: true, supports_sharing: true, plans: [{ id: s.plan, name: s.plan, version: s.version }],
+    created_at: EPOCH, updated_at: EPOCH,
+  };
+}
+
+export function addonJson(db: Db, addon: Addon) {
+  const attachments = listAttachments(db, { addonId: addon.id });
+  return {
+    id: addon.id,
+    name: addon.name,
+    addon_service: { id: addon.service, name: addon.service },
+    plan: { id: addon.plan, name: addon.plan },
+    app: appRef(db, addon.app_id),
+    billing_entity: { ...appRef(db, addon.app_id), type: 'app' },
+    state: addon.state,
+    error: addon.error,
+    config_vars: [...new Set(attachments.map((a) => attachmentVar(a.name)))],
+    attachments: attachments.map((a) => ({ id: a.id, name: a.name, app: appRef(db, a.app_id) })),
+    provider_id: addon.id,
+    actions: [],
+    billed_price: null,
+    web_url: null,
+    created_at: addon.created_at,
+    updated_at: addon.updated_at,
+  };
+}
+
+export function attachmentJson(db: Db, a: Attachment) {
+  const addon = listAddons(db, { ids: [a.addon_id] })[0];
+  return {
+    id: a.id,
+    name: a.name,
+    addon: addon ? { id: addon.id, name: addon.name, app: appRef(db, addon.app_id) } : { id: a.addon_id, name: null, app: null },
+    app: appRef(db, a.app_id),
+    config_vars: [attachmentVar(a.name)],
+    namespace: null,
+    web_url: null,
+    log_input_url: null,
+    created_at: a.created_at,
+    updated_at: a.created_at,
+  };
+}
+
+export function addonsRouter(deps: ApiDeps): Router {
+  const r = Router();
+  const { db } = deps;
+
+  r.get('/addon-services', (_req, res) => {
+    res.json(Object.keys(ADDON_SERVICES).map((n) => addonServiceJson(n as keyof typeof ADDON_SERVICES)));
+  });
+  r.get('/addon-services/:service', (req, res) => {
+    const s = resolvePlan(String(req.params.service));
+    if (!s) throw new NotFoundError(`Couldn't find that add-on service: ${String(req.params.service)}.`);
+    res.json(addonServiceJson(s.name));
+  });
+
+  r.get('/addons', (_req, res) => {
+    const user = currentUser(res);
+    res.json(listAddons(db).filter((a) => { try { deps.addons.core.find(user, a.id); return true; } catch { return false; } }).map((a) => addonJson(db, a)));
+  });
+  r.get('/apps/:app/addons', (req, res) => {
+    const app = appParam(deps, req, res);
+    const attached = new Set(listAttachments(db, { appId: app.id }).map((a) => a.addon_id));
+    res.json(listAddons(db).filter((a) => a.app_id === app.id || attached.has(a.id)).map((a) => addonJson(db, a)));
+  });
+  r.post('/apps/:app/addons', async (req, res) => {
+    const app = appParam(deps, req, res);
+    const addon = await deps.addons.core.create(currentUser(res), app, (req.body ?? {}) as Record<string, unknown>);
+    res.status(201).json(addonJson(db, addon));
+  });
+  r.get('/addons/:addon', (req, res) => {
+    res.json(addonJson(db, deps.addons.core.find(currentUser(res), String(req.params.addon))));
+  });
+  r.get('/apps/:app/addons/:addon', (req, res) => {
+    const app = appParam(deps, req, res);
+    const addon = deps.addons.core.find(currentUser(res), String(req.params.addon));
+    if (addon.app_id !== app.id && !listAttachments(db, { appId: app.id }).some((a) => a.addon_id === addon.id)) {
+      throw new NotFoundError(`Couldn't find that add-on on ${app.name}: ${String(req.params.addon)}.`);
+    }
+    res.json(addonJson(db, addon));
+  });
+  r.delete('/apps/:app/addons/:addon', async (req, res) => {
+    const app = appParam(deps, req, res);
+    const addon = await deps.addons.core.destroy(currentUser(res), app, String(req.params.addon));
+    res.json(addonJson(db, addon));
+  });
+
+  r.post('/addon-attachments', async (req, res) => {
+    const user = currentUser(res);
+    const body = (req.body ?? {}) as { app?: unknown; addon?: unknown; name?: unknown };
+    if (typeof body.app !== 'string' || typeof body.addon !== 'string') throw new InvalidParamsError('Give "app" and "addon" (names or ids).');
+    if (body.name !== undefined && typeof body.name !== 'string') throw new InvalidParamsError('"name" must be a string.');
+    const app = findApp(db, body.app);
+    if (!app || !canAccess(db, user, app)) throw new NotFoundError(`Couldn't find that app: ${body.app}.`);
+    const attachment = await deps.addons.core.attach(user, app, deps.addons.core.owned(user, body.addon), body.name);
+    res.status(201).json(attachmentJson(db, attachment));
+  });
+  r.get('/apps/:app/addon-attachments', (req, res) => {
+    const app = appParam(deps, req, res);
+    res.json(listAttachments(db, { appId: app.id }).map((a) => attachmentJson(db, a)));
+  });
+  r.get('/addons/:addon/addon-attachments', (req, res) => {
+    const addon = deps.addons.core.find(currentUser(res), String(req.params.addon));
+    res.json(listAttachments(db, { addonId: addon.id }).map((a) => attachmentJson(db, a)));
+  });
+  const attachmentParam = (id: string, user: ReturnType<typeof currentUser>): Attachment => {
+    const a = deps.addons.core.findAttachment(id);
+    const app = a ? findApp(db, a.app_id) : null;
+    if (!a || !app || !canAccess(db, user, app)) throw new NotFoundError(`Couldn't find that add-on attachment: ${id}.`);
+    return a;
+  };
+  r.get('/addon-attachments/:id', (req, res) => {
+    res.json(attachmentJson(db, attachmentParam(String(req.params.id), currentUser(res))));
+  });
+  r.delete('/addon-attachments/:id', async (req, res) => {
+    const user = currentUser(res);
+    const a = attachmentParam(String(req.params.id), user);
+    const json = attachmentJson(db, a);
+    await deps.addons.core.detach(user, a);
+    res.json(json);
+  });
+
+  return r;
+}

@@ -1,5 +1,6 @@
 // The Scheduler contract on the local Docker engine, with a 2 MB busybox image from the registry.
-import { after, before } from 'node:test';
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
 import Dockerode from 'dockerode';
 import { ensureBusyboxImage } from '../../builder/busybox-image.ts';
 import { testConfig } from '../../test/helpers/config.ts';
@@ -24,3 +25,14 @@ after(async () => {
 });
 
 schedulerContract('docker', realTarget(() => scheduler, app, config.registry));
+
+test('one local engine is one node, which cannot be drained', async () => {
+  const nodes = await scheduler.nodes();
+  assert.equal(nodes.length, 1);
+  assert.equal(nodes[0].self, true);
+  await assert.rejects(scheduler.setNodeAvailability(nodes[0].id, 'drain', async () => undefined), (err: Error & { id?: string }) => {
+    assert.equal(err.id, 'not_a_cluster');
+    assert.match(err.message, /PAAS_SCHEDULER=swarm/);
+    return true;
+  });
+});

@@ -194,6 +194,7 @@ export async function startController(opts: ControllerOptions): Promise<Controll
       if (syncTimer) clearTimeout(syncTimer);
       attach.close();
       await runs.close();
+      builds.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await scheduler.close();

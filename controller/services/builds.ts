@@ -45,6 +45,9 @@ export interface BuildService {
   queue(): Promise<QueuedBuild[]>;
   /** True until the build and the release that follows it are done (its log is complete). */
   active(buildId: string): boolean;
+  /** Stops following builds' logs (the controller is shutting down); the builds are not
+   *  canceled: a restarted controller marks them abandoned. */
+  close(): void;
 }
 
 export interface QueuedBuild { buildId: string; app: string; state: 'queued' | 'building'; position: number | null }
@@ -58,6 +61,8 @@ export function createBuildService(deps: {
   const { db, config, redis, queue, queueEvents } = deps;
   /** Builds started here and not finished, in start order; aborting one cancels it locally. */
   const unfinished = new Map<string, { app: string; abort: AbortController }>();
+  /** Aborted at close(): each build's log follower has its own Redis connection. */
+  const closing = new AbortController();
   const logDir = path.join(config.dataDir, 'builds');
   const logPath = (id: string): string => path.join(logDir, `${id}.log`);
 
@@ -99,7 +104,7 @@ export function createBuildService(deps: {
       const done = Promise.race([job.waitUntilFinished(queueEvents) as Promise<BuildJobResult>, canceled]);
       let settled = false;
       void done.finally(() => { settled = true; }).catch(() => undefined);
-      await followBuildLog(redis, config.redisPrefix, build.id, { until: 'end', finished: () => settled }, relay);
+      await followBuildLog(redis, config.redisPrefix, build.id, { until: 'end', finished: () => settled, signal: closing.signal }, relay);
       let result: BuildJobResult;
       try {
         result = await done;
@@ -183,5 +188,6 @@ export function createBuildService(deps: {
     cancel,
     queue: queueInfo,
     active: (buildId) => unfinished.has(buildId),
+    close: () => closing.abort(),
   };
 }

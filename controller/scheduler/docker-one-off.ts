@@ -192,3 +192,9 @@ export async function listOneOffContainers(docker: Dockerode, label: string, nod
     oneOff: oneOffInfo(label, c.Labels),
   }));
 }
+
+/** Scheduler.oneOff for one-offs that are containers on this engine (both drivers). */
+export const localOneOff = (docker: Dockerode) => (dyno: Dyno): OneOffDyno => {
+  if (!dyno.oneOff) throw new Error(`${dyno.name} is not a one-off dyno`);
+  return oneOffHandle(docker, dyno.id, dyno.name, dyno.oneOff);
+};

@@ -10,7 +10,7 @@ import { APP_PORT, checksOf, cloneOptions, dynoOptions, joinNetworks, type DynoP
 import { watchContainerEvents } from './docker-events.ts';
 import { waitHealthy } from './docker-health.ts';
 import { pullImage } from './docker-pull.ts';
-import { createOneOff, oneOffHandle, oneOffInfo, runOneOff, type OneOffDeps } from './docker-one-off.ts';
+import { createOneOff, localOneOff, oneOffInfo, runOneOff, type OneOffDeps } from './docker-one-off.ts';
 import { createSelfHeal, type DynoTracker } from './docker-self-heal.ts';
 import { DEFAULT_DYNO_CPU, ensureAppNetwork, removeAppNetwork } from './dyno-hardening.ts';
 import { allDynos, rollingRestart, scalePlan } from './scale-plan.ts';
@@ -294,10 +294,7 @@ export function createDockerScheduler(opts: DockerSchedulerOptions): Scheduler {
     logs,
     run: (spec, ropts, output) => runOneOff(oneOffDeps, spec, ropts, output),
     createOneOff: (spec, oopts) => createOneOff(oneOffDeps, spec, oopts),
-    oneOff(dyno) {
-      if (!dyno.oneOff) throw new Error(`${dyno.name} is not a one-off dyno`);
-      return oneOffHandle(docker, dyno.id, dyno.name, dyno.oneOff);
-    },
+    oneOff: localOneOff(docker),
     restart,
     retire,
     list,

@@ -12,7 +12,7 @@ import { sleep } from './health.ts';
 import { allDynos, rollingRestart, scalePlan } from './scale-plan.ts';
 import { bootService, checkTask, tasksOf } from './swarm-boot.ts';
 import { createKeyedMutex } from '../../common/keyed-mutex.ts';
-import { createOneOff, listOneOffContainers, oneOffHandle, type OneOffDeps } from './docker-one-off.ts';
+import { createOneOff, listOneOffContainers, localOneOff, type OneOffDeps } from './docker-one-off.ts';
 import { pullImage } from './docker-pull.ts';
 import { runSwarmOneOff } from './swarm-one-off.ts';
 import { appNetworkName, dynoService, renamed, type ServiceSpec } from './swarm-spec.ts';
@@ -346,10 +346,7 @@ export function createSwarmScheduler(opts: SwarmSchedulerOptions): Scheduler {
     logs,
     run: (spec, ropts, output) => runSwarmOneOff({ docker, label, authconfig, list, network, nodeName, cpus: opts.cpus }, spec, ropts, output),
     createOneOff: (spec, oopts) => createOneOff(oneOffDeps, spec, oopts),
-    oneOff(dyno) {
-      if (!dyno.oneOff) throw new Error(`${dyno.name} is not a one-off dyno`);
-      return oneOffHandle(docker, dyno.id, dyno.name, dyno.oneOff);
-    },
+    oneOff: localOneOff(docker),
     restart,
     destroy,
     nodes,

@@ -1,11 +1,9 @@
 // An app's buildpack list, as Heroku's API has it: GET and PUT /apps/:app/buildpack-installations.
 // PUT replaces the whole list ({updates: [{buildpack}]}); the CLI adds, sets and removes with it.
+// The rules: services/buildpacks.ts.
 import type { Static } from '@sinclair/typebox';
 import { Router } from 'express';
-import { BuildpackRefError, parseBuildpackRef } from '../../common/buildpack-ref.ts';
-import { InvalidParamsError } from '../../common/errors.ts';
-import { checkUrl, urlPolicyOf, type UrlPolicy } from '../../common/url-policy.ts';
-import { listBuildpacks, setBuildpacks } from '../store/buildpacks.ts';
+import { appBuildpacks, replaceBuildpacks } from '../services/buildpacks.ts';
 import type { App } from '../store/types.ts';
 import { appParam, type ApiDeps } from './deps.ts';
 import type { BuildpacksBody } from './schemas/builds.ts';
@@ -17,35 +15,14 @@ export function buildpacksRouter(deps: ApiDeps): Router {
 
   r.get('/apps/:app/buildpack-installations', (req, res) => {
     const app = appParam(deps, req, res);
-    res.json(json(app, listBuildpacks(deps.db, app.id)));
+    res.json(json(app, appBuildpacks(deps.db, app)));
   });
 
   r.put('/apps/:app/buildpack-installations', (req, res) => {
     const app = appParam(deps, req, res);
-    const list = readUpdates(req.body, urlPolicyOf(deps.config));
-    setBuildpacks(deps.db, app.id, list);
-    res.json(json(app, list));
+    const { updates } = req.body as Static<typeof BuildpacksBody>;
+    res.json(json(app, replaceBuildpacks(deps.db, deps.config, app, updates.map((u) => u.buildpack))));
   });
 
   return r;
-}
-
-/** {updates: [{buildpack: "nodejs"}, ...]} (its shape checked by BuildpacksBody) -> ["nodejs", ...], each entry parsed. */
-function readUpdates(body: unknown, policy: UrlPolicy): string[] {
-  const list: string[] = [];
-  for (const { buildpack: given } of (body as Static<typeof BuildpacksBody>).updates) {
-    let ref: string;
-    try {
-      const parsed = parseBuildpackRef(given);
-      // Addresses are checked again, after DNS resolution, when the build fetches it.
-      if (parsed.kind === 'git' && !parsed.url.startsWith('file:')) checkUrl(parsed.url, policy, ['http:', 'https:', 'git:']);
-      ref = parsed.ref;
-    } catch (err) {
-      if (err instanceof BuildpackRefError) throw new InvalidParamsError(err.message);
-      throw err;
-    }
-    if (list.includes(ref)) throw new InvalidParamsError(`The buildpack ${ref} is already in the list.`);
-    list.push(ref);
-  }
-  return list;
 }

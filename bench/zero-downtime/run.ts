@@ -11,17 +11,16 @@
 // A whole platform runs in this process (test/helpers/platform.ts) with its own data dir,
 // ports, Redis prefix and Docker label (paasbench); everything it made is removed at the end.
 // Needs dockerd, Redis and the registry (npm start / bin/setup services); loopback only.
-import { fork, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { flag, parseArgs } from '../../cli/args.ts';
 import { commitFiles, run, tempDir, userEnv } from '../../test/helpers/git.ts';
 import { startTestPlatform, type TestPlatform } from '../../test/helpers/platform.ts';
 import { startSwarmCluster } from '../../test/helpers/swarm-cluster.ts';
 import Dockerode from 'dockerode';
 import { loadConfig } from '../../common/config.ts';
-import type { LoadMessage, LoadOptions, LoadReply, PhaseStats } from './load.ts';
+import type { PhaseStats } from './load.ts';
+import { startLoadProcess } from './load-process.ts';
 
 const args = parseArgs(process.argv.slice(2));
 const num = (name: string, fallback: number): number => Number(flag(args, name) ?? fallback);
@@ -65,26 +64,6 @@ function plan(): Op[] {
   return ops;
 }
 
-function startLoad(opts: LoadOptions): Promise<{ child: ChildProcess; send(m: LoadMessage): void; stats(): Promise<Record<string, PhaseStats>> }> {
-  const child = fork(fileURLToPath(new URL('./load.ts', import.meta.url)), [JSON.stringify(opts)], {
-    execArgv: ['--disable-warning=ExperimentalWarning'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('message', (m: LoadReply) => {
-      if (m.type !== 'ready') return reject(new Error('load generator did not start'));
-      resolve({
-        child,
-        send: (msg) => child.send(msg),
-        stats: () => new Promise((res) => {
-          child.once('message', (r: LoadReply) => { if (r.type === 'stats') res(r.phases); });
-          child.send({ type: 'stop' } satisfies LoadMessage);
-        }),
-      });
-    });
-  });
-}
-
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
@@ -123,7 +102,7 @@ async function runOn(scheduler: 'docker' | 'swarm'): Promise<{ lines: string[]; 
   const p: TestPlatform = await startTestPlatform({ label: 'paasbench', bootTimeout: 60, scheduler });
   const home = tempDir('paas-zdt-home-');
   const root = tempDir('paas-zdt-app-');
-  let load: Awaited<ReturnType<typeof startLoad>> | null = null;
+  let load: Awaited<ReturnType<typeof startLoadProcess>> | null = null;
   try {
     const env = userEnv(home);
     const app = `zdt-${scheduler}-${process.pid}`;
@@ -143,7 +122,7 @@ async function runOn(scheduler: 'docker' | 'swarm'): Promise<{ lines: string[]; 
     await push(1);
     say(`deployed v1 of ${app}; load: ${RATE} req/s over ${LANES} keep-alive connections through the router (every ${POST_EVERY}th a POST)`);
 
-    load = await startLoad({ port: p.routerPort, host: `${app}.${p.config.domain}`, rate: RATE, lanes: LANES, timeoutMs: 30_000, postEvery: POST_EVERY });
+    load = await startLoadProcess({ port: p.routerPort, host: `${app}.${p.config.domain}`, rate: RATE, lanes: LANES, timeoutMs: 30_000, postEvery: POST_EVERY });
     load.send({ type: 'phase', name: 'warm-up' });
     await new Promise((r) => setTimeout(r, 2000));
     load.send({ type: 'phase', name: 'baseline' });

@@ -35,7 +35,7 @@ export function paas(args: string[], env: NodeJS.ProcessEnv, cwd = os.tmpdir()):
 }
 
 /** Writes files into dir and commits them on master. */
-export async function commitFiles(dir: string, files: Record<string, string>, message: string, env: NodeJS.ProcessEnv): Promise<void> {
+export async function commitFiles(dir: string, files: Record<string, string | Buffer>, message: string, env: NodeJS.ProcessEnv): Promise<void> {
   if (!fs.existsSync(path.join(dir, '.git'))) {
     const init = await run('git', ['init', '-q', '-b', 'master', dir], { env });
     if (init.code !== 0) throw new Error(init.stderr);

@@ -7,7 +7,7 @@ import { startBuilder } from '../../builder/index.ts';
 import { accessLogger } from '../../common/app-log.ts';
 import type { Config } from '../../common/config.ts';
 import { startController, type ControllerHandle } from '../../controller/index.ts';
-import { startRouter } from '../../router/index.ts';
+import { startRouter, type RouterOptions } from '../../router/index.ts';
 import { readAdminToken, removeDataDir, testConfig } from './config.ts';
 import { removeRedisKeys } from './redis-keys.ts';
 
@@ -16,6 +16,8 @@ export interface TestPlatform {
   docker: Dockerode;
   controller: ControllerHandle;
   routerPort: number;
+  /** The router's HTTPS port (null: started without `tls`). */
+  httpsPort: number | null;
   adminToken: string;
   /** JSON API call as the admin. */
   api<T = unknown>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
@@ -42,14 +44,14 @@ export function httpGet(port: number, host: string, path = '/'): Promise<HttpRes
   });
 }
 
-export async function startTestPlatform(overrides: Partial<Config> = {}): Promise<TestPlatform> {
+export async function startTestPlatform(overrides: Partial<Config> = {}, routerTls?: RouterOptions['tls']): Promise<TestPlatform> {
   const config = testConfig(overrides);
   const docker = new Dockerode({ socketPath: config.dockerSocket });
   const logs: string[] = [];
   let controller = await startController({ config, docker, log: (l) => logs.push(l) });
   const builderRedis = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
   const builder = await startBuilder({ config, docker, connection: builderRedis, concurrency: 1 });
-  const router = await startRouter({ config, onAccess: accessLogger(builderRedis, config.redisPrefix) });
+  const router = await startRouter({ config, onAccess: accessLogger(builderRedis, config.redisPrefix), tls: routerTls });
   // Apps' web_url and route hosts use the router's real port.
   config.routerPort = router.port;
   config.apiUrl = controller.url;
@@ -70,6 +72,7 @@ export async function startTestPlatform(overrides: Partial<Config> = {}): Promis
     docker,
     get controller() { return controller; },
     routerPort: router.port,
+    httpsPort: router.edge.httpsPort(),
     adminToken,
     api,
     viaRouter: (app, path = '/') => httpGet(router.port, `${app}.${config.domain}`, path),

@@ -1,12 +1,11 @@
 // TLS of an app: SNI endpoints (Heroku's name for uploaded certificates), automatic
 // certificates (ACM) and HTTPS settings (redirect, HSTS). Private keys go in, never out.
+// The rules: services/app-tls.ts and services/certs.ts.
 import type { Static } from '@sinclair/typebox';
 import { Router, type Request, type Response } from 'express';
-import { InvalidParamsError, NotFoundError } from '../../common/errors.ts';
 import type { TlsServices } from '../services/acme.ts';
+import { acmOf, appCert, appCerts, changeHttps, httpsOf, refreshAcm, removeAppCert, setAcm, type CertRow, type HttpsSettings } from '../services/app-tls.ts';
 import { createCertService } from '../services/certs.ts';
-import { findCert, httpsSettings, listCerts, removeCert, updateHttpsSettings, type CertRow } from '../store/certs.ts';
-import { listDomains } from '../store/domains.ts';
 import type { App } from '../store/types.ts';
 import { appParam, type ApiDeps } from './deps.ts';
 import type { HttpsPatch, SniEndpointCreateBody } from './schemas/domains.ts';
@@ -16,6 +15,7 @@ export function certsRouter(deps: ApiDeps): Router {
   const { db } = deps;
   let fallback: TlsServices | null = null;
   const services = (): TlsServices => deps.tls ?? (fallback ??= { certs: createCertService(deps), acme: null });
+  const logError = (err: unknown): void => deps.logError(err);
 
   const endpoint = (app: App, c: CertRow) => {
     const domains = JSON.parse(c.domains) as string[];
@@ -33,28 +33,12 @@ export function certsRouter(deps: ApiDeps): Router {
     };
   };
 
-  const acmJson = (app: App) => {
-    const s = httpsSettings(db, app.id);
-    return {
-      app: { id: app.id, name: app.name },
-      acm: s.acm,
-      domains: listDomains(db, app.id).map((d) => ({
-        hostname: d.hostname,
-        status: s.acm ? s.acmStatus[d.hostname]?.status ?? 'pending' : 'disabled',
-        error: s.acmStatus[d.hostname]?.error ?? null,
-        updated_at: s.acmStatus[d.hostname]?.updated_at ?? null,
-      })),
-    };
-  };
-
-  const httpsJson = (app: App) => {
-    const s = httpsSettings(db, app.id);
-    return { app: { id: app.id, name: app.name }, redirect_https: s.redirectHttps, hsts: s.hsts };
-  };
+  const acmJson = (app: App) => ({ app: { id: app.id, name: app.name }, ...acmOf(db, app) });
+  const httpsJson = (app: App, s: HttpsSettings) => ({ app: { id: app.id, name: app.name }, redirect_https: s.redirectHttps, hsts: s.hsts });
 
   r.get('/apps/:app/sni-endpoints', (req, res) => {
     const app = appParam(deps, req, res);
-    res.json(listCerts(db, app.id).map((c) => endpoint(app, c)));
+    res.json(appCerts(db, app).map((c) => endpoint(app, c)));
   });
 
   r.post('/apps/:app/sni-endpoints', async (req, res) => {
@@ -66,17 +50,12 @@ export function certsRouter(deps: ApiDeps): Router {
 
   r.get('/apps/:app/sni-endpoints/:id', (req, res) => {
     const app = appParam(deps, req, res);
-    const row = findCert(db, app.id, String(req.params.id));
-    if (!row) throw new NotFoundError(`Couldn't find SNI endpoint ${req.params.id} on ${app.name}.`);
-    res.json(endpoint(app, row));
+    res.json(endpoint(app, appCert(db, app, String(req.params.id))));
   });
 
   r.delete('/apps/:app/sni-endpoints/:id', async (req, res) => {
     const app = appParam(deps, req, res);
-    const row = findCert(db, app.id, String(req.params.id));
-    if (!row || !removeCert(db, app.id, row.id)) throw new NotFoundError(`Couldn't find SNI endpoint ${req.params.id} on ${app.name}.`);
-    await services().certs.publish();
-    res.json(endpoint(app, row));
+    res.json(endpoint(app, await removeAppCert(db, services(), app, String(req.params.id))));
   });
 
   r.get('/apps/:app/acm', (req, res) => {
@@ -85,36 +64,26 @@ export function certsRouter(deps: ApiDeps): Router {
 
   const enable = (on: boolean) => (req: Request, res: Response): void => {
     const app = appParam(deps, req, res);
-    updateHttpsSettings(db, app.id, { acm: on, ...(on ? {} : { acmStatus: {} }) });
-    if (on) startRefresh(app);
+    setAcm(db, services(), app, on, logError);
     res.json(acmJson(app));
-  };
-  const startRefresh = (app: App): void => {
-    const acme = services().acme;
-    if (acme) void acme.refresh(app.id, { force: true }).catch((err: unknown) => deps.logError(err));
   };
   r.post('/apps/:app/acm', enable(true));
   r.delete('/apps/:app/acm', enable(false));
   r.patch('/apps/:app/acm/refresh', (req, res) => {
     const app = appParam(deps, req, res);
-    if (!httpsSettings(db, app.id).acm) throw new InvalidParamsError(`Automatic certificates are off for ${app.name} (paas certs:auto:enable).`);
-    startRefresh(app);
+    refreshAcm(db, services(), app, logError);
     res.json(acmJson(app));
   });
 
   r.get('/apps/:app/https', (req, res) => {
-    res.json(httpsJson(appParam(deps, req, res)));
+    const app = appParam(deps, req, res);
+    res.json(httpsJson(app, httpsOf(db, app)));
   });
 
   r.patch('/apps/:app/https', async (req, res) => {
     const app = appParam(deps, req, res);
     const body = req.body as Static<typeof HttpsPatch>;
-    updateHttpsSettings(db, app.id, {
-      ...(body.redirect_https !== undefined ? { redirectHttps: body.redirect_https } : {}),
-      ...(body.hsts !== undefined ? { hsts: body.hsts } : {}),
-    });
-    await deps.routes.sync();
-    res.json(httpsJson(app));
+    res.json(httpsJson(app, await changeHttps(db, deps.routes, app, { redirectHttps: body.redirect_https, hsts: body.hsts })));
   });
 
   return r;

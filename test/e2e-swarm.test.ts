@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ensureBusyboxImage } from '../builder/busybox-image.ts';
+import { ensureSwarmManager } from '../controller/scheduler/swarm-setup.ts';
 import { setAppSettings } from '../controller/store/app-settings.ts';
 import { findApp } from '../controller/store/apps.ts';
 import { eventually } from './helpers/eventually.ts';
@@ -94,6 +95,16 @@ describe('apps on a 3-node Docker Swarm', () => {
     assert.match(table.stdout, /swarm-worker-1 +worker +ready +active/);
     t.diagnostic(`paas ps:\n${ps.stdout}\npaas nodes:\n${table.stdout}`);
     console.log(`paas ps -a ${app}\n${ps.stdout}\npaas nodes\n${table.stdout}`);
+  });
+
+  test('paasd refuses a worker node: the swarm driver needs a manager', async () => {
+    // The worker's engine, reached through a socat the test starts in that worker's container.
+    const worker = cluster!.workers[0];
+    await docker.getContainer(worker.containerId).exec({ Cmd: ['socat', 'TCP-LISTEN:2375,fork,reuseaddr', 'UNIX-CONNECT:/var/run/docker.sock'] })
+      .then((e) => e.start({ Detach: true }));
+    const engine = new Dockerode({ host: worker.addr, port: 2375 });
+    await eventually(async () => { await engine.ping(); }, 5000);
+    await assert.rejects(ensureSwarmManager(engine, { advertiseAddr: '', log: () => undefined }), /worker node of a swarm: with PAAS_SCHEDULER=swarm, paasd runs on a manager node/);
   });
 
   test('draining a worker under constant load fails no request; its dynos move to the other nodes', async (t) => {

@@ -33,6 +33,13 @@ describe('CLI commands end to end', () => {
     env = userEnv(tempDir('paas-home-'), { PAAS_API_URL: p.controller.url });
     ok(await paas(['login', '--api', p.controller.url, '--token', p.adminToken], env));
     ok(await paas(['apps:create', app], env));
+    // The app's checkout, its `paas` remote set by git:remote, and a push through it: every
+    // test below can run alone.
+    dir = tempDir('paas-app-');
+    await commitFiles(dir, { Procfile: 'web: python3 -m http.server $PORT\n', 'index.html': 'hi from the cli test\n' }, 'v1', env);
+    assert.equal(ok(await inApp(['git:remote', '-a', app])), `set git remote paas to ${p.controller.url}/${app}.git\n`);
+    const push = await run('git', ['push', 'paas', 'master'], { cwd: dir, env });
+    assert.equal(push.code, 0, push.stderr);
   });
   after(async () => { await p.stop(); });
 
@@ -91,29 +98,28 @@ describe('CLI commands end to end', () => {
     fails(await paas(['users:destroy', bob], env), /./);
   });
 
-  test('apps, apps:info and git:remote; a push from that remote; commands in the checkout find the app', async () => {
-    dir = tempDir('paas-app-');
-    const [list, listJson, infoText, infoJson, unknown, unnamed, noRepo] = await Promise.all([
+  test('apps, apps:info and git:remote; commands in a checkout find the app from its remote', async () => {
+    const fresh = `clitest-new-${process.pid}`;
+    ok(await paas(['apps:create', fresh], env));
+    const [list, listJson, infoText, infoJson, freshInfo, unknown, unnamed, noRepo, inCheckout] = await Promise.all([
       paas(['apps'], env), paas(['apps', '--json'], env), paas(['apps:info', '-a', app], env), paas(['apps:info', '-a', app, '--json'], env),
-      paas(['apps:info', '-a', 'no-such-app'], env), paas(['apps:info'], env), paas(['git:remote', '-a', app], env),
-      commitFiles(dir, { Procfile: 'web: python3 -m http.server $PORT\n', 'index.html': 'hi from the cli test\n' }, 'v1', env),
+      paas(['apps:info', '-a', fresh], env), paas(['apps:info', '-a', 'no-such-app'], env), paas(['apps:info'], env),
+      paas(['git:remote', '-a', app], env), inApp(['apps:info', '--json']),
     ]);
     assert.match(ok(list), new RegExp(`^=== Apps\\n(.+\\n)*${app}\\n`));
     const mine = (JSON.parse(ok(listJson)) as Array<{ name: string; git_url: string }>).find((x) => x.name === app);
     assert.equal(mine?.git_url, `${p.controller.url}/${app}.git`);
     const info = ok(infoText);
     assert.match(info, new RegExp(`^=== ${app}\\nGit URL: +${p.controller.url}/${app}\\.git\\nWeb URL: +http://${app}\\.`));
-    assert.match(info, /Owner: +admin@paas\.local\n[\s\S]*Released: +never\nMaintenance: +off\n$/);
+    assert.match(info, /Owner: +admin@paas\.local\n[\s\S]*Released: +20\d\d-\S+\nMaintenance: +off\n$/);
+    assert.match(ok(freshInfo), /Released: +never\n/);
     const json = JSON.parse(ok(infoJson)) as { name: string; maintenance: boolean; owner: { email: string } };
     assert.deepEqual([json.name, json.maintenance, json.owner.email], [app, false, 'admin@paas.local']);
     fails(unknown, /Couldn't find that app/);
     fails(unnamed, /No app specified/);
     fails(noRepo, /Not inside a git repository/);
-
-    assert.equal(ok(await inApp(['git:remote', '-a', app])), `set git remote paas to ${p.controller.url}/${app}.git\n`);
-    const push = await run('git', ['push', 'paas', 'master'], { cwd: dir, env });
-    assert.equal(push.code, 0, push.stderr);
-    assert.match(ok(await inApp(['apps:info'])), /Released: +20\d\d-/);
+    assert.equal((JSON.parse(ok(inCheckout)) as { name: string }).name, app, 'the app from the paas remote set by git:remote');
+    ok(await paas(['apps:destroy', fresh, '--confirm', fresh], env));
   });
 
   test('config, config:unset; releases:info; builds and builds:output', async () => {

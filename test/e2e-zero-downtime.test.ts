@@ -13,6 +13,7 @@ import { Redis } from 'ioredis';
 import { startTestPlatform, type TestPlatform } from './helpers/platform.ts';
 import { commitFiles, run, tempDir, userEnv } from './helpers/git.ts';
 import { eventually } from './helpers/eventually.ts';
+import { startLoadProcess } from '../bench/zero-downtime/load-process.ts';
 
 /** "/" answers the version after a few ms, "/up" is the health check, "/crash" exits. */
 const healthy = (version: string): string => `const http = require('http');
@@ -183,5 +184,37 @@ describe('zero-downtime releases and self-healing', () => {
     assert.deepEqual(seen.failures, []);
     const dynos = (await p.api<DynoJson[]>('GET', `/apps/${app}/dynos`)).body;
     assert.deepEqual(dynos.map((d) => `${d.name} ${d.state}`), ['web.1 up', 'web.2 up']);
+  });
+
+  test('GET and POST load sees no failed request through a deploy, a scale down and a rolling restart', async (t) => {
+    assert.equal((await p.api('PATCH', `/apps/${app}/formation/web`, { quantity: 2 })).status, 200);
+    await eventually(async () => assert.equal((await routedPorts()).length, 2), 20_000);
+    // The bench's load generator, in its own process: 40 req/s over 4 keep-alive connections,
+    // every 3rd request a POST (which the router never retries, so a lost one shows).
+    const load = await startLoadProcess({ port: p.routerPort, host: `${app}.${p.config.domain}`, rate: 40, lanes: 4, timeoutMs: 30_000, postEvery: 3 });
+    let phases: Awaited<ReturnType<typeof load.stats>>;
+    try {
+      load.send({ type: 'phase', name: 'changes' });
+      const deployed = await push({ 'server.js': healthy('v-load') }, 'deploy under load');
+      assert.equal(deployed.code, 0, deployed.stderr);
+      assert.equal((await p.api('PATCH', `/apps/${app}/formation/web`, { quantity: 1 })).status, 200);
+      const restarted = await p.api<unknown>('DELETE', `/apps/${app}/dynos`);
+      assert.equal(restarted.status, 200, JSON.stringify(restarted.body));
+      load.send({ type: 'phase', name: 'after' });
+      await new Promise((r) => setTimeout(r, 500));
+    } finally {
+      phases = await load.stats();
+    }
+    const { changes, after: settled } = phases;
+    t.diagnostic(`${changes.requests} requests (${changes.posts} POST) in ${(changes.durationMs / 1000).toFixed(1)} s; bodies ${JSON.stringify(changes.bodies)}`);
+    const failures = [...changes.failures, ...settled.failures];
+    assert.deepEqual(failures, [], 'no failed request');
+    assert.deepEqual({ ...changes.non2xx, ...changes.socketErrors, ...settled.non2xx, ...settled.socketErrors }, {});
+    assert.equal(changes.ok, changes.requests);
+    assert.ok(changes.posts >= 10, `${changes.posts} POSTs`);
+    assert.ok((changes.bodies['v-load'] ?? 0) > 0, 'the new release answered during the changes');
+    assert.deepEqual(Object.keys(settled.bodies), ['v-load'], 'only the new release answers at the end');
+    const dynos = (await p.api<DynoJson[]>('GET', `/apps/${app}/dynos`)).body;
+    assert.deepEqual(dynos.map((d) => `${d.name} ${d.state}`), ['web.1 up']);
   });
 });

@@ -182,6 +182,10 @@ describe('Postgres and Redis add-ons', () => {
     assert.match(await cli(['pg:backups:restore', 'b001', '-a', app], 1), /Run again with --confirm/);
     assert.match(await cli(['pg:backups:restore', 'b001', '-a', app, '--confirm', app]), /done/);
     assert.equal(await rows(), '["first"]');
+    // A one-off dyno of the app is on the add-on's network too.
+    // (no $, backtick, double quote or ! in it: the CLI hands it to bash in double quotes)
+    const oneOff = "const c = new (require('pg').Client)(process.env.DATABASE_URL); c.connect().then(() => c.query('SELECT body FROM notes')).then((r) => { console.log('rows', JSON.stringify(r.rows)); process.exit(0); }, (e) => { console.log('error', e.message); process.exit(1); })";
+    assert.match(await cli(['run', '-a', app, '--no-tty', '--', 'node', '-e', oneOff]), /rows \[\{"body":"first"\}\]/);
     assert.match(await cli(['pg:backups', '-a', app]), /b001 .* Completed .* \d+(\.\d)? (B|kB)/);
     const file = path.join(tempDir('paas-dl-'), 'b001.dump');
     await cli(['pg:backups:download', 'b001', '-o', file, '-a', app]);

@@ -95,8 +95,9 @@ test('slowloris: a request head that trickles in is cut after headersTimeout', a
   }
   const { data, ms } = exchange;
   // The cut comes at the first connection check after headersTimeout (400 ms, checked every
-  // 100 ms); the bound leaves room for a loaded machine and still fails if it never comes.
-  assert.ok(ms < 5000, `closed after ${ms} ms`);
+  // 100 ms). How soon is for the benches: the bound only fails a router that never cuts it
+  // (the writer would go on for ever), not a busy machine.
+  assert.ok(ms < 30_000, `closed after ${ms} ms`);
   assert.ok(ms >= 300, `not before the timeout (${ms} ms)`);
   assert.ok(data === '' || /^HTTP\/1\.1 408/.test(data), data);
 });

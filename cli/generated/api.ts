@@ -719,6 +719,40 @@ export interface paths {
         patch: operations["patchAppsByAppFormationByType"];
         trace?: never;
     };
+    "/apps/{app}/formations/{type}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Rolling restart of one process type (Heroku's ps:restart --process-type) */
+        delete: operations["deleteAppsByAppFormationsByType"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/apps/{app}/formations/{type}/actions/stop": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Stop the dynos of one process type (Heroku's ps:stop --process-type): as on Heroku, formation dynos come back, here by a rolling restart */
+        post: operations["postAppsByAppFormationsByTypeActionsStop"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/apps/{app}/https": {
         parameters: {
             query?: never;
@@ -735,6 +769,23 @@ export interface paths {
         head?: never;
         /** Change HTTPS settings */
         patch: operations["patchAppsByAppHttps"];
+        trace?: never;
+    };
+    "/apps/{app}/log-sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start a log session: a signed logplex_url to read the log from */
+        post: operations["postAppsByAppLogSessions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/apps/{app}/log-stream": {
@@ -781,6 +832,23 @@ export interface paths {
         };
         /** Release info, by id or version */
         get: operations["getAppsByAppReleasesByRelease"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/apps/{app}/releases/{release}/config-vars": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The config vars a release runs with (by id or version) */
+        get: operations["getAppsByAppReleasesByReleaseConfigVars"];
         put?: never;
         post?: never;
         delete?: never;
@@ -930,6 +998,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/log-sessions/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The log as server-sent events (the logplex_url of a log session); ends after the history unless it was made with tail */
+        get: operations["getLogSessionsByToken"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/nodes": {
         parameters: {
             query?: never;
@@ -1068,6 +1153,23 @@ export interface paths {
         head?: never;
         /** Disable or enable a user (admin only): a disabled user's tokens authenticate nothing, API or git */
         patch: operations["patchUsersByUser"];
+        trace?: never;
+    };
+    "/users/{user}/apps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A user's apps, owned or collaborated on (`~`: the caller; another user: admins only) */
+        get: operations["getUsersByUserApps"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/users/{user}/authorizations": {
@@ -1369,20 +1471,29 @@ export interface components {
          *         "name": "paas/stack:1"
          *       },
          *       "build_stack": {
-         *         "name": "paas/stack:1-build"
+         *         "name": "paas/stack:1"
          *       },
          *       "region": {
          *         "name": "local"
          *       },
          *       "released_at": "2026-01-02T03:04:05.678Z",
+         *       "acm": false,
+         *       "create_status": "complete",
+         *       "repo_size": null,
+         *       "slug_size": null,
          *       "created_at": "2026-01-02T03:00:00.000Z",
          *       "updated_at": "2026-01-02T03:00:00.000Z"
          *     }
          */
         App: {
+            /** @description automatic certificates (certs:auto) on */
+            acm: boolean;
             build_stack: {
+                /** @description the stack the next build is for */
                 name: string;
             };
+            /** @constant */
+            create_status: "complete";
             /**
              * Format: date-time
              * @example 2026-01-02T03:04:05.678Z
@@ -1411,6 +1522,8 @@ export interface components {
                 name: string;
             };
             released_at: string | null;
+            repo_size: number | null;
+            slug_size: number | null;
             stack: {
                 name: string;
             };
@@ -1642,7 +1755,8 @@ export interface components {
             /** @example www.example.com */
             hostname: string;
             id: string;
-            kind: "custom" | "default";
+            /** @description heroku: the app's own <app>.<domain> name, as Heroku's */
+            kind: "custom" | "heroku";
             status: string;
         };
         Dyno: {
@@ -1757,6 +1871,28 @@ export interface components {
             hsts: boolean;
             redirect_https: boolean;
         };
+        LogSession: {
+            /**
+             * Format: date-time
+             * @example 2026-01-02T03:04:05.678Z
+             */
+            created_at: string;
+            /**
+             * Format: uuid
+             * @example 01234567-89ab-4def-8123-456789abcdef
+             */
+            id: string;
+            /**
+             * Format: uri
+             * @description GET it (no token: it is signed, valid for 5 minutes to open) for text/event-stream, one `data:` line per log line
+             */
+            logplex_url: string;
+            /**
+             * Format: date-time
+             * @example 2026-01-02T03:04:05.678Z
+             */
+            updated_at: string;
+        };
         Node: {
             /** @example 10.0.0.12 */
             address: string;
@@ -1804,6 +1940,8 @@ export interface components {
          *       "description": "Deploy 1a2b3c4",
          *       "status": "succeeded",
          *       "current": true,
+         *       "eligible_for_rollback": true,
+         *       "output_stream_url": null,
          *       "failure_reason": null,
          *       "app": {
          *         "id": "01234567-89ab-4def-8123-456789abcdef",
@@ -1839,12 +1977,15 @@ export interface components {
             created_at: string;
             current: boolean;
             description: string;
+            /** @description succeeded with a build: `heroku rollback` picks the previous such release */
+            eligible_for_rollback: boolean;
             failure_reason: string | null;
             /**
              * Format: uuid
              * @example 01234567-89ab-4def-8123-456789abcdef
              */
             id: string;
+            output_stream_url: string | null;
             slug: {
                 /**
                  * Format: uuid
@@ -2722,12 +2863,16 @@ export interface operations {
                      *         "name": "paas/stack:1"
                      *       },
                      *       "build_stack": {
-                     *         "name": "paas/stack:1-build"
+                     *         "name": "paas/stack:1"
                      *       },
                      *       "region": {
                      *         "name": "local"
                      *       },
                      *       "released_at": "2026-01-02T03:04:05.678Z",
+                     *       "acm": false,
+                     *       "create_status": "complete",
+                     *       "repo_size": null,
+                     *       "slug_size": null,
                      *       "created_at": "2026-01-02T03:00:00.000Z",
                      *       "updated_at": "2026-01-02T03:00:00.000Z"
                      *     }
@@ -2770,12 +2915,16 @@ export interface operations {
                      *         "name": "paas/stack:1"
                      *       },
                      *       "build_stack": {
-                     *         "name": "paas/stack:1-build"
+                     *         "name": "paas/stack:1"
                      *       },
                      *       "region": {
                      *         "name": "local"
                      *       },
                      *       "released_at": "2026-01-02T03:04:05.678Z",
+                     *       "acm": false,
+                     *       "create_status": "complete",
+                     *       "repo_size": null,
+                     *       "slug_size": null,
                      *       "created_at": "2026-01-02T03:00:00.000Z",
                      *       "updated_at": "2026-01-02T03:00:00.000Z"
                      *     }
@@ -2818,12 +2967,16 @@ export interface operations {
                      *         "name": "paas/stack:1"
                      *       },
                      *       "build_stack": {
-                     *         "name": "paas/stack:1-build"
+                     *         "name": "paas/stack:1"
                      *       },
                      *       "region": {
                      *         "name": "local"
                      *       },
                      *       "released_at": "2026-01-02T03:04:05.678Z",
+                     *       "acm": false,
+                     *       "create_status": "complete",
+                     *       "repo_size": null,
+                     *       "slug_size": null,
                      *       "created_at": "2026-01-02T03:00:00.000Z",
                      *       "updated_at": "2026-01-02T03:00:00.000Z"
                      *     }
@@ -2874,12 +3027,16 @@ export interface operations {
                      *         "name": "paas/stack:1"
                      *       },
                      *       "build_stack": {
-                     *         "name": "paas/stack:1-build"
+                     *         "name": "paas/stack:1"
                      *       },
                      *       "region": {
                      *         "name": "local"
                      *       },
                      *       "released_at": "2026-01-02T03:04:05.678Z",
+                     *       "acm": false,
+                     *       "create_status": "complete",
+                     *       "repo_size": null,
+                     *       "slug_size": null,
                      *       "created_at": "2026-01-02T03:00:00.000Z",
                      *       "updated_at": "2026-01-02T03:00:00.000Z"
                      *     }
@@ -3690,6 +3847,7 @@ export interface operations {
                 "application/json": {
                     /** @example www.example.com */
                     hostname: string;
+                    sni_endpoint?: string | null;
                 };
             };
         };
@@ -3784,7 +3942,7 @@ export interface operations {
                      */
                     command: string;
                     /**
-                     * @description added to the release config; COLUMNS and LINES give a TTY its first size, TERM its type
+                     * @description added to the release config (numbers as text, as the Heroku CLI sends COLUMNS); COLUMNS and LINES give a TTY its first size, TERM its type
                      * @example {
                      *       "COLUMNS": "120",
                      *       "LINES": "40",
@@ -3792,7 +3950,7 @@ export interface operations {
                      *     }
                      */
                     env?: {
-                        [key: string]: string;
+                        [key: string]: string | number;
                     };
                     /** @description attached with pipes (stdin, stdout, stderr) instead of a TTY */
                     force_no_tty?: boolean;
@@ -3937,8 +4095,17 @@ export interface operations {
             content: {
                 "application/json": {
                     updates: {
-                        /** @example 2 */
-                        quantity: number;
+                        /**
+                         * @example 2
+                         * @example 2
+                         * @example +1
+                         */
+                        quantity: number | string;
+                        /**
+                         * @description only the size the process type has (standard): one size per process type here
+                         * @example standard
+                         */
+                        size?: string;
                         /** @example web */
                         type: string;
                     }[];
@@ -4009,8 +4176,17 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /** @example 2 */
-                    quantity: number;
+                    /**
+                     * @example 2
+                     * @example 2
+                     * @example +1
+                     */
+                    quantity: number | string;
+                    /**
+                     * @description only the size the process type has (standard): one size per process type here
+                     * @example standard
+                     */
+                    size?: string;
                 };
             };
         };
@@ -4036,6 +4212,58 @@ export interface operations {
                      *     }
                      */
                     "application/json": components["schemas"]["Formation"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    deleteAppsByAppFormationsByType: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app: string;
+                type: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        restarted: string[];
+                    };
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    postAppsByAppFormationsByTypeActionsStop: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app: string;
+                type: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        stopped: string[];
+                    };
                 };
             };
             default: components["responses"]["Error"];
@@ -4089,6 +4317,50 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Https"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    postAppsByAppLogSessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description a dyno (web.1) or a process type (web)
+                     * @example web.1
+                     */
+                    dyno?: string;
+                    /** @description history lines first (100 by default) */
+                    lines?: number;
+                    /**
+                     * @description app (dynos) or paas (router, platform events; heroku is taken for it)
+                     * @example app
+                     */
+                    source?: string;
+                    /** @description then new lines until the client goes away */
+                    tail?: boolean;
+                    /** @description process type (Heroku sends it for Fir apps); use dyno */
+                    type?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LogSession"];
                 };
             };
             default: components["responses"]["Error"];
@@ -4179,6 +4451,8 @@ export interface operations {
                      *       "description": "Deploy 1a2b3c4",
                      *       "status": "succeeded",
                      *       "current": true,
+                     *       "eligible_for_rollback": true,
+                     *       "output_stream_url": null,
                      *       "failure_reason": null,
                      *       "app": {
                      *         "id": "01234567-89ab-4def-8123-456789abcdef",
@@ -4227,6 +4501,8 @@ export interface operations {
                      *       "description": "Deploy 1a2b3c4",
                      *       "status": "succeeded",
                      *       "current": true,
+                     *       "eligible_for_rollback": true,
+                     *       "output_stream_url": null,
                      *       "failure_reason": null,
                      *       "app": {
                      *         "id": "01234567-89ab-4def-8123-456789abcdef",
@@ -4245,6 +4521,36 @@ export interface operations {
                      *     }
                      */
                     "application/json": components["schemas"]["Release"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    getAppsByAppReleasesByReleaseConfigVars: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app: string;
+                release: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "DATABASE_URL": "postgres://db/app",
+                     *       "WEB_CONCURRENCY": "2"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ConfigVars"];
                 };
             };
             default: components["responses"]["Error"];
@@ -4700,6 +5006,29 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    getLogSessionsByToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A text stream */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
     getNodes: {
         parameters: {
             query?: never;
@@ -5069,6 +5398,29 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["User"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    getUsersByUserApps: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["App"][];
                 };
             };
             default: components["responses"]["Error"];

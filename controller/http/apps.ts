@@ -13,6 +13,11 @@ export function appsRouter(deps: ApiDeps): Router {
     res.json(deps.apps.list(currentUser(res)).map((a) => appJson(db, config, a)));
   });
 
+  // Heroku: a user's apps (owned or collaborated on); `~` is the caller, another user is for admins.
+  r.get('/users/:user/apps', (req, res) => {
+    res.json(deps.apps.listOf(currentUser(res), String(req.params.user)).map((a) => appJson(db, config, a)));
+  });
+
   r.post('/apps', async (req, res) => {
     const body = req.body as Static<typeof AppCreateBody>;
     const app = await deps.apps.create(currentUser(res), body.name);

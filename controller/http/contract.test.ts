@@ -71,6 +71,7 @@ describe('API responses match their schemas', () => {
 
     await call('post', '/apps', { name: 'shape' }).expect(201);
     await call('get', '/apps').expect(200);
+    await call('get', '/users/~/apps').expect(200);
     await call('get', '/apps/shape').expect(200);
     await call('patch', '/apps/shape', { maintenance: false }).expect(200);
     await call('post', '/apps/shape/collaborators', { user: 'carol@example.com' }).expect(201);
@@ -87,6 +88,7 @@ describe('API responses match their schemas', () => {
     await call('get', '/apps/shape/config-vars').expect(200);
     await call('get', '/apps/shape/releases').expect(200);
     await call('get', '/apps/shape/releases/1').expect(200);
+    await call('get', '/apps/shape/releases/1/config-vars').expect(200);
     await call('post', '/apps/shape/releases', { release: 1 }).expect(201);
     await call('get', '/apps/shape/builds').expect(200);
     await call('get', `/apps/shape/builds/${build.id}`).expect(200);
@@ -108,6 +110,8 @@ describe('API responses match their schemas', () => {
     await call('post', `/apps/shape/dynos/${attached.body.name}/actions/stop`).expect(202);
     await call('delete', '/apps/shape/dynos').expect(200);
     await call('delete', '/apps/shape/dynos/web').expect(200);
+    await call('delete', '/apps/shape/formations/web').expect(200);
+    await call('post', '/apps/shape/formations/web/actions/stop').expect(202);
     await call('get', '/nodes').expect(200);
     await call('patch', '/nodes/memory', { availability: 'drain' }).expect(200);
     await call('patch', '/nodes/memory', { availability: 'active' }).expect(200);
@@ -129,6 +133,8 @@ describe('API responses match their schemas', () => {
     await call('patch', '/apps/shape/https', { redirect_https: true }).expect(200);
     await call('get', '/apps/shape/https').expect(200);
     await call('get', '/apps/shape/log-stream?lines=5').expect(200);
+    const session = await call('post', '/apps/shape/log-sessions', { lines: 5, tail: false, dyno: 'web' }).expect(201);
+    await api().get(new URL(session.body.logplex_url).pathname).expect(200);
 
     // A source: upload, then build from it (the build starts; the queue has no worker here).
     fs.mkdirSync(path.join(tmp, 'src'));

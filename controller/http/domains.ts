@@ -7,7 +7,7 @@ import { appParam, type ApiDeps } from './deps.ts';
 export function domainsRouter(deps: ApiDeps): Router {
   const r = Router();
   const { config } = deps;
-  const json = (app: App, d: Domain | null, hostname: string, kind: 'custom' | 'default') => ({
+  const json = (app: App, d: Domain | null, hostname: string, kind: 'custom' | 'heroku') => ({
     id: d?.id ?? `${app.id}:default`,
     hostname,
     kind,
@@ -19,7 +19,7 @@ export function domainsRouter(deps: ApiDeps): Router {
 
   r.get('/apps/:app/domains', (req, res) => {
     const app = appParam(deps, req, res);
-    res.json([json(app, null, `${app.name}.${config.domain}`, 'default'), ...deps.domains.list(app).map((d) => json(app, d, d.hostname, 'custom'))]);
+    res.json([json(app, null, `${app.name}.${config.domain}`, 'heroku'), ...deps.domains.list(app).map((d) => json(app, d, d.hostname, 'custom'))]);
   });
 
   r.post('/apps/:app/domains', async (req, res) => {

@@ -2,12 +2,19 @@
 // or detached), stop, rolling restarts.
 import type { Static } from '@sinclair/typebox';
 import { Router } from 'express';
-import { NotFoundError } from '../../common/errors.ts';
+import { NotFoundError, PaasError } from '../../common/errors.ts';
 import { ONE_OFF } from '../scheduler/types.ts';
+import type { App } from '../store/types.ts';
 import { currentUser } from './auth.ts';
 import { appParam, type ApiDeps } from './deps.ts';
 import { attachUrl } from './dyno-attach.ts';
 import type { DynoRunBody } from './schemas/dynos.ts';
+
+export class RendezvousUnsupportedError extends PaasError {
+  constructor() {
+    super('rendezvous_unsupported', 422, 'Attached `heroku run` needs Heroku\'s rendezvous service, which this platform does not have: use `heroku run:detached` (output in `heroku logs`) or `paas run`.');
+  }
+}
 
 export function dynosRouter(deps: ApiDeps): Router {
   const r = Router();
@@ -35,9 +42,12 @@ export function dynosRouter(deps: ApiDeps): Router {
   r.post('/apps/:app/dynos', async (req, res) => {
     const app = appParam(deps, req, res);
     const body = req.body as Static<typeof DynoRunBody>;
+    // The Heroku CLI attaches through Heroku's rendezvous service (TLS), which is not served
+    // here: it gets one clear line instead of a failed TLS handshake.
+    if (body.attach === true && /^heroku-cli\//.test(req.get('user-agent') ?? '')) throw new RendezvousUnsupportedError();
     const run = await deps.runs.create(app, currentUser(res), {
       command: body.command, attach: body.attach === true, forceNoTty: body.force_no_tty === true,
-      size: body.size, env: body.env ?? {}, timeToLive: body.time_to_live,
+      size: body.size, env: Object.fromEntries(Object.entries(body.env ?? {}).map(([k, v]) => [k, String(v)])), timeToLive: body.time_to_live,
     });
     res.status(201).json({
       name: run.name, type: ONE_OFF, state: 'starting', command: run.command, size: run.size,
@@ -69,5 +79,22 @@ export function dynosRouter(deps: ApiDeps): Router {
     res.json({ restarted: await deps.dynos.restart(app, String(req.params.dyno)) });
   });
 
+  // Heroku's per-type forms (ps:restart --process-type, ps:stop --process-type): a formation's
+  // stopped dynos come back, so both are a rolling restart of that type.
+  r.delete('/apps/:app/formations/:type', async (req, res) => {
+    const app = appParam(deps, req, res);
+    res.json({ restarted: await deps.dynos.restart(app, processType(deps, app, String(req.params.type))) });
+  });
+  r.post('/apps/:app/formations/:type/actions/stop', async (req, res) => {
+    const app = appParam(deps, req, res);
+    res.status(202).json({ stopped: await deps.dynos.restart(app, processType(deps, app, String(req.params.type))) });
+  });
+
   return r;
+}
+
+function processType(deps: ApiDeps, app: App, type: string): string {
+  const types = deps.formation.get(app).rows.map((f) => f.type);
+  if (!types.includes(type)) throw new NotFoundError(`Couldn't find that process type (${type}). Types: ${types.join(', ') || 'none yet (push code first)'}.`);
+  return type;
 }

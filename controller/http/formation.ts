@@ -1,11 +1,23 @@
 // Formation (process quantities), Heroku Platform API shapes.
 import type { Static } from '@sinclair/typebox';
 import { Router } from 'express';
-import { NotFoundError } from '../../common/errors.ts';
-import type { AppFormation } from '../services/formation.ts';
+import { InvalidParamsError, NotFoundError } from '../../common/errors.ts';
+import type { AppFormation, ScaleUpdate } from '../services/formation.ts';
 import type { App, Build, Formation } from '../store/types.ts';
 import { appParam, type ApiDeps } from './deps.ts';
 import type { FormationBatchBody, FormationOneBody } from './schemas/formation.ts';
+
+type QuantityIn = Static<typeof FormationOneBody>['quantity'];
+
+/** The body's update as the service takes it: a string quantity as Heroku's ("2", "+1", "-1"). */
+function scaleUpdate(type: string, quantity: QuantityIn, size: string | undefined, rows: Formation[]): ScaleUpdate {
+  const current = rows.find((f) => f.type === type)?.size;
+  if (size !== undefined && current !== undefined && size.toLowerCase() !== current.toLowerCase()) {
+    throw new InvalidParamsError(`Dyno sizes of process types cannot be changed here: every ${type} dyno is ${current}.`);
+  }
+  if (typeof quantity === 'number') return { type, quantity };
+  return { type, quantity: Number(quantity), relative: /^[+-]/.test(quantity) };
+}
 
 function formationJson(app: App, build: Build | null, f: Formation) {
   return {
@@ -38,13 +50,16 @@ export function formationRouter(deps: ApiDeps): Router {
 
   r.patch('/apps/:app/formation', async (req, res) => {
     const app = appParam(deps, req, res);
-    res.json(json(app, await deps.formation.scale(app, (req.body as Static<typeof FormationBatchBody>).updates)));
+    const { rows } = deps.formation.get(app);
+    const updates = (req.body as Static<typeof FormationBatchBody>).updates.map((u) => scaleUpdate(u.type, u.quantity, u.size, rows));
+    res.json(json(app, await deps.formation.scale(app, updates)));
   });
 
   r.patch('/apps/:app/formation/:type', async (req, res) => {
     const app = appParam(deps, req, res);
     const type = String(req.params.type);
-    const { build, rows } = await deps.formation.scale(app, [{ type, quantity: (req.body as Static<typeof FormationOneBody>).quantity }]);
+    const body = req.body as Static<typeof FormationOneBody>;
+    const { build, rows } = await deps.formation.scale(app, [scaleUpdate(type, body.quantity, body.size, deps.formation.get(app).rows)]);
     res.json(formationJson(app, build, rows.find((f) => f.type === type) as Formation));
   });
 

@@ -1,6 +1,7 @@
 import type { Static } from '@sinclair/typebox';
 import { Router } from 'express';
 import { currentUser } from './auth.ts';
+import { findConfig } from '../store/configs.ts';
 import { appParam, type ApiDeps } from './deps.ts';
 import type { RollbackBody } from './schemas/releases.ts';
 import { releaseJson } from './serializers.ts';
@@ -17,6 +18,12 @@ export function releasesRouter(deps: ApiDeps): Router {
   r.get('/apps/:app/releases/:release', (req, res) => {
     const app = appParam(deps, req, res);
     res.json(releaseJson(db, app, deps.releases.get(app, String(req.params.release))));
+  });
+
+  // Heroku's releases:info reads the config vars a release runs with.
+  r.get('/apps/:app/releases/:release/config-vars', (req, res) => {
+    const app = appParam(deps, req, res);
+    res.json(findConfig(db, deps.releases.get(app, String(req.params.release)).config_id)?.vars ?? {});
   });
 
   // Rollback, as Heroku: POST {"release": "<id or version>"} makes a NEW release from the old pair.

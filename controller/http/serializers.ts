@@ -3,6 +3,7 @@
 import type { Static } from '@sinclair/typebox';
 import { gitUrl, webUrl, type Config } from '../../common/config.ts';
 import type { Db } from '../store/db.ts';
+import { httpsSettings } from '../store/certs.ts';
 import { currentRelease } from '../store/releases.ts';
 import { findUserById } from '../store/users.ts';
 import type { App, Build, Release, User } from '../store/types.ts';
@@ -26,9 +27,14 @@ export function appJson(db: Db, config: Config, app: App): Static<typeof AppSche
     maintenance: app.maintenance,
     owner: userRef(db, app.owner_id),
     stack: { name: config.stackImage },
-    build_stack: { name: config.stackBuildImage },
+    // Heroku's meaning: the stack the next build is for (not the image it is built in).
+    build_stack: { name: config.stackImage },
     region: { name: 'local' },
     released_at: current ? current.created_at : null,
+    acm: httpsSettings(db, app.id).acm,
+    create_status: 'complete',
+    repo_size: null,
+    slug_size: null,
     created_at: app.created_at,
     updated_at: app.updated_at,
   };
@@ -42,6 +48,8 @@ export function releaseJson(db: Db, app: App, release: Release): Static<typeof R
     description: release.description,
     status: release.status,
     current: current?.id === release.id,
+    eligible_for_rollback: release.status === 'succeeded' && release.build_id !== null,
+    output_stream_url: null,
     failure_reason: release.error,
     app: { id: app.id, name: app.name },
     slug: release.build_id ? { id: release.build_id } : null,

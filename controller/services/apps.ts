@@ -13,12 +13,13 @@ import { ConflictError, InvalidParamsError, NotFoundError } from '../../common/e
 import type { RepoStore } from '../git/repos.ts';
 import type { Scheduler } from '../scheduler/types.ts';
 import type { Redis } from 'ioredis';
-import { addCollaborator, deleteApp, findApp, insertApp, listAppsFor, listCollaborators, removeCollaborator, setMaintenance } from '../store/apps.ts';
+import { addCollaborator, deleteApp, findApp, insertApp, listAppsFor, listAppsOf, listCollaborators, removeCollaborator, setMaintenance } from '../store/apps.ts';
 import { listBuilds } from '../store/builds.ts';
 import { findUserByEmail } from '../store/users.ts';
 import type { Db } from '../store/db.ts';
 import type { App, User } from '../store/types.ts';
 import { randomAppName } from './app-names.ts';
+import { userParam } from './users.ts';
 import { renameApp } from './app-rename.ts';
 import { checkAppLimit } from './limits.ts';
 import type { Deployer } from './deployer.ts';
@@ -31,6 +32,8 @@ export interface Collaborator { user: { id: string; email: string }; created_at:
 export interface AppService {
   /** The apps the user owns or collaborates on; an admin's: all. */
   list(user: User): App[];
+  /** The apps `who` owns or collaborates on (Heroku's /users/{user}/apps: `~` is `me`; another user only for an admin). */
+  listOf(me: User, who: string): App[];
   create(user: User, name?: string): Promise<App>;
   /** Heroku's apps:rename: same app (id, releases, config, domains, collaborators, formation),
    *  new name; its images, dynos, routes, repository, build cache and log follow. */
@@ -69,6 +72,7 @@ export function createAppService(deps: {
 
   return {
     list: (user) => listAppsFor(db, user),
+    listOf: (me, who) => listAppsOf(db, who === '~' || who === me.id || who === me.email ? me : userParam(db, me, who)),
     async create(user, requested) {
       let name = requested;
       if (name === undefined) {

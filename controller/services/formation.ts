@@ -12,7 +12,8 @@ import { dynoTypes } from './dyno-spec.ts';
 
 export const MAX_QUANTITY = 100;
 
-export interface ScaleUpdate { type: string; quantity: number }
+/** `relative`: the quantity is added to the current one (Heroku's `web+1`, `web-1`). */
+export interface ScaleUpdate { type: string; quantity: number; relative?: boolean }
 
 export interface AppFormation {
   /** The current release's build (its process types and commands); null before the first release. */
@@ -35,8 +36,12 @@ export function currentBuild(db: Db, app: App): Build | null {
   return rel?.build_id ? findBuild(db, rel.build_id) : null;
 }
 
-function validUpdate(u: ScaleUpdate, types: string[]): ScaleUpdate {
+function validType(u: ScaleUpdate, types: string[]): ScaleUpdate {
   if (!types.includes(u.type)) throw new NotFoundError(`Couldn't find that process type (${u.type}). Types: ${types.join(', ') || 'none yet (push code first)'}.`);
+  return u.relative ? u : validQuantity(u);
+}
+
+function validQuantity(u: ScaleUpdate): ScaleUpdate {
   if (!Number.isInteger(u.quantity) || u.quantity < 0 || u.quantity > MAX_QUANTITY) {
     throw new InvalidParamsError(`quantity of ${u.type} must be an integer from 0 to ${MAX_QUANTITY}.`);
   }
@@ -55,9 +60,13 @@ export function createFormationService(deps: { db: Db; deployer: Deployer }): Fo
     get,
     async scale(app, requested) {
       const types = get(app).rows.map((f) => f.type);
-      const updates = requested.map((u) => validUpdate(u, types));
+      const checked = requested.map((u) => validType(u, types));
       return deps.deployer.locked(app, async (app, tx) => {
         const before = get(app).rows;
+        // Relative changes count from the quantities under the lock.
+        const updates = checked.map((u) => (u.relative
+          ? validQuantity({ type: u.type, quantity: (before.find((f) => f.type === u.type)?.quantity ?? 0) + u.quantity })
+          : u));
         for (const u of updates) setQuantity(db, app.id, u.type, u.quantity);
         try {
           await tx.applyFormation();

@@ -32,7 +32,11 @@ export function listApps(db: Db): App[] {
 
 /** Apps the user owns or collaborates on; admins see every app. */
 export function listAppsFor(db: Db, user: User): App[] {
-  if (user.admin) return listApps(db);
+  return user.admin ? listApps(db) : listAppsOf(db, user);
+}
+
+/** The apps a user owns or collaborates on (an admin's too: not every app). */
+export function listAppsOf(db: Db, user: User): App[] {
   const rows = db.prepare(
     `SELECT * FROM apps WHERE owner_id = ? OR id IN (SELECT app_id FROM collaborators WHERE user_id = ?) ORDER BY name`,
   ).all(user.id, user.id) as Row[];

@@ -10,16 +10,20 @@ export const AppSchema = named('App', Type.Object({
   maintenance: Type.Boolean(),
   owner: Nullable(UserRef),
   stack: Type.Object({ name: Type.String() }),
-  build_stack: Type.Object({ name: Type.String() }),
+  build_stack: Type.Object({ name: Type.String({ description: 'the stack the next build is for' }) }),
   region: Type.Object({ name: Type.String() }),
   released_at: Nullable(Timestamp),
+  acm: Type.Boolean({ description: 'automatic certificates (certs:auto) on' }),
+  create_status: Type.Literal('complete'),
+  repo_size: Nullable(Type.Integer({ description: 'not measured: null' })),
+  slug_size: Nullable(Type.Integer({ description: 'not measured: null' })),
   created_at: Timestamp,
   updated_at: Timestamp,
 }), {
   id: '01234567-89ab-4def-8123-456789abcdef', name: 'hello', git_url: 'http://127.0.0.1:7000/hello.git',
   web_url: 'http://hello.localhost:8080/', maintenance: false, owner: { id: '11234567-89ab-4def-8123-456789abcdef', email: 'dev@example.com' },
-  stack: { name: 'paas/stack:1' }, build_stack: { name: 'paas/stack:1-build' }, region: { name: 'local' },
-  released_at: '2026-01-02T03:04:05.678Z', created_at: '2026-01-02T03:00:00.000Z', updated_at: '2026-01-02T03:00:00.000Z',
+  stack: { name: 'paas/stack:1' }, build_stack: { name: 'paas/stack:1' }, region: { name: 'local' },
+  released_at: '2026-01-02T03:04:05.678Z', acm: false, create_status: 'complete', repo_size: null, slug_size: null, created_at: '2026-01-02T03:00:00.000Z', updated_at: '2026-01-02T03:00:00.000Z',
 });
 
 export const AppCreateBody = Type.Object({ name: Type.Optional(Type.String({ examples: ['hello'] })) }, { additionalProperties: false });
@@ -38,6 +42,7 @@ export const CollaboratorRemoved = Type.Object({ app: AppRef, user: UserRef });
 const A = '/apps/{app}';
 export const appsRoutes = [
   route({ method: 'get', path: '/apps', summary: 'List apps the caller owns or collaborates on', response: Type.Array(AppSchema) }),
+  route({ method: 'get', path: '/users/{user}/apps', summary: "A user's apps, owned or collaborated on (`~`: the caller; another user: admins only)", response: Type.Array(AppSchema) }),
   route({ method: 'post', path: '/apps', summary: 'Create an app', body: AppCreateBody, status: 201, response: AppSchema }),
   route({ method: 'get', path: A, summary: 'App info', response: AppSchema }),
   route({

@@ -5,7 +5,7 @@ import { AppRef, Nullable, Timestamp, Uuid, named, route } from './common.ts';
 export const DomainSchema = named('Domain', Type.Object({
   id: Type.String(),
   hostname: Type.String({ examples: ['www.example.com'] }),
-  kind: Type.Union([Type.Literal('custom'), Type.Literal('default')]),
+  kind: Type.Union([Type.Literal('custom'), Type.Literal('heroku')], { description: "heroku: the app's own <app>.<domain> name, as Heroku's" }),
   cname: Nullable(Type.String()),
   status: Type.String(),
   app: AppRef,
@@ -51,7 +51,10 @@ export const domainsRoutes = [
   route({ method: 'get', path: `${A}/domains`, summary: 'Hostnames the app answers to', response: Type.Array(DomainSchema) }),
   route({
     method: 'post', path: `${A}/domains`, summary: 'Add a custom hostname', status: 201, response: DomainSchema,
-    body: Type.Object({ hostname: Type.String({ examples: ['www.example.com'] }) }, { additionalProperties: false }),
+    body: Type.Object({
+      hostname: Type.String({ examples: ['www.example.com'] }),
+      sni_endpoint: Type.Optional(Nullable(Type.String({ description: "Heroku's certificate choice; ignored: the router picks the app's certificate by hostname" }))),
+    }, { additionalProperties: false }),
   }),
   route({ method: 'delete', path: `${A}/domains/{hostname}`, summary: 'Remove a custom hostname', response: Type.Object({ hostname: Type.String(), app: AppRef }) }),
   route({ method: 'get', path: `${A}/checks`, summary: 'Deploy checks: health_check_path (GET, any status below 500 passes), boot_timeout and drain_grace in seconds', response: ChecksSchema }),

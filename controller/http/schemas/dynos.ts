@@ -25,8 +25,8 @@ export const DynoRunBody = Type.Object({
   command: Type.String({ minLength: 1, maxLength: 32 * 1024, pattern: '\\S', description: 'one command line, run with bash -c after .profile.d', examples: ['npm run migrate && npm run seed'] }),
   attach: Type.Optional(Type.Boolean({ description: 'true: created, not started; it starts when its client attaches at attach_url' })),
   force_no_tty: Type.Optional(Type.Boolean({ description: 'attached with pipes (stdin, stdout, stderr) instead of a TTY' })),
-  env: Type.Optional(Type.Record(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }), Type.String(), {
-    description: 'added to the release config; COLUMNS and LINES give a TTY its first size, TERM its type', examples: [{ COLUMNS: '120', LINES: '40', TERM: 'xterm-256color' }],
+  env: Type.Optional(Type.Record(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }), Type.Union([Type.String(), Type.Number()]), {
+    description: 'added to the release config (numbers as text, as the Heroku CLI sends COLUMNS); COLUMNS and LINES give a TTY its first size, TERM its type', examples: [{ COLUMNS: '120', LINES: '40', TERM: 'xterm-256color' }],
   })),
   size: Type.Optional(Type.String({ description: 'eco, basic, standard-1X (default), standard-2X, performance-M, performance-L: the memory limit', examples: ['standard-2X'] })),
   time_to_live: Type.Optional(Type.Integer({ minimum: 1, description: 'seconds until the platform stops it; at most (and by default) PAAS_RUN_TIME_LIMIT' })),
@@ -63,4 +63,9 @@ export const dynosRoutes = [
   }),
   route({ method: 'delete', path: `${A}/dynos`, summary: 'Rolling restart of all dynos', response: Restarted }),
   route({ method: 'delete', path: `${A}/dynos/{dyno}`, summary: 'Restart one dyno (web.1) or one type (web)', response: Restarted }),
+  route({ method: 'delete', path: `${A}/formations/{type}`, summary: "Rolling restart of one process type (Heroku's ps:restart --process-type)", response: Restarted }),
+  route({
+    method: 'post', path: `${A}/formations/{type}/actions/stop`, status: 202, response: Type.Object({ stopped: Type.Array(Type.String()) }),
+    summary: "Stop the dynos of one process type (Heroku's ps:stop --process-type): as on Heroku, formation dynos come back, here by a rolling restart",
+  }),
 ];

@@ -14,11 +14,16 @@ export const FormationSchema = named('Formation', Type.Object({
 
 /** Most dynos of one process type. */
 export const MAX_QUANTITY = 100;
-const Quantity = Type.Integer({ minimum: 0, maximum: MAX_QUANTITY, examples: [2] });
+/** A number, or as Heroku also takes it a string: "2", or "+1"/"-1" relative to the current quantity. */
+const Quantity = Type.Union([
+  Type.Integer({ minimum: 0, maximum: MAX_QUANTITY }),
+  Type.String({ pattern: '^[+-]?[0-9]{1,3}$', description: '"+N"/"-N": relative to the current quantity' }),
+], { examples: [2, '2', '+1'] });
+const Size = Type.String({ description: 'only the size the process type has (standard): one size per process type here', examples: ['standard'] });
 export const FormationBatchBody = Type.Object({
-  updates: Type.Array(Type.Object({ type: Type.String({ examples: ['web'] }), quantity: Quantity }, { additionalProperties: false }), { minItems: 1 }),
+  updates: Type.Array(Type.Object({ type: Type.String({ examples: ['web'] }), quantity: Quantity, size: Type.Optional(Size) }, { additionalProperties: false }), { minItems: 1 }),
 }, { additionalProperties: false });
-export const FormationOneBody = Type.Object({ quantity: Quantity }, { additionalProperties: false });
+export const FormationOneBody = Type.Object({ quantity: Quantity, size: Type.Optional(Size) }, { additionalProperties: false });
 
 const A = '/apps/{app}';
 export const formationRoutes = [

@@ -9,6 +9,7 @@ import { configVarsRoutes } from './config-vars.ts';
 import { domainsRoutes } from './domains.ts';
 import { dynosRoutes } from './dynos.ts';
 import { formationRoutes } from './formation.ts';
+import { logSessionsRoutes } from './log-sessions.ts';
 import { metaRoutes } from './meta.ts';
 import { nodesRoutes } from './nodes.ts';
 import { releasesRoutes } from './releases.ts';
@@ -29,6 +30,7 @@ export const routeSpecs: RouteSpec[] = [
   ...nodesRoutes,
   ...webhooksRoutes,
   ...addonsRoutes,
+  ...logSessionsRoutes,
 ];
 
 export type { RouteSpec } from './common.ts';

@@ -1,0 +1,198 @@
+// The official Heroku CLI (npm `heroku`, pinned in helpers/heroku-cli.ts), unmodified, against a
+// live platform through HEROKU_HOST and HEROKU_API_KEY: each everyday command's output as a user
+// sees it, and the state it leaves. Independent commands run concurrently (the CLI starts slowly).
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { startTestPlatform, type TestPlatform } from './helpers/platform.ts';
+import { commitFiles, run, tempDir, type Run } from './helpers/git.ts';
+import { eventually } from './helpers/eventually.ts';
+import { ensureHerokuCli, heroku, herokuEnv } from './helpers/heroku-cli.ts';
+
+describe('the Heroku CLI against paas', () => {
+  let p: TestPlatform;
+  let cli: string;
+  let env: NodeJS.ProcessEnv;
+  let email: string;
+  /** Where commands run: not a git checkout (apps:create and apps:rename edit the cwd's git remotes). */
+  let cwd: string;
+  const app = `hk-${process.pid}`;
+  const a = ['-a', app];
+  /** A command's stdout and stderr together (Heroku's progress lines go to stderr). */
+  const h = async (...args: string[]): Promise<Run & { out: string }> => {
+    const r = await heroku(cli, args, env, cwd);
+    return { ...r, out: r.stdout + r.stderr };
+  };
+  const ok = (r: Run & { out: string }, what: string): string => { assert.equal(r.code, 0, `${what}: ${r.out}`); return r.out; };
+  /** A command that cannot work: exit status, one message line, no stack trace, no "No route". */
+  const refused = (r: Run & { out: string }, re: RegExp): void => {
+    assert.notEqual(r.code, 0, r.out);
+    assert.match(r.stderr, re);
+    assert.doesNotMatch(r.out, /No route for|\n\s+at .+:\d+:\d+|TypeError/);
+  };
+
+  before(async () => {
+    [cli, p] = await Promise.all([ensureHerokuCli(console.log), startTestPlatform()]);
+    env = herokuEnv(tempDir('heroku-home-'), p.controller.url, p.adminToken);
+    cwd = tempDir('heroku-cwd-');
+    email = (await p.api<{ email: string }>('GET', '/account')).body.email;
+    const created = await h('apps:create', app);
+    assert.match(ok(created, 'apps:create'), new RegExp(`Creating ${app}\\.\\.\\. done`));
+    // A tiny Dockerfile app: a web process and a worker that logs a line a second.
+    const dir = tempDir('heroku-app-');
+    await commitFiles(dir, {
+      'Dockerfile': 'FROM paas/busybox:test\nCOPY www /www\nCMD ["sh", "-c", "exec httpd -f -p $PORT -h /www"]\n',
+      'Procfile': 'web: exec httpd -f -p $PORT -h /www\nworker: i=0; while true; do i=$((i+1)); echo "tick $i"; sleep 1; done\n',
+      'www/index.html': 'hello\n',
+    }, 'v1', env);
+    const url = new URL(`${p.controller.url}/${app}.git`);
+    url.username = 'heroku'; url.password = p.adminToken;
+    const push = await run('git', ['push', url.href, 'master'], { cwd: dir, env });
+    assert.equal(push.code, 0, push.stderr);
+  });
+  after(async () => { await p?.stop(); });
+
+  test('apps and apps:info show the app, its URLs, owner, dynos and stack', async () => {
+    const [apps, json, info] = await Promise.all([h('apps'), h('apps', '--json'), h('apps:info', ...a)]);
+    assert.match(ok(apps, 'apps'), new RegExp(`=== ${email} Apps\\n\\n${app} \\(local\\)`));
+    assert.deepEqual((JSON.parse(json.stdout) as Array<{ name: string }>).map((x) => x.name), [app]);
+    const text = ok(info, 'apps:info');
+    assert.match(text, new RegExp(`=== ${app}`));
+    assert.match(text, new RegExp(`Web URL: +http://${app}\\.localhost:${p.routerPort}/`));
+    assert.match(text, new RegExp(`Git URL: +${p.controller.url}/${app}\\.git`));
+    assert.match(text, new RegExp(`Owner: +${email}`));
+    assert.match(text, /Dynos: +web: 1/);
+    assert.match(text, /Stack: +paas\/stack:1\n/);
+  });
+
+  test('config:set and config:unset print the release they made; config and config:get read it', async () => {
+    const set = await h('config:set', 'FOO=bar', 'GREETING=hi there', ...a);
+    assert.match(ok(set, 'config:set'), /Setting FOO, GREETING and restarting .*\.\.\. done, v2/);
+    assert.match(set.stdout, /^FOO: +bar\nGREETING: +hi there\n$/);
+    const [get, json] = await Promise.all([h('config:get', 'FOO', ...a), h('config', '--json', ...a)]);
+    assert.equal(ok(get, 'config:get').trim().split('\n').pop(), 'bar');
+    assert.deepEqual(JSON.parse(json.stdout), { FOO: 'bar', GREETING: 'hi there' });
+    assert.match(ok(await h('config:unset', 'GREETING', ...a), 'config:unset'), /Unsetting GREETING and restarting .*\.\.\. done, v3/);
+    assert.deepEqual((await p.api('GET', `/apps/${app}/config-vars`)).body, { FOO: 'bar' });
+  });
+
+  test('releases newest first (-n through Range), releases:info, and rollback to the previous eligible release', async () => {
+    const [list, one, info] = await Promise.all([h('releases', ...a), h('releases', '-n', '1', '--json', ...a), h('releases:info', 'v2', ...a)]);
+    const text = ok(list, 'releases');
+    assert.match(text, new RegExp(`=== ${app} Releases - Current: v3`));
+    assert.deepEqual([...text.matchAll(/^ +(v\d+) /gm)].map((m) => m[1]), ['v3', 'v2', 'v1']);
+    assert.deepEqual((JSON.parse(one.stdout) as Array<{ version: number }>).map((r) => r.version), [3]);
+    assert.match(ok(info, 'releases:info'), /=== Release v2[\s\S]*Eligible for Rollback\?: Yes[\s\S]*=== v2 Config vars\n\nFOO: +bar\nGREETING: +hi there/);
+    assert.match(ok(await h('rollback', ...a), 'rollback'), /Rolling back .* to v2\.\.\. done, v4[\s\S]*To undo, run: heroku rollback v3/);
+    assert.deepEqual((await p.api('GET', `/apps/${app}/config-vars`)).body, { FOO: 'bar', GREETING: 'hi there' });
+    assert.match((await p.api<{ description: string }>('GET', `/apps/${app}/releases/4`)).body.description, /v2/);
+  });
+
+  test('ps:scale takes quantities as Heroku does (2, +1, -1); ps, ps:restart and ps:stop act on dynos', async () => {
+    // (Workers only: web dynos wait for their health check.)
+    assert.match(ok(await h('ps:scale', 'worker=3', ...a), 'ps:scale'), /done, now running worker at 3:standard/);
+    assert.match(ok(await h('ps:scale', 'worker-1', 'web+0', ...a), 'ps:scale relative'), /now running web at 1:standard, worker at 2:standard/);
+    const formation = (await p.api<Array<{ type: string; quantity: number }>>('GET', `/apps/${app}/formation`)).body;
+    assert.deepEqual(Object.fromEntries(formation.map((f) => [f.type, f.quantity])), { web: 1, worker: 2 });
+    refused(await h('ps:scale', 'nope=1', ...a), /Couldn't find that process type \(nope\)/);
+    const ps = ok(await h('ps', ...a), 'ps');
+    assert.match(ps, /=== web \(standard\): exec httpd -f -p \$PORT -h \/www \(1\)\n\nweb\.1: up /);
+    assert.match(ps, /worker\.1: [\s\S]*worker\.2: /);
+    const [restartType, stopOne, stopType] = await Promise.all([
+      h('ps:restart', '--process-type', 'worker', ...a), h('ps:stop', '--dyno-name', 'worker.2', ...a), h('ps:stop', '--process-type', 'worker', ...a),
+    ]);
+    assert.match(ok(restartType, 'ps:restart --process-type'), /Restarting all worker dynos on .*\.\.\. done/);
+    assert.match(ok(stopOne, 'ps:stop --dyno-name'), /Stopping dyno worker\.2 on .*\.\.\. done/);
+    assert.match(ok(stopType, 'ps:stop --process-type'), /Stopping all worker dynos on .*\.\.\. done/);
+    assert.match(ok(await h('ps:restart', ...a), 'ps:restart'), /Restarting all dynos on .*\.\.\. done/);
+    refused(await h('ps:stop', '--process-type', 'nope', ...a), /Couldn't find that process type \(nope\)/);
+    await eventually(async () => assert.equal((await p.viaRouter(app)).body, 'hello\n'));
+    await h('ps:scale', 'worker=1', ...a);
+  });
+
+  test('logs: history (-n, --dyno, --source) and --tail through a log session', async () => {
+    await p.viaRouter(app, '/from-the-test');
+    const [worker, router] = await eventually(async () => {
+      const [w, r] = await Promise.all([h('logs', '-n', '3', '--dyno', 'worker', ...a), h('logs', '--source', 'heroku', '--dyno', 'router', ...a)]);
+      assert.equal(ok(w, 'logs --dyno').trim().split('\n').length, 3, w.out);
+      assert.match(r.stdout, /paas\[router\]: at=info method=GET path="\/from-the-test"/, r.out);
+      return [w.stdout, r.stdout];
+    }, 30_000);
+    for (const line of worker.trim().split('\n')) assert.match(line, /^\S+Z app\[worker\.1\]: tick \d+$/);
+    assert.doesNotMatch(router, /app\[/);
+
+    // --tail: lines keep coming after the history.
+    const child = spawn(process.execPath, [cli, 'logs', '--tail', '-n', '1', '--dyno', 'worker', ...a], { env });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => { out += c.toString('utf8'); });
+    try {
+      await eventually(async () => assert.ok(out.trim().split('\n').filter((l) => /tick \d+/.test(l)).length >= 3, out), 30_000);
+    } finally { child.kill(); }
+    const ticks = [...out.matchAll(/tick (\d+)/g)].map((m) => Number(m[1]));
+    assert.ok(ticks.every((t, i) => i === 0 || t === ticks[i - 1] + 1), `in order, none lost: ${ticks.join(',')}`);
+  });
+
+  test('run:detached starts a one-off whose output is in the log; attached run says it cannot, in one line', async () => {
+    const [detached, attached] = await Promise.all([h('run:detached', 'echo from-a-one-off', ...a), h('run', 'echo hi', ...a)]);
+    const name = /done, (run\.\d+)/.exec(ok(detached, 'run:detached'))?.[1];
+    assert.ok(name, detached.out);
+    refused(attached, /Attached `heroku run` needs Heroku's rendezvous service.*\n.*run:detached/);
+    await eventually(async () => assert.match((await h('logs', '--dyno', name, ...a)).stdout, new RegExp(`app\\[${name.replace('.', '\\.')}\\]: from-a-one-off`)), 30_000);
+  });
+
+  test('domains, certs, maintenance, access, authorizations and git:remote', async () => {
+    const other = 'collab@example.com';
+    assert.equal((await p.api('POST', '/users', { email: other })).status, 201);
+    const gitDir = tempDir('heroku-remote-');
+    await run('git', ['init', '-q', gitDir], { env });
+    const [added, maint, access, auth, certs] = await Promise.all([
+      h('domains:add', 'www.example.test', ...a), h('maintenance:on', ...a), h('access:add', other, ...a),
+      h('authorizations:create', '-d', 'ci token'), h('certs', ...a),
+    ]);
+    assert.match(ok(added, 'domains:add'), /Adding www\.example\.test to .*\.\.\. done/);
+    assert.match(added.stdout, new RegExp(`^Configure your app's DNS provider to point to the DNS Target ${app}\\.localhost`));
+    assert.match(ok(maint, 'maintenance:on'), /Enabling maintenance mode for .*\.\.\. done/);
+    assert.match(ok(access, 'access:add'), new RegExp(`Adding ${other} access to the app .*\\.\\.\\. done`));
+    const authId = /ID: +(\S+)/.exec(ok(auth, 'authorizations:create'))?.[1];
+    assert.match(auth.stdout, /Token: +paas_\S+/);
+    assert.match(ok(certs, 'certs'), /has no SSL certificates/);
+    assert.equal((await p.api<{ maintenance: boolean }>('GET', `/apps/${app}`)).body.maintenance, true);
+
+    const [domains, status, collaborators, auths, remote] = await Promise.all([
+      h('domains', ...a), h('maintenance', ...a), h('access', ...a), h('authorizations'), heroku(cli, ['git:remote', ...a], env, gitDir),
+    ]);
+    assert.match(ok(domains, 'domains'), new RegExp(`=== ${app} Heroku Domain\\n\\n${app}\\.localhost\\n[\\s\\S]*www\\.example\\.test +CNAME +${app}\\.localhost`));
+    assert.equal(ok(status, 'maintenance').trim().split('\n').pop(), 'on');
+    assert.match(ok(collaborators, 'access'), new RegExp(`${other} +collaborator`));
+    assert.match(ok(auths, 'authorizations'), new RegExp(`ci token +${authId} +global`));
+    assert.equal(remote.code, 0, remote.stderr);
+    // The CLI writes an https:// remote from HEROKU_HOST's host (see docs/heroku-cli.md).
+    assert.equal((await run('git', ['remote', 'get-url', 'heroku'], { cwd: gitDir, env })).stdout.trim(), `https://${new URL(p.controller.url).host}/${app}.git`);
+
+    const [removed, off, revoked, gone] = await Promise.all([
+      h('domains:remove', 'www.example.test', ...a), h('maintenance:off', ...a), h('authorizations:revoke', authId!), h('access:remove', other, ...a),
+    ]);
+    for (const [r, what] of [[removed, 'domains:remove'], [off, 'maintenance:off'], [revoked, 'authorizations:revoke'], [gone, 'access:remove']] as const) ok(r, what);
+    assert.deepEqual((await p.api<Array<{ hostname: string }>>('GET', `/apps/${app}/domains`)).body.map((d) => d.hostname), [`${app}.localhost`]);
+    assert.equal((await p.api<{ maintenance: boolean }>('GET', `/apps/${app}`)).body.maintenance, false);
+    assert.deepEqual((await p.api<unknown[]>('GET', `/apps/${app}/collaborators`)).body, []);
+  });
+
+  test('features Heroku has and this platform lacks fail with one clear line', async () => {
+    const [pipelines, drains, features] = await Promise.all([h('pipelines'), h('drains', ...a), h('features', ...a)]);
+    refused(pipelines, /This platform does not have pipelines/);
+    refused(drains, /This platform does not have log drains/);
+    refused(features, /This platform does not have Heroku Labs features/);
+  });
+
+  test('apps:rename and apps:destroy', async () => {
+    const renamed = `${app}-b`;
+    const rename = await h('apps:rename', renamed, ...a);
+    assert.match(ok(rename, 'apps:rename'), new RegExp(`Renaming ${app} to ${renamed}\\.\\.\\. done`));
+    assert.match(rename.stdout, new RegExp(`^http://${renamed}\\.localhost:${p.routerPort}/ \\| `));
+    await eventually(async () => assert.equal((await p.viaRouter(renamed)).body, 'hello\n'));
+    assert.match(ok(await h('apps:destroy', renamed, '--confirm', renamed), 'apps:destroy'), new RegExp(`Destroying ${renamed} .*\\.\\.\\. done`));
+    assert.equal((await p.api('GET', `/apps/${renamed}`)).status, 404);
+    assert.match(ok(await h('apps'), 'apps'), /You have no apps\./);
+  });
+});

@@ -163,7 +163,7 @@ describe('CLI commands end to end', () => {
     const [after, afterJson, on] = await Promise.all([inApp(['domains']), inApp(['domains', '--json']), inApp(['maintenance'])]);
     assert.match(ok(after), new RegExp(`\\nwww\\.cli-test\\.example  \\(CNAME to ${app}\\.`));
     const json = JSON.parse(ok(afterJson)) as Array<{ hostname: string; kind: string }>;
-    assert.deepEqual(json.map((d) => `${d.kind}:${d.hostname}`).sort(), [`custom:www.cli-test.example`, `default:${app}.${p.config.domain}`].sort());
+    assert.deepEqual(json.map((d) => `${d.kind}:${d.hostname}`).sort(), [`custom:www.cli-test.example`, `heroku:${app}.${p.config.domain}`].sort());
     assert.equal(ok(on), 'on\n');
   });
 

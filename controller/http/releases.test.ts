@@ -120,10 +120,21 @@ describe('formation and dynos', () => {
     assert.deepEqual(after.body.map((d: { name: string }) => d.name), ['web.1', 'worker.1']);
   });
 
+  test("quantities as Heroku takes them: strings, and +N/-N relative to the current one", async () => {
+    const scale = async (quantity: string) => (await api().patch('/apps/scaly/formation').set('authorization', auth)
+      .send({ updates: [{ type: 'web', quantity, size: 'Standard' }] }).expect(200)).body.find((f: { type: string }) => f.type === 'web').quantity;
+    assert.equal(await scale('2'), 2);
+    assert.equal(await scale('+1'), 3);
+    assert.equal(await scale('-3'), 0);
+    const below = await api().patch('/apps/scaly/formation/web').set('authorization', auth).send({ quantity: '-1' }).expect(422);
+    assert.match(below.body.message, /quantity of web must be an integer from 0 to 100/);
+  });
+
   test('bad quantities and unknown types are refused', async () => {
-    for (const quantity of [-1, 1.5, '2', 101]) {
+    for (const quantity of [-1, 1.5, 'two', '1.5', '', 101, '101']) {
       await api().patch('/apps/scaly/formation/web').set('authorization', auth).send({ quantity }).expect(422);
     }
+    await api().patch('/apps/scaly/formation/web').set('authorization', auth).send({ quantity: 1, size: 'performance-l' }).expect(422);
     await api().patch('/apps/scaly/formation/release').set('authorization', auth).send({ quantity: 1 }).expect(404);
     await api().patch('/apps/scaly/formation/nope').set('authorization', auth).send({ quantity: 1 }).expect(404);
     await api().patch('/apps/scaly/formation').set('authorization', auth).send({ updates: [] }).expect(422);

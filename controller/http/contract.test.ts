@@ -201,7 +201,10 @@ describe('API responses match their schemas', () => {
     await call('get', '/addons/pg-shape/backup-schedule').expect(200);
     await call('delete', '/addons/pg-shape/backup-schedule').expect(200);
     await call('delete', `/apps/addon-shape/addons/${pg.id}`).expect(200);
+    // Destroying the app destroys its Redis add-on, after a final backup: an RDB snapshot.
     await call('delete', '/apps/addon-shape').expect(200);
+    const finals = ctl.db.prepare(`SELECT a.name, b.status FROM addon_backups b JOIN addons a ON a.id = b.addon_id WHERE b.kind = 'final' ORDER BY a.name`).all();
+    assert.deepEqual(finals.map((f) => ({ ...f })), [{ name: 'pg-shape', status: 'succeeded' }, { name: 'redis-shape', status: 'succeeded' }]);
   });
 
   test('no response broke its schema, and every JSON route answered', () => {

@@ -1,5 +1,6 @@
-// Postgres backups: `pg_dump -Fc` in a job container on the add-on's network, written under the
-// data dir, verified (`pg_restore --list` reads it) and recorded with its size and SHA-256.
+// Backups: `pg_dump -Fc` (Redis: an RDB snapshot, final backups only) in a job container on the
+// add-on's network, written under the data dir, verified (`pg_restore --list` / `redis-check-rdb`
+// reads it) and recorded with its size and SHA-256.
 // Restores check the SHA-256 and the archive before they touch the database, then replace its
 // contents in one transaction. Failures are recorded (state failed, the error) and announced.
 import { createHash } from 'node:crypto';
@@ -30,6 +31,18 @@ export function pgEnv(addon: Addon): string[] {
   return [`PGHOST=${serverHost(addon)}`, 'PGPORT=5432', `PGUSER=${c.user}`, `PGPASSWORD=${c.password}`, `PGDATABASE=${c.database}`];
 }
 
+/** The dump and its check, by service: Postgres `pg_dump -Fc` read back by `pg_restore --list`;
+ *  Redis an RDB snapshot (`redis-cli --rdb`) read back by `redis-check-rdb`. "$1" is the file. */
+function dumpJob(addon: Addon): { env: string[]; script: string; what: string } {
+  return addon.service === 'heroku-postgresql'
+    ? { env: pgEnv(addon), script: `${PG_BIN}/pg_dump -Fc -f "$1" && ${PG_BIN}/pg_restore --list "$1" >/dev/null`, what: 'pg_dump' }
+    : {
+      env: [`REDISCLI_AUTH=${addon.credentials.password}`, `REDIS_HOST=${serverHost(addon)}`],
+      script: 'redis-cli -h "$REDIS_HOST" --rdb "$1" >/dev/null && redis-check-rdb "$1" >/dev/null',
+      what: 'redis-cli --rdb',
+    };
+}
+
 const tail = (output: string): string => output.trim().split('\n').slice(-5).join('\n') || 'no output';
 
 async function sha256(file: string): Promise<string> {
@@ -47,16 +60,17 @@ export async function captureBackup(deps: BackupDeps, addon: Addon, kind: Backup
   const started = Date.now();
   try {
     await fs.promises.mkdir(dir, { recursive: true, mode: 0o700 });
+    const job = dumpJob(addon);
     const r = await runJob(deps, addon, {
       role: 'backup',
       // Root without capabilities: owns the (root's) backup directory and nothing else.
       user: '0:0',
-      env: pgEnv(addon),
+      env: job.env,
       binds: [`${dir}:${IN_JOB}`],
-      cmd: ['/bin/sh', '-c', `${PG_BIN}/pg_dump -Fc -f "$1" && ${PG_BIN}/pg_restore --list "$1" >/dev/null`, 'backup', `${IN_JOB}/${partial}`],
+      cmd: ['/bin/sh', '-c', job.script, 'backup', `${IN_JOB}/${partial}`],
       timeoutMs: deps.timeoutMs ?? 60 * 60_000,
     });
-    if (r.exitCode !== 0) throw new Error(`pg_dump or its verification failed (exit ${r.exitCode}): ${tail(r.output)}`);
+    if (r.exitCode !== 0) throw new Error(`${job.what} or its verification failed (exit ${r.exitCode}): ${tail(r.output)}`);
     await fs.promises.rename(path.join(dir, partial), file);
     const size = (await fs.promises.stat(file)).size;
     finishBackup(deps.db, backup.id, { status: 'succeeded', size, sha256: await sha256(file) });

@@ -167,12 +167,12 @@ export function createAddonCore(deps: AddonDeps) {
       return addon;
     },
 
-    /** Final backup (Postgres, kept 7 days), detached everywhere, then server, network and volume removed. */
+    /** Final backup (kept 7 days), detached everywhere, then server, network and volume removed. */
     async destroy(user: User, app: App, idOrName: string): Promise<Addon> {
       const addon = owned(user, idOrName);
       if (addon.app_id !== app.id) throw new NotFoundError(`Couldn't find that add-on on ${app.name}: ${idOrName}.`);
       return lock.run(addon.id, async () => {
-        if (addon.service === 'heroku-postgresql' && addon.state === 'provisioned') {
+        if (addon.state === 'provisioned') {
           await ensureServer(docker, addon);
           await waitReady(docker, addon, 30_000);
           const expires = new Date(Date.now() + 7 * 24 * 3600_000).toISOString();

@@ -30,14 +30,55 @@ export function entryFromFields(fields: string[]): LogEntry {
   return { time: f.time ?? '', source: f.source ?? 'api', dyno: f.dyno ?? '', line: f.line ?? '' };
 }
 
+/** Heroku's router error codes the router can tell apart (devcenter "Heroku Error Codes"). */
+export type RouterErrorCode = 'H10' | 'H12' | 'H13' | 'H18' | 'H19' | 'H27' | 'H80';
+
+export const ROUTER_ERRORS: Record<RouterErrorCode, { desc: string; level: 'info' | 'error' }> = {
+  H10: { desc: 'App crashed', level: 'error' },
+  H12: { desc: 'Request timeout', level: 'error' },
+  H13: { desc: 'Connection closed without response', level: 'error' },
+  H18: { desc: 'Server Request Interrupted', level: 'error' },
+  H19: { desc: 'Backend connection timeout', level: 'error' },
+  H27: { desc: 'Client Request Interrupted', level: 'info' },
+  H80: { desc: 'Maintenance mode', level: 'info' },
+};
+
+/** One request as the router saw it (the router's AccessEntry). */
 export interface AccessRecord {
-  app: string | null; dyno: string | null; method: string; path: string; status: number; bytes: number; durationMs: number; requestId: string;
+  app: string | null;
+  dyno: string | null;
+  method: string;
+  path: string;
+  /** Status sent to the client; 499 when the client left before a response started. */
+  status: number;
+  /** Response body bytes sent. */
+  bytes: number;
+  /** From the request's arrival to its end. */
+  durationMs: number;
+  requestId: string;
+  /** The Host header as received. */
+  host?: string;
+  /** The client's address (after trusted proxies' X-Forwarded-For, as the app gets it). */
+  fwd?: string;
+  protocol?: 'http' | 'https';
+  /** Time to get a connection to the dyno (0 for a pooled one), part of durationMs. */
+  connectMs?: number;
+  /** Set when the router, not the app, decided the outcome. */
+  code?: RouterErrorCode;
 }
 
-/** Heroku router style: `at=info method=GET path="/" request_id=… dyno=web.1 service=3ms status=200 bytes=12`. */
+const q = (s: string): string => JSON.stringify(s);
+
+/** Heroku's router line: `at=info method=GET path="/" host=… request_id=… fwd="…" dyno=web.1
+ *  connect=1ms service=3ms status=200 bytes=12 protocol=http`, with `code=H12 desc="…"` after
+ *  `at=` when the router decided the outcome. */
 export function formatAccessLine(a: AccessRecord): string {
-  const at = a.status >= 500 ? 'error' : 'info';
-  return `at=${at} method=${a.method} path=${JSON.stringify(a.path)} request_id=${a.requestId} dyno=${a.dyno ?? 'none'} service=${Math.round(a.durationMs)}ms status=${a.status} bytes=${a.bytes}`;
+  const err = a.code === undefined ? null : ROUTER_ERRORS[a.code];
+  const connect = Math.round(a.connectMs ?? 0);
+  const service = Math.max(0, Math.round(a.durationMs) - connect);
+  return `at=${err?.level ?? 'info'}${err ? ` code=${a.code} desc=${q(err.desc)}` : ''} method=${a.method} path=${q(a.path)}`
+    + ` host=${a.host ?? ''} request_id=${a.requestId} fwd=${q(a.fwd ?? '')} dyno=${a.dyno ?? 'none'}`
+    + ` connect=${connect}ms service=${service}ms status=${a.status} bytes=${a.bytes}${a.protocol ? ` protocol=${a.protocol}` : ''}`;
 }
 
 /** An onAccess callback for the router that appends to the app's log stream. */

@@ -1,17 +1,10 @@
+// One access record per request, handed to an optional callback (the app's log stream, metrics).
+import type { IncomingMessage } from 'node:http';
+import type { AccessRecord } from '../common/app-log.ts';
 import { errorMessage } from '../common/errors.ts';
-// One access record per request, handed to an optional callback (the log stream, later).
-export interface AccessEntry {
-  app: string | null;
-  dyno: string | null;
-  method: string;
-  path: string;
-  /** Status sent to the client; 499 when the client left before a response started. */
-  status: number;
-  /** Response body bytes sent. */
-  bytes: number;
-  durationMs: number;
-  requestId: string;
-}
+import { forwardedFor } from './headers.ts';
+
+export type AccessEntry = AccessRecord;
 
 export type OnAccess = (entry: AccessEntry) => void;
 
@@ -27,4 +20,15 @@ export function reportAccess(onAccess: OnAccess | undefined, entry: AccessEntry,
 
 export function elapsedMs(since: number): number {
   return Math.round((performance.now() - since) * 10) / 10;
+}
+
+/** The request's host, client address and protocol for its access record (taken while the
+ *  request is under way: Node detaches a finished request's socket). */
+export function requestFacts(req: IncomingMessage, trusted: boolean): Pick<AccessEntry, 'host' | 'fwd' | 'protocol'> {
+  const socket = req.socket as IncomingMessage['socket'] | null;
+  return {
+    host: req.headers.host ?? '',
+    fwd: forwardedFor(socket?.remoteAddress, req.headers, trusted),
+    protocol: socket !== null && 'encrypted' in socket ? 'https' : 'http',
+  };
 }

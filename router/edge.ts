@@ -9,7 +9,7 @@ import type { Redis } from 'ioredis';
 import { certBundleKey, certChannel } from '../common/redis-keys.ts';
 import type { CertBundle } from '../common/tls.ts';
 import type { PemPair } from '../common/x509.ts';
-import { elapsedMs, reportAccess, type AccessEntry, type OnAccess } from './access.ts';
+import { elapsedMs, reportAccess, requestFacts, type AccessEntry, type OnAccess } from './access.ts';
 import { answerAcmeChallenge, isAcmeChallenge } from './acme-challenge.ts';
 import { startAdminServer, type AdminOptions, type AdminServer } from './admin.ts';
 import { limitBody } from './body-limit.ts';
@@ -93,7 +93,10 @@ export function createEdge(opts: EdgeOptions & {
   let draining = false;
 
   const report = (req: http.IncomingMessage, app: string | null, status: number, bytes: number, requestId: string, startedAt: number): void => {
-    const entry: AccessEntry = { app, dyno: null, method: req.method ?? '', path: req.url ?? '', status, bytes, durationMs: elapsedMs(startedAt), requestId };
+    const entry: AccessEntry = {
+      app, dyno: null, method: req.method ?? '', path: req.url ?? '', status, bytes, durationMs: elapsedMs(startedAt), requestId,
+      ...requestFacts(req, (req.socket as Socket | null) !== null && (opts.trusted?.(req.socket) ?? false)),
+    };
     reportAccess(onAccess, entry, log);
   };
 

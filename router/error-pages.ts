@@ -1,21 +1,24 @@
 // The small HTML pages the router answers with itself, each carrying the request id.
 import { STATUS_CODES, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { RouterErrorCode } from '../common/app-log.ts';
 
 export type PageKind = 'bad-request' | 'no-such-app' | 'no-web-processes' | 'maintenance' | 'bad-gateway' | 'gateway-timeout'
   | 'payload-too-large';
 
-const PAGES: Record<PageKind, { status: number; title: string; message: string }> = {
+/** `code`: the Heroku error code logged with the page (bad-gateway's depends on the failure). */
+const PAGES: Record<PageKind, { status: number; title: string; message: string; code?: RouterErrorCode }> = {
   'bad-request': { status: 400, title: 'Bad request', message: 'The request has a missing or invalid Host header.' },
   'no-such-app': { status: 404, title: 'No such app', message: 'There is no app configured at this hostname.' },
   'no-web-processes': {
     status: 503,
     title: 'Application unavailable',
     message: 'This app has no running web processes. If you own it, scale up its web process type.',
+    code: 'H10',
   },
-  maintenance: { status: 503, title: 'Offline for maintenance', message: 'This app is undergoing maintenance. Please check back soon.' },
+  maintenance: { status: 503, title: 'Offline for maintenance', message: 'This app is undergoing maintenance. Please check back soon.', code: 'H80' },
   'bad-gateway': { status: 502, title: 'Bad gateway', message: 'The app did not answer the request properly.' },
-  'gateway-timeout': { status: 504, title: 'Gateway timeout', message: 'The app took too long to start answering the request.' },
+  'gateway-timeout': { status: 504, title: 'Gateway timeout', message: 'The app took too long to start answering the request.', code: 'H12' },
   'payload-too-large': { status: 413, title: 'Payload too large', message: 'The request body is larger than this router accepts.' },
 };
 
@@ -27,6 +30,10 @@ export interface Page {
 
 export function pageStatus(kind: PageKind): number {
   return PAGES[kind].status;
+}
+
+export function pageCode(kind: PageKind): RouterErrorCode | undefined {
+  return PAGES[kind].code;
 }
 
 export function renderPage(kind: PageKind, requestId: string): Page {

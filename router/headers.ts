@@ -59,12 +59,9 @@ export function addForwardHeaders(headers: IncomingHttpHeaders, info: ForwardInf
 
 /** Appends the router's own request headers (the values addForwardHeaders sets) to `out`. */
 function pushForwardHeaders(out: HeaderList, headers: IncomingHttpHeaders, info: ForwardInfo): void {
-  const address = info.remoteAddress ?? '';
-  const client = address.startsWith('::ffff:') ? address.slice(7) : address;
   const trusted = info.trusted === true;
-  const prior = trusted ? headers['x-forwarded-for'] : undefined;
   out.push(
-    'x-forwarded-for', prior ? `${Array.isArray(prior) ? prior.join(', ') : prior}, ${client}` : client,
+    'x-forwarded-for', forwardedFor(info.remoteAddress, headers, trusted),
     'x-forwarded-proto', (trusted && single(headers['x-forwarded-proto'])) || (info.secure ? 'https' : 'http'),
     'x-forwarded-port', (trusted && single(headers['x-forwarded-port'])) || (portOf(info.host) ?? (info.secure ? '443' : '80')),
     'x-forwarded-host', (trusted && single(headers['x-forwarded-host'])) || info.host,
@@ -72,6 +69,14 @@ function pushForwardHeaders(out: HeaderList, headers: IncomingHttpHeaders, info:
     'x-request-start', `t=${info.startedAt}`,
     'via', appendVia(headers.via),
   );
+}
+
+/** X-Forwarded-For as the app gets it: the client's address, after a trusted proxy's list. */
+export function forwardedFor(remoteAddress: string | undefined, headers: IncomingHttpHeaders, trusted: boolean): string {
+  const address = remoteAddress ?? '';
+  const client = address.startsWith('::ffff:') ? address.slice(7) : address;
+  const prior = trusted ? headers['x-forwarded-for'] : undefined;
+  return prior ? `${Array.isArray(prior) ? prior.join(', ') : prior}, ${client}` : client;
 }
 
 const single = (value: string | string[] | undefined): string | undefined => (Array.isArray(value) ? value[0] : value);

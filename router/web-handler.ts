@@ -7,9 +7,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
 import { backendKey } from '../common/route-acks.ts';
 import type { AppRoute, Backend } from '../common/routes.ts';
-import { elapsedMs, reportAccess, type OnAccess } from './access.ts';
+import type { RouterErrorCode } from '../common/app-log.ts';
+import { elapsedMs, reportAccess, requestFacts, type AccessEntry, type OnAccess } from './access.ts';
 import type { InFlight } from './inflight.ts';
-import { sendPage, type PageKind } from './error-pages.ts';
+import { pageCode, sendPage, type PageKind } from './error-pages.ts';
 import { downstreamHeaders, requestIdFrom, upstreamHeaders, type HeaderList } from './headers.ts';
 import { declaredBodyLength, readBody } from './request-body.ts';
 import { originForm, resolve } from './resolve.ts';
@@ -61,18 +62,20 @@ class WebProxy {
   handle(req: IncomingMessage, res: ServerResponse): void {
     const arrivedAt = Date.now();
     const ex = new Exchange(this, req, res, requestIdFrom(req.headers['x-request-id']));
+    const trusted = this.opts.trusted?.(req.socket) ?? false;
     res.once('close', () => this.finish(ex));
 
     originForm(req);
     const host = req.headers.host;
     const target = resolve(this.opts.lookup(), this.opts.balancer, host);
     ex.route = target.route;
+    ex.facts = requestFacts(req, trusted); // now: a finished request's socket may be gone
     if (target.kind === 'page') return this.answer(ex, target.page);
     this.hold(ex, this.keyOf(target.backend)); // in flight from now on, even while its body is read
 
     ex.headers = upstreamHeaders(req.headers, {
       remoteAddress: req.socket.remoteAddress, host: host!, requestId: ex.requestId, startedAt: arrivedAt, secure: 'encrypted' in req.socket,
-      trusted: this.opts.trusted?.(req.socket) ?? false,
+      trusted,
     });
     const length = declaredBodyLength(req);
     ex.replayable = IDEMPOTENT.has(req.method ?? '') && length !== null
@@ -92,6 +95,8 @@ class WebProxy {
     const key = this.keyOf(backend);
     this.hold(ex, key);
     ex.backend = backend;
+    ex.dispatchedAt = performance.now();
+    ex.connectedAt = 0;
     const { req } = ex;
     // Errors, even synchronous ones, arrive through ex.onResponseError.
     this.opts.upstreams.pool(key).dispatch({
@@ -112,6 +117,7 @@ class WebProxy {
     const { res } = ex;
     if (ex.done || res.writableEnded || res.destroyed) return;
     if (res.headersSent) {
+      ex.code = 'H18';
       res.destroy(); // the response was under way: its status is out, so cut it
       return;
     }
@@ -124,6 +130,9 @@ class WebProxy {
       return this.answer(ex, 'gateway-timeout');
     }
     const connectFailed = CONNECT_FAILURES.has(code);
+    // H19 the dyno could not be reached in time; H10 nothing listens (crashed, or not up yet);
+    // H13 the connection closed before any response.
+    const herokuCode: RouterErrorCode = code === 'UND_ERR_CONNECT_TIMEOUT' ? 'H19' : connectFailed ? 'H10' : 'H13';
     if (connectFailed) balancer.eject(failedBackend);
     if (ex.replayable && !ex.retried && (connectFailed || RESETS.has(code))) {
       // The app's route as of now: a retry never goes to a backend that left the table meanwhile.
@@ -136,10 +145,11 @@ class WebProxy {
       }
     }
     log(`${app}: ${failedBackend.dyno} failed (${code || err.message}) (request ${ex.requestId})`);
-    this.answer(ex, 'bad-gateway');
+    this.answer(ex, 'bad-gateway', herokuCode);
   }
 
-  answer(ex: Exchange, page: PageKind): void {
+  answer(ex: Exchange, page: PageKind, code = pageCode(page)): void {
+    ex.code = code;
     ex.bytes = sendPage(ex.res, page, ex.requestId);
   }
 
@@ -162,15 +172,20 @@ class WebProxy {
       upstream.abort(CLIENT_GONE);
     }
     const { req, res } = ex;
+    const sent = res.headersSent;
+    const code = sent ? ex.code : 'H27';
     reportAccess(this.opts.onAccess, {
       app: ex.route?.app ?? null,
       dyno: ex.backend?.dyno ?? null,
       method: req.method ?? '',
       path: req.url ?? '',
-      status: res.headersSent ? res.statusCode : 499,
+      status: sent ? res.statusCode : 499,
       bytes: ex.bytes,
       durationMs: elapsedMs(ex.startedAt),
       requestId: ex.requestId,
+      ...ex.facts,
+      connectMs: ex.connectedAt > 0 ? Math.round(ex.connectedAt - ex.dispatchedAt) : 0,
+      ...(code === undefined ? {} : { code }),
     }, this.opts.log);
   }
 }
@@ -196,6 +211,12 @@ class Exchange implements Dispatcher.DispatchHandler {
   /** The client side is over; upstream events are ignored. */
   done = false;
   bytes = 0;
+  /** When the upstream request was dispatched, and when it got a connection (undici's onRequestStart). */
+  dispatchedAt = 0;
+  connectedAt = 0;
+  /** The router's verdict (error-pages.ts, H18 for a cut response), logged Heroku-style. */
+  code: RouterErrorCode | undefined = undefined;
+  facts: Pick<AccessEntry, 'host' | 'fwd' | 'protocol'> = {};
   /** Body bytes (or the end) of the response were handed to Node, which sends the head with them. */
   bodyStarted = false;
   private resumeUpstream: (() => void) | null = null;
@@ -208,6 +229,7 @@ class Exchange implements Dispatcher.DispatchHandler {
   }
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.connectedAt = performance.now();
     if (this.done) controller.abort(CLIENT_GONE);
     else this.controller = controller;
   }

@@ -5,8 +5,9 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { ProxyServer } from 'http-proxy-3';
 import type { AppRoute, Backend } from '../common/routes.ts';
-import { elapsedMs, reportAccess, type OnAccess } from './access.ts';
-import { pageStatus, writeRawPage, type PageKind } from './error-pages.ts';
+import type { RouterErrorCode } from '../common/app-log.ts';
+import { elapsedMs, reportAccess, requestFacts, type AccessEntry, type OnAccess } from './access.ts';
+import { pageCode, pageStatus, writeRawPage, type PageKind } from './error-pages.ts';
 import { addForwardHeaders, requestIdFrom, stripHopByHop } from './headers.ts';
 import { originForm, resolve } from './resolve.ts';
 import type { Balancer, RouteLookup } from './route-table.ts';
@@ -38,6 +39,8 @@ interface Upgrade {
   backend: Backend | null;
   reported: boolean;
   upgraded: boolean;
+  /** Host, client address and protocol, taken before the forward headers are added. */
+  facts: Pick<AccessEntry, 'host' | 'fwd' | 'protocol'>;
 }
 
 export function createUpgradeHandler(opts: UpgradeHandlerOptions): UpgradeHandler {
@@ -49,7 +52,7 @@ export function createUpgradeHandler(opts: UpgradeHandlerOptions): UpgradeHandle
     socket.once('close', () => sockets.delete(socket));
   };
 
-  const report = (up: Upgrade, status: number): void => {
+  const report = (up: Upgrade, status: number, code?: RouterErrorCode): void => {
     if (up.reported) return;
     up.reported = true;
     reportAccess(opts.onAccess, {
@@ -61,12 +64,14 @@ export function createUpgradeHandler(opts: UpgradeHandlerOptions): UpgradeHandle
       bytes: 0,
       durationMs: elapsedMs(up.startedAt),
       requestId: up.requestId,
+      ...up.facts,
+      ...(code === undefined ? {} : { code }),
     }, log);
   };
 
-  const refuse = (up: Upgrade, socket: Duplex, page: PageKind): void => {
+  const refuse = (up: Upgrade, socket: Duplex, page: PageKind, code = pageCode(page)): void => {
     writeRawPage(socket, page, up.requestId);
-    report(up, pageStatus(page));
+    report(up, pageStatus(page), code);
   };
 
   proxy.on('proxyReqWs', (proxyReq, req, clientSocket) => {
@@ -97,9 +102,9 @@ export function createUpgradeHandler(opts: UpgradeHandlerOptions): UpgradeHandle
       const arrivedAt = Date.now();
       const up: Upgrade = {
         req, requestId: requestIdFrom(req.headers['x-request-id']), startedAt: performance.now(),
-        route: null, backend: null, reported: false, upgraded: false,
+        route: null, backend: null, reported: false, upgraded: false, facts: requestFacts(req, opts.trusted?.(req.socket) ?? false),
       };
-      socket.once('close', () => report(up, 499));
+      socket.once('close', () => report(up, 499, 'H27'));
 
       originForm(req);
       const host = req.headers.host;
@@ -118,7 +123,7 @@ export function createUpgradeHandler(opts: UpgradeHandlerOptions): UpgradeHandle
       proxy.ws(req, socket, head, { target: { protocol: 'http:', host: backend.host, port: backend.port }, agent: false }, (err) => {
         const code = (err as NodeJS.ErrnoException).code ?? err.message;
         log(`${target.route.app}: websocket to ${backend.dyno} failed (${code}) (request ${up.requestId})`);
-        if (!up.upgraded) refuse(up, socket, 'bad-gateway');
+        if (!up.upgraded) refuse(up, socket, 'bad-gateway', code === 'ECONNREFUSED' ? 'H10' : 'H13');
       });
     },
     close() {

@@ -1,10 +1,9 @@
 import type { IncomingMessage } from 'node:http';
 import type { RequestHandler, Response } from 'express';
 import { UnauthorizedError } from '../../common/errors.ts';
+import { GLOBAL_SCOPE, tokenHolder, type TokenScope } from '../services/tokens.ts';
 import type { Db } from '../store/db.ts';
-import { GLOBAL_SCOPE, scopeOfToken, type TokenScope } from '../store/token-scopes.ts';
 import type { User } from '../store/types.ts';
-import { userForToken } from '../store/users.ts';
 import { tokenFromAuthorization } from './credentials.ts';
 import { RateLimitError, tooManyFailedLogins, type RequestLimits } from './rate-limit.ts';
 
@@ -17,12 +16,12 @@ export function userOfRequest(db: Db, limits: RequestLimits, req: IncomingMessag
   const address = req.socket.remoteAddress ?? '';
   const wait = limits.failedLogins.wait(address);
   if (wait > 0) throw tooManyFailedLogins(wait);
-  const user = userForToken(db, token);
-  if (!user) {
+  const holder = tokenHolder(db, token);
+  if (!holder) {
     limits.failedLogins.take(address);
     throw new UnauthorizedError('Invalid credentials provided.');
   }
-  return { user, scope: scopeOfToken(db, token) };
+  return holder;
 }
 
 /** Authenticates every request by its token (userOfRequest). */

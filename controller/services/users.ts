@@ -4,7 +4,9 @@
 import { ConflictError, ForbiddenError, NotFoundError } from '../../common/errors.ts';
 import type { Db } from '../store/db.ts';
 import type { User } from '../store/types.ts';
-import { deleteUser, findUserByEmail, findUserById, listTokens, revokeAllTokens, setUserDisabled, type TokenInfo } from '../store/users.ts';
+import { deleteUser, findUserByEmail, findUserById, listTokens, listUsers, revokeAllTokens, setUserDisabled, type TokenInfo, type UserInfo } from '../store/users.ts';
+
+export type { UserInfo } from '../store/users.ts';
 
 export function requireAdmin(me: User): void {
   if (!me.admin) throw new ForbiddenError('Only admins can manage users.');
@@ -18,10 +20,20 @@ export function userParam(db: Db, me: User, idOrEmail: string): User {
   return user;
 }
 
-export function disableUser(db: Db, me: User, target: User, disabled: boolean): void {
+/** Every user (admins only). */
+export function allUsers(db: Db, me: User): UserInfo[] {
+  requireAdmin(me);
+  return listUsers(db);
+}
+
+/** Disables or enables a user (never oneself); the user after it. */
+export function disableUser(db: Db, me: User, target: User, disabled: boolean): UserInfo {
   if (disabled && target.id === me.id) throw new ConflictError('You cannot disable yourself.');
   setUserDisabled(db, target.id, disabled);
+  return userInfo(db, target);
 }
+
+export const userInfo = (db: Db, target: User): UserInfo => listUsers(db).find((u) => u.id === target.id)!;
 
 export function removeUser(db: Db, me: User, target: User): void {
   if (target.id === me.id) throw new ConflictError('You cannot delete yourself.');

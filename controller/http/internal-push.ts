@@ -7,11 +7,10 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Router, type Request } from 'express';
 import { webUrl } from '../../common/config.ts';
-import { errorMessage, NotFoundError, PaasError, UnauthorizedError } from '../../common/errors.ts';
+import { errorMessage, PaasError, UnauthorizedError } from '../../common/errors.ts';
 import { endLine, RESULT_MARKER, type PushOutcome } from '../../common/stream-end.ts';
 import { PayloadTooLargeError } from '../services/sources.ts';
-import { findApp } from '../store/apps.ts';
-import { findUserById } from '../store/users.ts';
+import { pushCreditedTo, pushedApp } from '../services/pushes.ts';
 import { checkBuildDiskSpace, type ApiDeps } from './deps.ts';
 import { tooManyFailedLogins, type RequestLimits } from './rate-limit.ts';
 
@@ -32,8 +31,7 @@ export function internalPushRouter(deps: ApiDeps & { limits: RequestLimits }): R
       deps.limits.failedLogins.take(address);
       throw new UnauthorizedError('Bad hook secret.');
     }
-    const app = findApp(deps.db, String(req.params.app));
-    if (!app) throw new NotFoundError(`No such app as ${req.params.app}.`);
+    const app = pushedApp(deps.db, String(req.params.app));
     checkBuildDiskSpace(deps); // before the source is written
     const rev = typeof req.query.rev === 'string' && /^[0-9a-f]{40,64}$/.test(req.query.rev) ? req.query.rev : null;
 
@@ -66,7 +64,7 @@ export function internalPushRouter(deps: ApiDeps & { limits: RequestLimits }): R
     let outcome: PushOutcome;
     try {
       const { release } = await deps.builds.run({
-        app, user: findUserById(deps.db, (rev && deps.pushers?.take(app.name, rev)) ?? app.owner_id), sourceTar: tar, sourceVersion: rev, log: say,
+        app, user: pushCreditedTo(deps.db, app, rev ? deps.pushers?.take(app.name, rev) : null), sourceTar: tar, sourceVersion: rev, log: say,
       });
       say(`-----> Launching... done, v${release.version}`);
       say(`       ${webUrl(deps.config, app.name)} deployed to paas`);

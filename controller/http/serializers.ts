@@ -2,23 +2,18 @@
 // the route contracts' (schemas/), so the compiler holds them to the documented shapes.
 import type { Static } from '@sinclair/typebox';
 import { gitUrl, webUrl, type Config } from '../../common/config.ts';
+import { httpsOf } from '../services/app-tls.ts';
+import { currentReleaseOf } from '../services/releases.ts';
+import { userRef } from '../services/users.ts';
 import type { Db } from '../store/db.ts';
-import { httpsSettings } from '../store/certs.ts';
-import { currentRelease } from '../store/releases.ts';
-import { findUserById } from '../store/users.ts';
 import type { App, Build, Release, User } from '../store/types.ts';
 import type { AccountSchema } from './schemas/account.ts';
 import type { AppSchema } from './schemas/apps.ts';
 import type { BuildSchema } from './schemas/builds.ts';
 import type { ReleaseSchema } from './schemas/releases.ts';
 
-const userRef = (db: Db, id: string | null): { id: string; email: string } | null => {
-  const u = id ? findUserById(db, id) : null;
-  return u ? { id: u.id, email: u.email } : null;
-};
-
 export function appJson(db: Db, config: Config, app: App): Static<typeof AppSchema> {
-  const current = currentRelease(db, app.id);
+  const current = currentReleaseOf(db, app);
   return {
     id: app.id,
     name: app.name,
@@ -31,7 +26,7 @@ export function appJson(db: Db, config: Config, app: App): Static<typeof AppSche
     build_stack: { name: config.stackImage },
     region: { name: 'local' },
     released_at: current ? current.created_at : null,
-    acm: httpsSettings(db, app.id).acm,
+    acm: httpsOf(db, app).acm,
     create_status: 'complete',
     repo_size: null,
     slug_size: null,
@@ -41,7 +36,7 @@ export function appJson(db: Db, config: Config, app: App): Static<typeof AppSche
 }
 
 export function releaseJson(db: Db, app: App, release: Release): Static<typeof ReleaseSchema> {
-  const current = currentRelease(db, app.id);
+  const current = currentReleaseOf(db, app);
   return {
     id: release.id,
     version: release.version,

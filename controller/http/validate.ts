@@ -6,7 +6,7 @@ import type { RequestHandler } from 'express';
 import type { TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { ForbiddenError, InvalidParamsError } from '../../common/errors.ts';
-import { findApp } from '../store/apps.ts';
+import { scopeCoversApp } from '../services/tokens.ts';
 import type { Db } from '../store/db.ts';
 import { tokenScope } from './auth.ts';
 import { routeMatcher, type RouteMatch } from './route-match.ts';
@@ -72,5 +72,5 @@ function limitScope(db: Db, locals: Record<string, unknown>, found: RouteMatch |
   if (!scope.appId) return;
   const deny = new ForbiddenError('This token is a deploy token: it may only upload sources, create and read builds, and read releases of its app.');
   if (!found?.spec.deploy || found.params.app === undefined) throw deny;
-  if (findApp(db, found.params.app)?.id !== scope.appId) throw deny;
+  if (!scopeCoversApp(db, scope, found.params.app)) throw deny;
 }

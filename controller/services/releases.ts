@@ -5,9 +5,12 @@ import { InvalidParamsError, NotFoundError } from '../../common/errors.ts';
 import { findBuild } from '../store/builds.ts';
 import { setAppConfig } from '../store/configs.ts';
 import type { Db } from '../store/db.ts';
-import { findRelease, listReleases } from '../store/releases.ts';
+import { currentRelease, findRelease, listReleases } from '../store/releases.ts';
 import type { App, Release, User } from '../store/types.ts';
 import type { Deployer } from './deployer.ts';
+
+/** The app's current release (its latest successful one), if any. */
+export const currentReleaseOf = (db: Db, app: App): Release | null => currentRelease(db, app.id);
 
 export interface ReleaseService {
   list(app: App): Release[];

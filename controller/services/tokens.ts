@@ -59,3 +59,6 @@ export function createUserWithToken(db: Db, me: User, email: string, admin: bool
   const user = createUser(db, email, admin);
   return { user, token: issueToken(db, user.id, 'initial token') };
 }
+
+/** Whether a deploy token's scope covers the app of that name or id. */
+export const scopeCoversApp = (db: Db, scope: TokenScope, nameOrId: string): boolean => findApp(db, nameOrId)?.id === scope.appId;

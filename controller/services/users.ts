@@ -44,3 +44,9 @@ export function removeUser(db: Db, me: User, target: User): void {
 
 export const tokensOf = (db: Db, target: User): TokenInfo[] => listTokens(db, target.id);
 export const revokeTokensOf = (db: Db, target: User): number => revokeAllTokens(db, target.id);
+
+/** Id and email of a user, or null when there is none (deleted, or no id). */
+export function userRef(db: Db, id: string | null): { id: string; email: string } | null {
+  const u = id ? findUserById(db, id) : null;
+  return u ? { id: u.id, email: u.email } : null;
+}

@@ -6,8 +6,7 @@ import type { Static } from '@sinclair/typebox';
 import { Router } from 'express';
 import { ForbiddenError } from '../../common/errors.ts';
 import type { LogSessions } from '../services/log-sessions.ts';
-import { canAccess, findApp } from '../store/apps.ts';
-import { findUserById } from '../store/users.ts';
+import { memberOfApp } from '../services/access.ts';
 import { currentUser } from './auth.ts';
 import { appParam, type ApiDeps } from './deps.ts';
 import { boundedWriter } from './follow-writer.ts';
@@ -38,9 +37,8 @@ export function logSessionStreamRouter(deps: ApiDeps, sessions: LogSessions, rea
   const r = Router();
   r.get(`${STREAM_PATH}/:token`, async (req, res) => {
     const s = sessions.open(String(req.params.token));
-    const app = findApp(deps.db, s.appId);
-    const user = findUserById(deps.db, s.userId);
-    if (!app || !user || !canAccess(deps.db, user, app)) throw new ForbiddenError('This log session is not valid any more: start `heroku logs` again.');
+    const app = memberOfApp(deps.db, s.userId, s.appId)?.app;
+    if (!app) throw new ForbiddenError('This log session is not valid any more: start `heroku logs` again.');
     const abort = new AbortController();
     res.on('close', () => abort.abort());
     res.status(200).type('text/event-stream; charset=utf-8');

@@ -1,7 +1,7 @@
 import type { Static } from '@sinclair/typebox';
 import { Router } from 'express';
 import { currentUser } from './auth.ts';
-import { findConfig } from '../store/configs.ts';
+import { releaseConfigVars } from '../services/releases.ts';
 import { appParam, type ApiDeps } from './deps.ts';
 import type { RollbackBody } from './schemas/releases.ts';
 import { releaseJson } from './serializers.ts';
@@ -23,7 +23,7 @@ export function releasesRouter(deps: ApiDeps): Router {
   // Heroku's releases:info reads the config vars a release runs with.
   r.get('/apps/:app/releases/:release/config-vars', (req, res) => {
     const app = appParam(deps, req, res);
-    res.json(findConfig(db, deps.releases.get(app, String(req.params.release)).config_id)?.vars ?? {});
+    res.json(releaseConfigVars(db, deps.releases.get(app, String(req.params.release))));
   });
 
   // Rollback, as Heroku: POST {"release": "<id or version>"} makes a NEW release from the old pair.

@@ -5,6 +5,7 @@ import { ForbiddenError, NotFoundError } from '../../common/errors.ts';
 import { canAccess, findApp } from '../store/apps.ts';
 import type { Db } from '../store/db.ts';
 import type { App, User } from '../store/types.ts';
+import { findUserById } from '../store/users.ts';
 
 /** Actions only the owner (or an admin) may take, with the words the refusal uses. */
 const OWNER_ONLY = { rename: 'rename it', destroy: 'destroy it', collaborators: 'manage collaborators' } as const;
@@ -25,4 +26,12 @@ export function authorizeApp(db: Db, user: User, nameOrId: string, action?: Owne
   if (!app || !isMember(db, user, app)) throw new NotFoundError(`Couldn't find that app: ${nameOrId}.`);
   if (action) requireOwner(user, app, action);
   return app;
+}
+
+/** The app of that id and the user of that id, if both still exist and the user is still a
+ *  member (a credential issued earlier, e.g. a signed log session URL, is checked again). */
+export function memberOfApp(db: Db, userId: string, appId: string): { app: App; user: User } | null {
+  const app = findApp(db, appId);
+  const user = findUserById(db, userId);
+  return app && user && isMember(db, user, app) ? { app, user } : null;
 }

@@ -3,7 +3,7 @@
 // config-vars.ts, deploys of builds in builds.ts.
 import { InvalidParamsError, NotFoundError } from '../../common/errors.ts';
 import { findBuild } from '../store/builds.ts';
-import { setAppConfig } from '../store/configs.ts';
+import { findConfig, setAppConfig } from '../store/configs.ts';
 import type { Db } from '../store/db.ts';
 import { currentRelease, findRelease, listReleases } from '../store/releases.ts';
 import type { App, Release, User } from '../store/types.ts';
@@ -11,6 +11,9 @@ import type { Deployer } from './deployer.ts';
 
 /** The app's current release (its latest successful one), if any. */
 export const currentReleaseOf = (db: Db, app: App): Release | null => currentRelease(db, app.id);
+
+/** The config vars a release runs with (Heroku's releases:info). */
+export const releaseConfigVars = (db: Db, release: Release): Record<string, string> => findConfig(db, release.config_id)?.vars ?? {};
 
 export interface ReleaseService {
   list(app: App): Release[];

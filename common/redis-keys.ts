@@ -34,3 +34,7 @@ export const appLogKey = (prefix: string, app: string): string => `${prefix}:app
 export const buildLogKey = (prefix: string, buildId: string): string => `${prefix}:build:${buildId}:log`;
 export const buildCancelKey = (prefix: string, buildId: string): string => `${prefix}:build:${buildId}:cancel`;
 export const buildCancelChannel = (prefix: string): string => `${prefix}:build-cancel`;
+
+/** Metrics ring buffers of an app (common/metrics-ring.ts): `source` "router" or "dynos",
+ *  `step` the resolution in seconds (60 or 600). */
+export const metricsKey = (prefix: string, app: string, source: string, step: number): string => `${prefix}:metrics:${app}:${source}:${step}`;

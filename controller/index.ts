@@ -35,6 +35,7 @@ import { createDynoService } from './services/dynos.ts';
 import { createFormationService } from './services/formation.ts';
 import { createReleaseService } from './services/releases.ts';
 import { createRegistryClient, type RegistryClient } from './services/registry.ts';
+import { startDynoMetrics, type DynoMetrics } from './services/dyno-metrics.ts';
 import { startReconciler } from './services/reconciler.ts';
 import { createRoutePublisher, lastRouteTable, type RoutePublisher } from './services/route-publisher.ts';
 import { createAcmeService, type AcmeService } from './services/acme.ts';
@@ -55,6 +56,8 @@ export interface ControllerOptions {
   scheduler?: Scheduler;
   /** How often every app is converged to its desired state (ms, default 30 s). */
   reconcileMs?: number;
+  /** Dyno metrics sampling interval; default 10 s. */
+  metricsIntervalMs?: number;
   /** Overrides the registry client (tests). */
   registry?: RegistryClient;
   /** Sees every JSON response of the API with its route contract (the schema test). */
@@ -71,6 +74,8 @@ export interface ControllerHandle {
   routes: RoutePublisher;
   /** Path of the admin token file written on first start, or null if users existed. */
   adminTokenFile: string | null;
+  /** The dyno collector (sample() takes one now). */
+  dynoMetrics: DynoMetrics;
   close(): Promise<void>;
 }
 
@@ -140,9 +145,10 @@ export async function startController(opts: ControllerOptions): Promise<Controll
   const limits = createRequestLimits({ perHour: config.apiRateLimit });
   const runs = createOneOffRuns({ db, config, scheduler, specs, redis, log });
   const tail = createStreamTailer(redis);
+  const dynoMetrics = startDynoMetrics({ scheduler, redis, prefix: config.redisPrefix, intervalMs: opts.metricsIntervalMs, log });
   const api = createApi({
     db, config, limits, tail, scheduler, apps, builds, deployer, releases, configVars, formation, dynos, domains, runs, addons: addonService, routes, redis, hookSecret: hook.secret, logError, tls: { certs, acme },
-    sources, onResponse: opts.onResponse, diskSpace, pushers,
+    sources, onResponse: opts.onResponse, diskSpace, pushers, dynoMetrics,
   });
   const webhooks = startWebhooks({ db, config, scheduler, log: (line) => log(line), scanMs: opts.webhookScanMs });
   const git = createGitHandler({ db, repos, limits, pushers });
@@ -183,7 +189,9 @@ export async function startController(opts: ControllerOptions): Promise<Controll
     db,
     routes,
     adminTokenFile,
+    dynoMetrics,
     async close() {
+      dynoMetrics.close();
       await reconciler.stop();
       addonService.close();
       clearInterval(sweepSources);

@@ -4,26 +4,33 @@
 import { Redis } from 'ioredis';
 import { accessLogger } from '../common/app-log.ts';
 import type { WorkerMessage, WorkerStart } from './cluster.ts';
-import { startRouter, type RouterHandle } from './index.ts';
+import { startRouter, type OnAccess, type RouterHandle } from './index.ts';
+import { startMinuteRecorder, type MinuteRecorder } from './minute-metrics.ts';
 import { errorMessage } from '../common/errors.ts';
 
 let router: RouterHandle | null = null;
 let accessRedis: Redis | null = null;
+let recorder: MinuteRecorder | null = null;
 const send = (msg: WorkerMessage): void => { if (process.connected) process.send!(msg); };
 
 async function start(msg: WorkerStart): Promise<void> {
   const { config } = msg;
-  // While Redis is away access lines are dropped, not queued: a queue would grow with every
-  // request for as long as the outage lasts.
-  accessRedis = msg.accessLog ? new Redis(config.redisUrl, { maxRetriesPerRequest: 0, enableOfflineQueue: false }) : null;
+  const log = (line: string): void => console.error(`router[${process.pid}]: ${line}`);
+  // While Redis is away access lines and minute counts are dropped, not queued: a queue would
+  // grow with every request for as long as the outage lasts.
+  accessRedis = msg.accessLog || msg.history ? new Redis(config.redisUrl, { maxRetriesPerRequest: 0, enableOfflineQueue: false }) : null;
   accessRedis?.on('error', () => {}); // table-sync reports Redis trouble once
+  const lines = accessRedis && msg.accessLog ? accessLogger(accessRedis, config.redisPrefix) : null;
+  recorder = accessRedis && msg.history ? startMinuteRecorder({ redis: accessRedis, prefix: config.redisPrefix, log }) : null;
+  const minutes = recorder;
+  const onAccess: OnAccess | undefined = lines && minutes ? (e) => { lines(e); minutes.record(e); } : (lines ?? minutes?.record);
   router = await startRouter({
     config,
     limits: msg.limits,
     upstreamTimeoutMs: msg.upstreamTimeoutMs,
-    onAccess: accessRedis ? accessLogger(accessRedis, config.redisPrefix) : undefined,
+    onAccess,
     tls: msg.tls ? { ...msg.tls, ticketKeys: Buffer.from(msg.tls.ticketKeys, 'hex') } : undefined,
-    log: (line) => console.error(`router[${process.pid}]: ${line}`),
+    log,
     seed: msg.seed,
     onState: (state) => send({ type: 'state', state }),
   });
@@ -35,6 +42,7 @@ const DRAIN_GRACE_MS = 4000;
 
 async function stop(): Promise<void> {
   await router?.drain(DRAIN_GRACE_MS);
+  await recorder?.close();
   accessRedis?.disconnect();
   process.exit(0);
 }

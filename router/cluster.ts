@@ -25,6 +25,8 @@ export interface ClusterOptions {
   admin?: AdminOptions;
   /** Workers append Heroku-style access lines to each app's log stream in Redis. */
   accessLog?: boolean;
+  /** Workers store per-app request counts per minute in Redis (minute-metrics.ts). */
+  history?: boolean;
   upstreamTimeoutMs?: number;
   /** Node flags of the workers (default: the primary's, minus test-runner ones), e.g. --cpu-prof. */
   execArgv?: string[];
@@ -40,6 +42,7 @@ export interface WorkerStart {
   tls?: Omit<TlsListenerOptions, 'ticketKeys'> & { ticketKeys: string };
   limits?: Partial<RouterLimits>;
   accessLog: boolean;
+  history: boolean;
   upstreamTimeoutMs?: number;
   /** The newest table and certificates known to the primary. */
   seed: RouterState;
@@ -88,6 +91,7 @@ export async function startRouterCluster(opts: ClusterOptions): Promise<RouterCl
     tls: opts.tls ? { ...opts.tls, ticketKeys } : undefined,
     limits: opts.limits,
     accessLog: opts.accessLog ?? false,
+    history: opts.history ?? false,
     upstreamTimeoutMs: opts.upstreamTimeoutMs,
     seed: state.current(),
   });

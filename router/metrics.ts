@@ -1,10 +1,10 @@
 // Router metrics in the Prometheus text format: requests by app and status class, a latency
 // histogram and response bytes per app, open client connections. Each process (worker)
 // counts its own; snapshots are plain JSON so the cluster primary can add them up.
+import { BUCKETS, bucketIndex } from '../common/latency-histogram.ts';
 import type { AccessEntry } from './access.ts';
 
-/** Upper bounds of the latency histogram, in seconds. */
-export const BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+export { BUCKETS };
 const CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx'] as const;
 
 export interface AppSeries {
@@ -50,8 +50,7 @@ export function createMetrics(): Metrics {
       const cls = CLASSES[Math.floor(entry.status / 100) - 1] ?? `${Math.floor(entry.status / 100)}xx`;
       s.requests[cls] = (s.requests[cls] ?? 0) + 1;
       const seconds = entry.durationMs / 1000;
-      let i = 0;
-      while (i < BUCKETS.length && seconds > BUCKETS[i]) i++;
+      const i = bucketIndex(seconds);
       if (i < BUCKETS.length) s.buckets[i] += 1;
       s.sum += seconds;
       s.count += 1;

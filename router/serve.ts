@@ -29,6 +29,6 @@ export async function serveRouter(config: Config, log: (line: string) => void = 
   const admin = config.routerAdminPort >= 0 ? { port: config.routerAdminPort } : undefined;
   const limits = routerLimits(config);
   return startRouterCluster({
-    config, workers: Math.max(2, config.routerWorkers), tls, admin, limits, accessLog: true, log, stateFile: routerStateFile(config),
+    config, workers: Math.max(2, config.routerWorkers), tls, admin, limits, accessLog: true, history: true, log, stateFile: routerStateFile(config),
   });
 }

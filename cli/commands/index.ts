@@ -11,6 +11,7 @@ import { maintenanceCommands } from './maintenance.ts';
 import { checksCommands } from './checks.ts';
 import { accessCommands } from './access.ts';
 import { logsCommands } from './logs.ts';
+import { metricsCommands } from './metrics.ts';
 import { runCommands } from './run.ts';
 import { domainsCommands } from './domains.ts';
 import { certsCommands } from './certs.ts';
@@ -20,7 +21,7 @@ import { nodesCommands } from './nodes.ts';
 import { webhooksCommands } from './webhooks.ts';
 import type { Command } from './types.ts';
 
-export const commands: Command[] = [...authCommands, ...appsCommands, ...configCommands, ...releasesCommands, ...psCommands, ...buildsCommands, ...buildControlCommands, ...buildpacksCommands, ...logsCommands, ...runCommands, ...domainsCommands, ...certsCommands, ...maintenanceCommands, ...checksCommands, ...accessCommands, ...authorizationCommands, ...nodesCommands, ...webhooksCommands, ...addonsCommands, ...pgCommands];
+export const commands: Command[] = [...authCommands, ...appsCommands, ...configCommands, ...releasesCommands, ...psCommands, ...buildsCommands, ...buildControlCommands, ...buildpacksCommands, ...logsCommands, ...metricsCommands, ...runCommands, ...domainsCommands, ...certsCommands, ...maintenanceCommands, ...checksCommands, ...accessCommands, ...authorizationCommands, ...nodesCommands, ...webhooksCommands, ...addonsCommands, ...pgCommands];
 
 export function findCommand(name: string): Command | undefined {
   return commands.find((c) => c.name === name || c.aliases?.includes(name));

@@ -3,7 +3,8 @@ import type { Context } from '../context.ts';
 import { appAddons } from './addons.ts';
 import type { Command } from './types.ts';
 
-interface DynoInfo { name: string; type: string; state: string; command: string | null; size: string; release: { version: number }; created_at: string | null; node?: string | null }
+interface DynoInfo { name: string; type: string; state: string; command: string | null; size: string; release: { version: number }; created_at: string | null; node?: string | null;
+  cpu_percent?: number | null; memory_bytes?: number | null; memory_limit_bytes?: number | null }
 interface FormationInfo { type: string; quantity: number; command: string | null }
 
 /** The app's add-ons with their state and their server's (up, restarting, crashed, missing). */
@@ -15,6 +16,15 @@ async function printAddonStates(ctx: Context, app: string): Promise<void> {
     const info = await ctx.client().request<{ server?: string }>('GET', `/addons/${a.id}/info`).catch(() => ({ server: 'unknown' }));
     ctx.out(`${a.name} (${a.plan.name}): ${a.state}, server ${info.server ?? 'unknown'}`);
   }
+}
+
+const MiB = 1024 * 1024;
+
+/** "  cpu 3.2%  mem 41/512 MiB" from the collector's last sample; empty before the first. */
+function usageText(d: DynoInfo): string {
+  const cpu = d.cpu_percent == null ? '' : `  cpu ${d.cpu_percent.toFixed(1)}%`;
+  const mem = d.memory_bytes == null ? '' : `  mem ${Math.round(d.memory_bytes / MiB)}${d.memory_limit_bytes == null ? '' : `/${Math.round(d.memory_limit_bytes / MiB)}`} MiB`;
+  return cpu + mem;
 }
 
 export const psCommands: Command[] = [
@@ -50,7 +60,7 @@ export const psCommands: Command[] = [
       for (const type of [...new Set(dynos.filter((d) => d.type !== 'run').map((d) => d.type))]) {
         const ofType = dynos.filter((d) => d.type === type);
         ctx.out(`=== ${type} (${ofType.length}): ${ofType[0].command ?? '(image default)'}`);
-        for (const d of ofType) ctx.out(`${d.name}: ${d.state} ${d.created_at ?? ''} v${d.release.version}${d.node ? ` on ${d.node}` : ''}`);
+        for (const d of ofType) ctx.out(`${d.name}: ${d.state} ${d.created_at ?? ''} v${d.release.version}${d.node ? ` on ${d.node}` : ''}${usageText(d)}`);
         ctx.out('');
       }
       await printAddonStates(ctx, app);

@@ -805,6 +805,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/apps/{app}/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Requests, status classes, latency percentiles and bytes per minute (24 h) or 10 minutes (7 days), with each dyno's CPU, memory, state and restarts */
+        get: operations["getAppsByAppMetrics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/apps/{app}/releases": {
         parameters: {
             query?: never;
@@ -1772,8 +1789,11 @@ export interface components {
             /** @description one-off dynos: attached to a client, or detached (output in the log stream) */
             attached?: boolean;
             command: string | null;
+            cpu_percent?: number | null;
             created_at: string | null;
             id: string;
+            memory_bytes?: number | null;
+            memory_limit_bytes?: number | null;
             /** @example web.1 */
             name: string;
             node: string | null;
@@ -1892,6 +1912,54 @@ export interface components {
              * @example 2026-01-02T03:04:05.678Z
              */
             updated_at: string;
+        };
+        Metrics: {
+            app: string;
+            points: {
+                /** @description response body bytes */
+                bytes: number;
+                dynos: {
+                    cpu_percent: number | null;
+                    memory_bytes: number | null;
+                    memory_limit_bytes: number | null;
+                    /** @example web.1 */
+                    name: string;
+                    restarts: number;
+                    /** @example up */
+                    state: string;
+                }[];
+                /** @description percentiles are the upper bound of their histogram bucket; null without requests */
+                latency_ms: {
+                    mean: number | null;
+                    p50: number | null;
+                    p95: number | null;
+                    p99: number | null;
+                };
+                requests: number;
+                requests_per_second: number;
+                status: {
+                    "1xx": number;
+                    "2xx": number;
+                    "3xx": number;
+                    "4xx": number;
+                    "5xx": number;
+                };
+                /**
+                 * Format: date-time
+                 * @example 2026-01-02T03:04:05.678Z
+                 */
+                time: string;
+            }[];
+            /**
+             * @description seconds per point: 60 (kept 24 h) or 600 (kept 7 days)
+             * @example 60
+             */
+            resolution: number;
+            /**
+             * Format: date-time
+             * @example 2026-01-02T03:04:05.678Z
+             */
+            since: string;
         };
         Node: {
             /** @example 10.0.0.12 */
@@ -4389,6 +4457,32 @@ export interface operations {
                 };
                 content: {
                     "text/plain": string;
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    getAppsByAppMetrics: {
+        parameters: {
+            query?: {
+                resolution?: "60" | "600" | "1m" | "10m";
+                since?: string;
+            };
+            header?: never;
+            path: {
+                app: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Metrics"];
                 };
             };
             default: components["responses"]["Error"];

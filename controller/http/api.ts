@@ -23,6 +23,7 @@ import { logSessionStreamRouter, logSessionsRouter } from './log-sessions.ts';
 import { createLogSessions } from '../services/log-sessions.ts';
 import { herokuHeaders } from './heroku-headers.ts';
 import { rangePagination } from './range.ts';
+import { metricsRouter } from './metrics.ts';
 import { nodesRouter } from './nodes.ts';
 import { openapiDocument } from './openapi.ts';
 import { createRequestLimits, rateLimit } from './rate-limit.ts';
@@ -70,6 +71,7 @@ export function createApi(deps: ApiDeps): express.Express {
   api.use(certsRouter(deps));
   api.use(logsRouter(deps, logs));
   api.use(logSessionsRouter(deps, logSessions));
+  api.use(metricsRouter(deps));
   api.use(nodesRouter(deps));
   api.use(webhooksRouter(deps));
   api.use(addonsRouter(deps));

@@ -105,6 +105,8 @@ describe('API responses match their schemas', () => {
     await call('patch', '/apps/shape/formation', { updates: [{ type: 'web', quantity: 2 }] }).expect(200);
     await call('patch', '/apps/shape/formation/web', { quantity: 1 }).expect(200);
     await call('get', '/apps/shape/dynos').expect(200);
+    await call('get', '/apps/shape/metrics?resolution=10m').expect(200);
+    await call('get', '/apps/shape/metrics?since=yesterday').expect(422);
     await call('post', '/apps/shape/dynos', { command: 'true' }).expect(201);
     const attached = await call('post', '/apps/shape/dynos', { command: 'true', attach: true, force_no_tty: true, size: 'standard-2X' }).expect(201);
     await call('post', `/apps/shape/dynos/${attached.body.name}/actions/stop`).expect(202);

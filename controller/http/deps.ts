@@ -12,6 +12,7 @@ import type { OneOffRuns } from '../services/one-off-runs.ts';
 import type { Deployer } from '../services/deployer.ts';
 import type { DomainService } from '../services/domains.ts';
 import type { DynoService } from '../services/dynos.ts';
+import type { DynoMetrics } from '../services/dyno-metrics.ts';
 import type { FormationService } from '../services/formation.ts';
 import type { ReleaseService } from '../services/releases.ts';
 import type { RoutePublisher } from '../services/route-publisher.ts';
@@ -56,6 +57,8 @@ export interface ApiDeps {
   tls?: TlsServices;
   /** Sees every JSON response with its route contract (the schema test). */
   onResponse?: ResponseObserver;
+  /** The dyno collector's latest CPU and memory per dyno (absent in API tests: no usage shown). */
+  dynoMetrics?: Pick<DynoMetrics, 'latest'>;
   /** Source uploads (made from dataDir and hookSecret when absent). */
   sources?: SourceStore;
   /** Refuses builds on a nearly full disk (absent: the data dir's disk only). */

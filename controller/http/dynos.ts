@@ -21,6 +21,7 @@ export function dynosRouter(deps: ApiDeps): Router {
 
   r.get('/apps/:app/dynos', async (req, res) => {
     const app = appParam(deps, req, res);
+    const usage = deps.dynoMetrics?.latest(app.name);
     res.json((await deps.dynos.list(app)).map((d) => ({
       id: d.id,
       name: d.name,
@@ -32,6 +33,9 @@ export function dynosRouter(deps: ApiDeps): Router {
       size: d.oneOff?.size ?? 'standard',
       node: d.node,
       attached: d.oneOff ? d.oneOff.attached : undefined,
+      cpu_percent: usage?.get(d.name)?.cpuPercent ?? null,
+      memory_bytes: usage?.get(d.name)?.memory ?? null,
+      memory_limit_bytes: usage?.get(d.name)?.memoryLimit ?? null,
       created_at: d.startedAt,
       updated_at: d.startedAt,
     })));

@@ -12,6 +12,7 @@ import fs from 'node:fs/promises';
 import type { Redis } from 'ioredis';
 import { appendAppLog } from '../../common/app-log.ts';
 import { appLogKey } from '../../common/redis-keys.ts';
+import { renameRings } from '../../common/metrics-ring.ts';
 import { buildCacheDir } from '../../common/build-cache.ts';
 import type { Config } from '../../common/config.ts';
 import { ConflictError, errorMessage, NotFoundError } from '../../common/errors.ts';
@@ -101,6 +102,7 @@ export function renameApp(deps: RenameDeps, app: App, to: string): Promise<App> 
     await cleanup('moving the log', async () => {
       const [oldKey, newKey] = [appLogKey(config.redisPrefix, from), appLogKey(config.redisPrefix, to)];
       if (await deps.redis.exists(oldKey)) await deps.redis.rename(oldKey, newKey);
+      await renameRings(deps.redis, config.redisPrefix, from, to);
       await appendAppLog(deps.redis, config.redisPrefix, to, {
         source: 'app', dyno: 'api', line: `Rename from ${from} to ${to}${deps.user ? ` by ${deps.user.email}` : ''}`,
       });

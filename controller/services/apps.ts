@@ -7,6 +7,7 @@
 import fs from 'node:fs/promises';
 import { appNameProblem } from '../../common/app-name.ts';
 import { appLogKey } from '../../common/redis-keys.ts';
+import { deleteRings } from '../../common/metrics-ring.ts';
 import { buildCacheDir } from '../../common/build-cache.ts';
 import type { Config } from '../../common/config.ts';
 import { ConflictError, InvalidParamsError, NotFoundError } from '../../common/errors.ts';
@@ -62,6 +63,7 @@ export function createAppService(deps: {
     await repos.remove(name);
     await fs.rm(buildCacheDir(deps.config.dataDir, name), { recursive: true, force: true });
     await deps.redis.del(appLogKey(deps.config.redisPrefix, name));
+    await deleteRings(deps.redis, deps.config.redisPrefix, name);
     if (images) await deps.registry.deleteRepository(imageRepo(name)).catch(() => undefined);
   }
   /** Names on their way in (a rename's target) or out (an app being destroyed): not free yet. */

@@ -16,6 +16,9 @@ export const DynoSchema = named('Dyno', Type.Object({
   /** The machine (cluster node) it runs on. */
   node: Nullable(Type.String({ examples: ['worker-1'] })),
   attached: Type.Optional(Type.Boolean({ description: 'one-off dynos: attached to a client, or detached (output in the log stream)' })),
+  cpu_percent: Type.Optional(Nullable(Type.Number({ description: 'CPU over the last 10 s sample, % of one core (paas)' }))),
+  memory_bytes: Type.Optional(Nullable(Type.Integer({ description: 'memory in use at the last sample (paas)' }))),
+  memory_limit_bytes: Type.Optional(Nullable(Type.Integer({ description: 'memory limit (paas)' }))),
   created_at: Nullable(Timestamp),
   updated_at: Nullable(Timestamp),
 }));

@@ -11,6 +11,7 @@ import { dynosRoutes } from './dynos.ts';
 import { formationRoutes } from './formation.ts';
 import { logSessionsRoutes } from './log-sessions.ts';
 import { metaRoutes } from './meta.ts';
+import { metricsRoutes } from './metrics.ts';
 import { nodesRoutes } from './nodes.ts';
 import { releasesRoutes } from './releases.ts';
 import { sourcesRoutes } from './sources.ts';
@@ -31,6 +32,7 @@ export const routeSpecs: RouteSpec[] = [
   ...webhooksRoutes,
   ...addonsRoutes,
   ...logSessionsRoutes,
+  ...metricsRoutes,
 ];
 
 export type { RouteSpec } from './common.ts';

@@ -91,23 +91,23 @@ describe('the Heroku CLI against paas', () => {
   test('ps:scale takes quantities as Heroku does (2, +1, -1); ps, ps:restart and ps:stop act on dynos', async () => {
     // (Workers only: web dynos wait for their health check.)
     assert.match(ok(await h('ps:scale', 'worker=3', ...a), 'ps:scale'), /done, now running worker at 3:standard/);
-    assert.match(ok(await h('ps:scale', 'worker-1', 'web+0', ...a), 'ps:scale relative'), /now running web at 1:standard, worker at 2:standard/);
+    const [relative, unknown] = await Promise.all([h('ps:scale', 'worker-2', 'web+0', ...a), h('ps:scale', 'nope=1', ...a)]);
+    assert.match(ok(relative, 'ps:scale relative'), /now running web at 1:standard, worker at 1:standard/);
+    refused(unknown, /Couldn't find that process type \(nope\)/);
     const formation = (await p.api<Array<{ type: string; quantity: number }>>('GET', `/apps/${app}/formation`)).body;
-    assert.deepEqual(Object.fromEntries(formation.map((f) => [f.type, f.quantity])), { web: 1, worker: 2 });
-    refused(await h('ps:scale', 'nope=1', ...a), /Couldn't find that process type \(nope\)/);
+    assert.deepEqual(Object.fromEntries(formation.map((f) => [f.type, f.quantity])), { web: 1, worker: 1 });
     const ps = ok(await h('ps', ...a), 'ps');
     assert.match(ps, /=== web \(standard\): exec httpd -f -p \$PORT -h \/www \(1\)\n\nweb\.1: up /);
-    assert.match(ps, /worker\.1: [\s\S]*worker\.2: /);
-    const [restartType, stopOne, stopType] = await Promise.all([
-      h('ps:restart', '--process-type', 'worker', ...a), h('ps:stop', '--dyno-name', 'worker.2', ...a), h('ps:stop', '--process-type', 'worker', ...a),
+    assert.match(ps, /=== worker \(standard\): .*\(1\)\n\nworker\.1: up /);
+    const [restartType, stopOne, stopType, restartAll, stopUnknown] = await Promise.all([
+      h('ps:restart', '--process-type', 'worker', ...a), h('ps:stop', '--dyno-name', 'worker.1', ...a), h('ps:stop', '--process-type', 'worker', ...a),
+      h('ps:restart', ...a), h('ps:stop', '--process-type', 'nope', ...a),
     ]);
     assert.match(ok(restartType, 'ps:restart --process-type'), /Restarting all worker dynos on .*\.\.\. done/);
-    assert.match(ok(stopOne, 'ps:stop --dyno-name'), /Stopping dyno worker\.2 on .*\.\.\. done/);
+    assert.match(ok(stopOne, 'ps:stop --dyno-name'), /Stopping dyno worker\.1 on .*\.\.\. done/);
     assert.match(ok(stopType, 'ps:stop --process-type'), /Stopping all worker dynos on .*\.\.\. done/);
-    assert.match(ok(await h('ps:restart', ...a), 'ps:restart'), /Restarting all dynos on .*\.\.\. done/);
-    refused(await h('ps:stop', '--process-type', 'nope', ...a), /Couldn't find that process type \(nope\)/);
-    await eventually(async () => assert.equal((await p.viaRouter(app)).body, 'hello\n'));
-    await h('ps:scale', 'worker=1', ...a);
+    assert.match(ok(restartAll, 'ps:restart'), /Restarting all dynos on .*\.\.\. done/);
+    refused(stopUnknown, /Couldn't find that process type \(nope\)/);
   });
 
   test('logs: history (-n, --dyno, --source) and --tail through a log session', async () => {
@@ -176,6 +176,18 @@ describe('the Heroku CLI against paas', () => {
     assert.deepEqual((await p.api<Array<{ hostname: string }>>('GET', `/apps/${app}/domains`)).body.map((d) => d.hostname), [`${app}.localhost`]);
     assert.equal((await p.api<{ maintenance: boolean }>('GET', `/apps/${app}`)).body.maintenance, false);
     assert.deepEqual((await p.api<unknown[]>('GET', `/apps/${app}/collaborators`)).body, []);
+  });
+
+  test('addons:plans, addons:create, addons, addons:info and addons:destroy', async () => {
+    assert.match(ok(await h('addons:plans', 'heroku-redis'), 'addons:plans'), /default +heroku-redis:\S+ +Heroku Data for Redis +free +free/);
+    const created = await h('addons:create', 'heroku-redis', ...a);
+    const name = /Created (\S+) as REDIS_URL/.exec(ok(created, 'addons:create'))?.[1];
+    assert.ok(name, created.out);
+    const [list, info] = await Promise.all([h('addons', ...a), h('addons:info', 'REDIS', ...a)]);
+    assert.match(ok(list, 'addons'), new RegExp(`heroku-redis \\(${name}\\) +\\S+ +free +free[\\s\\S]*as REDIS`));
+    assert.match(ok(info, 'addons:info'), new RegExp(`=== ${name}\\n[\\s\\S]*Attachments: +${app}::REDIS`));
+    assert.match(ok(await h('addons:destroy', 'REDIS', '--confirm', app, ...a), 'addons:destroy'), new RegExp(`Destroying ${name} on ${app}\\.\\.\\. done`));
+    assert.deepEqual((await p.api('GET', `/apps/${app}/addons`)).body, []);
   });
 
   test('features Heroku has and this platform lacks fail with one clear line', async () => {

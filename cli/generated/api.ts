@@ -17,7 +17,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/addon-attachments": {
+    "/actions/addon-attachments/resolve": {
         parameters: {
             query?: never;
             header?: never;
@@ -25,6 +25,41 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
+        put?: never;
+        /** Heroku's attachment resolver: the attachments a name (REDIS, app::REDIS) or add-on means */
+        post: operations["postActionsAddonAttachmentsResolve"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/actions/addons/resolve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Heroku's add-on resolver: the add-on a name, id or attachment name means */
+        post: operations["postActionsAddonsResolve"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/addon-attachments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Attachments of every app the caller can see (Heroku's addons list reads them) */
+        get: operations["getAddonAttachments"];
         put?: never;
         /** Attach an add-on to an app: <NAME>_URL in a new release; 409 if the app has that name already */
         post: operations["postAddonAttachments"];
@@ -78,6 +113,23 @@ export interface paths {
         };
         /** One add-on service, by name or alias (postgresql, redis) */
         get: operations["getAddonServicesByService"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/addon-services/{service}/plans": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A service's plans (one, free), as Heroku's addons:plans reads them */
+        get: operations["getAddonServicesByServicePlans"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1284,7 +1336,14 @@ export interface components {
                 id: string;
                 name: string;
             }[];
-            billed_price: null;
+            /** @description free */
+            billed_price: {
+                /** @constant */
+                cents: 0;
+                contract: boolean;
+                /** @constant */
+                unit: "month";
+            };
             billing_entity: {
                 /**
                  * Format: uuid
@@ -1313,6 +1372,12 @@ export interface components {
                 id: string;
                 /** @example heroku-postgresql:local */
                 name: string;
+                price: {
+                    /** @constant */
+                    cents: 0;
+                    /** @constant */
+                    unit: "month";
+                };
             };
             /**
              * Format: uuid
@@ -1447,6 +1512,38 @@ export interface components {
             state: string;
         } & {
             [key: string]: unknown;
+        };
+        AddonPlan: {
+            addon_service: {
+                id: string;
+                name: string;
+            };
+            /**
+             * Format: date-time
+             * @example 2026-01-02T03:04:05.678Z
+             */
+            created_at: string;
+            default: boolean;
+            description: string;
+            human_name: string;
+            id: string;
+            /** @example heroku-postgresql:local */
+            name: string;
+            price: {
+                /** @constant */
+                cents: 0;
+                contract: boolean;
+                metered: boolean;
+                /** @constant */
+                unit: "month";
+            };
+            /** @constant */
+            state: "public";
+            /**
+             * Format: date-time
+             * @example 2026-01-02T03:04:05.678Z
+             */
+            updated_at: string;
         };
         AddonService: {
             cli_plugin_name: null;
@@ -2360,6 +2457,87 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    postActionsAddonAttachmentsResolve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description attachment name (REDIS, app::REDIS) or id, or an add-on name */
+                    addon_attachment: string;
+                    addon_service?: string | null;
+                    app?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AddonAttachment"][];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    postActionsAddonsResolve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description add-on name or id, or an attachment name (REDIS, app::REDIS) */
+                    addon: string;
+                    addon_service?: string | null;
+                    app?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Addon"][];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    getAddonAttachments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AddonAttachment"][];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
     postAddonAttachments: {
         parameters: {
             query?: never;
@@ -2474,6 +2652,29 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AddonService"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    getAddonServicesByServicePlans: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                service: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AddonPlan"][];
                 };
             };
             default: components["responses"]["Error"];
@@ -3269,9 +3470,15 @@ export interface operations {
                         /** @example DATABASE */
                         name?: string;
                     };
+                    /** @description provider options: none exist here, so only {} is taken */
+                    config?: {
+                        [key: string]: unknown;
+                    };
+                    confirm?: string | null;
                     name?: string;
-                    /** @example heroku-postgresql */
-                    plan: string;
+                    plan: string | {
+                        name: string;
+                    };
                 };
             };
         };

@@ -1,4 +1,5 @@
 // Add-ons, add-on attachments and the add-on service catalogue, in Heroku Platform API v3 shapes.
+import type { Static } from '@sinclair/typebox';
 import { Router } from 'express';
 import { ADDON_SERVICES, attachmentVar, resolvePlan } from '../../common/addon-catalog.ts';
 import { InvalidParamsError, NotFoundError } from '../../common/errors.ts';
@@ -7,6 +8,7 @@ import { canAccess, findApp } from '../store/apps.ts';
 import type { Db } from '../store/db.ts';
 import { currentUser } from './auth.ts';
 import { appParam, type ApiDeps } from './deps.ts';
+import type { AddonCreateBody } from './schemas/addons.ts';
 
 const EPOCH = '2026-01-01T00:00:00.000Z';
 const appRef = (db: Db, id: string): { id: string; name: string } | null => {
@@ -29,7 +31,7 @@ export function addonJson(db: Db, addon: Addon) {
     id: addon.id,
     name: addon.name,
     addon_service: { id: addon.service, name: addon.service },
-    plan: { id: addon.plan, name: addon.plan },
+    plan: { id: addon.plan, name: addon.plan, price: { cents: 0 as const, unit: 'month' as const } },
     app: appRef(db, addon.app_id),
     billing_entity: { ...appRef(db, addon.app_id), type: 'app' },
     state: addon.state,
@@ -38,7 +40,7 @@ export function addonJson(db: Db, addon: Addon) {
     attachments: attachments.map((a) => ({ id: a.id, name: a.name, app: appRef(db, a.app_id) })),
     provider_id: addon.id,
     actions: [],
-    billed_price: null,
+    billed_price: { cents: 0 as const, contract: false, unit: 'month' as const },
     web_url: null,
     created_at: addon.created_at,
     updated_at: addon.updated_at,
@@ -68,6 +70,17 @@ export function addonsRouter(deps: ApiDeps): Router {
   r.get('/addon-services', (_req, res) => {
     res.json(Object.keys(ADDON_SERVICES).map((n) => addonServiceJson(n as keyof typeof ADDON_SERVICES)));
   });
+  // Heroku's plan list (addons:plans): one plan per service here, free.
+  r.get('/addon-services/:service/plans', (req, res) => {
+    const s = resolvePlan(String(req.params.service));
+    if (!s) throw new NotFoundError(`Couldn't find that add-on service: ${String(req.params.service)}.`);
+    const svc = ADDON_SERVICES[s.name];
+    res.json([{
+      id: svc.plan, name: svc.plan, human_name: svc.humanName, description: `${svc.humanName} ${svc.version}`, default: true, state: 'public',
+      price: { cents: 0, unit: 'month', contract: false, metered: false }, addon_service: { id: svc.name, name: svc.name },
+      created_at: EPOCH, updated_at: EPOCH,
+    }]);
+  });
   r.get('/addon-services/:service', (req, res) => {
     const s = resolvePlan(String(req.params.service));
     if (!s) throw new NotFoundError(`Couldn't find that add-on service: ${String(req.params.service)}.`);
@@ -85,7 +98,9 @@ export function addonsRouter(deps: ApiDeps): Router {
   });
   r.post('/apps/:app/addons', async (req, res) => {
     const app = appParam(deps, req, res);
-    const addon = await deps.addons.core.create(currentUser(res), app, (req.body ?? {}) as Record<string, unknown>);
+    const { plan, config, confirm: _confirm, ...rest } = (req.body ?? {}) as Static<typeof AddonCreateBody>;
+    if (config && Object.keys(config).length) throw new InvalidParamsError(`Add-ons here take no provider options (${Object.keys(config).join(', ')}).`);
+    const addon = await deps.addons.core.create(currentUser(res), app, { ...rest, plan: typeof plan === 'string' ? plan : plan.name });
     res.status(201).json(addonJson(db, addon));
   });
   r.get('/addons/:addon', (req, res) => {
@@ -114,6 +129,11 @@ export function addonsRouter(deps: ApiDeps): Router {
     if (!app || !canAccess(db, user, app)) throw new NotFoundError(`Couldn't find that app: ${body.app}.`);
     const attachment = await deps.addons.core.attach(user, app, deps.addons.core.owned(user, body.addon), body.name);
     res.status(201).json(attachmentJson(db, attachment));
+  });
+  r.get('/addon-attachments', (_req, res) => {
+    const user = currentUser(res);
+    const visible = new Set(deps.apps.list(user).map((a) => a.id));
+    res.json(listAttachments(db, {}).filter((a) => visible.has(a.app_id)).map((a) => attachmentJson(db, a)));
   });
   r.get('/apps/:app/addon-attachments', (req, res) => {
     const app = appParam(deps, req, res);

@@ -3,6 +3,7 @@ import express from 'express';
 import { accountRouter } from './account.ts';
 import { addonActionsRouter } from './addon-actions.ts';
 import { addonsRouter } from './addons.ts';
+import { addonResolveRouter } from './addon-resolve.ts';
 import { appsRouter } from './apps.ts';
 import { authenticate } from './auth.ts';
 import { buildControlRouter } from './build-control.ts';
@@ -76,6 +77,7 @@ export function createApi(deps: ApiDeps): express.Express {
   api.use(webhooksRouter(deps));
   api.use(addonsRouter(deps));
   api.use(addonActionsRouter(deps));
+  api.use(addonResolveRouter(deps));
   api.use(notServed);
   api.use(errorHandler(deps.logError));
   return api;

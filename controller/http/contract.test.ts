@@ -182,6 +182,11 @@ describe('API responses match their schemas', () => {
     await call('post', '/apps/addon-shape/addons', { plan: 'redis', name: 'redis-shape' }).expect(201);
     await call('post', '/apps/addon-shape/addons', { plan: 'mysql' }).expect(422);
     await call('get', '/addons').expect(200);
+    await call('get', '/addon-attachments').expect(200);
+    await call('post', '/actions/addons/resolve', { addon: 'DATABASE', app: 'addon-shape' }).expect(200);
+    await call('post', '/actions/addon-attachments/resolve', { addon_attachment: 'pg-shape', app: 'addon-shape' }).expect(200);
+    await call('get', '/addon-services/heroku-postgresql/plans').expect(200);
+    await call('post', '/apps/addon-shape/addons', { plan: { name: 'heroku-redis' }, config: { version: '6' } }).expect(422);
     await call('get', '/apps/addon-shape/addons').expect(200);
     await call('get', '/apps/addon-shape/addons/pg-shape').expect(200);
     await call('get', '/addons/pg-shape').expect(200);

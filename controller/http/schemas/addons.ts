@@ -12,11 +12,19 @@ export const AddonServiceSchema = named('AddonService', Type.Object({
   created_at: Timestamp, updated_at: Timestamp,
 }));
 
+export const AddonPlanSchema = named('AddonPlan', Type.Object({
+  id: Type.String(), name: Type.String({ examples: ['heroku-postgresql:local'] }), human_name: Type.String(), description: Type.String(),
+  default: Type.Boolean(), state: Type.Literal('public'),
+  price: Type.Object({ cents: Type.Literal(0), unit: Type.Literal('month'), contract: Type.Boolean(), metered: Type.Boolean() }),
+  addon_service: Type.Object({ id: Type.String(), name: Type.String() }),
+  created_at: Timestamp, updated_at: Timestamp,
+}));
+
 export const AddonSchema = named('Addon', Type.Object({
   id: Uuid,
   name: Type.String({ examples: ['postgresql-amber-12345'] }),
   addon_service: Type.Object({ id: Type.String(), name: Type.String({ examples: ['heroku-postgresql'] }) }),
-  plan: Type.Object({ id: Type.String(), name: Type.String({ examples: ['heroku-postgresql:local'] }) }),
+  plan: Type.Object({ id: Type.String(), name: Type.String({ examples: ['heroku-postgresql:local'] }), price: Type.Object({ cents: Type.Literal(0), unit: Type.Literal('month') }) }),
   app: Nullable(AppRef),
   billing_entity: Type.Object({ id: Type.Optional(Uuid), name: Type.Optional(Type.String()), type: Type.Literal('app') }),
   state: Type.Union(['provisioning', 'provisioned', 'deprovisioned', 'failed'].map((s) => Type.Literal(s))),
@@ -25,7 +33,7 @@ export const AddonSchema = named('Addon', Type.Object({
   attachments: Type.Array(Type.Object({ id: Uuid, name: Type.String(), app: Nullable(AppRef) })),
   provider_id: Uuid,
   actions: Type.Array(Type.Unknown()),
-  billed_price: Type.Null(),
+  billed_price: Type.Object({ cents: Type.Literal(0), contract: Type.Boolean(), unit: Type.Literal('month') }, { description: 'free' }),
   web_url: Type.Null(),
   created_at: Timestamp,
   updated_at: Timestamp,
@@ -71,9 +79,19 @@ const AddonInfo = named('AddonInfo', Type.Object({
 }, { additionalProperties: true, description: 'Postgres adds pg_version, data_size, connections, tables, backups; Redis redis_version, used_memory, connected_clients, aof_enabled, keys' }));
 
 export const AddonCreateBody = Type.Object({
-  plan: Type.String({ examples: ['heroku-postgresql'] }),
+  plan: Type.Union([Type.String({ examples: ['heroku-postgresql'] }), Type.Object({ name: Type.String() }, { description: "Heroku's form ({name})" })]),
   name: Type.Optional(Type.String()),
   attachment: Type.Optional(Type.Object({ name: Type.Optional(Type.String({ examples: ['DATABASE'] })) })),
+  config: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'provider options: none exist here, so only {} is taken' })),
+  confirm: Type.Optional(Nullable(Type.String({ description: "Heroku's confirmation of a paid plan: ignored (no plan is paid)" }))),
+}, { additionalProperties: false });
+export const AddonResolveBody = Type.Object({
+  addon: Type.String({ description: 'add-on name or id, or an attachment name (REDIS, app::REDIS)' }),
+  app: Type.Optional(Nullable(Type.String())), addon_service: Type.Optional(Nullable(Type.String())),
+}, { additionalProperties: false });
+export const AttachmentResolveBody = Type.Object({
+  addon_attachment: Type.String({ description: 'attachment name (REDIS, app::REDIS) or id, or an add-on name' }),
+  app: Type.Optional(Nullable(Type.String())), addon_service: Type.Optional(Nullable(Type.String())),
 }, { additionalProperties: false });
 export const AttachmentCreateBody = Type.Object({
   app: Type.String(), addon: Type.String(), name: Type.Optional(Type.String()),
@@ -86,6 +104,9 @@ export const ScheduleBody = Type.Object({ at: Type.String({ examples: ['02:00 UT
 const AD = '/addons/{addon}';
 export const addonsRoutes = [
   route({ method: 'get', path: '/addon-services', summary: 'The add-on catalogue: heroku-postgresql (PostgreSQL 15) and heroku-redis (Redis 7)', response: Type.Array(AddonServiceSchema) }),
+  route({ method: 'post', path: '/actions/addons/resolve', summary: "Heroku's add-on resolver: the add-on a name, id or attachment name means", body: AddonResolveBody, response: Type.Array(AddonSchema) }),
+  route({ method: 'post', path: '/actions/addon-attachments/resolve', summary: "Heroku's attachment resolver: the attachments a name (REDIS, app::REDIS) or add-on means", body: AttachmentResolveBody, response: Type.Array(AttachmentSchema) }),
+  route({ method: 'get', path: '/addon-services/{service}/plans', summary: "A service's plans (one, free), as Heroku's addons:plans reads them", response: Type.Array(AddonPlanSchema) }),
   route({ method: 'get', path: '/addon-services/{service}', summary: 'One add-on service, by name or alias (postgresql, redis)', response: AddonServiceSchema }),
   route({ method: 'get', path: '/addons', summary: 'Add-ons on apps the caller can access', response: Type.Array(AddonSchema) }),
   route({ method: 'get', path: '/apps/{app}/addons', summary: 'Add-ons created on the app or attached to it', response: Type.Array(AddonSchema) }),
@@ -102,6 +123,7 @@ export const addonsRoutes = [
   route({ method: 'post', path: '/addon-attachments', status: 201, body: AttachmentCreateBody, response: AttachmentSchema, summary: 'Attach an add-on to an app: <NAME>_URL in a new release; 409 if the app has that name already' }),
   route({ method: 'get', path: '/addon-attachments/{id}', summary: 'One attachment', response: AttachmentSchema }),
   route({ method: 'delete', path: '/addon-attachments/{id}', summary: 'Detach: the config var is removed in a new release', response: AttachmentSchema }),
+  route({ method: 'get', path: '/addon-attachments', summary: "Attachments of every app the caller can see (Heroku's addons list reads them)", response: Type.Array(AttachmentSchema) }),
   route({ method: 'get', path: '/apps/{app}/addon-attachments', summary: "The app's attachments", response: Type.Array(AttachmentSchema) }),
   route({ method: 'get', path: `${AD}/addon-attachments`, summary: "The add-on's attachments", response: Type.Array(AttachmentSchema) }),
   route({ method: 'get', path: `${AD}/info`, summary: 'Live server info: add-on state and server state (up, restarting, crashed, missing), version, size, connections', response: AddonInfo }),

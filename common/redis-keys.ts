@@ -38,3 +38,5 @@ export const buildCancelChannel = (prefix: string): string => `${prefix}:build-c
 /** Metrics ring buffers of an app (common/metrics-ring.ts): `source` "router" or "dynos",
  *  `step` the resolution in seconds (60 or 600). */
 export const metricsKey = (prefix: string, app: string, source: string, step: number): string => `${prefix}:metrics:${app}:${source}:${step}`;
+/** The dyno collector's latest sample of every dyno (common/dyno-usage.ts), for Prometheus. */
+export const dynoUsageKey = (prefix: string): string => `${prefix}:metrics:dynos-latest`;

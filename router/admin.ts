@@ -18,13 +18,15 @@ export interface AdminServer {
 export async function startAdminServer(opts: AdminOptions & {
   snapshot: () => Promise<MetricsSnapshot>;
   workers?: () => number;
+  /** More Prometheus text after the router's own (per-dyno gauges). */
+  extra?: () => Promise<string>;
   log: (line: string) => void;
 }): Promise<AdminServer> {
   const server = http.createServer((req, res) => {
     const path = (req.url ?? '').split('?')[0];
     if (req.method === 'GET' && path === '/metrics') {
-      opts.snapshot().then((snap) => {
-        const body = renderPrometheus(snap, { workers: opts.workers?.() });
+      Promise.all([opts.snapshot(), opts.extra?.() ?? '']).then(([snap, extra]) => {
+        const body = renderPrometheus(snap, { workers: opts.workers?.() }) + extra;
         res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'content-length': Buffer.byteLength(body) });
         res.end(body);
       }, (err: unknown) => {

@@ -21,7 +21,7 @@ async function start(msg: WorkerStart): Promise<void> {
   accessRedis = msg.accessLog || msg.history ? new Redis(config.redisUrl, { maxRetriesPerRequest: 0, enableOfflineQueue: false }) : null;
   accessRedis?.on('error', () => {}); // table-sync reports Redis trouble once
   const lines = accessRedis && msg.accessLog ? accessLogger(accessRedis, config.redisPrefix) : null;
-  recorder = accessRedis && msg.history ? startMinuteRecorder({ redis: accessRedis, prefix: config.redisPrefix, log }) : null;
+  recorder = accessRedis && msg.history ? startMinuteRecorder({ redis: accessRedis, prefix: config.redisPrefix, flushMs: msg.historyFlushMs, log }) : null;
   const minutes = recorder;
   const onAccess: OnAccess | undefined = lines && minutes ? (e) => { lines(e); minutes.record(e); } : (lines ?? minutes?.record);
   router = await startRouter({

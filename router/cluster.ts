@@ -16,6 +16,8 @@ import type { TlsListenerOptions } from './edge.ts';
 import type { RouterLimits } from './limits.ts';
 import { mergeSnapshots, type MetricsSnapshot } from './metrics.ts';
 import { createStateKeeper } from './router-state.ts';
+import { dynoMetricsSource } from './dyno-prometheus.ts';
+import { Redis } from 'ioredis';
 
 export interface ClusterOptions {
   config: Config;
@@ -27,6 +29,8 @@ export interface ClusterOptions {
   accessLog?: boolean;
   /** Workers store per-app request counts per minute in Redis (minute-metrics.ts). */
   history?: boolean;
+  /** How often workers write those counts; default 10 s. */
+  historyFlushMs?: number;
   upstreamTimeoutMs?: number;
   /** Node flags of the workers (default: the primary's, minus test-runner ones), e.g. --cpu-prof. */
   execArgv?: string[];
@@ -43,6 +47,7 @@ export interface WorkerStart {
   limits?: Partial<RouterLimits>;
   accessLog: boolean;
   history: boolean;
+  historyFlushMs?: number;
   upstreamTimeoutMs?: number;
   /** The newest table and certificates known to the primary. */
   seed: RouterState;
@@ -92,6 +97,7 @@ export async function startRouterCluster(opts: ClusterOptions): Promise<RouterCl
     limits: opts.limits,
     accessLog: opts.accessLog ?? false,
     history: opts.history ?? false,
+    historyFlushMs: opts.historyFlushMs,
     upstreamTimeoutMs: opts.upstreamTimeoutMs,
     seed: state.current(),
   });
@@ -142,15 +148,22 @@ export async function startRouterCluster(opts: ClusterOptions): Promise<RouterCl
   });
 
   let admin: AdminServer | null = null;
+  let adminRedis: Redis | null = null;
   try {
     ports = await fork();
     await Promise.all(Array.from({ length: Math.max(0, opts.workers - 1) }, () => fork()));
     if (opts.admin) {
-      admin = await startAdminServer({ ...opts.admin, snapshot: collect, workers: () => workers.size, log });
+      // Per-dyno gauges come from paasd's collector through Redis; a scrape never waits on a
+      // Redis that is away (no offline queue, one attempt).
+      adminRedis = new Redis(opts.config.redisUrl, { maxRetriesPerRequest: 0, enableOfflineQueue: false, lazyConnect: false });
+      adminRedis.on('error', () => {});
+      const extra = dynoMetricsSource(adminRedis, opts.config.redisPrefix, log);
+      admin = await startAdminServer({ ...opts.admin, snapshot: collect, workers: () => workers.size, extra, log });
     }
   } catch (err) {
     closing = true;
     for (const w of workers) w.kill();
+    adminRedis?.disconnect();
     throw err;
   }
 
@@ -196,6 +209,7 @@ export async function startRouterCluster(opts: ClusterOptions): Promise<RouterCl
     async close() {
       closing = true;
       await admin?.close();
+      adminRedis?.disconnect();
       await Promise.all([...workers].map(stopWorker));
       await state.flush();
     },

@@ -85,7 +85,7 @@ export function mergeSnapshots(list: MetricsSnapshot[]): MetricsSnapshot {
   return out;
 }
 
-const label = (v: string): string => v.replace(/[\\"\n]/g, (c) => (c === '\n' ? '\\n' : `\\${c}`));
+export const promLabel = (v: string): string => v.replace(/[\\"\n]/g, (c) => (c === '\n' ? '\\n' : `\\${c}`));
 
 export function renderPrometheus(snap: MetricsSnapshot, extra: { workers?: number } = {}): string {
   const lines: string[] = [];
@@ -95,7 +95,7 @@ export function renderPrometheus(snap: MetricsSnapshot, extra: { workers?: numbe
   for (const app of apps) {
     for (const cls of CLASSES) {
       const n = snap.apps[app].requests[cls];
-      if (n) lines.push(`paas_router_requests_total{app="${label(app)}",code="${cls}"} ${n}`);
+      if (n) lines.push(`paas_router_requests_total{app="${promLabel(app)}",code="${cls}"} ${n}`);
     }
   }
   lines.push('# HELP paas_router_request_duration_seconds Time from request to response end, by app.');
@@ -105,18 +105,18 @@ export function renderPrometheus(snap: MetricsSnapshot, extra: { workers?: numbe
     let cumulative = 0;
     BUCKETS.forEach((bound, i) => {
       cumulative += s.buckets[i];
-      lines.push(`paas_router_request_duration_seconds_bucket{app="${label(app)}",le="${bound}"} ${cumulative}`);
+      lines.push(`paas_router_request_duration_seconds_bucket{app="${promLabel(app)}",le="${bound}"} ${cumulative}`);
     });
-    lines.push(`paas_router_request_duration_seconds_bucket{app="${label(app)}",le="+Inf"} ${s.count}`);
-    lines.push(`paas_router_request_duration_seconds_sum{app="${label(app)}"} ${Number(s.sum.toFixed(6))}`);
-    lines.push(`paas_router_request_duration_seconds_count{app="${label(app)}"} ${s.count}`);
+    lines.push(`paas_router_request_duration_seconds_bucket{app="${promLabel(app)}",le="+Inf"} ${s.count}`);
+    lines.push(`paas_router_request_duration_seconds_sum{app="${promLabel(app)}"} ${Number(s.sum.toFixed(6))}`);
+    lines.push(`paas_router_request_duration_seconds_count{app="${promLabel(app)}"} ${s.count}`);
   }
   lines.push('# HELP paas_router_response_bytes_total Response body bytes sent, by app.');
   lines.push('# TYPE paas_router_response_bytes_total counter');
-  for (const app of apps) lines.push(`paas_router_response_bytes_total{app="${label(app)}"} ${snap.apps[app].bytes}`);
+  for (const app of apps) lines.push(`paas_router_response_bytes_total{app="${promLabel(app)}"} ${snap.apps[app].bytes}`);
   lines.push('# HELP paas_router_open_connections Open client connections, by listener.');
   lines.push('# TYPE paas_router_open_connections gauge');
-  for (const [k, n] of Object.entries(snap.connections).sort()) lines.push(`paas_router_open_connections{listener="${label(k)}"} ${n}`);
+  for (const [k, n] of Object.entries(snap.connections).sort()) lines.push(`paas_router_open_connections{listener="${promLabel(k)}"} ${n}`);
   lines.push('# HELP paas_router_tls_handshake_errors_total Failed TLS handshakes.');
   lines.push('# TYPE paas_router_tls_handshake_errors_total counter');
   lines.push(`paas_router_tls_handshake_errors_total ${snap.tlsHandshakeErrors}`);

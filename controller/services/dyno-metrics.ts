@@ -3,8 +3,9 @@
 // cgroup files (dyno-stats.ts). Each sample is merged into the app's "dynos" ring
 // (common/metrics-ring.ts): CPU summed with a sample count (the API averages), memory at its
 // maximum, state and limit as last seen, restarts added. The latest sample per dyno is kept in
-// memory for `paas ps`.
+// memory for `paas ps` and published for the router's Prometheus endpoint (common/dyno-usage.ts).
 import type { Redis } from 'ioredis';
+import { publishDynoUsage, type DynoUsageSample } from '../../common/dyno-usage.ts';
 import { errorMessage } from '../../common/errors.ts';
 import { writeRing, type RingUpdate } from '../../common/metrics-ring.ts';
 import type { Dyno, Scheduler } from '../scheduler/types.ts';
@@ -42,6 +43,9 @@ export function startDynoMetrics(opts: {
   /** app → dyno name → last reading. */
   const seen = new Map<string, Map<string, Seen>>();
   const latest = new Map<string, Map<string, DynoUsage>>();
+  /** "app/dyno" → restarts seen since this process started (Prometheus counter). */
+  const restartsTotal = new Map<string, number>();
+  let published: DynoUsageSample[] = [];
   let failing = false;
 
   async function sampleApp(app: string, dynos: Dyno[], now: number): Promise<RingUpdate> {
@@ -64,6 +68,9 @@ export function startDynoMetrics(opts: {
       const k = (f: string): string => `${d.name}|${f}`;
       update.set[k('state')] = d.state;
       update.add[k('restarts')] = restarted ? 1 : 0;
+      const total = (restartsTotal.get(`${app}/${d.name}`) ?? 0) + (restarted ? 1 : 0);
+      restartsTotal.set(`${app}/${d.name}`, total);
+      published.push({ app, dyno: d.name, state: d.state, cpuPercent: cpu, memory: sample?.memory ?? null, memoryLimit: sample?.limit ?? null, restarts: total });
       if (cpu !== null) {
         update.add[k('cpu')] = cpu;
         update.add[k('n')] = 1;
@@ -80,6 +87,7 @@ export function startDynoMetrics(opts: {
 
   async function sample(): Promise<void> {
     const now = Date.now();
+    published = [];
     const byApp = new Map<string, Dyno[]>();
     for (const d of await opts.scheduler.list()) {
       const list = byApp.get(d.app) ?? [];
@@ -91,6 +99,7 @@ export function startDynoMetrics(opts: {
       const update = await sampleApp(app, dynos, now);
       await writeRing(opts.redis, opts.prefix, app, 'dynos', now, update);
     }));
+    await publishDynoUsage(opts.redis, opts.prefix, published);
   }
 
   let running: Promise<void> | null = null;

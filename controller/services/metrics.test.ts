@@ -5,7 +5,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { Redis } from 'ioredis';
-import { metricsKey } from '../../common/redis-keys.ts';
+import { dynoUsageKey, metricsKey } from '../../common/redis-keys.ts';
+import { readDynoUsage } from '../../common/dyno-usage.ts';
 import { deleteRings, readRing, writeRing } from '../../common/metrics-ring.ts';
 import { startRouter, type RouterHandle } from '../../router/index.ts';
 import { startMinuteRecorder, type MinuteRecorder } from '../../router/minute-metrics.ts';
@@ -38,6 +39,7 @@ after(async () => {
   await backend.close();
   if (container) execFileSync('docker', ['rm', '-f', container], { stdio: 'ignore' });
   await Promise.all(['shop', 'ring', 'cpu'].map((app) => deleteRings(redis, prefix, app)));
+  await redis.del(dynoUsageKey(prefix));
   redis.disconnect();
 });
 
@@ -82,6 +84,8 @@ test('the dyno collector reads a container\'s CPU and memory from its cgroup, an
     assert.ok(usage?.cpuPercent != null && usage.cpuPercent > 5 && usage.cpuPercent < 60, `CPU near its 30 % quota: ${usage?.cpuPercent}`);
     assert.ok(usage.memory !== null && usage.memory > 0);
     assert.equal(usage.memoryLimit, 64 * 1024 * 1024);
+    const shared = (await readDynoUsage(redis, prefix)).find((u) => u.app === 'cpu');
+    assert.equal(shared?.cpuPercent, usage.cpuPercent, 'published for the router\'s /metrics');
     dynos = [{ ...dynos[0], id: 'f'.repeat(64), state: 'starting' }]; // replaced by a new container
     await collector.sample();
     const point = (await readMetrics(redis, prefix, 'cpu', { step: 60, sinceMs: Date.now() - 60_000 })).points.at(-1)!;

@@ -3,18 +3,16 @@ import type { Static } from '@sinclair/typebox';
 import { Router } from 'express';
 import { ADDON_SERVICES, attachmentVar, resolvePlan } from '../../common/addon-catalog.ts';
 import { InvalidParamsError, NotFoundError } from '../../common/errors.ts';
-import { listAddons, listAttachments, type Addon, type Attachment } from '../store/addons.ts';
-import { canAccess, findApp } from '../store/apps.ts';
+import { authorizeApp } from '../services/access.ts';
+import {
+  addonById, addonOnApp, addonsOfApp, addonsVisibleTo, appRef, attachmentFor, attachmentsOfAddon, attachmentsOfApp, type Addon, type Attachment,
+} from '../services/addon-listing.ts';
 import type { Db } from '../store/db.ts';
 import { currentUser } from './auth.ts';
 import { appParam, type ApiDeps } from './deps.ts';
 import type { AddonCreateBody } from './schemas/addons.ts';
 
 const EPOCH = '2026-01-01T00:00:00.000Z';
-const appRef = (db: Db, id: string): { id: string; name: string } | null => {
-  const app = findApp(db, id);
-  return app ? { id: app.id, name: app.name } : null;
-};
 
 export function addonServiceJson(name: keyof typeof ADDON_SERVICES) {
   const s = ADDON_SERVICES[name];
@@ -26,7 +24,7 @@ export function addonServiceJson(name: keyof typeof ADDON_SERVICES) {
 }
 
 export function addonJson(db: Db, addon: Addon) {
-  const attachments = listAttachments(db, { addonId: addon.id });
+  const attachments = attachmentsOfAddon(db, addon);
   return {
     id: addon.id,
     name: addon.name,
@@ -48,7 +46,7 @@ export function addonJson(db: Db, addon: Addon) {
 }
 
 export function attachmentJson(db: Db, a: Attachment) {
-  const addon = listAddons(db, { ids: [a.addon_id] })[0];
+  const addon = addonById(db, a.addon_id);
   return {
     id: a.id,
     name: a.name,
@@ -89,12 +87,11 @@ export function addonsRouter(deps: ApiDeps): Router {
 
   r.get('/addons', (_req, res) => {
     const user = currentUser(res);
-    res.json(listAddons(db).filter((a) => { try { deps.addons.core.find(user, a.id); return true; } catch { return false; } }).map((a) => addonJson(db, a)));
+    res.json(addonsVisibleTo(db, deps.addons.core, user).map((a) => addonJson(db, a)));
   });
   r.get('/apps/:app/addons', (req, res) => {
     const app = appParam(deps, req, res);
-    const attached = new Set(listAttachments(db, { appId: app.id }).map((a) => a.addon_id));
-    res.json(listAddons(db).filter((a) => a.app_id === app.id || attached.has(a.id)).map((a) => addonJson(db, a)));
+    res.json(addonsOfApp(db, app).map((a) => addonJson(db, a)));
   });
   r.post('/apps/:app/addons', async (req, res) => {
     const app = appParam(deps, req, res);
@@ -108,11 +105,7 @@ export function addonsRouter(deps: ApiDeps): Router {
   });
   r.get('/apps/:app/addons/:addon', (req, res) => {
     const app = appParam(deps, req, res);
-    const addon = deps.addons.core.find(currentUser(res), String(req.params.addon));
-    if (addon.app_id !== app.id && !listAttachments(db, { appId: app.id }).some((a) => a.addon_id === addon.id)) {
-      throw new NotFoundError(`Couldn't find that add-on on ${app.name}: ${String(req.params.addon)}.`);
-    }
-    res.json(addonJson(db, addon));
+    res.json(addonJson(db, addonOnApp(db, deps.addons.core, currentUser(res), app, String(req.params.addon))));
   });
   r.delete('/apps/:app/addons/:addon', async (req, res) => {
     const app = appParam(deps, req, res);
@@ -125,8 +118,7 @@ export function addonsRouter(deps: ApiDeps): Router {
     const body = (req.body ?? {}) as { app?: unknown; addon?: unknown; name?: unknown };
     if (typeof body.app !== 'string' || typeof body.addon !== 'string') throw new InvalidParamsError('Give "app" and "addon" (names or ids).');
     if (body.name !== undefined && typeof body.name !== 'string') throw new InvalidParamsError('"name" must be a string.');
-    const app = findApp(db, body.app);
-    if (!app || !canAccess(db, user, app)) throw new NotFoundError(`Couldn't find that app: ${body.app}.`);
+    const app = authorizeApp(db, user, body.app);
     const attachment = await deps.addons.core.attach(user, app, deps.addons.core.owned(user, body.addon), body.name);
     res.status(201).json(attachmentJson(db, attachment));
   });
@@ -137,18 +129,13 @@ export function addonsRouter(deps: ApiDeps): Router {
   });
   r.get('/apps/:app/addon-attachments', (req, res) => {
     const app = appParam(deps, req, res);
-    res.json(listAttachments(db, { appId: app.id }).map((a) => attachmentJson(db, a)));
+    res.json(attachmentsOfApp(db, app).map((a) => attachmentJson(db, a)));
   });
   r.get('/addons/:addon/addon-attachments', (req, res) => {
     const addon = deps.addons.core.find(currentUser(res), String(req.params.addon));
-    res.json(listAttachments(db, { addonId: addon.id }).map((a) => attachmentJson(db, a)));
+    res.json(attachmentsOfAddon(db, addon).map((a) => attachmentJson(db, a)));
   });
-  const attachmentParam = (id: string, user: ReturnType<typeof currentUser>): Attachment => {
-    const a = deps.addons.core.findAttachment(id);
-    const app = a ? findApp(db, a.app_id) : null;
-    if (!a || !app || !canAccess(db, user, app)) throw new NotFoundError(`Couldn't find that add-on attachment: ${id}.`);
-    return a;
-  };
+  const attachmentParam = (id: string, user: ReturnType<typeof currentUser>): Attachment => attachmentFor(db, deps.addons.core, user, id);
   r.get('/addon-attachments/:id', (req, res) => {
     res.json(attachmentJson(db, attachmentParam(String(req.params.id), currentUser(res))));
   });

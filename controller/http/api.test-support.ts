@@ -1,5 +1,6 @@
 // The API of a real controller for tests: SQLite, Redis and the HTTP stack are real; dynos run
 // in the in-memory scheduler and the registry is a stub that keeps nothing.
+import { after, before } from 'node:test';
 import Dockerode from 'dockerode';
 import request from 'supertest';
 import { startController, type ControllerHandle } from '../index.ts';
@@ -9,11 +10,13 @@ import { findApp } from '../store/apps.ts';
 import { finishBuild, insertBuild } from '../store/builds.ts';
 import { insertConfig } from '../store/configs.ts';
 import { insertRelease, setReleaseStatus } from '../store/releases.ts';
+import type { Config } from '../../common/config.ts';
 import { readAdminToken, removeDataDir, testConfig } from '../../test/helpers/config.ts';
 
 export const nullRegistry: RegistryClient = { retag: async () => undefined, tags: async () => [], copyRepository: async () => [], deleteRepository: async () => undefined };
 
 export interface ApiPlatform {
+  config: Config;
   ctl: ControllerHandle;
   scheduler: MemoryScheduler;
   /** The admin's Authorization header. */
@@ -22,13 +25,36 @@ export interface ApiPlatform {
   close(): Promise<void>;
 }
 
-export async function startApiPlatform(): Promise<ApiPlatform> {
-  const config = testConfig();
+export async function startApiPlatform(overrides: Partial<Config> = {}): Promise<ApiPlatform> {
+  const config = testConfig(overrides);
   const scheduler = createMemoryScheduler();
   const ctl = await startController({ config, docker: new Dockerode(), scheduler, registry: nullRegistry, log: () => undefined });
   return {
-    ctl, scheduler, auth: `Bearer ${readAdminToken(config)}`, api: () => request(ctl.server),
+    config, ctl, scheduler, auth: `Bearer ${readAdminToken(config)}`, api: () => request(ctl.server),
     async close() { await ctl.close(); removeDataDir(config); },
+  };
+}
+
+/** One platform for the enclosing describe: started before its tests (with an app of that name
+ *  when given), closed after them. Its fields are there inside tests (not at describe time). */
+export function suitePlatform(opts: { config?: Partial<Config>; app?: string } = {}): ApiPlatform {
+  let p: ApiPlatform | undefined;
+  const get = (): ApiPlatform => {
+    if (!p) throw new Error('suitePlatform: the platform starts before the tests');
+    return p;
+  };
+  before(async () => {
+    p = await startApiPlatform(opts.config);
+    if (opts.app) await p.api().post('/apps').set('authorization', p.auth).send({ name: opts.app }).expect(201);
+  });
+  after(async () => { await p?.close(); });
+  return {
+    get config() { return get().config; },
+    get ctl() { return get().ctl; },
+    get scheduler() { return get().scheduler; },
+    get auth() { return get().auth; },
+    api: () => get().api(),
+    close: () => get().close(),
   };
 }
 

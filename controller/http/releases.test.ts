@@ -1,16 +1,12 @@
 // Config vars and rollback through the API: each change is a new immutable release.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import Dockerode from 'dockerode';
-import request from 'supertest';
-import { startController, type ControllerHandle } from '../index.ts';
-import { createMemoryScheduler, type MemoryScheduler } from '../scheduler/memory-scheduler.ts';
+import type { MemoryScheduler } from '../scheduler/memory-scheduler.ts';
 import { findApp } from '../store/apps.ts';
 import { finishBuild, insertBuild } from '../store/builds.ts';
 import { insertRelease, setReleaseStatus } from '../store/releases.ts';
 import { insertConfig } from '../store/configs.ts';
-import { readAdminToken, removeDataDir, testConfig } from '../../test/helpers/config.ts';
-import { nullRegistry as registry, seedRelease, startApiPlatform, type ApiPlatform } from './api.test-support.ts';
+import { seedRelease, startApiPlatform, suitePlatform, type ApiPlatform } from './api.test-support.ts';
 
 
 describe('config vars and releases', () => {
@@ -79,64 +75,55 @@ describe('config vars and releases', () => {
 });
 
 describe('formation and dynos', () => {
-  const config = testConfig();
-  let ctl: ControllerHandle;
-  let auth: string;
-  const api = () => request(ctl.server);
-
-  before(async () => {
-    ctl = await startController({ config, docker: new Dockerode(), scheduler: createMemoryScheduler(), registry, log: () => undefined });
-    auth = `Bearer ${readAdminToken(config)}`;
-    await api().post('/apps').set('authorization', auth).send({ name: 'scaly' }).expect(201);
-  });
-  after(async () => { await ctl.close(); removeDataDir(config); });
+  const p = suitePlatform({ app: 'scaly' });
+  const api = () => p.api();
 
   test('an app without a release has no formation; scaling it is a clear 404', async () => {
-    const f = await api().get('/apps/scaly/formation').set('authorization', auth).expect(200);
+    const f = await api().get('/apps/scaly/formation').set('authorization', p.auth).expect(200);
     assert.deepEqual(f.body, []);
-    const res = await api().patch('/apps/scaly/formation/web').set('authorization', auth).send({ quantity: 2 }).expect(404);
+    const res = await api().patch('/apps/scaly/formation/web').set('authorization', p.auth).send({ quantity: 2 }).expect(404);
     assert.match(res.body.message, /push code first/);
   });
 
   test('scales process types from the release and lists dynos web.1..web.N', async () => {
-    const app = findApp(ctl.db, 'scaly')!;
-    const build = insertBuild(ctl.db, app.id, null, 'abc');
-    finishBuild(ctl.db, build.id, { status: 'succeeded', image: `x:build-${build.id}`, processTypes: { web: 'node s.js', worker: 'node w.js', release: './migrate' } });
-    await api().patch('/apps/scaly/config-vars').set('authorization', auth).send({ A: '1' }).expect(200);
+    const app = findApp(p.ctl.db, 'scaly')!;
+    const build = insertBuild(p.ctl.db, app.id, null, 'abc');
+    finishBuild(p.ctl.db, build.id, { status: 'succeeded', image: `x:build-${build.id}`, processTypes: { web: 'node s.js', worker: 'node w.js', release: './migrate' } });
+    await api().patch('/apps/scaly/config-vars').set('authorization', p.auth).send({ A: '1' }).expect(200);
     // No release yet, so no formation: seed v1 and deploy it through a rollback.
-    const v1 = insertRelease(ctl.db, { appId: app.id, buildId: build.id, configId: insertConfig(ctl.db, app.id, {}).id, description: 'Deploy abc', userId: null });
-    setReleaseStatus(ctl.db, v1.id, 'succeeded');
-    const f = await api().get('/apps/scaly/formation').set('authorization', auth).expect(200);
+    const v1 = insertRelease(p.ctl.db, { appId: app.id, buildId: build.id, configId: insertConfig(p.ctl.db, app.id, {}).id, description: 'Deploy abc', userId: null });
+    setReleaseStatus(p.ctl.db, v1.id, 'succeeded');
+    const f = await api().get('/apps/scaly/formation').set('authorization', p.auth).expect(200);
     assert.deepEqual(f.body.map((x: { type: string; quantity: number }) => [x.type, x.quantity]), [['web', 1], ['worker', 0]]);
-    const scaled = await api().patch('/apps/scaly/formation').set('authorization', auth)
+    const scaled = await api().patch('/apps/scaly/formation').set('authorization', p.auth)
       .send({ updates: [{ type: 'web', quantity: 3 }, { type: 'worker', quantity: 1 }] }).expect(200);
     assert.deepEqual(scaled.body.map((x: { type: string; quantity: number }) => [x.type, x.quantity]), [['web', 3], ['worker', 1]]);
-    const dynos = await api().get('/apps/scaly/dynos').set('authorization', auth).expect(200);
+    const dynos = await api().get('/apps/scaly/dynos').set('authorization', p.auth).expect(200);
     assert.deepEqual(dynos.body.map((d: { name: string }) => d.name), ['web.1', 'web.2', 'web.3', 'worker.1']);
-    const down = await api().patch('/apps/scaly/formation/web').set('authorization', auth).send({ quantity: 1 }).expect(200);
+    const down = await api().patch('/apps/scaly/formation/web').set('authorization', p.auth).send({ quantity: 1 }).expect(200);
     assert.equal(down.body.quantity, 1);
     assert.equal(down.body.command, 'node s.js');
-    const after = await api().get('/apps/scaly/dynos').set('authorization', auth).expect(200);
+    const after = await api().get('/apps/scaly/dynos').set('authorization', p.auth).expect(200);
     assert.deepEqual(after.body.map((d: { name: string }) => d.name), ['web.1', 'worker.1']);
   });
 
   test("quantities as Heroku takes them: strings, and +N/-N relative to the current one", async () => {
-    const scale = async (quantity: string) => (await api().patch('/apps/scaly/formation').set('authorization', auth)
+    const scale = async (quantity: string) => (await api().patch('/apps/scaly/formation').set('authorization', p.auth)
       .send({ updates: [{ type: 'web', quantity, size: 'Standard' }] }).expect(200)).body.find((f: { type: string }) => f.type === 'web').quantity;
     assert.equal(await scale('2'), 2);
     assert.equal(await scale('+1'), 3);
     assert.equal(await scale('-3'), 0);
-    const below = await api().patch('/apps/scaly/formation/web').set('authorization', auth).send({ quantity: '-1' }).expect(422);
+    const below = await api().patch('/apps/scaly/formation/web').set('authorization', p.auth).send({ quantity: '-1' }).expect(422);
     assert.match(below.body.message, /quantity of web must be an integer from 0 to 100/);
   });
 
   test('bad quantities and unknown types are refused', async () => {
     for (const quantity of [-1, 1.5, 'two', '1.5', '', 101, '101']) {
-      await api().patch('/apps/scaly/formation/web').set('authorization', auth).send({ quantity }).expect(422);
+      await api().patch('/apps/scaly/formation/web').set('authorization', p.auth).send({ quantity }).expect(422);
     }
-    await api().patch('/apps/scaly/formation/web').set('authorization', auth).send({ quantity: 1, size: 'performance-l' }).expect(422);
-    await api().patch('/apps/scaly/formation/release').set('authorization', auth).send({ quantity: 1 }).expect(404);
-    await api().patch('/apps/scaly/formation/nope').set('authorization', auth).send({ quantity: 1 }).expect(404);
-    await api().patch('/apps/scaly/formation').set('authorization', auth).send({ updates: [] }).expect(422);
+    await api().patch('/apps/scaly/formation/web').set('authorization', p.auth).send({ quantity: 1, size: 'performance-l' }).expect(422);
+    await api().patch('/apps/scaly/formation/release').set('authorization', p.auth).send({ quantity: 1 }).expect(404);
+    await api().patch('/apps/scaly/formation/nope').set('authorization', p.auth).send({ quantity: 1 }).expect(404);
+    await api().patch('/apps/scaly/formation').set('authorization', p.auth).send({ updates: [] }).expect(422);
   });
 });

@@ -5,7 +5,7 @@ import { ADDON_SERVICES, attachmentVar, resolvePlan } from '../../common/addon-c
 import { InvalidParamsError, NotFoundError } from '../../common/errors.ts';
 import { authorizeApp } from '../services/access.ts';
 import {
-  addonById, addonOnApp, addonsOfApp, addonsVisibleTo, appRef, attachmentFor, attachmentsOfAddon, attachmentsOfApp, type Addon, type Attachment,
+  addonById, addonOnApp, addonsOfApp, addonsVisibleTo, appRef, attachmentFor, attachmentsOfAddon, attachmentsToApps, attachmentsOfApp, type Addon, type Attachment,
 } from '../services/addon-listing.ts';
 import type { Db } from '../store/db.ts';
 import { currentUser } from './auth.ts';
@@ -124,8 +124,7 @@ export function addonsRouter(deps: ApiDeps): Router {
   });
   r.get('/addon-attachments', (_req, res) => {
     const user = currentUser(res);
-    const visible = new Set(deps.apps.list(user).map((a) => a.id));
-    res.json(listAttachments(db, {}).filter((a) => visible.has(a.app_id)).map((a) => attachmentJson(db, a)));
+    res.json(attachmentsToApps(db, deps.apps.list(user)).map((a) => attachmentJson(db, a)));
   });
   r.get('/apps/:app/addon-attachments', (req, res) => {
     const app = appParam(deps, req, res);

@@ -21,6 +21,12 @@ export const addonById = (db: Db, id: string): Addon | null => listAddons(db, { 
 export const attachmentsOfAddon = (db: Db, addon: Addon): Attachment[] => listAttachments(db, { addonId: addon.id });
 export const attachmentsOfApp = (db: Db, app: App): Attachment[] => listAttachments(db, { appId: app.id });
 
+/** Every attachment to one of these apps (those the user may see). */
+export function attachmentsToApps(db: Db, apps: App[]): Attachment[] {
+  const ids = new Set(apps.map((a) => a.id));
+  return listAttachments(db, {}).filter((a) => ids.has(a.app_id));
+}
+
 /** Every live add-on the user may see. */
 export function addonsVisibleTo(db: Db, core: AddonCore, user: User): Addon[] {
   return listAddons(db).filter((a) => { try { core.find(user, a.id); return true; } catch { return false; } });

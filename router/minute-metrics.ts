@@ -6,7 +6,7 @@
 import type { Redis } from 'ioredis';
 import { writeRing } from '../common/metrics-ring.ts';
 import type { AccessEntry } from './access.ts';
-import { bucketIndex } from '../common/latency-histogram.ts';
+import { BUCKETS, bucketIndex } from '../common/latency-histogram.ts';
 
 export interface MinuteRecorder {
   record(entry: AccessEntry): void;
@@ -16,32 +16,47 @@ export interface MinuteRecorder {
   close(): Promise<void>;
 }
 
-type Counts = Record<string, number>;
+/** Counters of one app and minute, in a fixed layout (no per-request strings or objects):
+ *  requests, bytes, milliseconds, status classes 1xx…5xx, then the histogram buckets. */
+const REQ = 0, BYTES = 1, MS = 2, CLASS = 3, HIST = 8;
+const SIZE = HIST + BUCKETS.length + 1;
+
+function fields(c: Float64Array): Record<string, number> {
+  const out: Record<string, number> = { req: c[REQ], bytes: c[BYTES], ms: c[MS] };
+  for (let k = 0; k < 5; k++) if (c[CLASS + k] > 0) out[`s${k + 1}xx`] = c[CLASS + k];
+  for (let i = 0; i <= BUCKETS.length; i++) if (c[HIST + i] > 0) out[`h${i}`] = c[HIST + i];
+  return out;
+}
 
 export function startMinuteRecorder(opts: { redis: Redis; prefix: string; flushMs?: number; log: (line: string) => void }): MinuteRecorder {
   /** minute start (ms) → app → counters */
-  let pending = new Map<number, Map<string, Counts>>();
+  let pending = new Map<number, Map<string, Float64Array>>();
+  let minute = -1;
+  let apps = new Map<string, Float64Array>();
   const record = (entry: AccessEntry): void => {
     if (entry.app === null) return;
-    const minute = Math.floor(Date.now() / 60_000) * 60_000;
-    let apps = pending.get(minute);
-    if (!apps) pending.set(minute, apps = new Map());
+    const now = Date.now();
+    if (now - minute >= 60_000 || now < minute) {
+      minute = now - (now % 60_000);
+      apps = pending.get(minute) ?? new Map();
+      pending.set(minute, apps);
+    }
     let c = apps.get(entry.app);
-    if (!c) apps.set(entry.app, c = { req: 0, bytes: 0, ms: 0 });
-    const cls = `s${Math.floor(entry.status / 100)}xx`;
-    c.req += 1;
-    c[cls] = (c[cls] ?? 0) + 1;
-    c.bytes += entry.bytes;
-    c.ms += entry.durationMs;
-    const i = bucketIndex(entry.durationMs / 1000);
-    c[`h${i}`] = (c[`h${i}`] ?? 0) + 1;
+    if (c === undefined) apps.set(entry.app, c = new Float64Array(SIZE));
+    c[REQ] += 1;
+    c[BYTES] += entry.bytes;
+    c[MS] += entry.durationMs;
+    const cls = Math.floor(entry.status / 100);
+    if (cls >= 1 && cls <= 5) c[CLASS + cls - 1] += 1;
+    c[HIST + bucketIndex(entry.durationMs / 1000)] += 1;
   };
   const flush = async (): Promise<void> => {
     const batch = pending;
     pending = new Map();
+    minute = -1; // the next request starts a fresh map
     const writes: Promise<void>[] = [];
-    for (const [minute, apps] of batch) {
-      for (const [app, add] of apps) writes.push(writeRing(opts.redis, opts.prefix, app, 'router', minute, { add }));
+    for (const [start, counted] of batch) {
+      for (const [app, c] of counted) writes.push(writeRing(opts.redis, opts.prefix, app, 'router', start, { add: fields(c) }));
     }
     const results = await Promise.allSettled(writes);
     const failed = results.filter((r) => r.status === 'rejected').length;

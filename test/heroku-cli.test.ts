@@ -158,9 +158,10 @@ describe('the Heroku CLI against paas', () => {
     assert.match(ok(certs, 'certs'), /has no SSL certificates/);
     assert.equal((await p.api<{ maintenance: boolean }>('GET', `/apps/${app}`)).body.maintenance, true);
 
-    const [domains, status, collaborators, auths, remote] = await Promise.all([
-      h('domains', ...a), h('maintenance', ...a), h('access', ...a), h('authorizations'), heroku(cli, ['git:remote', ...a], env, gitDir),
+    const [domains, status, collaborators, auths, authInfo, remote] = await Promise.all([
+      h('domains', ...a), h('maintenance', ...a), h('access', ...a), h('authorizations'), h('authorizations:info', authId!), heroku(cli, ['git:remote', ...a], env, gitDir),
     ]);
+    assert.match(ok(authInfo, 'authorizations:info'), new RegExp(`ID: +${authId}\\n[\\s\\S]*Description: +ci token`));
     assert.match(ok(domains, 'domains'), new RegExp(`=== ${app} Heroku Domain\\n\\n${app}\\.localhost\\n[\\s\\S]*www\\.example\\.test +CNAME +${app}\\.localhost`));
     assert.equal(ok(status, 'maintenance').trim().split('\n').pop(), 'on');
     assert.match(ok(collaborators, 'access'), new RegExp(`${other} +collaborator`));

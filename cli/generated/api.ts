@@ -1143,7 +1143,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** One of the caller's API tokens (never its secret) */
+        get: operations["getOauthAuthorizationsById"];
         put?: never;
         post?: never;
         /** Revoke an API token (admins: anyone's) */
@@ -5455,6 +5456,44 @@ export interface operations {
                         id: string;
                         scope: ("global" | "deploy")[];
                     };
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    getOauthAuthorizationsById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "21234567-89ab-4def-8123-456789abcdef",
+                     *       "description": "CI deploys",
+                     *       "scope": [
+                     *         "deploy"
+                     *       ],
+                     *       "app": {
+                     *         "id": "01234567-89ab-4def-8123-456789abcdef",
+                     *         "name": "hello"
+                     *       },
+                     *       "created_at": "2026-01-02T03:00:00.000Z",
+                     *       "expires_at": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Authorization"];
                 };
             };
             default: components["responses"]["Error"];

@@ -7,6 +7,7 @@ import { allUsers, disableUser, removeUser, revokeTokensOf, tokensOf, userInfo, 
 import { currentUser, tokenScope } from './auth.ts';
 import type { AuthorizationCreateBody, UserCreateBody } from './schemas/account.ts';
 import { SchemaValidationError } from './validate.ts';
+import { NotFoundError } from '../../common/errors.ts';
 import type { ApiDeps } from './deps.ts';
 import { accountJson } from './serializers.ts';
 
@@ -68,6 +69,12 @@ export function accountRouter(deps: ApiDeps): Router {
     res.status(201).json({ ...tokenJson(view), access_token: { token: t.token, expires_in: expiresIn } });
   });
 
+  // Heroku's authorizations:info: one of the caller's tokens (never its secret).
+  r.get('/oauth/authorizations/:id', (req, res) => {
+    const found = myTokens(db, currentUser(res)).find((t) => t.id === String(req.params.id));
+    if (!found) throw new NotFoundError(`Couldn't find that authorization: ${String(req.params.id)}.`);
+    res.json(tokenJson(found));
+  });
   r.delete('/oauth/authorizations/:id', (req, res) => {
     revokeMyToken(db, currentUser(res), String(req.params.id));
     res.json({ id: req.params.id });

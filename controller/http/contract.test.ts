@@ -62,6 +62,7 @@ describe('API responses match their schemas', () => {
     await call('post', '/users', { email: 'carol@example.com' }).expect(201);
     const tok = await call('post', '/oauth/authorizations', { description: 'ci' }).expect(201);
     await call('get', '/oauth/authorizations').expect(200);
+    await call('get', `/oauth/authorizations/${tok.body.id}`).expect(200);
     await call('delete', `/oauth/authorizations/${tok.body.id}`).expect(200);
     await call('get', '/users').expect(200);
     await call('patch', '/users/carol@example.com', { disabled: true }).expect(200);

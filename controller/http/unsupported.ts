@@ -16,7 +16,7 @@ const FEATURES: Record<string, string> = {
   'teams': 'teams', 'spaces': 'private spaces', 'enterprise-accounts': 'enterprise accounts',
   'log-drains': 'log drains', 'telemetry-drains': 'telemetry drains', 'features': 'Heroku Labs features',
   'keys': 'SSH keys (git pushes use HTTPS with the API token)', 'stacks': 'stack selection (one stack)', 'regions': 'regions (one region: local)',
-  'router-metrics': 'metrics', 'metrics': 'metrics', 'oci-images': 'OCI image deploys', 'slugs': 'slugs (builds are images)',
+  'router-metrics': "Heroku's router metrics (`paas metrics` shows this platform's)", 'oci-images': 'OCI image deploys', 'slugs': 'slugs (builds are images)',
   'clients': 'OAuth clients', 'sessions': 'OAuth sessions', 'invitations': 'invitations', 'app-transfers': 'app transfers',
   'inbound-ruleset': 'private spaces', 'vpn-connections': 'private spaces', 'peerings': 'private spaces', 'data': 'Heroku Data',
   'client': 'Heroku Data', 'postgres': 'Heroku Postgres', 'redis': 'Heroku Key-Value Store', 'favorites': 'favorites',

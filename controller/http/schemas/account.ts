@@ -49,6 +49,7 @@ export const accountRoutes = [
     method: 'post', path: '/oauth/authorizations', status: 201, body: AuthorizationCreateBody, response: Created,
     summary: 'Create an API token; {scope: ["deploy"], app} makes a deploy token (CI): it can only upload sources, create and read builds, and read releases of that app',
   }),
+  route({ method: 'get', path: '/oauth/authorizations/{id}', summary: "One of the caller's API tokens (never its secret)", response: AuthorizationSchema }),
   route({ method: 'delete', path: '/oauth/authorizations/{id}', summary: 'Revoke an API token (admins: anyone\'s)', response: Type.Object({ id: Type.String() }) }),
   route({ method: 'get', path: '/users', summary: 'List users (admin only)', response: Type.Array(UserSchema) }),
   route({

@@ -1,7 +1,7 @@
 // GET /apps/:app/log-stream?lines=100&tail=true&dyno=web.1&source=app — the app's log: its
 // dynos' output merged with router access lines and platform events, in Heroku's line format.
 // The same lines reach the Heroku CLI as server-sent events through log sessions (log-sessions.ts).
-import { Router } from 'express';
+import { Router, type Response } from 'express';
 import type { Redis } from 'ioredis';
 import { entryFromFields, formatLogEntry, type LogEntry } from '../../common/app-log.ts';
 import { appLogKey } from '../../common/redis-keys.ts';
@@ -76,6 +76,17 @@ export function createAppLogReader(deps: ApiDeps): AppLogReader {
   };
 }
 
+/** Starts a following answer of `type`: its writes are bounded (follow-writer.ts), its signal
+ *  aborts once the client goes away. */
+export function openFollowing(res: Response, type: string): { write: (text: string) => void; signal: AbortSignal } {
+  const abort = new AbortController();
+  res.on('close', () => abort.abort());
+  res.status(200).type(type);
+  res.setHeader('cache-control', 'no-cache');
+  res.flushHeaders();
+  return { write: boundedWriter(res, abort), signal: abort.signal };
+}
+
 export function logsRouter(deps: ApiDeps, read: AppLogReader = createAppLogReader(deps)): Router {
   const r = Router();
   r.get('/apps/:app/log-stream', async (req, res) => {
@@ -86,13 +97,8 @@ export function logsRouter(deps: ApiDeps, read: AppLogReader = createAppLogReade
     const dyno = typeof req.query.dyno === 'string' && req.query.dyno ? req.query.dyno : undefined;
     const source = typeof req.query.source === 'string' && req.query.source ? req.query.source : undefined;
 
-    const abort = new AbortController();
-    res.on('close', () => abort.abort());
-    res.status(200).type('text/plain; charset=utf-8');
-    res.setHeader('cache-control', 'no-cache');
-    res.flushHeaders();
-    const write = boundedWriter(res, abort);
-    await read(app, { lines, follow, dyno, source }, (line) => write(`${line}\n`), abort.signal);
+    const { write, signal } = openFollowing(res, 'text/plain; charset=utf-8');
+    await read(app, { lines, follow, dyno, source }, (line) => write(`${line}\n`), signal);
     res.end();
   });
   return r;

@@ -27,6 +27,21 @@ export function attachmentsToApps(db: Db, apps: App[]): Attachment[] {
   return listAttachments(db, {}).filter((a) => ids.has(a.app_id));
 }
 
+/** The attachments named `name` (REDIS, or app::REDIS; or an attachment id) on the app of
+ *  that name (`app::` wins over `appName`), if it is one of `visible` (the user's apps). */
+export function attachmentsNamed(db: Db, visible: App[], name: string, appName: string | null | undefined): Attachment[] {
+  const [prefix, rest] = name.includes('::') ? name.split('::', 2) : [appName, name];
+  const app = prefix ? findApp(db, prefix) : null;
+  if (!app || !visible.some((a) => a.id === app.id)) return [];
+  return attachmentsOfApp(db, app).filter((a) => a.name === rest.toUpperCase() || a.id === rest);
+}
+
+/** An add-on's attachments; only the one on the app of that name or id when given. */
+export function attachmentsOfAddonOn(db: Db, addon: Addon, appName: string | null | undefined): Attachment[] {
+  const app = appName ? findApp(db, appName) : null;
+  return attachmentsOfAddon(db, addon).filter((a) => !app || a.app_id === app.id);
+}
+
 /** Every live add-on the user may see. */
 export function addonsVisibleTo(db: Db, core: AddonCore, user: User): Addon[] {
   return listAddons(db).filter((a) => { try { core.find(user, a.id); return true; } catch { return false; } });

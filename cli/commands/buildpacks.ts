@@ -17,6 +17,15 @@ async function put(client: Client, app: string, list: string[]): Promise<string[
   return saved.map((i) => i.buildpack.url);
 }
 
+/** Reads the app's list, changes it in place, puts it back and says what the next release uses. */
+async function edit(ctx: Context, done: string, change: (list: string[], app: string) => void): Promise<void> {
+  const app = ctx.app();
+  const client = ctx.client();
+  const list = await current(client, app);
+  change(list, app);
+  printNext(ctx, app, done, await put(client, app, list));
+}
+
 /** --index N / -i N: 1-based; undefined when absent. */
 function indexFlag(ctx: Context, max: number): number | undefined {
   const raw = flag(ctx.args, 'index') ?? flag(ctx.args, 'i');
@@ -66,13 +75,11 @@ export const buildpacksCommands: Command[] = [
     description: 'add a buildpack (a shipped name, a git URL with an optional #ref, or a path); last by default',
     async run(ctx) {
       const url = urlArg(ctx, ADD);
-      const app = ctx.app();
-      const client = ctx.client();
-      const list = await current(client, app);
-      if (list.includes(url)) throw new CliError(`The buildpack ${url} is already set on your app.`);
-      const index = indexFlag(ctx, list.length + 1) ?? list.length + 1;
-      list.splice(index - 1, 0, url);
-      printNext(ctx, app, 'Buildpack added.', await put(client, app, list));
+      await edit(ctx, 'Buildpack added.', (list) => {
+        if (list.includes(url)) throw new CliError(`The buildpack ${url} is already set on your app.`);
+        const index = indexFlag(ctx, list.length + 1) ?? list.length + 1;
+        list.splice(index - 1, 0, url);
+      });
     },
   },
   {
@@ -81,13 +88,11 @@ export const buildpacksCommands: Command[] = [
     description: 'set the buildpack at an index (1 by default), replacing the one there',
     async run(ctx) {
       const url = urlArg(ctx, SET);
-      const app = ctx.app();
-      const client = ctx.client();
-      const list = await current(client, app);
-      const index = indexFlag(ctx, list.length + 1) ?? 1;
-      if (list.includes(url) && list[index - 1] !== url) throw new CliError(`The buildpack ${url} is already set on your app.`);
-      list.splice(index - 1, 1, url);
-      printNext(ctx, app, 'Buildpack set.', await put(client, app, list));
+      await edit(ctx, 'Buildpack set.', (list) => {
+        const index = indexFlag(ctx, list.length + 1) ?? 1;
+        if (list.includes(url) && list[index - 1] !== url) throw new CliError(`The buildpack ${url} is already set on your app.`);
+        list.splice(index - 1, 1, url);
+      });
     },
   },
   {
@@ -95,15 +100,13 @@ export const buildpacksCommands: Command[] = [
     usage: 'paas buildpacks:remove [NAME_OR_URL] [--index N] [-a APP]',
     description: 'remove a buildpack, by name/URL or index',
     async run(ctx) {
-      const app = ctx.app();
-      const client = ctx.client();
-      const list = await current(client, app);
-      if (list.length === 0) throw new CliError(`${app} has no buildpacks to remove.`);
-      const url = ctx.args.positionals[0];
-      const index = url === undefined ? indexFlag(ctx, list.length) : list.indexOf(url) + 1;
-      if (!index) throw new CliError(url === undefined ? 'Give a buildpack or --index N.' : `${url} is not a buildpack of ${app}.`);
-      list.splice(index - 1, 1);
-      printNext(ctx, app, 'Buildpack removed.', await put(client, app, list));
+      await edit(ctx, 'Buildpack removed.', (list, app) => {
+        if (list.length === 0) throw new CliError(`${app} has no buildpacks to remove.`);
+        const url = ctx.args.positionals[0];
+        const index = url === undefined ? indexFlag(ctx, list.length) : list.indexOf(url) + 1;
+        if (!index) throw new CliError(url === undefined ? 'Give a buildpack or --index N.' : `${url} is not a buildpack of ${app}.`);
+        list.splice(index - 1, 1);
+      });
     },
   },
   {

@@ -309,6 +309,25 @@ describe('git push to a running app', () => {
     assert.ok(web2.trim().split('\n').every((l) => l.includes('app[web.2]')), web2);
   });
 
+  test('paas metrics and paas ps show the requests and each dyno\'s CPU and memory', async () => {
+    await p.viaRouter(app, '/measured');
+    await p.flushMetrics();
+    await p.controller.dynoMetrics.sample();
+    await new Promise((r) => setTimeout(r, 500));
+    await p.controller.dynoMetrics.sample(); // CPU is the difference between two samples
+    const m = JSON.parse((await paas(['metrics', '-a', app, '--json'], env)).stdout) as {
+      points: Array<{ requests: number; status: Record<string, number>; dynos: Array<{ name: string; memory_bytes: number | null; cpu_percent: number | null }> }>;
+    };
+    assert.ok(m.points.reduce((n, x) => n + x.requests, 0) >= 1, 'the requests of the last hour');
+    const web1 = m.points.at(-1)!.dynos.find((d) => d.name === 'web.1');
+    assert.ok(web1 && web1.memory_bytes !== null && web1.memory_bytes > 0, JSON.stringify(m.points.at(-1)));
+    const table = (await paas(['metrics', '-a', app], env)).stdout;
+    assert.match(table, /^requests\/s +\S.* now +[\d.]+ +max +[\d.]+$/m);
+    assert.match(table, /^web\.1 mem MiB /m);
+    const ps = (await paas(['ps', '-a', app], env)).stdout;
+    assert.match(ps, /web\.1: up .*  cpu [\d.]+%  mem \d+\/\d+ MiB/);
+  });
+
   test('paas logs --tail follows new lines live until interrupted', async () => {
     const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', path.resolve(import.meta.dirname, '../cli/main.ts'), 'logs', '--tail', '-n', '1', '-a', app], { env });
     let out = '';

@@ -5,6 +5,7 @@ import Dockerode from 'dockerode';
 import { Redis } from 'ioredis';
 import { startBuilder } from '../../builder/index.ts';
 import { accessLogger } from '../../common/app-log.ts';
+import { startMinuteRecorder } from '../../router/minute-metrics.ts';
 import type { Config } from '../../common/config.ts';
 import { startController, type ControllerHandle } from '../../controller/index.ts';
 import { startRouter, type RouterOptions } from '../../router/index.ts';
@@ -23,6 +24,8 @@ export interface TestPlatform {
   api<T = unknown>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
   /** GET through the router with the app's Host header. */
   viaRouter(app: string, path?: string): Promise<HttpResult>;
+  /** Writes the router's request counts to the metrics history now (else every 10 s). */
+  flushMetrics(): Promise<void>;
   /** Stops the controller and starts a new one on the same port and data dir (a platform
    *  restart: dynos and add-on servers keep running, the new controller adopts them). */
   restartController(): Promise<void>;
@@ -51,7 +54,10 @@ export async function startTestPlatform(overrides: Partial<Config> = {}, routerT
   let controller = await startController({ config, docker, log: (l) => logs.push(l) });
   const builderRedis = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
   const builder = await startBuilder({ config, docker, connection: builderRedis, concurrency: 1 });
-  const router = await startRouter({ config, onAccess: accessLogger(builderRedis, config.redisPrefix), tls: routerTls });
+  // As a paas-router worker: access lines to the app log, request counts to the metrics history.
+  const lines = accessLogger(builderRedis, config.redisPrefix);
+  const history = startMinuteRecorder({ redis: builderRedis, prefix: config.redisPrefix, log: (l) => logs.push(l) });
+  const router = await startRouter({ config, onAccess: (e) => { lines(e); history.record(e); }, tls: routerTls });
   // Apps' web_url and route hosts use the router's real port.
   config.routerPort = router.port;
   config.apiUrl = controller.url;
@@ -76,6 +82,7 @@ export async function startTestPlatform(overrides: Partial<Config> = {}, routerT
     adminToken,
     api,
     viaRouter: (app, path = '/') => httpGet(router.port, `${app}.${config.domain}`, path),
+    flushMetrics: () => history.flush(),
     async restartController() {
       const port = controller.port;
       await controller.close();
@@ -92,7 +99,7 @@ export async function startTestPlatform(overrides: Partial<Config> = {}, routerT
       const own = new Set((apps.body ?? []).map((a) => a.name));
       const containers = (await docker.listContainers({ all: true, filters: { label: [`${config.label}=1`] } }))
         .filter((c) => own.has(c.Labels[`${config.label}.app`]));
-      await Promise.allSettled([router.close(), builder.close(), controller.close()]);
+      await Promise.allSettled([router.close().then(() => history.close()), builder.close(), controller.close()]);
       for (const { id } of addons.body ?? []) {
         const filters = { label: [`${config.label}.addon-id=${id}`] };
         for (const c of await docker.listContainers({ all: true, filters })) await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);

@@ -106,7 +106,8 @@ describe('apps as users push them: workers, Python, static, HTTPS', () => {
     // worker.1 crashes (its process exits 1): Docker starts it again, the platform shows it up.
     const victim = p.docker.getContainer((await containers(procs)).byName.get('worker.1')!.Id);
     const crashed = await victim.exec({ Cmd: ['touch', '/tmp/crash'], User: '1000:1000' });
-    await crashed.start({ hijack: false });
+    const touched = (await crashed.start({ hijack: false })) as unknown as NodeJS.ReadableStream;
+    await new Promise((resolve) => touched.on('end', resolve).on('close', resolve).resume());
     await eventually(async () => {
       const info = await victim.inspect();
       assert.ok(info.RestartCount > 0, 'restarted by Docker');

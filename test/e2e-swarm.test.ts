@@ -101,7 +101,10 @@ describe('apps on a 3-node Docker Swarm', () => {
     // The worker's engine, reached through a socat the test starts in that worker's container.
     const worker = cluster!.workers[0];
     await docker.getContainer(worker.containerId).exec({ Cmd: ['socat', 'TCP-LISTEN:2375,fork,reuseaddr', 'UNIX-CONNECT:/var/run/docker.sock'] })
-      .then((e) => e.start({ Detach: true }));
+      .then((e) => e.start({ Detach: true }))
+      // The (empty) answer of a detached start, left unread, kept a connection to dockerd open
+      // after the tests: the file's process did not exit by itself.
+      .then((answer) => { (answer as unknown as NodeJS.ReadableStream).resume(); });
     const engine = new Dockerode({ host: worker.addr, port: 2375 });
     await eventually(async () => { await engine.ping(); }, 5000);
     await assert.rejects(ensureSwarmManager(engine, { advertiseAddr: '', log: () => undefined }), /worker node of a swarm: with PAAS_SCHEDULER=swarm, paasd runs on a manager node/);

@@ -121,9 +121,10 @@ async function main(argv: readonly string[]): Promise<number> {
       cwd: repoDir,
       files: files.map((f) => path.join(repoDir, f)),
       concurrency: 1,
-      // A file whose tests are done but that leaves a handle open (a server, a timer) must
-      // not hang the run: its process is ended once its tests finish.
-      forceExit: true,
+      // No forceExit: a file whose tests are done must end by itself, so a handle it leaves
+      // open (a server, a connection, a timer) shows up as a hang here instead of being hidden.
+      // Every file was checked to exit alone (node --test without --test-force-exit).
+      forceExit: false,
       timeout: testTimeoutMs,
       execArgv: ['--disable-warning=ExperimentalWarning'],
     });

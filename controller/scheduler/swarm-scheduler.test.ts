@@ -53,7 +53,7 @@ test('when the engine stops answering, routing stays; when it answers again, the
   const lines: string[] = [];
   let changes = 0;
   const watched = createSwarmScheduler({
-    docker: new Dockerode({ socketPath: socket }), label: config.label, registry: config.registry, bootTimeoutSec: 20, pollMs: 100, log: (l) => lines.push(l),
+    docker: new Dockerode({ socketPath: socket }), label: config.label, registry: config.registry, registryAuth: config.registryAuth, bootTimeoutSec: 20, pollMs: 100, log: (l) => lines.push(l),
   });
   const stopWatching = watched.onChange(() => { changes++; });
   try {
@@ -101,7 +101,7 @@ test('a new controller adopts the web tasks the last route table routed, and che
   };
   const [web] = await scheduler.start(spec, () => undefined);
   const make = (backends: Array<{ host: string; port: number }>) => createSwarmScheduler({
-    docker, label: config.label, registry: config.registry, bootTimeoutSec: 20, pollMs: 100, log: () => undefined,
+    docker, label: config.label, registry: config.registry, registryAuth: config.registryAuth, bootTimeoutSec: 20, pollMs: 100, log: () => undefined,
     lastRoutes: { version: 1, apps: [{ app, hosts: [], maintenance: false, backends: backends.map((b) => ({ ...b, dyno: 'web.1', release: 1 })) }] },
   });
   const routed = make([{ host: web.host!, port: web.port! }]);
@@ -131,7 +131,7 @@ test('a release whose image no node can pull fails with the node and Swarm\'s er
 });
 
 test('a dyno\'s task runs confined as a local dyno: uid 1000, no capabilities, an init, memory, CPU and pids limits, its app\'s network', async () => {
-  const hardened = createSwarmScheduler({ docker, label: config.label, registry: config.registry, bootTimeoutSec: 20, cpus: 0.5, log: () => undefined });
+  const hardened = createSwarmScheduler({ docker, label: config.label, registry: config.registry, registryAuth: config.registryAuth, bootTimeoutSec: 20, cpus: 0.5, log: () => undefined });
   try {
     const [web] = await hardened.start({
       app, release: 1, image: `${config.registry}/${app}:v1`, kind: 'dockerfile', env: {}, memoryMb: 96,

@@ -17,7 +17,8 @@ import { presentedNames, testPki, type TestPki } from '../router/tls.test-suppor
 import { readAdminToken, removeDataDir, testConfig } from './helpers/config.ts';
 import { eventually } from './helpers/eventually.ts';
 import { paas, tempDir, userEnv } from './helpers/git.ts';
-import { freePort, startPebble, type Pebble } from './helpers/pebble.ts';
+import { freePort } from './helpers/free-port.ts';
+import { startPebble, type Pebble } from './helpers/pebble.ts';
 
 describe('paas certs', () => {
   let pebble: Pebble;

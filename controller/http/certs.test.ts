@@ -15,7 +15,8 @@ import { createMemoryScheduler } from '../scheduler/memory-scheduler.ts';
 import { startRouter, type RouterHandle } from '../../router/index.ts';
 import { presentedNames, testPki, type TestPki } from '../../router/tls.test-support.ts';
 import { readAdminToken, removeDataDir, testConfig } from '../../test/helpers/config.ts';
-import { freePort, startPebble, type Pebble } from '../../test/helpers/pebble.ts';
+import { freePort } from '../../test/helpers/free-port.ts';
+import { startPebble, type Pebble } from '../../test/helpers/pebble.ts';
 
 describe('certificates', () => {
   let pebble: Pebble;

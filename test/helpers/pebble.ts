@@ -4,10 +4,10 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import https from 'node:https';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { makeCertificate } from '../../common/x509.ts';
+import { freePort } from './free-port.ts';
 
 export interface Pebble {
   directoryUrl: string;
@@ -20,18 +20,6 @@ export interface Pebble {
 
 export function havePebble(): Promise<boolean> {
   return new Promise((resolve) => execFile('pebble', ['-version'], (err) => resolve(!err || (err as NodeJS.ErrnoException).code !== 'ENOENT')));
-}
-
-/** A port free right now on 127.0.0.1. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 export async function startPebble(opts: { httpPort: number }): Promise<Pebble> {

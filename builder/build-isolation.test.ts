@@ -44,8 +44,10 @@ after(async () => {
   for (const dir of temps) await fs.rm(dir, { recursive: true, force: true });
 });
 
-/** What the build printed, without the daemon's echo of each step's command. */
-const printed = (lines: string[]): string => lines.filter((l) => !l.startsWith('-----> Step')).join('\n');
+/** What the build printed, without the daemon's echo of each step's command, nor the color
+ *  codes the classic builder puts around a step's stderr. */
+const printed = (lines: string[]): string =>
+  lines.filter((l) => !l.startsWith('-----> Step')).join('\n').replace(/\x1b\[[0-9;]*m/g, '');
 const targets = (): string[] => [`${gateway} ${hostPort}`, `${gateway} ${registryPort}`, `172.17.0.1 ${registryPort}`, `127.0.0.1 ${registryPort}`, `${gateway} ${redisPort}`, `127.0.0.1 ${redisPort}`];
 
 test('a Dockerfile RUN step reaches nothing on the host, and runs with the CPU limit', async () => {

@@ -8,6 +8,7 @@ import type Dockerode from 'dockerode';
 import type { BuildJobData, BuildJobResult } from '../common/build.ts';
 import type { Config } from '../common/config.ts';
 import { testConfig } from '../test/helpers/config.ts';
+import { connectBuildEngine } from './build-engine.ts';
 import { run } from './exec-file.ts';
 import { runBuild, type BuildDeps } from './run-build.ts';
 
@@ -142,7 +143,11 @@ export function buildHarness(deps: BuildDeps) {
 
   async function cleanup(): Promise<void> {
     for (const c of containers) await c.remove({ force: true }).catch(() => {});
-    for (const image of images) await removeImage(docker, image);
+    const engine = deps.buildDocker === undefined ? connectBuildEngine(config) : deps.buildDocker;
+    for (const image of images) {
+      await removeImage(docker, image);
+      if (engine) await removeImage(engine, image);
+    }
     for (const tar of tars) await removeSourceTar(tar);
     for (const app of apps) await fs.rm(path.join(config.dataDir, 'cache', 'build', app), { recursive: true, force: true });
   }

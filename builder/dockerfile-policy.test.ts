@@ -6,9 +6,14 @@ import { UserBuildError } from '../common/errors.ts';
 import { checkDockerfile, normalizeImage, parseInstructions } from './dockerfile-policy.ts';
 
 const policy = { images: ['paas/stack:1', 'paas/stack:1-build', 'paas/busybox:test'], ownRepo: '127.0.0.1:5000/mine' };
-const ok = (text: string): void => checkDockerfile(text, policy);
+const ok = (text: string): string[] => checkDockerfile(text, policy).images;
 const refused = (text: string, why: RegExp): void =>
   assert.throws(() => checkDockerfile(text, policy), (err: unknown) => err instanceof UserBuildError && why.test(err.message), text);
+
+test('the images a Dockerfile names are returned, stages and scratch not', () => {
+  assert.deepEqual(ok('FROM paas/stack:1 AS a\nFROM a\nFROM scratch\nCOPY --from=127.0.0.1:5000/mine:v2 /x /x\nCOPY --from=a /y /y\n'),
+    ['paas/stack:1', '127.0.0.1:5000/mine:v2']);
+});
 
 test('stack images, allowed images, the app\'s own images, scratch and earlier stages pass', () => {
   ok('FROM paas/stack:1\nRUN echo hi\n');

@@ -118,9 +118,16 @@ const fail = (line: number, message: string): never => {
   throw new UserBuildError(`Dockerfile line ${line}: ${message}`);
 };
 
-/** Throws UserBuildError when the Dockerfile uses anything the policy does not allow. */
-export function checkDockerfile(text: string, policy: DockerfilePolicy): void {
+/** Throws UserBuildError when the Dockerfile uses anything the policy does not allow; returns
+ *  the images it names in FROM and COPY --from (not stages, not scratch), as written. */
+export function checkDockerfile(text: string, policy: DockerfilePolicy): { images: string[] } {
   const { escape, instructions } = parseInstructions(text);
+  const used = new Set<string>();
+  const allowed = (ref: string): boolean => {
+    const ok = imageAllowed(ref, policy);
+    if (ok) used.add(ref);
+    return ok;
+  };
   const globalArgs = new Map<string, string>();
   const stages: string[] = [];
   let stageVars: Map<string, string> | null = null;
@@ -134,7 +141,7 @@ export function checkDockerfile(text: string, policy: DockerfilePolicy): void {
       if (w.usedVariable) fail(ins.line, 'COPY --from with a variable is not allowed.');
       if (stages.includes(from.toLowerCase())) continue;
       if (/^\d+$/.test(from) && Number(from) < stages.length) continue;
-      if (!imageAllowed(from, policy)) fail(ins.line, `COPY --from=${from} is not allowed: ${allowedImages}.`);
+      if (!allowed(from)) fail(ins.line, `COPY --from=${from} is not allowed: ${allowedImages}.`);
     }
   };
   const checkAdd = (ins: Instruction, vars: Map<string, string>): void => {
@@ -166,14 +173,14 @@ export function checkDockerfile(text: string, policy: DockerfilePolicy): void {
       if (image === '') fail(ins.line, 'FROM needs an image.');
       if (ws.length === 3 && ws[1].value.toLowerCase() === 'as') {
         stageVars = new Map();
-        if (!(image.toLowerCase() === 'scratch' || stages.includes(image.toLowerCase()) || imageAllowed(image, policy))) {
+        if (!(image.toLowerCase() === 'scratch' || stages.includes(image.toLowerCase()) || allowed(image))) {
           fail(ins.line, `FROM ${image} is not allowed: ${allowedImages}.`);
         }
         stages.push(ws[2].value.toLowerCase());
         continue;
       }
       if (ws.length !== 1) fail(ins.line, 'FROM takes an image and optionally AS <name>.');
-      if (!(image.toLowerCase() === 'scratch' || stages.includes(image.toLowerCase()) || imageAllowed(image, policy))) {
+      if (!(image.toLowerCase() === 'scratch' || stages.includes(image.toLowerCase()) || allowed(image))) {
         fail(ins.line, `FROM ${image} is not allowed: ${allowedImages}.`);
       }
       stages.push(`#${stages.length}`); // unnamed stage: reachable by index only
@@ -203,4 +210,5 @@ export function checkDockerfile(text: string, policy: DockerfilePolicy): void {
     }
   }
   if (stages.length === 0) throw new UserBuildError('Dockerfile has no FROM instruction.');
+  return { images: [...used] };
 }

@@ -9,6 +9,9 @@ import { isAppName } from '../common/app-name.ts';
 import type { Config } from '../common/config.ts';
 import { UserBuildError } from '../common/errors.ts';
 import { ProcfileError, parseProcfile } from '../common/procfile.ts';
+import { pullImage } from '../common/docker-pull.ts';
+import { dockerAuthConfig } from '../common/registry-auth.ts';
+import { checkBuildEngine, connectBuildEngine, copyImages, pruneBuildEngine } from './build-engine.ts';
 import { ensureBuildNetwork } from './build-network.ts';
 import { buildWithBuildpacks } from './buildpack-build.ts';
 import { buildDockerfile } from './dockerfile-build.ts';
@@ -22,6 +25,9 @@ import { imageExists } from './stack.ts';
 export interface BuildDeps {
   config: Config;
   docker: Dockerode;
+  /** Engine of Dockerfile builds (default: the config's build engine, builder/build-engine.ts;
+   *  null: `docker`, where RUN steps are root on the host). */
+  buildDocker?: Dockerode | null;
   /** Directory of the shipped buildpacks (default: this repository's buildpacks/). */
   buildpacksDir?: string;
   /** Build time limit (default 15 min); the container is killed and removed when it is up. */
@@ -63,20 +69,31 @@ export async function runBuild(deps: BuildDeps, data: BuildJobData, log: (line: 
   let buildpack: string;
   let processTypes: Record<string, string | null>;
   let configVars: Record<string, string> = {};
+  // The engine the image is built on (the build engine for Dockerfiles), pushed from, pruned on.
+  let engine = docker;
 
   // An app that lists buildpacks is built with them even if it has a Dockerfile.
   if (hasFile(source, 'Dockerfile') && data.buildpacks.length === 0) {
     log('-----> Dockerfile found: building with docker');
     const procfile = readProcfile(await readFile(source, 'Procfile'));
     const dockerfile = (await readFile(source, 'Dockerfile')) ?? '';
-    checkDockerfile(dockerfile, {
+    const { images } = checkDockerfile(dockerfile, {
       images: [config.stackImage, config.stackBuildImage, ...config.dockerfileImages],
       ownRepo: splitImageRef(data.image).repo,
     });
+    engine = (deps.buildDocker === undefined ? connectBuildEngine(config) : deps.buildDocker) ?? docker;
+    if (engine !== docker) {
+      await checkBuildEngine(engine);
+      // Local base images come from the run engine; the app's own, the daemon pulls.
+      await copyImages({ from: docker, to: engine, images: images.filter((i) => !i.startsWith(`${config.registry}/`)), log });
+    }
     const workDir = path.join(config.dataDir, 'tmp', `build-${data.buildId}`);
     try {
       await buildDockerfile({
         ...common,
+        docker: engine,
+        // RUN steps reach no network at all: builds here do not download.
+        network: 'none',
         sourceTar: data.sourceTar,
         dockerfile,
         workDir,
@@ -123,14 +140,18 @@ export async function runBuild(deps: BuildDeps, data: BuildJobData, log: (line: 
   try {
     signal?.throwIfAborted();
     log(`-----> Pushing ${data.image}`);
-    digest = await pushImage({ docker, image: data.image, registry: config.registry, registryAuth: config.registryAuth, log });
+    digest = await pushImage({ docker: engine, image: data.image, registry: config.registry, registryAuth: config.registryAuth, log });
+    // The run engine gets the image now, as it got it when it built it itself.
+    if (engine !== docker) await pullImage(docker, data.image, dockerAuthConfig(config.registry, config.registryAuth));
   } catch (err) {
     // Canceled, or a retry builds again: do not leave the unpushed image behind (it would dangle).
-    await docker.getImage(data.image).remove().catch(() => {});
+    await engine.getImage(data.image).remove().catch(() => {});
     throw err;
   }
   const { repo } = splitImageRef(data.image);
-  await pruneBuildImages({ docker, repo, keep: deps.keepBuildImages ?? DEFAULT_KEEP_BUILD_IMAGES }).catch(() => []);
+  const keep = deps.keepBuildImages ?? DEFAULT_KEEP_BUILD_IMAGES;
+  await pruneBuildImages({ docker, repo, keep }).catch(() => []);
+  if (engine !== docker) await pruneBuildEngine({ engine, label: config.label, keep: keep * 5 }).catch(() => undefined);
   log(`-----> Done in ${((Date.now() - started) / 1000).toFixed(1)} s: ${data.image}${digest ? `@${digest}` : ''}`);
   return { image: data.image, digest, buildpack, processTypes, configVars };
 }

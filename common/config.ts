@@ -56,6 +56,10 @@ export interface Config {
   /** Stack build image: buildpacks run in it (builder/stack.ts). */
   stackBuildImage: string;
   dockerSocket: string;
+  /** Socket of the build engine: a second dockerd with userns-remap (bin/setup starts it) that
+   *  runs Dockerfile builds, so root in a RUN step is an unprivileged uid of the host. null
+   *  (PAAS_BUILD_DOCKER_SOCKET=off): Dockerfile builds run on dockerSocket's engine as root. */
+  buildDockerSocket: string | null;
   /** Where dynos run: `docker` (the local engine) or `swarm` (a Docker Swarm cluster managed
    *  by the local engine; docs/scale-out.md). */
   scheduler: 'docker' | 'swarm';
@@ -163,6 +167,8 @@ function int(value: string | undefined, fallback: number): number {
   return n;
 }
 
+/** Where bin/setup starts the build engine (exec-root /run/paas-build-engine). */
+export const DEFAULT_BUILD_DOCKER_SOCKET = '/run/paas-build-engine/docker.sock';
 const flag = (value: string | undefined): boolean => value === '1' || value === 'true';
 const list = (value: string | undefined): string[] => (value ?? '').split(',').map((h) => h.trim().toLowerCase()).filter((h) => h !== '');
 
@@ -201,6 +207,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     stackImage: env.PAAS_STACK_IMAGE || 'paas/stack:1',
     stackBuildImage: env.PAAS_STACK_BUILD_IMAGE || `${env.PAAS_STACK_IMAGE || 'paas/stack:1'}-build`,
     dockerSocket: env.PAAS_DOCKER_SOCKET || '/var/run/docker.sock',
+    buildDockerSocket: env.PAAS_BUILD_DOCKER_SOCKET === 'off' ? null : env.PAAS_BUILD_DOCKER_SOCKET || DEFAULT_BUILD_DOCKER_SOCKET,
     scheduler: schedulerKind(env.PAAS_SCHEDULER),
     swarmAdvertiseAddr: env.PAAS_SWARM_ADVERTISE_ADDR || '',
     label: env.PAAS_LABEL || 'paas',

@@ -9,7 +9,7 @@ import { followDockerLogs } from './docker-logs-follow.ts';
 import { APP_PORT, checksOf, cloneOptions, dynoOptions, joinNetworks, type DynoPlacement } from './docker-dyno.ts';
 import { watchContainerEvents } from './docker-events.ts';
 import { waitHealthy } from './docker-health.ts';
-import { pullImage } from './docker-pull.ts';
+import { pullImage } from '../../common/docker-pull.ts';
 import { createOneOff, localOneOff, oneOffInfo, runOneOff, type OneOffDeps } from './docker-one-off.ts';
 import { createSelfHeal, type DynoTracker } from './docker-self-heal.ts';
 import { DEFAULT_DYNO_CPU, ensureAppNetwork, removeAppNetwork } from './dyno-hardening.ts';

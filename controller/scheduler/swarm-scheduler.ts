@@ -13,7 +13,7 @@ import { allDynos, rollingRestart, scalePlan } from './scale-plan.ts';
 import { bootService, checkTask, tasksOf } from './swarm-boot.ts';
 import { createKeyedMutex } from '../../common/keyed-mutex.ts';
 import { createOneOff, listOneOffContainers, localOneOff, type OneOffDeps } from './docker-one-off.ts';
-import { pullImage } from './docker-pull.ts';
+import { pullImage } from '../../common/docker-pull.ts';
 import { runSwarmOneOff } from './swarm-one-off.ts';
 import { appNetworkName, dynoService, renamed, type ServiceSpec } from './swarm-spec.ts';
 import type { RegistryAuth } from '../../common/config.ts';

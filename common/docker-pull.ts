@@ -1,5 +1,6 @@
-// Pulls an image into one engine from the platform's registry (the local driver's dynos, and
-// the one-offs both drivers run on the engine the platform is on).
+// Pulls an image into one engine from the platform's registry: the local driver's dynos, the
+// one-offs both drivers run on the engine the platform is on, and the builder (an image built
+// on the build engine comes to the run engine this way).
 import type Dockerode from 'dockerode';
 
 export async function pullImage(docker: Dockerode, image: string, authconfig: object): Promise<void> {

@@ -101,6 +101,17 @@ export interface Config {
   customDomainSuffixes: string[];
   /** Apps a user (not an admin) may own. */
   maxAppsPerUser: number;
+  /** Log drains an app may have. */
+  maxLogDrains: number;
+  /** Each log drain's buffer (lines and bytes) while it is slow or down; beyond, the oldest are dropped. */
+  logDrainBufferLines: number;
+  logDrainBufferBytes: number;
+  /** Extra CA (PEM file) trusted for syslog+tls and https drains, beside the system's. */
+  logDrainCaFile: string;
+  /** Bearer token the router's admin /metrics requires when set (else it is loopback only). */
+  metricsToken: string;
+  /** Address of the router's admin listener; anything but loopback requires metricsToken. */
+  routerAdminBind: string;
   /** Builds of one user (not an admin) queued or running at once. */
   maxBuildsPerUser: number;
   /** Largest source, in bytes: an upload (PUT to a sources put_url; 413 beyond), a git push's
@@ -228,6 +239,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     privateUrlHosts: list(env.PAAS_PRIVATE_URL_HOSTS),
     customDomainSuffixes: list(env.PAAS_CUSTOM_DOMAIN_SUFFIXES),
     maxAppsPerUser: int(env.PAAS_MAX_APPS_PER_USER, 100),
+    maxLogDrains: int(env.PAAS_MAX_LOG_DRAINS, 5),
+    logDrainBufferLines: int(env.PAAS_LOG_DRAIN_BUFFER_LINES, 1024),
+    logDrainBufferBytes: int(env.PAAS_LOG_DRAIN_BUFFER_BYTES, 1024 * 1024),
+    logDrainCaFile: env.PAAS_LOG_DRAIN_CA_FILE || '',
+    metricsToken: env.PAAS_METRICS_TOKEN || '',
+    routerAdminBind: env.PAAS_ROUTER_ADMIN_BIND || '127.0.0.1',
     maxBuildsPerUser: int(env.PAAS_MAX_BUILDS_PER_USER, 3),
     sourceMaxBytes: int(env.PAAS_SOURCE_MAX_BYTES, 512 * 1024 * 1024),
     sourceUrlTtl: int(env.PAAS_SOURCE_URL_TTL, 3600),

@@ -11,6 +11,8 @@
 //   <p>:tls:changed             channel  a certificate bundle was published
 //   <p>:acme:http01:<token>     string   key authorization of a pending ACME HTTP-01 challenge
 //   <p>:applog:<app>            stream   platform log lines of an app (common/app-log.ts)
+//   <p>:drains:cursors          hash     per log drain: stream id of the last line delivered
+//   <p>:drains:stats            hash     per log drain: counters, JSON (sent, dropped, buffered)
 //   <p>:build:<id>:log          stream   a build's log (common/build-log.ts)
 //   <p>:build:<id>:cancel       string   a cancel request a build not yet started sees
 //   <p>:build-cancel            channel  cancel requests (build ids) for running builds
@@ -40,3 +42,8 @@ export const buildCancelChannel = (prefix: string): string => `${prefix}:build-c
 export const metricsKey = (prefix: string, app: string, source: string, step: number): string => `${prefix}:metrics:${app}:${source}:${step}`;
 /** The dyno collector's latest sample of every dyno (common/dyno-usage.ts), for Prometheus. */
 export const dynoUsageKey = (prefix: string): string => `${prefix}:metrics:dynos-latest`;
+
+/** Log drains (controller/services/drain-shipper.ts): per drain id, the stream id of the last
+ *  line delivered (a restarted paasd resumes after it), and its counters as JSON (Prometheus). */
+export const drainCursorsKey = (prefix: string): string => `${prefix}:drains:cursors`;
+export const drainStatsKey = (prefix: string): string => `${prefix}:drains:stats`;

@@ -36,6 +36,9 @@ import { createFormationService } from './services/formation.ts';
 import { createReleaseService } from './services/releases.ts';
 import { createRegistryClient, type RegistryClient } from './services/registry.ts';
 import { startDynoMetrics, type DynoMetrics } from './services/dyno-metrics.ts';
+import { startDrainShipper, type DrainShipper } from './services/drain-shipper.ts';
+import { allLogDrains } from './store/log-drains.ts';
+import { urlPolicyOf } from '../common/url-policy.ts';
 import { startReconciler } from './services/reconciler.ts';
 import { createRoutePublisher, lastRouteTable, type RoutePublisher } from './services/route-publisher.ts';
 import { createAcmeService, type AcmeService } from './services/acme.ts';
@@ -76,6 +79,8 @@ export interface ControllerHandle {
   adminTokenFile: string | null;
   /** The dyno collector (sample() takes one now). */
   dynoMetrics: DynoMetrics;
+  /** Ships app logs to their drains. */
+  drains: DrainShipper;
   close(): Promise<void>;
 }
 
@@ -146,6 +151,12 @@ export async function startController(opts: ControllerOptions): Promise<Controll
   const runs = createOneOffRuns({ db, config, scheduler, specs, redis, log });
   const tail = createStreamTailer(redis);
   const dynoMetrics = startDynoMetrics({ scheduler, redis, prefix: config.redisPrefix, intervalMs: opts.metricsIntervalMs, log });
+  const drains = startDrainShipper({
+    redis, reader: new Redis(config.redisUrl, { maxRetriesPerRequest: null }), prefix: config.redisPrefix,
+    drains: () => allLogDrains(db).map((d) => ({ id: d.id, app: d.app, url: d.url, token: d.token })),
+    policy: urlPolicyOf(config), extraCa: config.logDrainCaFile ? [fs.readFileSync(config.logDrainCaFile, 'utf8')] : [],
+    bufferLines: config.logDrainBufferLines, bufferBytes: config.logDrainBufferBytes, log: (l) => log(l),
+  });
   const api = createApi({
     db, config, limits, tail, scheduler, apps, builds, deployer, releases, configVars, formation, dynos, domains, runs, addons: addonService, routes, redis, hookSecret: hook.secret, logError, tls: { certs, acme },
     sources, onResponse: opts.onResponse, diskSpace, pushers, dynoMetrics,
@@ -190,8 +201,10 @@ export async function startController(opts: ControllerOptions): Promise<Controll
     routes,
     adminTokenFile,
     dynoMetrics,
+    drains,
     async close() {
       dynoMetrics.close();
+      await drains.close();
       await reconciler.stop();
       addonService.close();
       clearInterval(sweepSources);

@@ -19,9 +19,10 @@ import { authorizationCommands } from './authorizations.ts';
 import { releasesCommands } from './releases.ts';
 import { nodesCommands } from './nodes.ts';
 import { webhooksCommands } from './webhooks.ts';
+import { drainsCommands } from './drains.ts';
 import type { Command } from './types.ts';
 
-export const commands: Command[] = [...authCommands, ...appsCommands, ...configCommands, ...releasesCommands, ...psCommands, ...buildsCommands, ...buildControlCommands, ...buildpacksCommands, ...logsCommands, ...metricsCommands, ...runCommands, ...domainsCommands, ...certsCommands, ...maintenanceCommands, ...checksCommands, ...accessCommands, ...authorizationCommands, ...nodesCommands, ...webhooksCommands, ...addonsCommands, ...pgCommands];
+export const commands: Command[] = [...authCommands, ...appsCommands, ...configCommands, ...releasesCommands, ...psCommands, ...buildsCommands, ...buildControlCommands, ...buildpacksCommands, ...logsCommands, ...drainsCommands, ...metricsCommands, ...runCommands, ...domainsCommands, ...certsCommands, ...maintenanceCommands, ...checksCommands, ...accessCommands, ...authorizationCommands, ...nodesCommands, ...webhooksCommands, ...addonsCommands, ...pgCommands];
 
 export function findCommand(name: string): Command | undefined {
   return commands.find((c) => c.name === name || c.aliases?.includes(name));

@@ -823,6 +823,42 @@ export interface paths {
         patch: operations["patchAppsByAppHttps"];
         trace?: never;
     };
+    "/apps/{app}/log-drains": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The app's log drains */
+        get: operations["getAppsByAppLogDrains"];
+        put?: never;
+        /** Ship the app's log (dynos, router, API, builds) to a syslog or HTTPS drain */
+        post: operations["postAppsByAppLogDrains"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/apps/{app}/log-drains/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One log drain, by id, token or URL */
+        get: operations["getAppsByAppLogDrainsById"];
+        put?: never;
+        post?: never;
+        /** Remove a log drain (by id, token or URL) */
+        delete: operations["deleteAppsByAppLogDrainsById"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/apps/{app}/log-sessions": {
         parameters: {
             query?: never;
@@ -1988,6 +2024,60 @@ export interface components {
             };
             hsts: boolean;
             redirect_https: boolean;
+        };
+        /**
+         * @example {
+         *       "id": "51234567-89ab-4def-8123-456789abcdef",
+         *       "url": "syslog+tls://logs.example.com:6514",
+         *       "token": "d.01234567-89ab-4def-8123-456789abcdef",
+         *       "addon": null,
+         *       "app": {
+         *         "id": "01234567-89ab-4def-8123-456789abcdef",
+         *         "name": "hello"
+         *       },
+         *       "created_at": "2026-01-02T03:04:05.678Z",
+         *       "updated_at": "2026-01-02T03:04:05.678Z"
+         *     }
+         */
+        LogDrain: {
+            addon: {
+                /**
+                 * Format: uuid
+                 * @example 01234567-89ab-4def-8123-456789abcdef
+                 */
+                id: string;
+                name: string;
+            } | null;
+            app: {
+                /**
+                 * Format: uuid
+                 * @example 01234567-89ab-4def-8123-456789abcdef
+                 */
+                id: string;
+                name: string;
+            };
+            /**
+             * Format: date-time
+             * @example 2026-01-02T03:04:05.678Z
+             */
+            created_at: string;
+            /**
+             * Format: uuid
+             * @example 01234567-89ab-4def-8123-456789abcdef
+             */
+            id: string;
+            /**
+             * @description the HOSTNAME field of every frame sent to this drain (d.<uuid>)
+             * @example d.01234567-89ab-4def-8123-456789abcdef
+             */
+            token: string;
+            /**
+             * Format: date-time
+             * @example 2026-01-02T03:04:05.678Z
+             */
+            updated_at: string;
+            /** @description the drain URL, its password and query values replaced by **** */
+            url: string;
         };
         LogSession: {
             /**
@@ -4593,6 +4683,152 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Https"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    getAppsByAppLogDrains: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LogDrain"][];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    postAppsByAppLogDrains: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description syslog+tls://host:port, syslog+tcp://host:port or https://[user:password@]host/path; loopback and private addresses are refused unless the operator allows them
+                     * @example syslog+tls://logs.example.com:6514
+                     */
+                    url: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "51234567-89ab-4def-8123-456789abcdef",
+                     *       "url": "syslog+tls://logs.example.com:6514",
+                     *       "token": "d.01234567-89ab-4def-8123-456789abcdef",
+                     *       "addon": null,
+                     *       "app": {
+                     *         "id": "01234567-89ab-4def-8123-456789abcdef",
+                     *         "name": "hello"
+                     *       },
+                     *       "created_at": "2026-01-02T03:04:05.678Z",
+                     *       "updated_at": "2026-01-02T03:04:05.678Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["LogDrain"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    getAppsByAppLogDrainsById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app: string;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "51234567-89ab-4def-8123-456789abcdef",
+                     *       "url": "syslog+tls://logs.example.com:6514",
+                     *       "token": "d.01234567-89ab-4def-8123-456789abcdef",
+                     *       "addon": null,
+                     *       "app": {
+                     *         "id": "01234567-89ab-4def-8123-456789abcdef",
+                     *         "name": "hello"
+                     *       },
+                     *       "created_at": "2026-01-02T03:04:05.678Z",
+                     *       "updated_at": "2026-01-02T03:04:05.678Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["LogDrain"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    deleteAppsByAppLogDrainsById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app: string;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "51234567-89ab-4def-8123-456789abcdef",
+                     *       "url": "syslog+tls://logs.example.com:6514",
+                     *       "token": "d.01234567-89ab-4def-8123-456789abcdef",
+                     *       "addon": null,
+                     *       "app": {
+                     *         "id": "01234567-89ab-4def-8123-456789abcdef",
+                     *         "name": "hello"
+                     *       },
+                     *       "created_at": "2026-01-02T03:04:05.678Z",
+                     *       "updated_at": "2026-01-02T03:04:05.678Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["LogDrain"];
                 };
             };
             default: components["responses"]["Error"];

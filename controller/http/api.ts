@@ -34,6 +34,7 @@ import { sourceBlobRouter, sourcesRouter } from './sources.ts';
 import { createSourceStore } from '../services/sources.ts';
 import { observeResponses, validateRequests } from './validate.ts';
 import { webhooksRouter } from './webhooks.ts';
+import { logDrainsRouter } from './log-drains.ts';
 
 export function createApi(deps: ApiDeps): express.Express {
   const sources = deps.sources ?? createSourceStore({
@@ -72,6 +73,7 @@ export function createApi(deps: ApiDeps): express.Express {
   api.use(certsRouter(deps));
   api.use(logsRouter(deps, logs));
   api.use(logSessionsRouter(deps, logSessions));
+  api.use(logDrainsRouter(deps));
   api.use(metricsRouter(deps));
   api.use(nodesRouter(deps));
   api.use(webhooksRouter(deps));

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { DatabaseSync } from 'node:sqlite';
 import { ADDON_SCHEMA } from './schema-addons.ts';
 import { CI_SCHEMA } from './schema-ci.ts';
+import { LOG_DRAINS_SCHEMA } from './log-drains.ts';
 import { errorMessage } from '../../common/errors.ts';
 
 type Db = DatabaseSync;
@@ -169,6 +170,7 @@ export const MIGRATIONS: Migration[] = [
     },
   },
   { version: 5, description: 'add-ons: addons, attachments, backups, backup schedules', up: (db) => db.exec(ADDON_SCHEMA) },
+  { version: 6, description: 'log drains', up: (db) => db.exec(LOG_DRAINS_SCHEMA) },
 ];
 
 /** The version a database ends at. */

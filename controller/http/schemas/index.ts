@@ -9,6 +9,7 @@ import { configVarsRoutes } from './config-vars.ts';
 import { domainsRoutes } from './domains.ts';
 import { dynosRoutes } from './dynos.ts';
 import { formationRoutes } from './formation.ts';
+import { logDrainsRoutes } from './log-drains.ts';
 import { logSessionsRoutes } from './log-sessions.ts';
 import { metaRoutes } from './meta.ts';
 import { metricsRoutes } from './metrics.ts';
@@ -32,6 +33,7 @@ export const routeSpecs: RouteSpec[] = [
   ...webhooksRoutes,
   ...addonsRoutes,
   ...logSessionsRoutes,
+  ...logDrainsRoutes,
   ...metricsRoutes,
 ];
 

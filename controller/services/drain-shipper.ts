@@ -20,6 +20,10 @@ import { backoffMs, createDrainBuffer } from './drain-buffer.ts';
 import { createTransport, failureReason, type DrainTransport } from './drain-transports.ts';
 import { checkDrainUrl, redactDrainUrl } from './drain-url.ts';
 
+/** Lines read from the streams per round trip: well below a drain's buffer, so that a healthy
+ *  drain's sender gets its turn between two reads. */
+const READ_COUNT = 256;
+
 export interface DrainTarget { id: string; app: string; url: string; token: string }
 
 export interface DrainStats {
@@ -104,9 +108,11 @@ export function startDrainShipper(opts: ShipperOptions): DrainShipper {
     let wake: (() => void) | null = null;
     const closed = new AbortController();
     let transport: DrainTransport | null = null;
+    let startError: unknown = null;
     try {
       transport = createTransport(checkDrainUrl(target.url, opts.policy), target.token, { policy: opts.policy, extraCa: opts.extraCa ?? [], timeoutMs: cfg.timeoutMs });
     } catch (err) {
+      startError = err;
       lastError = failureReason(err);
       log(`log drain ${target.id} of ${target.app} (${shown}) not started: ${errorMessage(err)}`);
     }
@@ -143,7 +149,7 @@ export function startDrainShipper(opts: ShipperOptions): DrainShipper {
           batch = { items, frameId: randomUUID() };
         }
         try {
-          if (!transport) throw new Error(lastError ?? 'not started');
+          if (!transport) throw startError;
           await transport.send(batch.items.map((i) => i.frame), batch.frameId);
           sent += batch.items.length;
           w.delivered = batch.items[batch.items.length - 1].id;
@@ -206,7 +212,7 @@ export function startDrainShipper(opts: ShipperOptions): DrainShipper {
         if (byApp.size === 0) { await sleep(cfg.refreshMs, stop.signal); continue; }
         const apps = [...byApp.keys()];
         const from = apps.map((a) => byApp.get(a)!.map((w) => w.readPos).reduce((m, id) => (compareStreamIds(id, m) < 0 ? id : m)));
-        const res = await reader.xread('COUNT', 1000, 'BLOCK', cfg.refreshMs, 'STREAMS', ...apps.map((a) => appLogKey(prefix, a)), ...from);
+        const res = await reader.xread('COUNT', READ_COUNT, 'BLOCK', cfg.refreshMs, 'STREAMS', ...apps.map((a) => appLogKey(prefix, a)), ...from);
         failing = false;
         for (const [key, entries] of res ?? []) {
           const app = apps[apps.findIndex((a) => appLogKey(prefix, a) === key)];

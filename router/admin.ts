@@ -1,13 +1,26 @@
-// The router's admin listener: GET /metrics (Prometheus text) and GET /healthz. Meant for
-// loopback or a private network only; it never proxies anything.
+// The router's admin listener: GET /metrics (Prometheus text) and GET /healthz. On loopback by
+// default; with a token (PAAS_METRICS_TOKEN) /metrics wants `Authorization: Bearer <token>`,
+// and only then may it listen on another address (PAAS_ROUTER_ADMIN_BIND). It never proxies.
+import { createHash, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { renderPrometheus, type MetricsSnapshot } from './metrics.ts';
 import { errorMessage } from '../common/errors.ts';
 
 export interface AdminOptions {
   port: number;
   bind?: string;
+  /** When set, /metrics requires `Authorization: Bearer <token>`. */
+  token?: string;
+}
+
+const isLoopback = (bind: string): boolean => bind === 'localhost' || (net.isIP(bind) !== 0 && (bind.startsWith('127.') || bind === '::1'));
+const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
+
+/** Whether a request carries the token (compared in constant time). */
+export function bearerMatches(header: string | undefined, token: string): boolean {
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
+  return m !== null && timingSafeEqual(digest(m[1]), digest(token));
 }
 
 export interface AdminServer {
@@ -22,8 +35,14 @@ export async function startAdminServer(opts: AdminOptions & {
   extra?: () => Promise<string>;
   log: (line: string) => void;
 }): Promise<AdminServer> {
+  const bind = opts.bind ?? '127.0.0.1';
+  if (!opts.token && !isLoopback(bind)) throw new Error(`the admin listener on ${bind} needs PAAS_METRICS_TOKEN (without a token it serves loopback only)`);
   const server = http.createServer((req, res) => {
     const path = (req.url ?? '').split('?')[0];
+    if (req.method === 'GET' && path === '/metrics' && opts.token && !bearerMatches(req.headers.authorization, opts.token)) {
+      res.writeHead(401, { 'content-type': 'text/plain', 'www-authenticate': 'Bearer realm="metrics"' }).end('a bearer token is required\n');
+      return;
+    }
     if (req.method === 'GET' && path === '/metrics') {
       Promise.all([opts.snapshot(), opts.extra?.() ?? '']).then(([snap, extra]) => {
         const body = renderPrometheus(snap, { workers: opts.workers?.() }) + extra;
@@ -43,7 +62,7 @@ export async function startAdminServer(opts: AdminOptions & {
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(opts.port, opts.bind ?? '127.0.0.1', () => { server.off('error', reject); resolve(); });
+    server.listen(opts.port, bind, () => { server.off('error', reject); resolve(); });
   });
   return {
     port: (server.address() as AddressInfo).port,

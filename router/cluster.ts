@@ -17,6 +17,7 @@ import type { RouterLimits } from './limits.ts';
 import { mergeSnapshots, type MetricsSnapshot } from './metrics.ts';
 import { createStateKeeper } from './router-state.ts';
 import { dynoMetricsSource } from './dyno-prometheus.ts';
+import { drainMetricsSource } from './drain-prometheus.ts';
 import { Redis } from 'ioredis';
 
 export interface ClusterOptions {
@@ -157,7 +158,9 @@ export async function startRouterCluster(opts: ClusterOptions): Promise<RouterCl
       // Redis that is away (no offline queue, one attempt).
       adminRedis = new Redis(opts.config.redisUrl, { maxRetriesPerRequest: 0, enableOfflineQueue: false, lazyConnect: false });
       adminRedis.on('error', () => {});
-      const extra = dynoMetricsSource(adminRedis, opts.config.redisPrefix, log);
+      const dynos = dynoMetricsSource(adminRedis, opts.config.redisPrefix, log);
+      const drains = drainMetricsSource(adminRedis, opts.config.redisPrefix);
+      const extra = async (): Promise<string> => (await dynos()) + (await drains());
       admin = await startAdminServer({ ...opts.admin, snapshot: collect, workers: () => workers.size, extra, log });
     }
   } catch (err) {

@@ -26,7 +26,7 @@ export async function serveRouter(config: Config, log: (line: string) => void = 
   const tls = config.httpsPort >= 0
     ? { port: config.httpsPort, defaultCert: await loadDefaultCertificate(config, log) }
     : undefined;
-  const admin = config.routerAdminPort >= 0 ? { port: config.routerAdminPort } : undefined;
+  const admin = config.routerAdminPort >= 0 ? { port: config.routerAdminPort, bind: config.routerAdminBind, token: config.metricsToken || undefined } : undefined;
   const limits = routerLimits(config);
   return startRouterCluster({
     config, workers: Math.max(2, config.routerWorkers), tls, admin, limits, accessLog: true, history: true, log, stateFile: routerStateFile(config),

@@ -163,6 +163,10 @@ describe('API responses match their schemas', () => {
     }, 10_000);
     await call('get', `/apps/shape/webhook-deliveries/${delivery.id}`).expect(200);
     await call('delete', `/apps/shape/webhooks/${hook.body.id}`).expect(200);
+    const drain = await call('post', '/apps/shape/log-drains', { url: 'syslog+tls://127.0.0.1:6514' }).expect(201);
+    await call('get', '/apps/shape/log-drains').expect(200);
+    await call('get', `/apps/shape/log-drains/${drain.body.id}`).expect(200);
+    await call('delete', `/apps/shape/log-drains/${drain.body.id}`).expect(200);
 
     await call('delete', '/apps/shape').expect(200);
     await call('delete', '/users/carol@example.com').expect(200);

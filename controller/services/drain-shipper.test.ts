@@ -131,6 +131,7 @@ test('syslog TCP, syslog TLS and HTTPS drains get every line, framed as Logplex 
     assert.deepEqual(numbered(tcp.messages, 'burst'), range(N));
     assert.deepEqual(numbered(tlsR.messages, 'burst'), range(N));
     assert.deepEqual(numbered(web.messages, 'burst'), range(N));
+    assert.equal(tcp.messages.filter((m) => m.includes('elsewhere')).length, 3);
   }, 20_000);
   const first = parseSyslogMessage(tcp.messages.find((m) => m.endsWith('burst 1 ✓'))!)!;
   assert.deepEqual({ ...first, time: '' }, { pri: 190, time: '', host: 'd.tcp', app: 'app', procid: 'web.1', msg: 'burst 1 ✓' });

@@ -124,6 +124,8 @@ export interface Config {
   /** Seconds a one-off dyno may run before the platform stops it (Heroku: 24 h); also the
    *  largest time_to_live a run may ask for. */
   runTimeLimit: number;
+  /** Seconds a dashboard login lasts (the session is then gone from Redis). */
+  dashboardSessionTtl: number;
 }
 
 function schedulerKind(value: string | undefined): Config['scheduler'] {
@@ -250,6 +252,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sourceUrlTtl: int(env.PAAS_SOURCE_URL_TTL, 3600),
     webhookRetryBaseMs: int(env.PAAS_WEBHOOK_RETRY_BASE_MS, 30_000),
     runTimeLimit: int(env.PAAS_RUN_TIME_LIMIT, 24 * 60 * 60),
+    dashboardSessionTtl: int(env.PAAS_DASHBOARD_SESSION_TTL, 8 * 60 * 60),
   };
 }
 

@@ -17,6 +17,7 @@
 //   <p>:build:<id>:cancel       string   a cancel request a build not yet started sees
 //   <p>:build-cancel            channel  cancel requests (build ids) for running builds
 //   <p>:builds:*                         BullMQ's own keys of the build queue
+//   <p>:dashboard:session:<sha256>       string   a dashboard session (controller/dashboard/sessions.ts)
 
 /** BullMQ queue of builds (its keys are `<prefix>:builds:*`). */
 export const buildQueueName = 'builds';
@@ -47,3 +48,6 @@ export const dynoUsageKey = (prefix: string): string => `${prefix}:metrics:dynos
  *  line delivered (a restarted paasd resumes after it), and its counters as JSON (Prometheus). */
 export const drainCursorsKey = (prefix: string): string => `${prefix}:drains:cursors`;
 export const drainStatsKey = (prefix: string): string => `${prefix}:drains:stats`;
+
+/** A dashboard session, by the SHA-256 (hex) of its id (controller/dashboard/sessions.ts). */
+export const dashboardSessionKey = (prefix: string, idHash: string): string => `${prefix}:dashboard:session:${idHash}`;

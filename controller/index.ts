@@ -16,6 +16,7 @@ import { createGitHandler, isGitRequest } from './git/http-handler.ts';
 import { createPushers } from './git/pushers.ts';
 import { createRepoStore } from './git/repos.ts';
 import { createApi } from './http/api.ts';
+import { createDashboard, isDashboardRequest } from './dashboard/index.ts';
 import { createDiskGuard } from './services/disk-space.ts';
 import { createRequestLimits } from './http/rate-limit.ts';
 import { createStreamTailer } from '../common/stream-tailer.ts';
@@ -39,6 +40,7 @@ import { startDynoMetrics, type DynoMetrics } from './services/dyno-metrics.ts';
 import { startDrainShipper, type DrainShipper } from './services/drain-shipper.ts';
 import { allLogDrains } from './store/log-drains.ts';
 import { urlPolicyOf } from '../common/url-policy.ts';
+import { createPlatformStatus } from './services/platform-status.ts';
 import { startReconciler } from './services/reconciler.ts';
 import { createRoutePublisher, lastRouteTable, type RoutePublisher } from './services/route-publisher.ts';
 import { createAcmeService, type AcmeService } from './services/acme.ts';
@@ -160,13 +162,16 @@ export async function startController(opts: ControllerOptions): Promise<Controll
   const api = createApi({
     db, config, limits, tail, scheduler, apps, builds, deployer, releases, configVars, formation, dynos, domains, runs, addons: addonService, routes, redis, hookSecret: hook.secret, logError, tls: { certs, acme },
     sources, onResponse: opts.onResponse, diskSpace, pushers, dynoMetrics,
+    platformStatus: createPlatformStatus({ redis, config, scheduler, queueCounts: () => queue.getJobCounts('waiting', 'active', 'delayed', 'failed') }),
   });
   const webhooks = startWebhooks({ db, config, scheduler, log: (line) => log(line), scanMs: opts.webhookScanMs });
   const git = createGitHandler({ db, repos, limits, pushers });
   const attach = createAttachHandler({ db, runs, limits, logError });
+  const dashboard = createDashboard({ db, redis, config, limits, api, logError });
 
   const server = http.createServer((req, res) => {
     if (isGitRequest(req.url)) git(req, res);
+    else if (isDashboardRequest(req.url)) dashboard(req, res);
     else api(req, res);
   });
   server.on('upgrade', (req, socket, head) => {

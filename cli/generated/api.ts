@@ -883,7 +883,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** App log: dyno output, router and platform lines */
+        /** App log: dyno output, router and platform lines; text lines, or server-sent events (one data: per line) with Accept: text/event-stream */
         get: operations["getAppsByAppLogStream"];
         put?: never;
         post?: never;
@@ -1199,6 +1199,23 @@ export interface paths {
         };
         /** This document (no authentication) */
         get: operations["getOpenapiJson"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/platform/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Whether Redis, the registry, the Docker engine(s) and the routers answer, and the build queue length (admin only; paas) */
+        get: operations["getPlatformStatus"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2188,6 +2205,31 @@ export interface components {
             state: "starting";
             /** @constant */
             type: "run";
+        };
+        PlatformStatus: {
+            build_queue: {
+                active: number;
+                delayed: number;
+                failed: number;
+                waiting: number;
+            } | null;
+            /**
+             * Format: date-time
+             * @example 2026-01-02T03:04:05.678Z
+             */
+            checked_at: string;
+            services: {
+                /** @example PING PONG */
+                detail: string;
+                /**
+                 * @example redis
+                 * @example registry
+                 * @example docker
+                 * @example router
+                 */
+                name: string;
+                up: boolean;
+            }[];
         };
         /**
          * @example {
@@ -5778,6 +5820,27 @@ export interface operations {
                     "application/json": {
                         openapi: string;
                     };
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    getPlatformStatus: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlatformStatus"];
                 };
             };
             default: components["responses"]["Error"];

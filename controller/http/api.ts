@@ -26,6 +26,7 @@ import { herokuHeaders } from './heroku-headers.ts';
 import { rangePagination } from './range.ts';
 import { metricsRouter } from './metrics.ts';
 import { nodesRouter } from './nodes.ts';
+import { platformRouter } from './platform.ts';
 import { openapiDocument } from './openapi.ts';
 import { createRequestLimits, rateLimit } from './rate-limit.ts';
 import { releasesRouter } from './releases.ts';
@@ -76,6 +77,7 @@ export function createApi(deps: ApiDeps): express.Express {
   api.use(logDrainsRouter(deps));
   api.use(metricsRouter(deps));
   api.use(nodesRouter(deps));
+  api.use(platformRouter(deps));
   api.use(webhooksRouter(deps));
   api.use(addonsRouter(deps));
   api.use(addonActionsRouter(deps));

@@ -118,6 +118,7 @@ describe('API responses match their schemas', () => {
     await call('get', '/nodes').expect(200);
     await call('patch', '/nodes/memory', { availability: 'drain' }).expect(200);
     await call('patch', '/nodes/memory', { availability: 'active' }).expect(200);
+    await call('get', '/platform/status').expect(200);
 
     await call('post', '/apps/shape/domains', { hostname: 'www.shape.test' }).expect(201);
     await call('get', '/apps/shape/domains').expect(200);

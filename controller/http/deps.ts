@@ -24,6 +24,7 @@ import type { App } from '../store/types.ts';
 import { currentUser } from './auth.ts';
 import type { ResponseObserver } from './validate.ts';
 import type { SourceStore } from '../services/sources.ts';
+import type { PlatformStatusReader } from '../services/platform-status.ts';
 import { createDiskGuard, type DiskGuard } from '../services/disk-space.ts';
 
 export interface ApiDeps {
@@ -63,6 +64,8 @@ export interface ApiDeps {
   sources?: SourceStore;
   /** Refuses builds on a nearly full disk (absent: the data dir's disk only). */
   diskSpace?: DiskGuard;
+  /** GET /platform/status (absent: made without the build queue's counts). */
+  platformStatus?: PlatformStatusReader;
 }
 
 /** Throws a 507 before a build starts (or its source is written) when the disk is nearly full. */

@@ -9,7 +9,7 @@ import type { LogSessions } from '../services/log-sessions.ts';
 import { memberOfApp } from '../services/access.ts';
 import { currentUser } from './auth.ts';
 import { appParam, type ApiDeps } from './deps.ts';
-import { openFollowing, type AppLogReader } from './logs.ts';
+import { openFollowing, sseEvent, type AppLogReader } from './logs.ts';
 import type { LogSessionBody } from './schemas/log-sessions.ts';
 
 const STREAM_PATH = '/log-sessions';
@@ -39,9 +39,7 @@ export function logSessionStreamRouter(deps: ApiDeps, sessions: LogSessions, rea
     const app = memberOfApp(deps.db, s.userId, s.appId)?.app;
     if (!app) throw new ForbiddenError('This log session is not valid any more: start `heroku logs` again.');
     const { write, signal } = openFollowing(res, 'text/event-stream; charset=utf-8');
-    // A line's own line breaks become more data: lines of the same event (the client joins them).
-    await read(app, { lines: s.lines, follow: s.tail, dyno: s.dyno, source: s.source },
-      (line) => write(`data: ${line.replace(/\r?\n|\r/g, '\ndata: ')}\n\n`), signal);
+    await read(app, { lines: s.lines, follow: s.tail, dyno: s.dyno, source: s.source }, (line) => write(sseEvent(line)), signal);
     res.end();
   });
   return r;

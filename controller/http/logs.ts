@@ -1,5 +1,7 @@
 // GET /apps/:app/log-stream?lines=100&tail=true&dyno=web.1&source=app — the app's log: its
-// dynos' output merged with router access lines and platform events, in Heroku's line format.
+// dynos' output merged with router access lines and platform events, in Heroku's line format:
+// text lines, or server-sent events (one `data:` per line) for `Accept: text/event-stream`
+// (a browser's EventSource: the dashboard's live tail).
 // The same lines reach the Heroku CLI as server-sent events through log sessions (log-sessions.ts).
 import { Router, type Response } from 'express';
 import type { Redis } from 'ioredis';
@@ -76,6 +78,10 @@ export function createAppLogReader(deps: ApiDeps): AppLogReader {
   };
 }
 
+/** One log line as a server-sent event: its own line breaks become more data: lines of the
+ *  same event (the client joins them). */
+export const sseEvent = (line: string): string => `data: ${line.replace(/\r?\n|\r/g, '\ndata: ')}\n\n`;
+
 /** Starts a following answer of `type`: its writes are bounded (follow-writer.ts), its signal
  *  aborts once the client goes away. */
 export function openFollowing(res: Response, type: string): { write: (text: string) => void; signal: AbortSignal } {
@@ -97,8 +103,9 @@ export function logsRouter(deps: ApiDeps, read: AppLogReader = createAppLogReade
     const dyno = typeof req.query.dyno === 'string' && req.query.dyno ? req.query.dyno : undefined;
     const source = typeof req.query.source === 'string' && req.query.source ? req.query.source : undefined;
 
-    const { write, signal } = openFollowing(res, 'text/plain; charset=utf-8');
-    await read(app, { lines, follow, dyno, source }, (line) => write(`${line}\n`), signal);
+    const sse = req.accepts(['text/plain', 'text/event-stream']) === 'text/event-stream';
+    const { write, signal } = openFollowing(res, sse ? 'text/event-stream; charset=utf-8' : 'text/plain; charset=utf-8');
+    await read(app, { lines, follow, dyno, source }, (line) => write(sse ? sseEvent(line) : `${line}\n`), signal);
     res.end();
   });
   return r;

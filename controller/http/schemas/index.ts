@@ -14,6 +14,7 @@ import { logSessionsRoutes } from './log-sessions.ts';
 import { metaRoutes } from './meta.ts';
 import { metricsRoutes } from './metrics.ts';
 import { nodesRoutes } from './nodes.ts';
+import { platformRoutes } from './platform.ts';
 import { releasesRoutes } from './releases.ts';
 import { sourcesRoutes } from './sources.ts';
 import { webhooksRoutes } from './webhooks.ts';
@@ -30,6 +31,7 @@ export const routeSpecs: RouteSpec[] = [
   ...dynosRoutes,
   ...domainsRoutes,
   ...nodesRoutes,
+  ...platformRoutes,
   ...webhooksRoutes,
   ...addonsRoutes,
   ...logSessionsRoutes,

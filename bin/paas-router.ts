@@ -5,28 +5,19 @@
 // restart) while Redis or paasd is away. paasd can crash, restart or be upgraded meanwhile.
 //   SIGTERM / SIGINT  stop: workers finish the requests in flight (5 s at most)
 //   SIGHUP            replace the workers one at a time (runs the code now on disk)
+// kill -9 of this supervisor: its workers serve on; the next supervisor (paasd starts one, with
+// PAAS_ROUTER_KEEPER=1) takes over from them (router/takeover.ts).
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../common/config.ts';
-import { routerPidFile, serveRouter } from '../router/serve.ts';
+import { routerPidFile, runningRouterPid, serveRouter } from '../router/serve.ts';
 import { errorMessage } from '../common/errors.ts';
-
-/** True if `pid` is a live paas-router process (not a recycled pid). */
-function isRouterProcess(pid: number): boolean {
-  try {
-    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('paas-router');
-  } catch {
-    return false;
-  }
-}
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const pidFile = routerPidFile(config);
-  const other = Number.parseInt(fs.existsSync(pidFile) ? fs.readFileSync(pidFile, 'utf8') : '', 10);
-  if (Number.isInteger(other) && other !== process.pid && isRouterProcess(other)) {
-    throw new Error(`a router already runs (pid ${other}, ${pidFile})`);
-  }
+  const other = runningRouterPid(config);
+  if (other !== null && other !== process.pid) throw new Error(`a router already runs (pid ${other}, ${pidFile})`);
   const router = await serveRouter(config);
   fs.mkdirSync(path.dirname(pidFile), { recursive: true, mode: 0o700 });
   fs.writeFileSync(pidFile, `${process.pid}\n`);

@@ -9,6 +9,7 @@ import { startBuilder } from '../builder/index.ts';
 import { loadConfig, type Config } from '../common/config.ts';
 import { startController } from '../controller/index.ts';
 import { ensureSwarmManager } from '../controller/scheduler/swarm-setup.ts';
+import { keepRouterRunning } from '../router/keeper.ts';
 import { routerPidFile } from '../router/serve.ts';
 import { errorMessage } from '../common/errors.ts';
 
@@ -24,6 +25,9 @@ async function main(): Promise<void> {
   const builder = await startBuilder({
     config, docker, connection: new Redis(config.redisUrl, { maxRetriesPerRequest: null }), concurrency: config.buildConcurrency,
   });
+
+  // The router is its own process tree; bin/setup start has paasd start it again if it dies.
+  const keeper = config.routerKeeper ? keepRouterRunning({ config }) : null;
 
   const tokenFile = path.join(config.dataDir, 'admin.token');
   console.log([
@@ -47,6 +51,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     console.log(`paasd: ${signal}, shutting down (app containers keep running)`);
+    keeper?.stop();
     await Promise.allSettled([builder.close(), controller.close()]);
     process.exit(0);
   };

@@ -32,6 +32,8 @@ export interface Config {
   routerWsIdleTimeout: number;
   /** Peers (addresses or CIDR ranges) whose X-Forwarded-*, Forwarded and X-Real-IP are believed. */
   trustedProxies: string[];
+  /** paasd starts the router (bin/paas-router.ts) again whenever it is not running (router/keeper.ts). */
+  routerKeeper: boolean;
   /** Router admin listener (/metrics) on 127.0.0.1; -1 disables it. */
   routerAdminPort: number;
   /** ACME directory for automatic certificates, e.g. Let's Encrypt's. */
@@ -208,6 +210,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     routerWsIdleTimeout: int(env.PAAS_ROUTER_WS_IDLE_TIMEOUT, 55),
     trustedProxies: (env.PAAS_TRUSTED_PROXIES ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     routerAdminPort: int(env.PAAS_ROUTER_ADMIN_PORT, 9180),
+    routerKeeper: flag(env.PAAS_ROUTER_KEEPER),
     acmeDirectory: env.PAAS_ACME_DIRECTORY || 'https://acme-v02.api.letsencrypt.org/directory',
     acmeEmail: env.PAAS_ACME_EMAIL || '',
     acmeCaFile: env.PAAS_ACME_CA_FILE || '',

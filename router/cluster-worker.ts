@@ -1,20 +1,28 @@
 // Entry point of one router worker process (forked by cluster.ts). It waits for its start
 // message from the primary, runs the router, answers metrics requests and stops on request or
-// when the primary goes away.
+// when the primary goes away — unless the start message has a takeover dir: then it keeps
+// serving as an orphan until a new supervisor tells it to finish (takeover.ts).
+import cluster from 'node:cluster';
 import { Redis } from 'ioredis';
 import { accessLogger } from '../common/app-log.ts';
 import type { WorkerMessage, WorkerStart } from './cluster.ts';
 import { startRouter, type OnAccess, type RouterHandle } from './index.ts';
 import { startMinuteRecorder, type MinuteRecorder } from './minute-metrics.ts';
 import { errorMessage } from '../common/errors.ts';
+import { registerOrphan } from './takeover.ts';
 
 let router: RouterHandle | null = null;
 let accessRedis: Redis | null = null;
 let recorder: MinuteRecorder | null = null;
+let takeoverDir: string | undefined;
+let unregister: (() => void) | null = null;
 const send = (msg: WorkerMessage): void => { if (process.connected) process.send!(msg); };
 
 async function start(msg: WorkerStart): Promise<void> {
   const { config } = msg;
+  takeoverDir = msg.takeoverDir;
+  // node:cluster exits a worker whose primary went away unless it "exited after disconnect".
+  if (takeoverDir && cluster.worker) cluster.worker.exitedAfterDisconnect = true;
   const log = (line: string): void => console.error(`router[${process.pid}]: ${line}`);
   // While Redis is away access lines and minute counts are dropped, not queued: a queue would
   // grow with every request for as long as the outage lasts.
@@ -33,6 +41,7 @@ async function start(msg: WorkerStart): Promise<void> {
     log,
     seed: msg.seed,
     onState: (state) => send({ type: 'state', state }),
+    reusePort: takeoverDir !== undefined,
   });
   send({ type: 'ready', port: router.port, httpsPort: router.edge.httpsPort() });
 }
@@ -44,7 +53,18 @@ async function stop(): Promise<void> {
   await router?.drain(DRAIN_GRACE_MS);
   await recorder?.close();
   accessRedis?.disconnect();
+  unregister?.();
   process.exit(0);
+}
+
+/** The primary is gone: an orphan keeps serving; otherwise the worker stops. */
+function primaryGone(): void {
+  if (!takeoverDir || !router) {
+    void stop();
+    return;
+  }
+  unregister = registerOrphan(takeoverDir);
+  console.error(`router[${process.pid}]: supervisor gone: serving on until a new one takes over`);
 }
 
 process.on('message', (msg: WorkerStart | { type: 'metrics'; id: number } | { type: 'stop' }) => {
@@ -59,6 +79,6 @@ process.on('message', (msg: WorkerStart | { type: 'metrics'; id: number } | { ty
     void stop();
   }
 });
-process.on('disconnect', () => void stop());
+process.on('disconnect', primaryGone);
 process.on('SIGTERM', () => void stop());
 process.on('SIGINT', () => {}); // Ctrl-C reaches the whole group: the primary decides

@@ -16,6 +16,7 @@ import type { TlsListenerOptions } from './edge.ts';
 import type { RouterLimits } from './limits.ts';
 import { mergeSnapshots, type MetricsSnapshot } from './metrics.ts';
 import { createStateKeeper } from './router-state.ts';
+import { retireOrphans } from './takeover.ts';
 import { dynoMetricsSource } from './dyno-prometheus.ts';
 import { drainMetricsSource } from './drain-prometheus.ts';
 import { Redis } from 'ioredis';
@@ -38,6 +39,9 @@ export interface ClusterOptions {
   log?: (line: string) => void;
   /** File keeping the last-known route table and certificates across restarts (router-state.ts). */
   stateFile?: string;
+  /** Workers outlive a killed supervisor and the next one takes over from them (takeover.ts):
+   *  they listen with SO_REUSEPORT, keep serving when the primary dies and register in this dir. */
+  takeoverDir?: string;
 }
 
 /** What the primary sends a worker to start it (over IPC: keys never touch argv or env). */
@@ -52,6 +56,8 @@ export interface WorkerStart {
   upstreamTimeoutMs?: number;
   /** The newest table and certificates known to the primary. */
   seed: RouterState;
+  /** Set: listen with SO_REUSEPORT and keep serving as an orphan when the primary dies. */
+  takeoverDir?: string;
 }
 
 export type WorkerMessage =
@@ -75,6 +81,8 @@ export interface RouterCluster {
 
 export async function startRouterCluster(opts: ClusterOptions): Promise<RouterCluster> {
   const log = opts.log ?? ((line: string) => console.error(`router: ${line}`));
+  // Takeover: every worker holds its own listening sockets (the primary holds none).
+  if (opts.takeoverDir) cluster.schedulingPolicy = cluster.SCHED_NONE;
   cluster.setupPrimary({
     exec: fileURLToPath(new URL('./cluster-worker.ts', import.meta.url)),
     args: [],
@@ -92,15 +100,17 @@ export async function startRouterCluster(opts: ClusterOptions): Promise<RouterCl
 
   const startMessage = (): WorkerStart => ({
     type: 'start',
-    // Port 0 too: the primary hands every worker's n-th listen(0) the same socket.
-    config: opts.config,
-    tls: opts.tls ? { ...opts.tls, ticketKeys } : undefined,
+    // Port 0 too: the primary hands every worker's n-th listen(0) the same socket. Workers with
+    // sockets of their own (takeover) listen on the ports the first one got.
+    config: opts.takeoverDir ? { ...opts.config, routerPort: ports.port } : opts.config,
+    tls: opts.tls ? { ...opts.tls, ...(opts.takeoverDir && ports.httpsPort !== null ? { port: ports.httpsPort } : {}), ticketKeys } : undefined,
     limits: opts.limits,
     accessLog: opts.accessLog ?? false,
     history: opts.history ?? false,
     historyFlushMs: opts.historyFlushMs,
     upstreamTimeoutMs: opts.upstreamTimeoutMs,
     seed: state.current(),
+    takeoverDir: opts.takeoverDir,
   });
 
   /** Starts a replacement after delayMs; one that fails to start is tried again, waiting twice
@@ -162,6 +172,11 @@ export async function startRouterCluster(opts: ClusterOptions): Promise<RouterCl
       const drains = drainMetricsSource(adminRedis, opts.config.redisPrefix);
       const extra = async (): Promise<string> => (await dynos()) + (await drains());
       admin = await startAdminServer({ ...opts.admin, snapshot: collect, workers: () => workers.size, extra, log });
+    }
+    // Workers of a supervisor that was killed still serve: ours are ready, so they may finish.
+    if (opts.takeoverDir) {
+      const orphans = retireOrphans(opts.takeoverDir);
+      if (orphans.length > 0) log(`took over from the workers of a previous supervisor (${orphans.join(', ')}): they finish their requests and exit`);
     }
   } catch (err) {
     closing = true;

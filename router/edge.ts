@@ -56,7 +56,7 @@ export interface Edge {
   /** The request handler of a listener: edge rules, then the web handler. */
   handler(web: Handler, secure: boolean): Handler;
   /** Starts what comes after the HTTP listener: certificate sync, HTTPS listener, admin listener. */
-  start(deps: { redis: Redis; http: http.Server; web: Handler; upgrade: UpgradeHandler; bind: string }): Promise<void>;
+  start(deps: { redis: Redis; http: http.Server; web: Handler; upgrade: UpgradeHandler; bind: string; reusePort?: boolean }): Promise<void>;
   httpsServer(): https.Server | null;
   httpsPort(): number | null;
   /** Stops taking connections on the HTTPS listener; from now on every response closes its connection. */
@@ -193,7 +193,7 @@ export function createEdge(opts: EdgeOptions & {
       track(server, 'https');
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
-        server.listen(tlsOpts.port, tlsOpts.bind ?? deps.bind, () => { server.off('error', reject); resolve(); });
+        server.listen({ port: tlsOpts.port, host: tlsOpts.bind ?? deps.bind, reusePort: deps.reusePort === true }, () => { server.off('error', reject); resolve(); });
       });
       server.on('error', (err) => log(`https server: ${err.message}`));
       httpsServer = server;

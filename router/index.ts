@@ -39,6 +39,8 @@ export interface RouterOptions extends EdgeOptions {
   seed?: RouterState;
   /** Called with each route table and certificate bundle swapped in (a supervisor keeps the last). */
   onState?: (state: RouterState) => void;
+  /** Listen with SO_REUSEPORT: a worker of a new supervisor listens beside orphaned ones (cluster.ts). */
+  reusePort?: boolean;
 }
 
 /** What a router serves from memory: the route table and the certificate bundle. */
@@ -145,12 +147,12 @@ export async function startRouter(opts: RouterOptions): Promise<RouterHandle> {
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(config.routerPort, config.routerBind, () => {
+      server.listen({ port: config.routerPort, host: config.routerBind, reusePort: opts.reusePort === true }, () => {
         server.off('error', reject);
         resolve();
       });
     });
-    await edge.start({ redis, http: server, web, upgrade: upgrades.handle, bind: config.routerBind });
+    await edge.start({ redis, http: server, web, upgrade: upgrades.handle, bind: config.routerBind, reusePort: opts.reusePort });
     acks = startAckReporter({
       redis, prefix: config.redisPrefix, log,
       state: () => ({ version: lookup.table.version, draining: inflight.outside(lookup.backendKeys as Set<string>) }),

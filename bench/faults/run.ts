@@ -8,7 +8,7 @@
 import Dockerode from 'dockerode';
 import { flag, parseArgs } from '../../cli/args.ts';
 import {
-  diskFull, killPaasdDuringBuild, killPaasdDuringCutover, killPaasdDuringScale, killRouterWorker, registryDown, restartDockerd,
+  diskFull, killPaasdDuringBuild, killPaasdDuringCutover, killPaasdDuringScale, killRouterSupervisor, killRouterWorker, registryDown, restartDockerd,
   restartRedis, runCase, type CaseResult, type FaultContext,
 } from '../../test/faults/fault-cases.ts';
 import { startFaultPlatform } from '../../test/helpers/fault-platform.ts';
@@ -23,6 +23,7 @@ const DOCKERD = args.flags.dockerd !== undefined;
 
 const cases: Array<[string, Parameters<typeof runCase>[2]]> = [
   ['kill -9 of a router worker', killRouterWorker],
+  ['kill -9 of the router supervisor', killRouterSupervisor],
   ['kill -9 of paasd during a build', killPaasdDuringBuild],
   ['kill -9 of paasd during a release cutover', killPaasdDuringCutover],
   ['kill -9 of paasd during a scale', killPaasdDuringScale],

@@ -184,6 +184,32 @@ export const killRouterWorker: CaseBody = async (ctx, out) => {
   await new Promise((r) => setTimeout(r, 1000));
 };
 
+/** True while `pid` runs (not gone, not a zombie nobody reaped). */
+function running(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z /.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+/** kill -9 of the router's supervisor: its workers serve on as orphans, paasd starts a new
+ *  supervisor (router/keeper.ts), whose workers take over; then the orphans finish and exit. */
+export const killRouterSupervisor: CaseBody = async (ctx, out) => {
+  const { p } = ctx;
+  const pid = p.routerPid();
+  if (pid === null) throw new Error('no router supervisor runs');
+  const workers = childPids(pid);
+  await new Promise((r) => setTimeout(r, 1000));
+  process.kill(pid, 'SIGKILL');
+  await waitUntil(() => (p.routerPid() ?? pid) !== pid, 'paasd to start a new router supervisor', 30_000);
+  const fresh = p.routerPid();
+  await waitUntil(() => workers.every((w) => !running(w)), 'the orphaned workers to finish and exit', 30_000);
+  out.notes.push(`supervisor ${pid} killed; its workers (${workers.join(', ')}) served on until supervisor ${fresh}, started by paasd, took over`);
+  if (childPids(fresh ?? 0).length < 2) out.problems.push(`the new supervisor ${fresh} has fewer than two workers`);
+  await new Promise((r) => setTimeout(r, 1000));
+};
+
 /** Redis killed and started again (AOF, fsync always) while one build runs and another waits in
  *  the queue (PAAS_BUILD_CONCURRENCY=1): both must still build and release. */
 export const restartRedis: CaseBody = async (ctx, out) => {

@@ -3,6 +3,8 @@
 // process (bin/paas-router.ts) and must keep serving the whole time: zero failed requests. After
 // each restart the platform converges: no release lost, duplicated or left pending, an
 // interrupted build failed with a clear reason, the push got an error, dynos match the formation.
+// kill -9 of the router's supervisor: its workers serve on and paasd starts a new supervisor
+// that takes over from them, again with zero failed requests.
 // The cases live in fault-cases.ts; bench/faults runs them (and the slow ones) and prints a table.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,7 +12,7 @@ import Dockerode from 'dockerode';
 import { startFaultPlatform } from '../helpers/fault-platform.ts';
 import { describeLoad, startLoad } from '../helpers/load.ts';
 import { waitUntil } from '../helpers/platform-process.ts';
-import { killPaasdDuringBuild, killPaasdDuringCutover, killPaasdDuringScale, runCase, type CaseResult, type FaultContext } from './fault-cases.ts';
+import { killPaasdDuringBuild, killPaasdDuringCutover, killPaasdDuringScale, killRouterSupervisor, runCase, type CaseResult, type FaultContext } from './fault-cases.ts';
 
 let ctx: FaultContext;
 
@@ -50,4 +52,8 @@ test('kill -9 of paasd during a release cutover: the release ends failed or succ
 
 test('kill -9 of paasd during a scale: dynos and routes converge to the formation; the apps keep serving', async () => {
   assertClean(await runCase(ctx, 'kill -9 paasd during a scale', killPaasdDuringScale));
+});
+
+test('kill -9 of the router supervisor: its workers serve on, paasd starts a new one that takes over, no request fails', async () => {
+  assertClean(await runCase(ctx, 'kill -9 of the router supervisor', killRouterSupervisor));
 });

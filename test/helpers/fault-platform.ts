@@ -15,6 +15,7 @@ import { commitFiles, run, tempDir, userEnv, type Run } from './git.ts';
 import { httpGet, type HttpResult } from './platform.ts';
 import { spawnPlatformProcess, waitUntil, type PlatformProcess } from './platform-process.ts';
 import { removeRedisKeys } from './redis-keys.ts';
+import { runningRouterPid } from '../../router/serve.ts';
 import { errorMessage } from '../../common/errors.ts';
 
 export interface FaultPlatformOptions {
@@ -37,7 +38,10 @@ export interface FaultPlatform {
   /** A user's environment for git and the CLI (own HOME with ~/.netrc for the API). */
   userEnv: NodeJS.ProcessEnv;
   paasd(): PlatformProcess;
+  /** The router process the platform started (paasd may have started another since: routerPid). */
   router(): PlatformProcess;
+  /** Pid of the live router supervisor (its pid file), or null. */
+  routerPid(): number | null;
   api<T = unknown>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
   /** Creates an app and pushes `server.js` answering `body` to it; resolves with the push. */
   deploy(app: string, body: string): Promise<Run>;
@@ -73,7 +77,7 @@ export async function startFaultPlatform(opts: FaultPlatformOptions = {}): Promi
     PAAS_DATA_DIR: dataDir, PAAS_API_PORT: String(apiPort), PAAS_API_URL: apiUrl, PAAS_HTTP_PORT: String(routerPort),
     PAAS_HTTPS_PORT: '-1', PAAS_ROUTER_ADMIN_PORT: '-1', PAAS_ROUTER_WORKERS: '2', PAAS_REDIS_URL: redisUrl,
     PAAS_REDIS_PREFIX: prefix, PAAS_REGISTRY: registry, PAAS_LABEL: label, PAAS_DOMAIN: 'localhost',
-    PAAS_BOOT_TIMEOUT: '30', PAAS_DRAIN_GRACE: '2', PAAS_BUILD_CONCURRENCY: '2', PAAS_ALLOW_LOCAL_BUILDPACKS: '1',
+    PAAS_BOOT_TIMEOUT: '30', PAAS_DRAIN_GRACE: '2', PAAS_ROUTER_KEEPER: '1', PAAS_BUILD_CONCURRENCY: '2', PAAS_ALLOW_LOCAL_BUILDPACKS: '1',
     ...opts.env,
   };
   const docker = new Dockerode({ socketPath: process.env.PAAS_DOCKER_SOCKET || '/var/run/docker.sock' });
@@ -138,6 +142,7 @@ export async function startFaultPlatform(opts: FaultPlatformOptions = {}): Promi
     userEnv: user,
     paasd: () => paasd!,
     router: () => router,
+    routerPid: () => runningRouterPid({ dataDir }),
     api,
     async deploy(app, body) {
       const created = await api('POST', '/apps', { name: app });
@@ -170,6 +175,12 @@ export async function startFaultPlatform(opts: FaultPlatformOptions = {}): Promi
         await paasd.kill('SIGTERM');
       }
       await router.kill('SIGTERM');
+      // A router paasd started after the first one died (router/keeper.ts).
+      const later = runningRouterPid({ dataDir });
+      if (later !== null) {
+        process.kill(later, 'SIGTERM');
+        await waitUntil(() => runningRouterPid({ dataDir }) !== later, 'the router paasd started to stop', 20_000).catch(() => process.kill(later, 'SIGKILL'));
+      }
       const containers = await docker.listContainers({ all: true, filters: { label: [`${label}=1`] } });
       await Promise.allSettled(containers.filter((c) => apps.has(c.Labels[`${label}.app`])).map((c) => docker.getContainer(c.Id).remove({ force: true })));
       const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });

@@ -5,11 +5,14 @@
 //                 API, the Docker socket's TCP twin…) except replies to connections the host
 //                 opened (the router's port forwarding into web dynos).
 //   DOCKER-USER:  nothing from a tenant bridge is forwarded to link-local (169.254.169.254),
-//                 private (RFC 1918), shared (100.64/10) or loopback-mapped addresses, except DNS.
+//                 private (RFC 1918), shared (100.64/10) or loopback-mapped addresses, except
+//                 port 53 of the DNS servers Docker's embedded resolver forwards to
+//                 (host-resolvers.ts); port 53 of any other local address is dropped too.
 // Docker itself drops traffic between two different bridges, so apps do not reach each other.
 import { createHash } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import type Dockerode from 'dockerode';
+import { hostResolvers } from './host-resolvers.ts';
 
 /** Prefix of the Linux bridge of every tenant network (interface names are at most 15 bytes). */
 export const TENANT_BRIDGE_PREFIX = 'pa-';
@@ -37,9 +40,11 @@ function iptables(args: string[]): Promise<{ ok: boolean; stderr: string }> {
   });
 }
 
-async function ensureRule(chain: string, rule: string[], position: 'append' | 'insert'): Promise<void> {
+/** Adds the rule unless the chain has it: appended, first, or at a 1-based position. */
+async function ensureRule(chain: string, rule: string[], position: 'append' | 'insert' | number): Promise<void> {
   if ((await iptables(['-C', chain, ...rule])).ok) return;
-  const added = await iptables([position === 'insert' ? '-I' : '-A', chain, ...rule]);
+  const where = position === 'append' ? ['-A', chain] : position === 'insert' ? ['-I', chain] : ['-I', chain, String(position)];
+  const added = await iptables([...where, ...rule]);
   if (!added.ok) throw new Error(`iptables: could not add to ${chain} (${rule.join(' ')}): ${added.stderr.trim()}`);
 }
 
@@ -51,8 +56,9 @@ async function ensureChain(chain: string): Promise<void> {
 
 let firewallReady: Promise<void> | null = null;
 
-/** Installs (idempotently) the rules above. Needs root and Docker's DOCKER-USER chain. */
-export function ensureTenantFirewall(): Promise<void> {
+/** Installs (idempotently) the rules above. Needs root and Docker's DOCKER-USER chain.
+ *  `resolvers`: the DNS servers tenants' forwarded queries go to (default: hostResolvers()). */
+export function ensureTenantFirewall(resolvers: () => string[] = hostResolvers): Promise<void> {
   firewallReady ??= (async () => {
     const bridges = `${TENANT_BRIDGE_PREFIX}+`;
     await ensureChain(INPUT_CHAIN);
@@ -61,12 +67,17 @@ export function ensureTenantFirewall(): Promise<void> {
     await ensureRule('INPUT', ['-i', bridges, '-j', INPUT_CHAIN], 'insert');
     await ensureChain(FORWARD_CHAIN);
     await ensureRule(FORWARD_CHAIN, ['-m', 'conntrack', '--ctstate', 'ESTABLISHED,RELATED', '-j', 'RETURN'], 'append');
-    // Name resolution: Docker's embedded DNS forwards from inside the container's namespace to
-    // the host's resolvers, which are often on a private address.
     // Between two tenant bridges: Docker's own isolation rules drop it (apps never reach each
     // other); within one bridge it is the network's own traffic (icc decides).
     await ensureRule(FORWARD_CHAIN, ['-o', bridges, '-j', 'RETURN'], 'append');
-    for (const proto of ['udp', 'tcp']) await ensureRule(FORWARD_CHAIN, ['-p', proto, '--dport', '53', '-j', 'RETURN'], 'append');
+    // Name resolution: Docker's embedded DNS forwards from inside the container's namespace to
+    // the host's resolvers, which are often on a private address: those, on port 53 only, go
+    // third (before the drops, also in a chain made by an older version, whose rule let port
+    // 53 of every address through: removed).
+    for (const proto of ['udp', 'tcp']) await iptables(['-D', FORWARD_CHAIN, '-p', proto, '-m', proto, '--dport', '53', '-j', 'RETURN']);
+    for (const server of resolvers()) {
+      for (const proto of ['udp', 'tcp']) await ensureRule(FORWARD_CHAIN, ['-d', `${server}/32`, '-p', proto, '-m', proto, '--dport', '53', '-j', 'RETURN'], 3);
+    }
     for (const net of LOCAL_NETWORKS) await ensureRule(FORWARD_CHAIN, ['-d', net, '-j', 'DROP'], 'append');
     await ensureRule('DOCKER-USER', ['-i', bridges, '-j', FORWARD_CHAIN], 'insert');
   })().catch((err: unknown) => {

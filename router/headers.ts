@@ -85,9 +85,9 @@ const single = (value: string | string[] | undefined): string | undefined => (Ar
  *  a repeated header is repeated in the list. */
 export type HeaderList = string[];
 
-/** Not copied from the client's request: hop-by-hop, re-framed by the client library
- *  (transfer-encoding), already answered by Node (expect), or set by the router itself. */
-const REQUEST_DROP = new Set([...HOP_BY_HOP, 'transfer-encoding', 'expect', 'x-forwarded-for', 'x-forwarded-proto',
+/** Not copied from the client's request: hop-by-hop, framing (upstreams.ts frames the body
+ *  anew), already answered by Node (expect), or set by the router itself. */
+const REQUEST_DROP = new Set([...HOP_BY_HOP, 'transfer-encoding', 'content-length', 'expect', 'x-forwarded-for', 'x-forwarded-proto',
   'x-forwarded-port', 'x-forwarded-host', 'x-request-id', 'x-request-start', 'via']);
 /** What a client may claim about itself that only a trusted proxy is believed on. */
 const CLIENT_CLAIMS = ['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-port', 'x-forwarded-host', 'forwarded', 'x-real-ip'];
@@ -144,13 +144,34 @@ export function upstreamHeaders(headers: IncomingHttpHeaders, info: ForwardInfo)
 }
 
 /**
- * The response headers the client gets from an app's response, as one flat list: without
- * hop-by-hop ones and Transfer-Encoding (Node frames the body and sets Connection for this
- * client), with Via appended and X-Request-ID added unless the app set one.
+ * The response headers the client gets from an app's response (a flat list, names as the app
+ * sent them), as one flat list: without hop-by-hop ones and Transfer-Encoding (Node frames the
+ * body and sets Connection for this client), with Via appended and X-Request-ID added unless
+ * the app set one.
  */
-export function downstreamHeaders(headers: IncomingHttpHeaders, requestId: string): HeaderList {
-  const out = endToEnd(headers, RESPONSE_DROP);
-  if (headers['x-request-id'] === undefined) out.push('x-request-id', requestId);
-  out.push('via', appendVia(headers.via));
+export function downstreamHeaders(headers: HeaderList, requestId: string): HeaderList {
+  let named: string[] | null = null;
+  for (let i = 0; i < headers.length; i += 2) {
+    if (headers[i].length === 10 && headers[i].toLowerCase() === 'connection') {
+      const more = connectionNames(headers[i + 1]);
+      if (more !== null) named = [...(named ?? []), ...more];
+    }
+  }
+  const out: HeaderList = [];
+  let via: string | undefined;
+  let hasRequestId = false;
+  for (let i = 0; i < headers.length; i += 2) {
+    const name = headers[i];
+    const lower = name.toLowerCase();
+    if (lower === 'via') {
+      via = via === undefined ? headers[i + 1] : `${via}, ${headers[i + 1]}`;
+      continue;
+    }
+    if (RESPONSE_DROP.has(lower) || (named !== null && named.includes(lower))) continue;
+    if (lower === 'x-request-id') hasRequestId = true;
+    out.push(name, headers[i + 1]);
+  }
+  if (!hasRequestId) out.push('x-request-id', requestId);
+  out.push('via', appendVia(via));
   return out;
 }

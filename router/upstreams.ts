@@ -1,45 +1,80 @@
-// Connections to the apps: one undici Pool of keep-alive HTTP/1.1 connections per backend
-// address ("host:port"), shared by every app and table version that routes there. A pool
-// lives until its backend has left the route table and nothing is in flight to it.
-import { Pool } from 'undici';
+// Connections to the apps: per backend address ("host:port") a pool of keep-alive HTTP/1.1
+// connections, one request at a time on each (no pipelining), as many as requests in flight.
+// Our own small client on net sockets: the request head goes out as one string, the response
+// is read by response-parser.ts and its body handed on as views of the bytes read. A pool lives
+// until its backend has left the route table and nothing is in flight to it.
+import net from 'node:net';
+import type { Readable } from 'node:stream';
+import type { HeaderList } from './headers.ts';
+import { ResponseParser, type ResponseHead } from './response-parser.ts';
 
 export interface UpstreamOptions {
-  /** Time a backend has, once the request is sent, to send response headers (then UND_ERR_HEADERS_TIMEOUT). */
+  /** Time a backend has, once the request is sent, to send response headers (then UPSTREAM_HEADERS_TIMEOUT). */
   headersTimeoutMs: number;
-  /** Connecting gives up after this (UND_ERR_CONNECT_TIMEOUT); default 5 s. */
+  /** Connecting gives up after this (UPSTREAM_CONNECT_TIMEOUT); default 5 s. */
   connectTimeoutMs?: number;
-  /** Idle connections are closed after this, or sooner if the backend's Keep-Alive hint says so; default 4 s. */
+  /** Idle connections are closed after this, or 1 s before the backend's Keep-Alive timeout; default 4 s. */
   idleTimeoutMs?: number;
+}
+
+export interface UpstreamRequest {
+  method: string;
+  /** Origin-form target, as the client sent it. */
+  path: string;
+  /** Request headers, without framing headers (Content-Length, Transfer-Encoding) and hop-by-hop ones. */
+  headers: HeaderList;
+  /** No body, a buffered one, or the client's stream. */
+  body: Buffer | Readable | null;
+  /** Length of a streamed body; null: unknown, sent chunked. */
+  bodyLength: number | null;
+}
+
+/** The exchange's handle on its upstream request. */
+export interface UpstreamControl {
+  pause(): void;
+  resume(): void;
+  /** Ends the exchange: the connection is closed, no more handler calls. */
+  abort(): void;
+}
+
+export interface UpstreamHandler {
+  /** A connection is ready and the request is being written. */
+  onRequestStart(control: UpstreamControl): void;
+  onResponseStart(control: UpstreamControl, head: ResponseHead): void;
+  onResponseData(control: UpstreamControl, chunk: Buffer): void;
+  onResponseEnd(): void;
+  /** The exchange failed; `code` tells how (ECONNREFUSED, UPSTREAM_CONNECT_TIMEOUT, UPSTREAM_HEADERS_TIMEOUT,
+   *  UPSTREAM_SOCKET for a connection closed before the response ended, UPSTREAM_BAD_RESPONSE, ECONNRESET…). */
+  onResponseError(err: NodeJS.ErrnoException): void;
+}
+
+export interface UpstreamPool {
+  dispatch(request: UpstreamRequest, handler: UpstreamHandler): void;
+  /** Connections in the pool (busy and idle). */
+  readonly size: number;
 }
 
 export interface Upstreams {
   /** The pool for a backend address ("host:port"), created on first use. */
-  pool(key: string): Pool;
-  /** Closes (gracefully) the pools of addresses not in `live` for which `busy` is false. */
+  pool(key: string): UpstreamPool;
+  /** Closes the pools of addresses not in `live` for which `busy` is false: idle connections now, busy ones when done. */
   prune(live: ReadonlySet<string>, busy: (key: string) => boolean): void;
-  /** Destroys every pool and its connections. */
+  /** Closes every pool and destroys every connection. */
   destroy(): Promise<void>;
 }
 
 export function createUpstreams(opts: UpstreamOptions): Upstreams {
   const pools = new Map<string, Pool>();
-  const idle = opts.idleTimeoutMs ?? 4000;
-  const options: Pool.Options = {
-    pipelining: 1, // keep-alive, one request at a time per connection (as browsers and nginx do)
-    headersTimeout: opts.headersTimeoutMs,
-    bodyTimeout: 0, // a response may stream for as long as the client keeps reading
-    connectTimeout: opts.connectTimeoutMs ?? 5000,
-    keepAliveTimeout: idle,
-    keepAliveMaxTimeout: idle,
-    keepAliveTimeoutThreshold: 1000, // a "Keep-Alive: timeout=5" backend is left after 4 s
+  const settings: Settings = {
+    headersTimeoutMs: opts.headersTimeoutMs,
+    connectTimeoutMs: opts.connectTimeoutMs ?? 5000,
+    idleTimeoutMs: opts.idleTimeoutMs ?? 4000,
   };
   return {
     pool(key) {
       let pool = pools.get(key);
       if (pool === undefined) {
-        // A key holds one colon unless the host is an IPv6 address.
-        const origin = key.indexOf(':') === key.lastIndexOf(':') ? `http://${key}` : `http://[${key.slice(0, key.lastIndexOf(':'))}]${key.slice(key.lastIndexOf(':'))}`;
-        pool = new Pool(origin, options);
+        pool = new Pool(key, settings);
         pools.set(key, pool);
       }
       return pool;
@@ -48,13 +83,289 @@ export function createUpstreams(opts: UpstreamOptions): Upstreams {
       for (const [key, pool] of pools) {
         if (live.has(key) || busy(key)) continue;
         pools.delete(key);
-        pool.close().catch(() => {});
+        pool.close();
       }
     },
     async destroy() {
-      const all = [...pools.values()];
+      for (const pool of pools.values()) pool.destroy();
       pools.clear();
-      await Promise.all(all.map((p) => p.destroy().catch(() => {})));
     },
   };
+}
+
+interface Settings {
+  headersTimeoutMs: number;
+  connectTimeoutMs: number;
+  idleTimeoutMs: number;
+}
+
+function upstreamError(code: string, message: string): NodeJS.ErrnoException {
+  const err: NodeJS.ErrnoException = new Error(message);
+  err.code = code;
+  return err;
+}
+
+/** Where a connection is in its life. */
+const Phase = { Connecting: 0, Idle: 1, Sending: 2, Waiting: 3, Receiving: 4, Closed: 5 } as const;
+type Phase = (typeof Phase)[keyof typeof Phase];
+
+class Pool implements UpstreamPool {
+  readonly host: string;
+  readonly port: number;
+  readonly settings: Settings;
+  /** Idle connections, most recently used last (reused first: warm, least likely timed out). */
+  readonly idle: Connection[] = [];
+  size = 0;
+  closing = false;
+
+  constructor(key: string, settings: Settings) {
+    const colon = key.lastIndexOf(':');
+    this.host = key.slice(0, colon).replace(/^\[(.*)\]$/, '$1');
+    this.port = Number(key.slice(colon + 1));
+    this.settings = settings;
+  }
+
+  dispatch(request: UpstreamRequest, handler: UpstreamHandler): void {
+    if (this.closing) {
+      handler.onResponseError(upstreamError('UPSTREAM_CLOSED', 'the backend has left the route table'));
+      return;
+    }
+    const conn = this.idle.pop() ?? new Connection(this);
+    conn.start(request, handler);
+  }
+
+  close(): void {
+    this.closing = true;
+    for (const conn of this.idle.splice(0)) conn.destroy();
+  }
+
+  destroy(): void {
+    this.close();
+    for (const conn of Connection.live(this)) conn.destroy();
+  }
+}
+
+/** One connection to a backend and the exchange on it, if any. It is its own UpstreamControl. */
+class Connection implements UpstreamControl {
+  private static readonly all = new Map<Pool, Set<Connection>>();
+  static live(pool: Pool): Connection[] {
+    return [...(Connection.all.get(pool) ?? [])];
+  }
+
+  readonly pool: Pool;
+  readonly socket: net.Socket;
+  readonly parser: ResponseParser;
+  phase: Phase = Phase.Connecting;
+  handler: UpstreamHandler | null = null;
+  request: UpstreamRequest | null = null;
+  /** The request body is fully written. */
+  sent = false;
+  /** The idle time this backend allows (Keep-Alive hint), ms. */
+  idleMs: number;
+
+  constructor(pool: Pool) {
+    this.pool = pool;
+    pool.size++;
+    let set = Connection.all.get(pool);
+    if (set === undefined) Connection.all.set(pool, set = new Set());
+    set.add(this);
+    this.idleMs = pool.settings.idleTimeoutMs;
+    this.parser = new ResponseParser({
+      head: (head) => this.onHead(head),
+      data: (chunk) => this.handler?.onResponseData(this, chunk),
+      end: () => this.onEnd(),
+    });
+    this.socket = net.connect({ host: pool.host, port: pool.port, noDelay: true });
+    this.socket.setTimeout(pool.settings.connectTimeoutMs);
+    this.socket.on('connect', () => this.onConnect());
+    this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    this.socket.on('end', () => this.onReadEnd());
+    this.socket.on('timeout', () => this.onTimeout());
+    this.socket.on('error', (err: NodeJS.ErrnoException) => this.fail(err));
+    this.socket.on('close', () => this.onClose());
+  }
+
+  start(request: UpstreamRequest, handler: UpstreamHandler): void {
+    this.request = request;
+    this.handler = handler;
+    this.sent = false;
+    if (this.phase === Phase.Idle) this.send();
+  }
+
+  private onConnect(): void {
+    if (this.handler === null) return this.destroy();
+    this.send();
+  }
+
+  private send(): void {
+    const request = this.request!;
+    const handler = this.handler!;
+    this.phase = Phase.Sending;
+    this.socket.setTimeout(this.pool.settings.headersTimeoutMs);
+    this.parser.expect(request.method);
+    handler.onRequestStart(this);
+    if (this.handler !== handler) return; // aborted by the handler
+    const { body } = request;
+    let head = `${request.method} ${request.path} HTTP/1.1\r\n`;
+    const h = request.headers;
+    for (let i = 0; i < h.length; i += 2) head += `${h[i]}: ${h[i + 1]}\r\n`;
+    if (body === null) {
+      if (request.method === 'POST' || request.method === 'PUT' || request.method === 'PATCH') head += 'content-length: 0\r\n';
+      this.socket.write(`${head}\r\n`, 'latin1');
+      this.sent = true;
+      this.phase = Phase.Waiting;
+      return;
+    }
+    if (Buffer.isBuffer(body)) {
+      this.socket.cork();
+      this.socket.write(`${head}content-length: ${body.length}\r\n\r\n`, 'latin1');
+      this.socket.write(body);
+      this.socket.uncork();
+      this.sent = true;
+      this.phase = Phase.Waiting;
+      return;
+    }
+    const chunked = request.bodyLength === null;
+    this.socket.write(`${head}${chunked ? 'transfer-encoding: chunked' : `content-length: ${request.bodyLength}`}\r\n\r\n`, 'latin1');
+    this.phase = Phase.Waiting;
+    this.streamBody(body, chunked, handler);
+  }
+
+  /** Streams the client's body upstream, pausing it while the socket is full. */
+  private streamBody(body: Readable, chunked: boolean, handler: UpstreamHandler): void {
+    const socket = this.socket;
+    const live = (): boolean => this.handler === handler && !socket.destroyed;
+    const onData = (chunk: Buffer): void => {
+      if (!live()) return;
+      const ok = chunked ? socket.write(`${chunk.length.toString(16)}\r\n`, 'latin1') && socket.write(chunk) && socket.write('\r\n', 'latin1') : socket.write(chunk);
+      if (!ok) {
+        body.pause();
+        socket.once('drain', () => body.resume());
+      }
+    };
+    const onEnd = (): void => {
+      cleanup();
+      if (!live()) return;
+      if (chunked) socket.write('0\r\n\r\n', 'latin1');
+      this.sent = true;
+    };
+    const onAbort = (): void => {
+      cleanup();
+      if (live() && !this.sent) this.destroy(); // the client left mid-body: the request cannot be completed
+    };
+    const cleanup = (): void => {
+      body.off('data', onData);
+      body.off('end', onEnd);
+      body.off('error', onAbort);
+      body.off('close', onAbort);
+    };
+    body.on('data', onData);
+    body.once('end', onEnd);
+    body.once('error', onAbort);
+    body.once('close', onAbort);
+    body.resume(); // a body limit (body-limit.ts) may have paused it until now
+  }
+
+  private onData(chunk: Buffer): void {
+    const handler = this.handler;
+    if (handler === null) { // data on an idle connection: the app broke the protocol
+      this.destroy();
+      return;
+    }
+    try {
+      const extra = this.parser.execute(chunk);
+      if (extra > 0) this.destroy();
+    } catch (err) {
+      this.fail(err as NodeJS.ErrnoException);
+    }
+  }
+
+  private onHead(head: ResponseHead): void {
+    const handler = this.handler;
+    if (handler === null) return;
+    this.phase = Phase.Receiving;
+    this.socket.setTimeout(0); // a body may stream for as long as the client keeps reading
+    if (head.keepAliveMs !== null) this.idleMs = Math.min(this.pool.settings.idleTimeoutMs, head.keepAliveMs - 1000);
+    handler.onResponseStart(this, head);
+  }
+
+  private onEnd(): void {
+    const handler = this.handler;
+    if (handler === null) return;
+    this.handler = null;
+    this.request = null;
+    const reusable = this.parser.keepAlive && this.sent && this.idleMs > 0 && !this.pool.closing && !this.socket.destroyed;
+    if (reusable) {
+      this.phase = Phase.Idle;
+      this.socket.setTimeout(this.idleMs);
+      if (this.socket.isPaused()) this.socket.resume();
+      this.pool.idle.push(this);
+    } else {
+      this.destroy();
+    }
+    handler.onResponseEnd();
+  }
+
+  private onReadEnd(): void {
+    if (this.handler === null) return this.destroy();
+    try {
+      this.parser.finish();
+    } catch {
+      this.fail(upstreamError('UPSTREAM_SOCKET', 'the app closed the connection before the response ended'));
+      return;
+    }
+    this.destroy();
+  }
+
+  private onTimeout(): void {
+    switch (this.phase) {
+      case Phase.Connecting: return this.fail(upstreamError('UPSTREAM_CONNECT_TIMEOUT', `connecting to ${this.pool.host}:${this.pool.port} timed out`));
+      case Phase.Sending:
+      case Phase.Waiting: return this.fail(upstreamError('UPSTREAM_HEADERS_TIMEOUT', 'no response headers in time'));
+      default: return this.destroy();
+    }
+  }
+
+  private fail(err: NodeJS.ErrnoException): void {
+    const handler = this.handler;
+    this.handler = null;
+    this.request = null;
+    this.destroy();
+    handler?.onResponseError(err);
+  }
+
+  private onClose(): void {
+    if (this.handler !== null) this.fail(upstreamError('UPSTREAM_SOCKET', 'the connection to the app closed'));
+    this.forget();
+  }
+
+  private forget(): void {
+    if (this.phase === Phase.Closed) return;
+    this.phase = Phase.Closed;
+    this.pool.size--;
+    const i = this.pool.idle.lastIndexOf(this);
+    if (i !== -1) this.pool.idle.splice(i, 1);
+    const set = Connection.all.get(this.pool);
+    set?.delete(this);
+    if (set?.size === 0) Connection.all.delete(this.pool);
+  }
+
+  destroy(): void {
+    this.forget();
+    this.handler = null;
+    this.request = null;
+    this.socket.destroy();
+  }
+
+  pause(): void {
+    this.socket.pause();
+  }
+
+  resume(): void {
+    this.socket.resume();
+  }
+
+  abort(): void {
+    this.destroy();
+  }
 }

@@ -1,10 +1,9 @@
 // Plain HTTP requests: route by Host, proxy to a backend over a pooled keep-alive connection
-// (undici, upstreams.ts), retry an idempotent request once when the connection fails before
-// any response, 504 when the app sends no response headers in time.
-// One Exchange object per request is both its state and undici's handler: no closures or
+// (upstreams.ts), retry an idempotent request once when the connection fails before any
+// response, 504 when the app sends no response headers in time.
+// One Exchange object per request is both its state and the upstream handler: no closures or
 // header copies beyond the two header lists the exchange needs.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Dispatcher } from 'undici';
 import { backendKey } from '../common/route-acks.ts';
 import type { AppRoute, Backend } from '../common/routes.ts';
 import type { RouterErrorCode } from '../common/app-log.ts';
@@ -16,18 +15,17 @@ import { declaredBodyLength, readBody } from './request-body.ts';
 import { originForm, resolve } from './resolve.ts';
 import type { Balancer, RouteLookup } from './route-table.ts';
 import type { TrustCheck } from './trusted-proxies.ts';
-import type { Upstreams } from './upstreams.ts';
+import type { ResponseHead } from './response-parser.ts';
+import type { UpstreamControl, UpstreamHandler, Upstreams } from './upstreams.ts';
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
 /** Connecting failed: the backend never saw the request. It is left out of picks for a moment. */
-const CONNECT_FAILURES = new Set(['ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL']);
+const CONNECT_FAILURES = new Set(['ECONNREFUSED', 'UPSTREAM_CONNECT_TIMEOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL']);
 /** The connection broke before any response, typically a keep-alive connection the app had just
  *  closed: an idempotent request may be retried, on the same backend if it is the only one. */
-const RESETS = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET']);
+const RESETS = new Set(['ECONNRESET', 'EPIPE', 'UPSTREAM_SOCKET']);
 /** Bodies up to this size are buffered so the request can be replayed. */
 const MAX_REPLAY_BODY = 256 * 1024;
-/** Why an upstream request is abandoned when its client has gone (shared: no stack per request). */
-const CLIENT_GONE = new Error('the client closed the connection');
 
 export interface WebHandlerOptions {
   upstreams: Upstreams;
@@ -78,6 +76,7 @@ class WebProxy {
       trusted,
     });
     const length = declaredBodyLength(req);
+    ex.bodyLength = length;
     ex.replayable = IDEMPOTENT.has(req.method ?? '') && length !== null
       && (length === 0 || (length <= MAX_REPLAY_BODY && target.route.backends.length > 1));
     if (length === 0 || !ex.replayable) {
@@ -100,7 +99,7 @@ class WebProxy {
     const { req } = ex;
     // Errors, even synchronous ones, arrive through ex.onResponseError.
     this.opts.upstreams.pool(key).dispatch({
-      method: req.method ?? 'GET', path: req.url ?? '/', headers: ex.headers, body: ex.body,
+      method: req.method ?? 'GET', path: req.url ?? '/', headers: ex.headers, body: ex.body, bodyLength: ex.bodyLength,
     }, ex);
   }
 
@@ -125,14 +124,14 @@ class WebProxy {
     const failedBackend = ex.backend!;
     const app = ex.route!.app;
     const code = err.code ?? '';
-    if (code === 'UND_ERR_HEADERS_TIMEOUT') {
+    if (code === 'UPSTREAM_HEADERS_TIMEOUT') {
       log(`${app}: ${failedBackend.dyno} sent no response within ${this.opts.upstreamTimeoutMs} ms (request ${ex.requestId})`);
       return this.answer(ex, 'gateway-timeout');
     }
     const connectFailed = CONNECT_FAILURES.has(code);
     // H19 the dyno could not be reached in time; H10 nothing listens (crashed, or not up yet);
     // H13 the connection closed before any response.
-    const herokuCode: RouterErrorCode = code === 'UND_ERR_CONNECT_TIMEOUT' ? 'H19' : connectFailed ? 'H10' : 'H13';
+    const herokuCode: RouterErrorCode = code === 'UPSTREAM_CONNECT_TIMEOUT' ? 'H19' : connectFailed ? 'H10' : 'H13';
     if (connectFailed) balancer.eject(failedBackend);
     if (ex.replayable && !ex.retried && (connectFailed || RESETS.has(code))) {
       // The app's route as of now: a retry never goes to a backend that left the table meanwhile.
@@ -169,7 +168,7 @@ class WebProxy {
     const upstream = ex.controller;
     if (upstream !== null) {
       ex.controller = null;
-      upstream.abort(CLIENT_GONE);
+      upstream.abort();
     }
     const { req, res } = ex;
     const sent = res.headersSent;
@@ -190,8 +189,8 @@ class WebProxy {
   }
 }
 
-/** One proxied request: its state, and undici's handler for its upstream exchange. */
-class Exchange implements Dispatcher.DispatchHandler {
+/** One proxied request: its state, and the handler of its upstream exchange. */
+class Exchange implements UpstreamHandler {
   readonly proxy: WebProxy;
   readonly req: IncomingMessage;
   readonly res: ServerResponse;
@@ -204,14 +203,16 @@ class Exchange implements Dispatcher.DispatchHandler {
   headers: HeaderList = [];
   /** What goes upstream: nothing, the buffered body (replayable), or the client's stream. */
   body: Buffer | IncomingMessage | null = null;
+  /** The client's declared body length (null: chunked). */
+  bodyLength: number | null = 0;
   replayable = false;
   retried = false;
   /** The upstream request while it runs. */
-  controller: Dispatcher.DispatchController | null = null;
+  controller: UpstreamControl | null = null;
   /** The client side is over; upstream events are ignored. */
   done = false;
   bytes = 0;
-  /** When the upstream request was dispatched, and when it got a connection (undici's onRequestStart). */
+  /** When the upstream request was dispatched, and when it got a connection (onRequestStart). */
   dispatchedAt = 0;
   connectedAt = 0;
   /** The router's verdict (error-pages.ts, H18 for a cut response), logged Heroku-style. */
@@ -228,23 +229,23 @@ class Exchange implements Dispatcher.DispatchHandler {
     this.requestId = requestId;
   }
 
-  onRequestStart(controller: Dispatcher.DispatchController): void {
+  onRequestStart(controller: UpstreamControl): void {
     this.connectedAt = performance.now();
-    if (this.done) controller.abort(CLIENT_GONE);
+    if (this.done) controller.abort();
     else this.controller = controller;
   }
 
-  onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>, statusMessage?: string): void {
-    if (statusCode < 200) return; // 103 Early Hints and the like are not relayed
+  onResponseStart(controller: UpstreamControl, head: ResponseHead): void {
     const { res } = this;
     if (this.done || res.headersSent) { // e.g. a 413 page went out while the body streamed
-      controller.abort(CLIENT_GONE);
+      controller.abort();
       return;
     }
     try {
-      res.writeHead(statusCode, statusMessage || undefined, downstreamHeaders(headers, this.requestId));
+      res.writeHead(head.status, head.reason || undefined, downstreamHeaders(head.headers, this.requestId));
     } catch (err) { // a status line or header Node refuses to send
-      controller.abort(err as Error);
+      controller.abort();
+      this.onResponseError(err as NodeJS.ErrnoException);
       return;
     }
     // Node sends the head with the first body bytes; if none come in this tick (an event
@@ -252,7 +253,7 @@ class Exchange implements Dispatcher.DispatchHandler {
     process.nextTick(flushHead, this);
   }
 
-  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+  onResponseData(controller: UpstreamControl, chunk: Buffer): void {
     this.bytes += chunk.length;
     this.bodyStarted = true;
     if (!this.res.write(chunk)) {
@@ -267,9 +268,9 @@ class Exchange implements Dispatcher.DispatchHandler {
     this.res.end();
   }
 
-  onResponseError(_controller: Dispatcher.DispatchController | null, err: Error): void {
+  onResponseError(err: NodeJS.ErrnoException): void {
     this.controller = null;
-    this.proxy.failed(this, err as NodeJS.ErrnoException);
+    this.proxy.failed(this, err);
   }
 }
 

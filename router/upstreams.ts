@@ -87,8 +87,10 @@ export function createUpstreams(opts: UpstreamOptions): Upstreams {
       }
     },
     async destroy() {
-      for (const pool of pools.values()) pool.destroy();
+      const closing: Promise<unknown>[] = [];
+      for (const pool of pools.values()) closing.push(...pool.destroy());
       pools.clear();
+      await Promise.all(closing);
     },
   };
 }
@@ -139,9 +141,15 @@ class Pool implements UpstreamPool {
     for (const conn of this.idle.splice(0)) conn.destroy();
   }
 
-  destroy(): void {
+  /** Destroys every connection; resolves when their sockets are closed. */
+  destroy(): Array<Promise<unknown>> {
+    const conns = Connection.live(this);
     this.close();
-    for (const conn of Connection.live(this)) conn.destroy();
+    return conns.map((conn) => {
+      const closed = conn.socket.closed ? Promise.resolve() : new Promise((resolve) => conn.socket.once('close', resolve));
+      conn.destroy();
+      return closed;
+    });
   }
 }
 

@@ -170,6 +170,10 @@ class Connection implements UpstreamControl {
   sent = false;
   /** The idle time this backend allows (Keep-Alive hint), ms. */
   idleMs: number;
+  /** The socket's inactivity timeout once connected: it checks the idle and headers timeouts. */
+  tickMs: number;
+  /** When the current request was sent (performance.now()). */
+  sentAt = 0;
 
   constructor(pool: Pool) {
     this.pool = pool;
@@ -178,6 +182,7 @@ class Connection implements UpstreamControl {
     if (set === undefined) Connection.all.set(pool, set = new Set());
     set.add(this);
     this.idleMs = pool.settings.idleTimeoutMs;
+    this.tickMs = Math.min(this.idleMs, pool.settings.headersTimeoutMs);
     this.parser = new ResponseParser({
       head: (head) => this.onHead(head),
       data: (chunk) => this.handler?.onResponseData(this, chunk),
@@ -201,6 +206,8 @@ class Connection implements UpstreamControl {
   }
 
   private onConnect(): void {
+    // One inactivity timer for the connection's life, not set per request: see onTimeout.
+    this.socket.setTimeout(this.tickMs);
     if (this.handler === null) return this.destroy();
     this.send();
   }
@@ -209,7 +216,7 @@ class Connection implements UpstreamControl {
     const request = this.request!;
     const handler = this.handler!;
     this.phase = Phase.Sending;
-    this.socket.setTimeout(this.pool.settings.headersTimeoutMs);
+    this.sentAt = performance.now();
     this.parser.expect(request.method);
     handler.onRequestStart(this);
     if (this.handler !== handler) return; // aborted by the handler
@@ -292,8 +299,10 @@ class Connection implements UpstreamControl {
     const handler = this.handler;
     if (handler === null) return;
     this.phase = Phase.Receiving;
-    this.socket.setTimeout(0); // a body may stream for as long as the client keeps reading
-    if (head.keepAliveMs !== null) this.idleMs = Math.min(this.pool.settings.idleTimeoutMs, head.keepAliveMs - 1000);
+    if (head.keepAliveMs !== null && head.keepAliveMs - 1000 < this.idleMs) {
+      this.idleMs = head.keepAliveMs - 1000;
+      if (this.idleMs > 0 && this.idleMs < this.tickMs) this.socket.setTimeout(this.tickMs = this.idleMs);
+    }
     handler.onResponseStart(this, head);
   }
 
@@ -305,7 +314,6 @@ class Connection implements UpstreamControl {
     const reusable = this.parser.keepAlive && this.sent && this.idleMs > 0 && !this.pool.closing && !this.socket.destroyed;
     if (reusable) {
       this.phase = Phase.Idle;
-      this.socket.setTimeout(this.idleMs);
       if (this.socket.isPaused()) this.socket.resume();
       this.pool.idle.push(this);
     } else {
@@ -325,11 +333,25 @@ class Connection implements UpstreamControl {
     this.destroy();
   }
 
+  /**
+   * The socket saw no activity for tickMs (the timer is re-armed by any read or write). Idle:
+   * the connection is closed before the backend would close it. Waiting for headers: 504 once
+   * headersTimeoutMs have passed since the request was sent (so within one tick of it).
+   * Receiving: a body may stream, or pause, for as long as the client keeps reading.
+   */
   private onTimeout(): void {
     switch (this.phase) {
       case Phase.Connecting: return this.fail(upstreamError('UPSTREAM_CONNECT_TIMEOUT', `connecting to ${this.pool.host}:${this.pool.port} timed out`));
       case Phase.Sending:
-      case Phase.Waiting: return this.fail(upstreamError('UPSTREAM_HEADERS_TIMEOUT', 'no response headers in time'));
+      case Phase.Waiting:
+        if (performance.now() - this.sentAt >= this.pool.settings.headersTimeoutMs - 1) {
+          return this.fail(upstreamError('UPSTREAM_HEADERS_TIMEOUT', 'no response headers in time'));
+        }
+        this.socket.setTimeout(this.tickMs); // fired early (armed before this request): wait again
+        return;
+      case Phase.Receiving:
+        this.socket.setTimeout(this.tickMs);
+        return;
       default: return this.destroy();
     }
   }

@@ -32,6 +32,8 @@ describe('web dashboard', { timeout: 240_000 }, () => {
   let bob: { token: string; email: string };
   let ctx: BrowserContext;
   let page: Page;
+  /** Script errors and CSP violations seen in any page. */
+  const pageErrors: string[] = [];
 
   async function newUser(email: string): Promise<{ token: string; email: string }> {
     const res = await p.api<{ access_token: { token: string } }>('POST', '/users', { email });
@@ -44,6 +46,8 @@ describe('web dashboard', { timeout: 240_000 }, () => {
     const c = await browser.newContext({ viewport: { width: 1360, height: 900 } });
     const pg = await c.newPage();
     pg.on('dialog', (d) => void d.accept());
+    pg.on('pageerror', (e) => pageErrors.push(e.message));
+    pg.on('console', (m) => { if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) pageErrors.push(m.text()); });
     await pg.goto(`${p.controller.url}/dashboard/`);
     await pg.fill('input[name=token]', token);
     if (screenshot) await pg.screenshot({ path: path.join(IMAGES, screenshot) });
@@ -112,6 +116,20 @@ describe('web dashboard', { timeout: 240_000 }, () => {
     // A forged cookie is no session either.
     const forged = await fetch(`${p.controller.url}/dashboard/api/apps`, { headers: { cookie: `paas_session=${'A'.repeat(43)}` } });
     assert.equal(forged.status, 401);
+
+    // The login form: a wrong token, or a post without the form's own token, makes no session.
+    const form = await fetch(`${p.controller.url}/dashboard/`);
+    const loginCookie = (form.headers.get('set-cookie') ?? '').split(';')[0];
+    const csrf = /name="csrf" value="([^"]+)"/.exec(await form.text())?.[1] ?? '';
+    const post = (fields: Record<string, string>, cookie: string) => fetch(`${p.controller.url}/dashboard/login`, {
+      method: 'POST', redirect: 'manual', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields),
+    });
+    const wrong = await post({ csrf, token: 'paas_not-a-token' }, loginCookie);
+    assert.equal(wrong.status, 401);
+    assert.doesNotMatch(wrong.headers.get('set-cookie') ?? '', /paas_session=[^;]/);
+    const noFormToken = await post({ token: alice.token }, loginCookie);
+    assert.equal(noFormToken.status, 403);
+    assert.doesNotMatch(noFormToken.headers.get('set-cookie') ?? '', /paas_session=[^;]/);
   });
 
   test('alice logs in with her token and sees her app; the cookie is HttpOnly, SameSite=Strict, scoped to /dashboard', async () => {
@@ -185,8 +203,8 @@ describe('web dashboard', { timeout: 240_000 }, () => {
 
   test('a change without the CSRF token is refused, with a wrong one too; the same change with it passes', async () => {
     const cookie = (await ctx.cookies()).map((c) => `${c.name}=${c.value}`).join('; ');
-    const patch = (headers: Record<string, string>) => fetch(`${p.controller.url}/dashboard/api/apps/${app}/formation/web`, {
-      method: 'PATCH', headers: { cookie, 'content-type': 'application/json', ...headers }, body: JSON.stringify({ quantity: 0 }),
+    const patch = (headers: Record<string, string>, quantity = 0) => fetch(`${p.controller.url}/dashboard/api/apps/${app}/formation/web`, {
+      method: 'PATCH', headers: { cookie, 'content-type': 'application/json', ...headers }, body: JSON.stringify({ quantity }),
     });
     for (const headers of [{}, { 'x-csrf-token': 'wrong' }] as Array<Record<string, string>>) {
       const res = await patch(headers);
@@ -203,16 +221,23 @@ describe('web dashboard', { timeout: 240_000 }, () => {
     assert.equal((await patch({ 'x-csrf-token': csrf ?? '', origin: 'http://evil.example' })).status, 403);
     const formation = await as(alice.token)<Array<{ type: string; quantity: number }>>('GET', `/apps/${app}/formation`);
     assert.equal(formation.body.find((f) => f.type === 'web')?.quantity, 2);
+    // With the session's token, from the dashboard's origin: the API takes it.
+    const ok = await patch({ 'x-csrf-token': csrf ?? '', origin: p.controller.url }, 2);
+    assert.equal(ok.status, 200);
+    assert.equal((await ok.json() as { quantity: number }).quantity, 2);
     // Reads need no token; the API's own errors come through as they are.
     assert.equal((await fetch(`${p.controller.url}/dashboard/api/apps/${app}`, { headers: { cookie } })).status, 200);
     assert.equal((await fetch(`${p.controller.url}/dashboard/api/apps/nope-${app}`, { headers: { cookie } })).status, 404);
   });
 
-  test('bob sees neither alice\'s app in his list nor its page', async () => {
+  test('bob sees only the app he collaborates on: neither alice\'s app in his list nor its page', async () => {
+    const shared = `${app}-shared`;
+    assert.equal((await p.api('POST', '/apps', { name: shared })).status, 201);
+    assert.equal((await p.api('POST', `/apps/${shared}/collaborators`, { user: bob.email })).status, 201);
     const b = await logIn(bob.token);
     try {
-      await b.page.waitForSelector('text=No apps yet');
-      assert.equal(await b.page.locator('[data-testid=app-row]').count(), 0);
+      await b.page.waitForSelector(`[data-testid=app-row][data-app="${shared}"]`);
+      assert.deepEqual(await b.page.locator('[data-testid=app-row]').evaluateAll((els) => els.map((e) => e.getAttribute('data-app'))), [shared]);
       await b.page.goto(`${p.controller.url}/dashboard/apps/${app}`);
       await b.page.waitForSelector('[data-testid=app-error]');
       assert.match(await b.page.locator('[data-testid=app-error]').textContent() ?? '', /Couldn't find that app|not found/i);
@@ -248,5 +273,6 @@ describe('web dashboard', { timeout: 240_000 }, () => {
     assert.match(await res.text(), /name="token"/);
     assert.equal((await fetch(`${p.controller.url}/dashboard/api/apps`, { headers: { cookie } })).status, 401);
     await ctx.close();
+    assert.deepEqual(pageErrors, [], 'no script error or CSP violation in any page');
   });
 });

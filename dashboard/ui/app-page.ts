@@ -12,7 +12,7 @@ import { ReleasesSection } from './releases.ts';
 import type { App } from './types.ts';
 
 export function AppPage({ name }: { name: string }) {
-  const app = useApi<App>(`/apps/${name}`, 30_000);
+  const app = useApi<App>(`/apps/${name}`, 60_000);
   if (app.error) return html`<p class="error" data-testid="app-error">${app.error}</p>`;
   if (!app.data) return html`<p class="muted">Loading…</p>`;
   const a = app.data;

@@ -8,9 +8,10 @@ import { Sparkline } from './sparkline.ts';
 import type { App, Dyno, Metrics, Release } from './types.ts';
 
 function AppRow({ app }: { app: App }) {
-  const dynos = useApi<Dyno[]>(`/apps/${app.name}/dynos`, 10_000);
-  const releases = useApi<Release[]>(`/apps/${app.name}/releases`, 30_000);
-  const metrics = useApi<Metrics>(`/apps/${app.name}/metrics`, 30_000);
+  // About 240 requests an hour per app listed (the rate limit is 4500 an hour).
+  const dynos = useApi<Dyno[]>(`/apps/${app.name}/dynos`, 30_000);
+  const releases = useApi<Release[]>(`/apps/${app.name}/releases`, 60_000);
+  const metrics = useApi<Metrics>(`/apps/${app.name}/metrics`, 60_000);
   const last = releases.data?.at(-1);
   const formation = dynos.data?.filter((d) => d.type !== 'run') ?? null;
   return html`<tr data-testid="app-row" data-app=${app.name}>
@@ -23,7 +24,7 @@ function AppRow({ app }: { app: App }) {
 }
 
 export function AppsPage() {
-  const apps = useApi<App[]>('/apps', 30_000);
+  const apps = useApi<App[]>('/apps', 60_000);
   if (apps.error) return html`<p class="error">${apps.error}</p>`;
   if (!apps.data) return html`<p class="muted">Loading…</p>`;
   if (apps.data.length === 0) return html`<p>No apps yet: <code>paas apps:create NAME</code>, then <code>git push</code>.</p>`;

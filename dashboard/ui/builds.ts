@@ -7,7 +7,7 @@ import { useApi } from './hooks.ts';
 import type { Build } from './types.ts';
 
 export function BuildsSection({ app }: { app: string }) {
-  const builds = useApi<Build[]>(`/apps/${app}/builds`, 10_000);
+  const builds = useApi<Build[]>(`/apps/${app}/builds`, 30_000);
   const [open, setOpen] = useState<string | null>(null);
   const [output, setOutput] = useState<string>('');
   useEffect(() => {

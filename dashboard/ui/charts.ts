@@ -1,5 +1,6 @@
 // An app's charts for the last hour (1-minute points) or day (10-minute points), from
 // GET /apps/{app}/metrics: CPU and memory per dyno, requests, latency percentiles, 5xx.
+// Reloaded every 10 s: the router and the dyno collector write their numbers that often.
 import { html } from 'htm/preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { api } from './api.ts';
@@ -28,11 +29,12 @@ export function ChartsSection({ app }: { app: string }) {
     let live = true;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const load = () => {
+      if (document.hidden) { timer = setTimeout(load, 10_000); return; }
       const { ms, resolution } = RANGES[range];
       const since = new Date(Date.now() - ms).toISOString();
       api<Metrics>('GET', `/apps/${app}/metrics?since=${encodeURIComponent(since)}&resolution=${resolution}`)
         .then((m) => { if (live) { setMetrics(m); setError(null); } }, (e: Error) => { if (live) setError(e.message); })
-        .finally(() => { if (live) timer = setTimeout(load, 5000); });
+        .finally(() => { if (live) timer = setTimeout(load, 10_000); });
     };
     load();
     return () => { live = false; clearTimeout(timer); };

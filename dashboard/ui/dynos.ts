@@ -4,7 +4,7 @@ import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
 import { api } from './api.ts';
 import { mib, percent } from './format.ts';
-import { useApi } from './hooks.ts';
+import { useApi, whileBusy } from './hooks.ts';
 import type { Dyno, Formation } from './types.ts';
 
 function ScaleControl({ app, f, onScaled }: { app: string; f: Formation; onScaled: () => void }) {
@@ -34,8 +34,9 @@ function ScaleControl({ app, f, onScaled }: { app: string; f: Formation; onScale
 }
 
 export function DynosSection({ app }: { app: string }) {
-  const dynos = useApi<Dyno[]>(`/apps/${app}/dynos`, 3000);
-  const formation = useApi<Formation[]>(`/apps/${app}/formation`, 10_000);
+  // Fast while a dyno is starting, restarting or stopping (a scale, a deploy, a crash loop).
+  const dynos = useApi<Dyno[]>(`/apps/${app}/dynos`, whileBusy((ds) => ds.some((d) => d.state !== 'up' && d.state !== 'crashed'), 2000, 10_000));
+  const formation = useApi<Formation[]>(`/apps/${app}/formation`, 30_000);
   const scaled = () => { dynos.reload(); formation.reload(); };
   return html`<section data-testid="dynos"><h3>Dynos</h3>
     ${dynos.error ? html`<p class="error">${dynos.error}</p>` : ''}

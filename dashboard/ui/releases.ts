@@ -4,11 +4,11 @@ import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
 import { api } from './api.ts';
 import { ago } from './format.ts';
-import { useApi } from './hooks.ts';
+import { useApi, whileBusy } from './hooks.ts';
 import type { Release } from './types.ts';
 
 export function ReleasesSection({ app }: { app: string }) {
-  const releases = useApi<Release[]>(`/apps/${app}/releases`, 5000);
+  const releases = useApi<Release[]>(`/apps/${app}/releases`, whileBusy((rs) => rs.some((r) => r.status === 'pending'), 2000, 15_000));
   const [busy, setBusy] = useState<number | null>(null);
   const [error, setError] = useState<string | null>(null);
   const rollback = async (r: Release) => {

@@ -7,7 +7,7 @@ import type { PlatformStatus } from './types.ts';
 interface Node { name: string; role: string; state: string; availability: string; dynos: number }
 
 export function StatusPage() {
-  const status = useApi<PlatformStatus>('/platform/status', 5000);
+  const status = useApi<PlatformStatus>('/platform/status', 10_000);
   const nodes = useApi<Node[]>('/nodes', 15_000);
   if (status.error) return html`<p class="error">${status.error}</p>`;
   if (!status.data) return html`<p class="muted">Loading…</p>`;

@@ -25,6 +25,7 @@ import { createScheduler } from './scheduler/create-scheduler.ts';
 import { createAttachHandler } from './http/dyno-attach.ts';
 import type { Scheduler } from './scheduler/types.ts';
 import { createAddonService, type AddonService } from './services/addon-service.ts';
+import type { AddonClock } from './services/addons.ts';
 import { createAppService } from './services/apps.ts';
 import { createBuildService } from './services/builds.ts';
 import { createConfigService } from './services/config-vars.ts';
@@ -69,6 +70,8 @@ export interface ControllerOptions {
   onResponse?: ResponseObserver;
   /** How often webhooks look for changes and due deliveries (ms, default 1 s). */
   webhookScanMs?: number;
+  /** The clock scheduled add-on backups read, and how often (default: the real one, every minute). */
+  addonClock?: AddonClock;
 }
 
 export interface ControllerHandle {
@@ -135,7 +138,11 @@ export async function startController(opts: ControllerOptions): Promise<Controll
   const builds = createBuildService({ db, config, redis, queue, queueEvents, deployer, buildLock: createKeyedMutex() });
   const releases = createReleaseService({ db, deployer });
   const configVars = createConfigService({ db, deployer });
-  const addonService = createAddonService({ db, docker: opts.docker, label: config.label, dataDir: config.dataDir, subnets: config.addonSubnets, configVars, events, log: (l) => log(`addons: ${l}`) });
+  const runs = createOneOffRuns({ db, config, scheduler, specs, redis, log });
+  const addonService = createAddonService({
+    db, docker: opts.docker, label: config.label, dataDir: config.dataDir, subnets: config.addonSubnets, configVars, events, log: (l) => log(`addons: ${l}`),
+    runs, runTimeLimitSec: config.runTimeLimit, clock: opts.addonClock,
+  });
   addons = addonService;
   const formation = createFormationService({ db, deployer });
   const domains = createDomainService({ db, config, routes });
@@ -150,7 +157,6 @@ export async function startController(opts: ControllerOptions): Promise<Controll
   const dockerRoot = await opts.docker.info().then((i: { DockerRootDir?: string }) => i.DockerRootDir, () => undefined);
   const diskSpace = createDiskGuard({ paths: [config.dataDir, ...(dockerRoot ? [dockerRoot] : [])], minFreeMb: config.minFreeDiskMb });
   const limits = createRequestLimits({ perHour: config.apiRateLimit });
-  const runs = createOneOffRuns({ db, config, scheduler, specs, redis, log });
   const tail = createStreamTailer(redis);
   const dynoMetrics = startDynoMetrics({ scheduler, redis, prefix: config.redisPrefix, intervalMs: opts.metricsIntervalMs, log });
   const drains = startDrainShipper({

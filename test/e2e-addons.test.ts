@@ -1,14 +1,18 @@
 // Add-ons end to end, nothing mocked: real PostgreSQL 15 and Redis 7 servers in containers, a
 // real app (using the `pg` and `ioredis` npm packages, vendored in its source: builds have no
-// network) pushed with git, the real CLI. One Postgres and one Redis add-on are provisioned
-// once and shared by the cases, which run in order.
-import { after, before, describe, test } from 'node:test';
+// network) pushed with git, the real CLI (through a pseudo-terminal for interactive sessions).
+// One Postgres and one Redis add-on are provisioned once and shared by the cases, which run in
+// order. The scheduled-backup clock of the platform is set ahead by the test (addonClock).
+import { after, afterEach, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureAddonImages } from '../builder/addon-images.ts';
+import WebSocket from 'ws';
+import { RUN_PROTOCOL } from '../common/run-protocol.ts';
 import { startTestPlatform, type TestPlatform } from './helpers/platform.ts';
+import { killChildren, spawnCli } from './helpers/cli-child.ts';
 import { commitFiles, paas, run, tempDir, userEnv } from './helpers/git.ts';
 import { eventually } from './helpers/eventually.ts';
 
@@ -82,6 +86,10 @@ describe('Postgres and Redis add-ons', () => {
   let appDir = '';
   let pgName = '';
   let pgId = '';
+  let redisName = '';
+  let redisId = '';
+  /** How far the platform's scheduled-backup clock is ahead of the real one (ms). */
+  let clockAhead = 0;
 
   const cli = async (args: string[], code = 0): Promise<string> => {
     const t = Date.now();
@@ -96,14 +104,23 @@ describe('Postgres and Redis add-ons', () => {
     assert.equal(r.code, 0, r.stderr);
   };
   const rows = async (): Promise<string> => (await get(app, '/read')).body;
-  const serverContainer = async (): Promise<string> => {
-    const list = await p.docker.listContainers({ all: true, filters: { label: [`${p.config.label}.addon=${pgName}`, `${p.config.label}.addon-role=server`] } });
+  const serverContainer = async (name = pgName): Promise<string> => {
+    const list = await p.docker.listContainers({ all: true, filters: { label: [`${p.config.label}.addon=${name}`, `${p.config.label}.addon-role=server`] } });
     assert.equal(list.length, 1);
     return list[0].Id;
   };
+  const clients = async (addonId: string) => p.docker.listContainers({ all: true, filters: { label: [`${p.config.label}.addon-id=${addonId}`, `${p.config.label}.addon-role=client`] } });
+  /** Redis commands (one a line) through the API's one-shot redis-cli: the output. */
+  const redisDo = async (script: string): Promise<string> => {
+    const r = await p.api<{ exit_code: number; output: string }>('POST', `/addons/${redisName}/actions/redis-cli`, { script });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.equal(r.body.exit_code, 0, r.body.output);
+    return r.body.output;
+  };
+  const backupsOf = async (addon: string) => (await p.api<Array<{ name: string; kind: string; status: string; error: string | null }>>('GET', `/addons/${addon}/backups`)).body;
 
   before(async () => {
-    p = await startTestPlatform();
+    p = await startTestPlatform({}, undefined, { addonClock: { now: () => new Date(Date.now() + clockAhead), tickMs: 200 } });
     await ensureAddonImages({ docker: p.docker, baseImage: p.config.stackBuildImage, label: p.config.label, log: () => undefined });
     env = userEnv(tempDir('paas-home-'), { PAAS_API_URL: p.controller.url });
     await cli(['login', '--api', p.controller.url, '--token', p.adminToken]);
@@ -121,6 +138,7 @@ describe('Postgres and Redis add-ons', () => {
     await Promise.all([push(appDir, app), push(appDir, other)]);
     if (process.env.ADDON_TIMING) console.log(`TIMING ${Date.now() - t} ms: pushes`);
   });
+  afterEach(killChildren);
   after(async () => { await p?.stop(); });
 
   test('addons:create heroku-postgresql: DATABASE_URL set in a release naming the add-on; the app writes a row', async () => {
@@ -144,8 +162,9 @@ describe('Postgres and Redis add-ons', () => {
   });
 
   test('Redis: REDIS_URL, the app counts in it (AOF on)', async () => {
-    const out = await cli(['addons:create', 'redis', '-a', app]);
-    assert.match(out, /attached as REDIS_URL/);
+    const out = await cli(['addons:create', 'redis', '-a', app, '--json']);
+    ({ name: redisName, id: redisId } = JSON.parse(out) as { id: string; name: string });
+    assert.match(redisName, /^redis-[a-z]+-\d{5}$/);
     assert.equal((await get(app, '/count')).body, '1');
     assert.equal((await get(app, '/count')).body, '2');
     const info = await cli(['redis:info', '-a', app, '--json']);
@@ -192,6 +211,160 @@ describe('Postgres and Redis add-ons', () => {
     assert.equal(fs.readFileSync(file).subarray(0, 5).toString(), 'PGDMP');
     // A failing SQL statement: psql's exit status is the CLI's.
     assert.match(await cli(['pg:psql', '-a', app, '-c', 'SELECT nope'], 1), /column "nope" does not exist/);
+  });
+
+  test('pg:psql and redis:cli on a terminal: a live session (size, resize, Ctrl-C, exit), piped stdin; limits; removed after', async () => {
+    const psql = spawnCli(['pg:psql', '-a', app], { ...env, TERM: 'xterm' }, { cols: 100, rows: 30, cols2: 120, rows2: 40 });
+    const type = (keys: string): void => { psql.child.stdin?.write(keys); };
+    await psql.expect(new RegExp(`--> Connecting to ${pgName}`));
+    await psql.expect(/d[0-9a-f]{12}=> $/m);
+    // The client runs next to the server, with limits, on the add-on's network only.
+    const [running] = await clients(pgId);
+    assert.equal(running?.State, 'running');
+    const info = await p.docker.getContainer(running.Id).inspect();
+    assert.equal(info.Config.Tty, true);
+    assert.equal(info.HostConfig.Memory, 256 * 1024 * 1024);
+    assert.equal(info.HostConfig.PidsLimit, 64);
+    assert.equal(info.HostConfig.ReadonlyRootfs, true);
+    assert.deepEqual(info.HostConfig.CapDrop, ['ALL']);
+    assert.deepEqual(Object.keys(info.NetworkSettings.Networks), [`${p.config.label}-addon-${pgName}-${pgId.slice(0, 8)}`]);
+    type('\\! stty size\r');
+    await psql.expect(/30 100/);
+    let mark = psql.out.stdout.length;
+    type('SELECT pg_sleep(60);\r');
+    await psql.expect(/pg_sleep\(60\);\r+\n/, mark);
+    await new Promise((r) => setTimeout(r, 500));
+    type('\x03'); // Ctrl-C: psql cancels the query and stays
+    await psql.expect(/canceling statement due to user request/, mark);
+    psql.child.kill('SIGUSR1'); // the harness resizes its terminal: SIGWINCH to the CLI
+    mark = psql.out.stdout.length;
+    await eventually(async () => {
+      type('\\! stty size\r');
+      await psql.expect(/40 120/, mark, 1000);
+    }, 10_000);
+    type('SELECT body FROM notes;\r');
+    await psql.expect(/ first\r*\n/, mark);
+    type('\\q\r');
+    assert.equal(await psql.exited, 0, psql.out.stdout + psql.out.stderr);
+    assert.match(psql.out.stdout, /\[pty: canonical echo on\]/);
+
+    const redis = spawnCli(['redis:cli', '-a', app], { ...env, TERM: 'xterm' }, { cols: 80, rows: 24, cols2: 80, rows2: 24 });
+    await redis.expect(/6379> /);
+    redis.child.stdin?.write('PING\r');
+    await redis.expect(/PONG/);
+    redis.child.stdin?.write('quit\r');
+    assert.equal(await redis.exited, 0, redis.out.stdout);
+
+    // Piped stdin: the script runs, its output and exit status come back.
+    const piped = spawnCli(['pg:psql', '-a', app], env);
+    piped.child.stdin?.end('SELECT 6 * 7 AS answer;\nSELECT nope;\nSELECT 1;\n');
+    assert.equal(await piped.exited, 3, piped.out.stderr); // psql: a script stopped by an error (ON_ERROR_STOP)
+    assert.match(piped.out.stdout, /answer\s+-+\s+42/);
+    assert.match(piped.out.stderr, /column "nope" does not exist/);
+    const pipedRedis = spawnCli(['redis:cli', '-a', app], env);
+    pipedRedis.child.stdin?.end('SET piped yes\nGET piped\n');
+    assert.equal(await pipedRedis.exited, 0, pipedRedis.out.stderr);
+    assert.equal(pipedRedis.out.stdout, 'OK\nyes\n');
+
+    // No client containers are left; the app's log says who started what.
+    await eventually(async () => assert.deepEqual([...await clients(pgId), ...await clients(redisId)], []), 10_000);
+    const log = await cli(['logs', '-a', app, '-n', '300']);
+    assert.match(log, new RegExp(`paas\\[psql\\.\\d+\\]: Starting process with command \`psql \\(${pgName}\\)\` by user admin@`));
+    assert.match(log, /paas\[psql\.\d+\]: Process exited with status 0/);
+  });
+
+  test('another tenant can neither open a client session nor attach to one; its owner can', async () => {
+    const eve = await p.api<{ access_token: { token: string } }>('POST', '/users', { email: `eve-${process.pid}@example.com` });
+    assert.equal(eve.status, 201);
+    const token = eve.body.access_token.token;
+    const asEve = (method: string, urlPath: string, body?: unknown) => fetch(`${p.controller.url}${urlPath}`, {
+      method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    assert.equal((await asEve('POST', '/apps', { name: `eve-${process.pid}` })).status, 201);
+    assert.equal((await asEve('POST', `/addons/${pgName}/client-sessions`, {})).status, 404);
+    assert.equal((await asEve('POST', `/addons/${pgName}/client-sessions`, { app: `eve-${process.pid}` })).status, 404);
+    assert.match(await cli(['pg:psql', '-a', app, '-c', 'SELECT 1'], 0), /1 row/);
+    // The owner may not route a session through an app the add-on is not attached to.
+    assert.equal((await p.api('POST', `/addons/${pgName}/client-sessions`, { app: other })).status, 404);
+
+    const session = await p.api<{ name: string; attach_url: string; app: { name: string } }>('POST', `/addons/${pgName}/client-sessions`, { command: 'SELECT 40 + 2 AS n' });
+    assert.equal(session.status, 201);
+    assert.equal(session.body.app.name, app);
+    const tryAttach = (bearer: string | null) => new Promise<number>((resolve, reject) => {
+      const ws = new WebSocket(session.body.attach_url, RUN_PROTOCOL, { headers: bearer ? { authorization: `Bearer ${bearer}` } : {} });
+      ws.on('unexpected-response', (_req, res) => { resolve(res.statusCode ?? 0); ws.terminate(); });
+      ws.on('open', () => { ws.terminate(); reject(new Error('attached')); });
+      ws.on('error', () => undefined);
+    });
+    assert.equal(await tryAttach(token), 404);
+    assert.equal(await tryAttach(null), 401);
+    const [waiting] = await clients(pgId);
+    assert.equal(waiting?.State, 'created', 'nothing ran for the refused clients');
+    const result = await new Promise<{ text: string; exit: number }>((resolve, reject) => {
+      const ws = new WebSocket(session.body.attach_url, RUN_PROTOCOL, { headers: { authorization: `Bearer ${p.adminToken}` } });
+      let text = '';
+      let exit = -1;
+      ws.on('message', (data: Buffer, binary: boolean) => {
+        if (binary) text += data.subarray(1).toString('utf8');
+        else if ((JSON.parse(data.toString('utf8')) as { type: string }).type === 'exit') exit = (JSON.parse(data.toString('utf8')) as { code: number }).code;
+      });
+      ws.on('close', () => resolve({ text, exit }));
+      ws.on('error', reject);
+    });
+    assert.equal(result.exit, 0);
+    assert.match(result.text, /n\s+-+\s+42/);
+    await eventually(async () => assert.deepEqual(await clients(pgId), []), 10_000);
+  });
+
+  test('redis:backups: capture (RDB, verified), restore replaces the data and survives a restart, a bad RDB is refused, download', async () => {
+    await redisDo('SET k before\n');
+    assert.match(await cli(['redis:backups:capture', '-a', app]), /done, b001 \(.+, verified\)/);
+    await redisDo('SET k after\nSET extra 1\n');
+    assert.match(await cli(['redis:backups:restore', 'b001', '-a', app], 1), /Run again with --confirm/);
+    assert.match(await cli(['redis:backups:restore', 'b001', '-a', app, '--confirm', app]), /done/);
+    assert.equal(await redisDo('MGET k extra\n'), 'before\n\n');
+    // The AOF was rewritten from the restored data: a restart keeps it, and the server is writable.
+    await p.docker.getContainer(await serverContainer(redisName)).restart({ t: 5 });
+    await eventually(async () => assert.equal(await redisDo('GET k\n'), 'before\n'), 20_000);
+    assert.equal(await redisDo('SET k writable\n'), 'OK\n');
+    assert.match(await cli(['logs', '-a', app, '-n', '300']), new RegExp(`Restored ${redisName} b001 into ${redisName}`));
+
+    const file = path.join(tempDir('paas-dl-'), 'b001.rdb');
+    await cli(['redis:backups:download', 'b001', '-o', file, '-a', app]);
+    assert.equal(fs.readFileSync(file).subarray(0, 5).toString(), 'REDIS');
+
+    // An RDB that was bad from the start (its checksum is the recorded one): redis-check-rdb refuses it.
+    assert.match(await cli(['redis:backups:capture', '-a', app]), /b002/);
+    const b002 = path.join(p.config.dataDir, 'addons', 'backups', redisId, 'b002.dump');
+    const bytes = fs.readFileSync(b002);
+    bytes.fill(0x41, 9, bytes.length - 10);
+    fs.writeFileSync(b002, bytes);
+    const sha = (await import('node:crypto')).createHash('sha256').update(bytes).digest('hex');
+    p.controller.db.prepare(`UPDATE addon_backups SET sha256 = ? WHERE addon_id = ? AND name = 'b002'`).run(sha, redisId);
+    assert.match(await cli(['redis:backups:restore', 'b002', '-a', app, '--confirm', app], 1), /b002 .* failed verification \(redis-check-rdb cannot read it\); nothing was restored/);
+    assert.equal(await redisDo('GET k\n'), 'writable\n');
+    assert.match(await cli(['redis:backups', '-a', app]), /b002 .* FAILED: verification failed: redis-check-rdb cannot read it[\s\S]*b001 .* Completed/);
+    // A Postgres backup is not restored into Redis.
+    assert.match(await cli(['redis:backups:restore', `${pgName}::b001`, '-a', app, '--confirm', app], 1), /not the same kind of add-on/);
+  });
+
+  test('a daily schedule fires for real at its time (the platform clock set ahead), once per day', async () => {
+    const at = new Date(Date.now() + clockAhead + 2 * 60_000);
+    const hhmm = `${String(at.getUTCHours()).padStart(2, '0')}:${String(at.getUTCMinutes()).padStart(2, '0')}`;
+    assert.match(await cli(['redis:backups:schedule', '--at', `${hhmm} UTC`, '-a', app]), new RegExp(`Scheduled daily backups of ${redisName} at ${hhmm} UTC`));
+    const scheduled = async () => (await backupsOf(redisName)).filter((b) => b.kind === 'scheduled');
+    await new Promise((r) => setTimeout(r, 1000)); // five ticks before its time: nothing
+    assert.deepEqual(await scheduled(), []);
+    clockAhead += 2 * 60_000;
+    await eventually(async () => assert.deepEqual((await scheduled()).map((b) => b.status), ['succeeded']), 20_000);
+    await new Promise((r) => setTimeout(r, 1000)); // more ticks in the same day: not again
+    assert.equal((await scheduled()).length, 1);
+    clockAhead += 24 * 3600_000;
+    await eventually(async () => assert.deepEqual((await scheduled()).map((b) => b.status), ['succeeded', 'succeeded']), 20_000);
+    const [first] = await scheduled();
+    assert.match(first.name, /^a\d{3}$/);
+    assert.match(await cli(['logs', '-a', app, '-n', '300']), new RegExp(`Backup ${first.name} of ${redisName} succeeded: \\d+ bytes, verified`));
+    assert.match(await cli(['redis:backups:unschedule', '-a', app]), /Stopped scheduled backups/);
   });
 
   test('a damaged backup is reported failed (CLI, API, app log) and not restored', async () => {
@@ -257,5 +430,20 @@ describe('Postgres and Redis add-ons', () => {
     const days = (Date.parse(final.expires_at) - Date.now()) / 86_400_000;
     assert.ok(days > 6.9 && days <= 7, String(days));
     assert.ok(fs.existsSync(path.join(p.config.dataDir, 'addons', 'backups', pgId, `${final.name}.dump`)));
+  });
+
+  test('addons:destroy --force destroys an add-on whose final backup fails; without it nothing is destroyed', async () => {
+    // The add-on's user takes replication (which RDB snapshots use) away from its own server.
+    assert.equal(await redisDo('ACL SETUSER default -sync -psync\n'), 'OK\n');
+    const refused = await cli(['addons:destroy', redisName, '-a', app, '--confirm', app], 1);
+    assert.match(refused, new RegExp(`The final backup of ${redisName} failed, so it was not destroyed: .*--force`));
+    assert.equal((await cli(['config:get', 'REDIS_URL', '-a', app])).trim().startsWith('redis://'), true);
+    assert.equal((await serverContainer(redisName)).length > 0, true);
+    assert.match(await cli(['addons:destroy', redisName, '-a', app, '--confirm', app, '--force']), /Destroying redis-\S+ on .*done/);
+    assert.equal((await cli(['config:get', 'REDIS_URL', '-a', app])).trim(), '');
+    assert.deepEqual(await p.docker.listContainers({ all: true, filters: { label: [`${p.config.label}.addon-id=${redisId}`] } }), []);
+    const finals = p.controller.db.prepare(`SELECT status, error FROM addon_backups WHERE addon_id = ? AND kind = 'final'`).all(redisId) as Array<{ status: string; error: string }>;
+    assert.deepEqual(finals.map((f) => f.status), ['failed', 'failed']);
+    assert.match(await cli(['logs', '-a', app, '-n', '300']), new RegExp(`Add-on ${redisName} is destroyed by admin@\\S+ with --force WITHOUT a final backup`));
   });
 });

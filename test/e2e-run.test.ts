@@ -2,45 +2,12 @@
 // separate process (through a pseudo-terminal for the interactive session), a real websocket.
 import { after, afterEach, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { RUN_PROTOCOL } from '../common/run-protocol.ts';
 import { startTestPlatform, type TestPlatform } from './helpers/platform.ts';
 import { commitFiles, paas, run, tempDir, userEnv, type Run } from './helpers/git.ts';
 import { eventually } from './helpers/eventually.ts';
-
-const ROOT = fileURLToPath(new URL('../', import.meta.url));
-const CLI = ['--disable-warning=ExperimentalWarning', path.join(ROOT, 'cli/main.ts')];
-const HARNESS = path.join(ROOT, 'test/helpers/pty-harness.py');
-
-/** CLI processes still running when a test ends (failed) are killed then. */
-const children = new Set<ChildProcess>();
-
-/** The CLI as a child process whose stdin the test writes; output collected as it comes. */
-function spawnCli(args: string[], env: NodeJS.ProcessEnv, viaPty?: { cols: number; rows: number; cols2: number; rows2: number }) {
-  const child: ChildProcess = viaPty
-    ? spawn('python3', [HARNESS, String(viaPty.cols), String(viaPty.rows), String(viaPty.cols2), String(viaPty.rows2), process.execPath, ...CLI, ...args], { env })
-    : spawn(process.execPath, [...CLI, ...args], { env });
-  const out = { stdout: '', stderr: '' };
-  child.stdout?.on('data', (c: Buffer) => { out.stdout += c.toString('utf8'); });
-  child.stderr?.on('data', (c: Buffer) => { out.stderr += c.toString('utf8'); });
-  const exited = new Promise<number>((resolve) => child.on('close', (code, signal) => resolve(code ?? (signal ? 128 : 1))));
-  children.add(child);
-  void exited.then(() => children.delete(child));
-  /** Resolves once stdout (from `from` on) matches, or fails after timeoutMs. */
-  const expect = async (re: RegExp, from = 0, timeoutMs = 30_000): Promise<RegExpExecArray> => {
-    const end = Date.now() + timeoutMs;
-    for (;;) {
-      const m = re.exec(out.stdout.slice(from));
-      if (m) return m;
-      if (Date.now() > end) throw new Error(`no ${re} in output: ${JSON.stringify(out.stdout)} / ${JSON.stringify(out.stderr)}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  };
-  return { child, out, exited, expect };
-}
+import { killChildren, spawnCli } from './helpers/cli-child.ts';
 
 describe('paas run: one-off dynos', () => {
   let p: TestPlatform;
@@ -69,7 +36,7 @@ describe('paas run: one-off dynos', () => {
     assert.equal(push.code, 0, push.stderr);
     assert.equal((await paas(['config:set', 'GREETING=from-v2', ...a], env)).code, 0); // release v2: runs get its config
   });
-  afterEach(() => { for (const c of children) c.kill('SIGKILL'); });
+  afterEach(killChildren);
   after(async () => { await p.stop(); });
 
   test('the command line is run by bash after .profile.d: &&, $VARS, quotes, several words, --env, --size, exit status', async () => {

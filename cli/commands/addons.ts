@@ -121,8 +121,8 @@ export const addonsCommands: Command[] = [
   {
     name: 'addons:destroy',
     aliases: ['addons:remove'],
-    usage: 'paas addons:destroy ADDON -a APP --confirm APP',
-    description: 'destroy an add-on: final backup kept 7 days, detached everywhere, data removed',
+    usage: 'paas addons:destroy ADDON -a APP --confirm APP [--force]',
+    description: 'destroy an add-on: final backup kept 7 days, detached everywhere, data removed (--force: even if the final backup fails)',
     async run(ctx) {
       const ref = ctx.args.positionals[0];
       if (!ref) throw new CliError('Usage: paas addons:destroy ADDON -a APP --confirm APP');
@@ -132,7 +132,8 @@ export const addonsCommands: Command[] = [
       if (flag(ctx.args, 'confirm') !== owner) {
         throw new CliError(`This destroys ${addon.name} and its data (a final backup is kept 7 days). Run again with --confirm ${owner}.`);
       }
-      await ctx.client().request('DELETE', `/apps/${owner}/addons/${addon.id}`);
+      const force = ctx.args.flags.force === true;
+      await ctx.client().request('DELETE', `/apps/${owner}/addons/${addon.id}`, force ? { force } : undefined);
       ctx.out(`Destroying ${addon.name} on ${owner}... done`);
     },
   },

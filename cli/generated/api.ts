@@ -266,10 +266,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Postgres backups with status, error, size and sha256 */
+        /** Backups (Postgres: pg_dump archives; Redis: RDB snapshots) with status, error, size and sha256 */
         get: operations["getAddonsByAddonBackups"];
         put?: never;
-        /** Capture a backup now: pg_dump -Fc, verified with pg_restore --list; a failure is 500 backup_failed (and recorded) */
+        /** Capture a backup now: pg_dump -Fc verified with pg_restore --list, or an RDB (redis-cli --rdb) verified with redis-check-rdb; a failure is 500 backup_failed (and recorded) */
         post: operations["postAddonsByAddonBackups"];
         delete?: never;
         options?: never;
@@ -301,10 +301,27 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The backup file (pg_dump custom format), checked against its sha256 first */
+        /** The backup file (pg_dump custom format, or RDB), checked against its sha256 first */
         get: operations["getAddonsByAddonBackupsByBackupDownload"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/addons/{addon}/client-sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** An interactive psql / redis-cli (or -c SQL, a command, piped input) in a container with limits on the add-on network, attached over the one-off attach protocol; removed when it ends or nobody attaches within 60 s */
+        post: operations["postAddonsByAddonClientSessions"];
         delete?: never;
         options?: never;
         head?: never;
@@ -337,7 +354,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Replace the database's contents with a backup, all or nothing; a damaged backup is marked failed and nothing is restored (422) */
+        /** Replace the database's contents with a backup of the same kind, all or nothing (Redis: the server replicates the RDB from a temporary server); a damaged backup is marked failed and nothing is restored (422) */
         post: operations["postAddonsByAddonRestores"];
         delete?: never;
         options?: never;
@@ -464,7 +481,7 @@ export interface paths {
         get: operations["getAppsByAppAddonsByAddon"];
         put?: never;
         post?: never;
-        /** Destroy an add-on: a final backup (Postgres, kept 7 days; if it fails nothing is destroyed), detached from every app (a release each), then its server, network and data removed */
+        /** Destroy an add-on: a final backup (kept 7 days; if it fails nothing is destroyed, 409, unless force), detached from every app (a release each), then its server, network and data removed */
         delete: operations["deleteAppsByAppAddonsByAddon"];
         options?: never;
         head?: never;
@@ -1552,6 +1569,32 @@ export interface components {
         AddonClientResult: {
             exit_code: number;
             output: string;
+        };
+        AddonClientSession: {
+            addon: {
+                /**
+                 * Format: uuid
+                 * @example 01234567-89ab-4def-8123-456789abcdef
+                 */
+                id: string;
+                /** @example postgresql-amber-12345 */
+                name: string;
+            };
+            app: {
+                /**
+                 * Format: uuid
+                 * @example 01234567-89ab-4def-8123-456789abcdef
+                 */
+                id: string;
+                /** @example hello */
+                name: string;
+            };
+            /** @description ws://…/apps/{app}/dynos/{name}/attach/{secret}: attach within 60 s with the same token, as to a `paas run` (docs/one-off-dynos.md) */
+            attach_url: string;
+            client: "psql" | "redis-cli";
+            /** @example psql.4821 */
+            name: string;
+            tty: boolean;
         };
         /** @description Postgres adds pg_version, data_size, connections, tables, backups; Redis redis_version, used_memory, connected_clients, aof_enabled, keys */
         AddonInfo: {
@@ -3141,6 +3184,46 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    postAddonsByAddonClientSessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                addon: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description the app the session goes through (one the add-on is attached to, that the caller may access); default: the first such app */
+                    app?: string;
+                    /** @description Redis: one command and its arguments; none: an interactive session, or commands on stdin */
+                    args?: string[];
+                    cols?: number;
+                    /** @description Postgres: SQL to run (psql -c); none: an interactive session, or psql input on stdin */
+                    command?: string;
+                    rows?: number;
+                    /** @example xterm-256color */
+                    term?: string;
+                    /** @description a terminal (an interactive session); default: pipes (stdout and stderr apart, stdin ends with eof) */
+                    tty?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AddonClientSession"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
     getAddonsByAddonInfo: {
         parameters: {
             query?: never;
@@ -3662,7 +3745,14 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description destroy even if the final backup fails (the failure is recorded and announced); also ?force=true */
+                    force?: boolean;
+                };
+            };
+        };
         responses: {
             /** @description OK */
             200: {

@@ -1,12 +1,15 @@
-// What users do with a running add-on: info, psql / redis-cli, credential rotation, Postgres
-// backups (list, capture, download, restore) and the daily backup schedule.
+// What users do with a running add-on: info, psql / redis-cli (one-shot, or a session a client
+// attaches to), credential rotation, backups (list, capture, download, restore) and the daily
+// backup schedule.
 import fs from 'node:fs';
 import { Router } from 'express';
 import { NotFoundError, PaasError } from '../../common/errors.ts';
+import type { ClientRequest } from '../services/addon-client.ts';
 import type { Addon, Backup, BackupSchedule } from '../store/addons.ts';
 import { currentUser } from './auth.ts';
 import type { ApiDeps } from './deps.ts';
 import { addonJson } from './addons.ts';
+import { attachUrl } from './dyno-attach.ts';
 
 /** A capture that failed: the backup is recorded as failed, and the call says so. */
 class BackupFailedError extends PaasError {
@@ -35,6 +38,17 @@ export function addonActionsRouter(deps: ApiDeps): Router {
   r.post('/addons/:addon/actions/redis-cli', async (req, res) => {
     res.json(await deps.addons.ops.redisCli(currentUser(res), addon(req.params.addon), (req.body ?? {}) as Record<string, unknown>));
   });
+  // An interactive psql / redis-cli: created here, attached at attach_url (dyno-attach.ts) as a
+  // `paas run` is; the process starts once its client is there.
+  r.post('/addons/:addon/client-sessions', async (req, res) => {
+    const user = currentUser(res);
+    const a = deps.addons.core.find(user, addon(req.params.addon));
+    const s = await deps.addons.clients.open(user, a, req.body as ClientRequest);
+    res.status(201).json({
+      name: s.name, client: s.client, tty: s.tty, addon: { id: a.id, name: a.name }, app: { id: s.app.id, name: s.app.name },
+      attach_url: attachUrl(deps.config.apiUrl, s.app.name, s.name, s.secret),
+    });
+  });
   r.post('/addons/:addon/actions/rotate-credentials', async (req, res) => {
     res.json(addonJson(deps.db, await deps.addons.ops.rotate(currentUser(res), addon(req.params.addon))));
   });
@@ -57,8 +71,9 @@ export function addonActionsRouter(deps: ApiDeps): Router {
     res.json(backupJson(a, b));
   });
   r.get('/addons/:addon/backups/:backup/download', async (req, res) => {
-    const { file, size, backup } = await deps.addons.ops.download(currentUser(res), addon(req.params.addon), String(req.params.backup));
-    res.status(200).set({ 'content-type': 'application/octet-stream', 'content-length': String(size), 'content-disposition': `attachment; filename="${backup.name}.dump"` });
+    const { file, size, backup, source } = await deps.addons.ops.download(currentUser(res), addon(req.params.addon), String(req.params.backup));
+    const ext = source.service === 'heroku-redis' ? 'rdb' : 'dump';
+    res.status(200).set({ 'content-type': 'application/octet-stream', 'content-length': String(size), 'content-disposition': `attachment; filename="${backup.name}.${ext}"` });
     fs.createReadStream(file).pipe(res);
   });
   r.post('/addons/:addon/restores', async (req, res) => {

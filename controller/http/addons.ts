@@ -109,7 +109,8 @@ export function addonsRouter(deps: ApiDeps): Router {
   });
   r.delete('/apps/:app/addons/:addon', async (req, res) => {
     const app = appParam(deps, req, res);
-    const addon = await deps.addons.core.destroy(currentUser(res), app, String(req.params.addon));
+    const force = (req.body as { force?: boolean } | undefined)?.force === true || req.query.force === 'true';
+    const addon = await deps.addons.core.destroy(currentUser(res), app, String(req.params.addon), { force });
     res.json(addonJson(db, addon));
   });
 

@@ -204,6 +204,8 @@ describe('API responses match their schemas', () => {
     await call('get', '/addons/pg-shape/info').expect(200);
     await call('post', '/addons/pg-shape/actions/psql', { command: 'SELECT 1' }).expect(200);
     await call('post', '/addons/redis-shape/actions/redis-cli', { args: ['PING'] }).expect(200);
+    // A session nobody attaches to (its container goes with the add-on below).
+    await call('post', '/addons/redis-shape/client-sessions', { args: ['PING'] }).expect(201);
     await call('post', '/addons/redis-shape/actions/rotate-credentials').expect(200);
     await call('post', '/addons/pg-shape/backups').expect(201);
     await call('get', '/addons/pg-shape/backups').expect(200);
@@ -213,7 +215,7 @@ describe('API responses match their schemas', () => {
     await call('put', '/addons/pg-shape/backup-schedule', { at: '02:00 UTC' }).expect(200);
     await call('get', '/addons/pg-shape/backup-schedule').expect(200);
     await call('delete', '/addons/pg-shape/backup-schedule').expect(200);
-    await call('delete', `/apps/addon-shape/addons/${pg.id}`).expect(200);
+    await call('delete', `/apps/addon-shape/addons/${pg.id}`, { force: false }).expect(200);
     // Destroying the app destroys its Redis add-on, after a final backup: an RDB snapshot.
     await call('delete', '/apps/addon-shape').expect(200);
     const finals = ctl.db.prepare(`SELECT a.name, b.status FROM addon_backups b JOIN addons a ON a.id = b.addon_id WHERE b.kind = 'final' ORDER BY a.name`).all();

@@ -1,4 +1,4 @@
-// Backups: `pg_dump -Fc` (Redis: an RDB snapshot, final backups only) in a job container on the
+// Backups: `pg_dump -Fc` (Redis: an RDB snapshot from `redis-cli --rdb`) in a job container on the
 // add-on's network, written under the data dir, verified (`pg_restore --list` / `redis-check-rdb`
 // reads it) and recorded with its size and SHA-256.
 // Restores check the SHA-256 and the archive before they touch the database, then replace its
@@ -38,7 +38,10 @@ function dumpJob(addon: Addon): { env: string[]; script: string; what: string } 
     ? { env: pgEnv(addon), script: `${PG_BIN}/pg_dump -Fc -f "$1" && ${PG_BIN}/pg_restore --list "$1" >/dev/null`, what: 'pg_dump' }
     : {
       env: [`REDISCLI_AUTH=${addon.credentials.password}`, `REDIS_HOST=${serverHost(addon)}`],
-      script: 'redis-cli -h "$REDIS_HOST" --rdb "$1" >/dev/null && redis-check-rdb "$1" >/dev/null',
+      // The snapshot is a replica's full sync: without the server's wait for more replicas
+      // (repl-diskless-sync-delay, 5 s by default) when it is allowed to change it.
+      script: 'redis-cli -h "$REDIS_HOST" CONFIG SET repl-diskless-sync-delay 0 >/dev/null 2>&1;'
+        + ' redis-cli -h "$REDIS_HOST" --rdb "$1" >/dev/null && redis-check-rdb "$1" >/dev/null',
       what: 'redis-cli --rdb',
     };
 }

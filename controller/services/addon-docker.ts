@@ -131,8 +131,13 @@ export async function waitReady(deps: AddonDockerDeps, addon: Addon, timeoutMs =
 }
 
 /** Runs a command inside the add-on's server container. */
-export async function execIn(deps: AddonDockerDeps, addon: Addon, cmd: string[], env: string[] = []): Promise<{ exitCode: number; output: string }> {
-  const container = deps.docker.getContainer(containerName(deps.label, addon));
+export function execIn(deps: AddonDockerDeps, addon: Addon, cmd: string[], env: string[] = []): Promise<{ exitCode: number; output: string }> {
+  return execInContainer(deps, containerName(deps.label, addon), cmd, env);
+}
+
+/** Runs a command inside a container (by name or id): its exit code and output. */
+export async function execInContainer(deps: AddonDockerDeps, nameOrId: string, cmd: string[], env: string[] = []): Promise<{ exitCode: number; output: string }> {
+  const container = deps.docker.getContainer(nameOrId);
   const exec = await container.exec({ Cmd: cmd, Env: env, AttachStdout: true, AttachStderr: true });
   const stream = await exec.start({ hijack: true, stdin: false });
   const output = await collect(deps.docker, stream);
@@ -172,9 +177,34 @@ export interface JobSpec {
 /** A throw-away container from the add-on's image on the add-on's network: its exit code and
  *  output (stdout and stderr, the last MiB). Killed at the time limit, always removed. */
 export async function runJob(deps: AddonDockerDeps, addon: Addon, job: JobSpec): Promise<{ exitCode: number; output: string }> {
+  const { docker } = deps;
+  const c = await createJob(deps, addon, job);
+  try {
+    const stream = (await c.attach({ stream: true, stdout: true, stderr: true, stdin: job.stdin !== undefined, hijack: job.stdin !== undefined })) as NodeJS.ReadWriteStream;
+    const output = collect(docker, stream);
+    await c.start();
+    if (job.stdin !== undefined) stream.end(job.stdin);
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), job.timeoutMs); });
+    const result = await Promise.race([c.wait() as Promise<{ StatusCode: number }>, timedOut]);
+    clearTimeout(timer);
+    if (result === 'timeout') {
+      await c.kill().catch(() => undefined);
+      return { exitCode: 124, output: `${await Promise.race([output, delay(1000, '')])}\ntimed out after ${Math.round(job.timeoutMs / 1000)} s` };
+    }
+    return { exitCode: result.StatusCode, output: await Promise.race([output, delay(5000, '')]) };
+  } finally {
+    await c.remove({ force: true }).catch(() => undefined);
+  }
+}
+
+/** A job's container, created and not started: the add-on's image on the add-on's network,
+ *  with limits (runJob runs one to its end; a job that serves, such as the Redis restore's
+ *  temporary server, is started and removed by its caller). */
+export function createJob(deps: AddonDockerDeps, addon: Addon, job: Omit<JobSpec, 'timeoutMs'>): Promise<Dockerode.Container> {
   const { docker, label } = deps;
   const service = serviceOf(addon);
-  const c = await docker.createContainer({
+  return docker.createContainer({
     Image: service.image,
     Entrypoint: job.cmd.slice(0, 1),
     Cmd: job.cmd.slice(1),
@@ -197,23 +227,6 @@ export async function runJob(deps: AddonDockerDeps, addon: Addon, job: JobSpec):
       Init: true,
     },
   });
-  try {
-    const stream = (await c.attach({ stream: true, stdout: true, stderr: true, stdin: job.stdin !== undefined, hijack: job.stdin !== undefined })) as NodeJS.ReadWriteStream;
-    const output = collect(docker, stream);
-    await c.start();
-    if (job.stdin !== undefined) stream.end(job.stdin);
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), job.timeoutMs); });
-    const result = await Promise.race([c.wait() as Promise<{ StatusCode: number }>, timedOut]);
-    clearTimeout(timer);
-    if (result === 'timeout') {
-      await c.kill().catch(() => undefined);
-      return { exitCode: 124, output: `${await Promise.race([output, delay(1000, '')])}\ntimed out after ${Math.round(job.timeoutMs / 1000)} s` };
-    }
-    return { exitCode: result.StatusCode, output: await Promise.race([output, delay(5000, '')]) };
-  } finally {
-    await c.remove({ force: true }).catch(() => undefined);
-  }
 }
 
 /** Stops and removes the server container, its network and its volume (the data is gone). */

@@ -6,13 +6,14 @@ import fs from 'node:fs';
 import { errorMessage, InvalidParamsError, NotFoundError } from '../../common/errors.ts';
 import { attachmentVar } from '../../common/addon-catalog.ts';
 import {
-  deleteAddon, deleteBackup, deleteSchedule, findAddon, findBackup, getSchedule, listAttachments, listBackups, listGoneAddons,
+  deleteAddon, deleteBackup, deleteSchedule, findAddon, findBackup, getSchedule, listAddons, listAttachments, listBackups, listGoneAddons,
   listSchedules, markScheduleRun, setAddonCredentials, setSchedule, failAbandonedBackups, type Addon, type Backup, type BackupSchedule,
 } from '../store/addons.ts';
 import { findApp } from '../store/apps.ts';
 import type { User } from '../store/types.ts';
 import { expiredScheduled, isDue, parseScheduleAt } from './addon-backup-schedule.ts';
 import { backupFile, captureBackup, checkBackupFile, pgEnv, removeBackupFile, restoreBackup } from './addon-backups.ts';
+import { recoverRedisRestore, restoreRedis } from './addon-redis-restore.ts';
 import { execIn, runJob, serverHost, serverState } from './addon-docker.ts';
 import { addonUrl, type AddonCore, type AddonDeps } from './addons.ts';
 
@@ -43,6 +44,7 @@ export function createAddonOps(deps: AddonDeps, core: AddonCore) {
       source = gone && gone.state === 'deprovisioned' && gone.owner_id === user.id ? gone : core.find(user, addonName);
       name = backupName;
     }
+    if (source.service !== addon.service) throw new InvalidParamsError(`${source.name} is not the same kind of add-on as ${addon.name}: its backups cannot be restored there.`);
     const backups = listBackups(db, source.id).filter((b) => b.status === 'succeeded');
     const backup = name ? findBackup(db, source.id, name) : backups.at(-1) ?? null;
     if (!backup) throw new NotFoundError(name ? `Couldn't find backup ${name} of ${source.name}.` : `${source.name} has no successful backup.`);
@@ -146,28 +148,24 @@ export function createAddonOps(deps: AddonDeps, core: AddonCore) {
 
     listBackups(user: User, idOrName: string): { addon: Addon; backups: Backup[] } {
       const addon = core.find(user, idOrName);
-      requirePg(addon);
       return { addon, backups: listBackups(db, addon.id) };
     },
 
     async capture(user: User, idOrName: string): Promise<Backup> {
       const addon = core.find(user, idOrName);
-      requirePg(addon);
       return lock.run(addon.id, () => captureBackup(backupDeps, addon, 'manual'));
     },
 
     async restore(user: User, idOrName: string, ref: string | undefined): Promise<{ addon: Addon; source: Addon; backup: Backup }> {
       const addon = core.owned(user, idOrName);
-      requirePg(addon);
       const { source, backup } = resolveBackup(user, addon, ref);
-      await lock.run(addon.id, () => restoreBackup(backupDeps, addon, source, backup));
+      await lock.run(addon.id, () => (addon.service === 'heroku-redis' ? restoreRedis : restoreBackup)(backupDeps, addon, source, backup));
       return { addon, source, backup };
     },
 
     /** The verified file of a backup, to stream to the user. */
     async download(user: User, idOrName: string, ref: string | undefined): Promise<{ backup: Backup; source: Addon; file: string; size: number }> {
       const addon = core.find(user, idOrName);
-      requirePg(addon);
       const { source, backup } = resolveBackup(user, addon, ref);
       const file = await checkBackupFile(backupDeps, source, backup);
       return { backup, source, file: backupFile(deps.dataDir, backup), size: (await fs.promises.stat(file)).size };
@@ -175,13 +173,11 @@ export function createAddonOps(deps: AddonDeps, core: AddonCore) {
 
     getSchedule(user: User, idOrName: string): BackupSchedule | null {
       const addon = core.find(user, idOrName);
-      requirePg(addon);
       return getSchedule(db, addon.id);
     },
 
     schedule(user: User, idOrName: string, at: unknown): BackupSchedule {
       const addon = core.owned(user, idOrName);
-      requirePg(addon);
       const parsed = typeof at === 'string' ? parseScheduleAt(at) : null;
       if (!parsed) throw new InvalidParamsError(`Invalid schedule ${JSON.stringify(at ?? null)}: give a time of day such as "02:00 UTC".`);
       setSchedule(db, addon.id, parsed.at, parsed.timezone);
@@ -190,7 +186,6 @@ export function createAddonOps(deps: AddonDeps, core: AddonCore) {
 
     unschedule(user: User, idOrName: string): BackupSchedule {
       const addon = core.owned(user, idOrName);
-      requirePg(addon);
       const schedule = getSchedule(db, addon.id);
       if (!schedule || !deleteSchedule(db, addon.id)) throw new NotFoundError(`${addon.name} has no backup schedule.`);
       return schedule;
@@ -199,18 +194,28 @@ export function createAddonOps(deps: AddonDeps, core: AddonCore) {
     runScheduled,
     prune,
 
-    /** Scheduled backups and pruning, every minute (and once now). */
+    /** Redis servers left replicas by a restore an earlier controller did not finish. */
+    async recoverRestores(): Promise<void> {
+      for (const addon of listAddons(db).filter((a) => a.service === 'heroku-redis' && a.state === 'provisioned')) {
+        const was = await recoverRedisRestore(core.docker, addon).catch(() => false);
+        if (was) deps.log(`add-on ${addon.name}: a restore was interrupted; the server is a master again`);
+      }
+    },
+
+    /** Scheduled backups and pruning, every minute (deps.clock: tests) and once now. */
     startTimers(): { close(): void } {
       failAbandonedBackups(db);
+      const clock = deps.clock ?? { now: () => new Date(), tickMs: 60_000 };
       let busy = false;
       let closed = false;
       const tick = (): void => {
         if (busy || closed) return;
         busy = true;
-        runScheduled().then(() => prune()).catch((err: unknown) => deps.log(`add-on backups: ${errorMessage(err)}`)).finally(() => { busy = false; });
+        const now = clock.now();
+        runScheduled(now).then(() => prune(now)).catch((err: unknown) => deps.log(`add-on backups: ${errorMessage(err)}`)).finally(() => { busy = false; });
       };
       tick();
-      const timer = setInterval(tick, 60_000);
+      const timer = setInterval(tick, clock.tickMs);
       timer.unref();
       return { close() { closed = true; clearInterval(timer); } };
     },

@@ -1,15 +1,19 @@
 // The add-on system as the controller wires it: lifecycle and attachments (addons.ts), what
-// users do with a running add-on (addon-ops.ts), and the background work: the supervisor that
-// restarts stopped servers, scheduled backups and the pruning of expired ones.
+// users do with a running add-on (addon-ops.ts), interactive clients (addon-client.ts), and the
+// background work: the supervisor that restarts stopped servers, scheduled backups and the
+// pruning of expired ones.
+import { errorMessage } from '../../common/errors.ts';
 import { deleteAttachment, listAddons, listAttachments } from '../store/addons.ts';
 import type { App } from '../store/types.ts';
 import { findUserById } from '../store/users.ts';
+import { createAddonClients, type AddonClients } from './addon-client.ts';
 import { createAddonOps, type AddonOps } from './addon-ops.ts';
 import { createAddonCore, type AddonCore, type AddonDeps } from './addons.ts';
 
 export interface AddonService {
   core: AddonCore;
   ops: AddonOps;
+  clients: AddonClients;
   /** Before an app is destroyed: its add-ons are destroyed (final backups kept), and it is
    *  detached from the add-ons of other apps. */
   beforeAppDestroy(app: App): Promise<void>;
@@ -20,10 +24,13 @@ export interface AddonService {
 export function createAddonService(deps: AddonDeps): AddonService {
   const core = createAddonCore(deps);
   const ops = createAddonOps(deps, core);
+  const clients = createAddonClients({ ...core.docker, db: deps.db, runs: deps.runs, timeLimitSec: deps.runTimeLimitSec });
   const running: Array<{ close(): void }> = [];
+  let closed = false;
   return {
     core,
     ops,
+    clients,
     async beforeAppDestroy(app) {
       const owner = findUserById(deps.db, app.owner_id);
       if (!owner) return;
@@ -32,9 +39,19 @@ export function createAddonService(deps: AddonDeps): AddonService {
       for (const addon of listAddons(deps.db, { appId: app.id })) await core.destroy(owner, app, addon.id);
     },
     start() {
-      running.push(core.supervise(), ops.startTimers());
+      running.push(core.supervise());
+      // What an earlier controller left (sessions, jobs, an interrupted Redis restore) is
+      // cleaned up before the first scheduled backup can start a job of its own.
+      void (async () => {
+        const removed = await clients.sweep();
+        if (removed) deps.log(`removed ${removed} client or job container(s) left by an earlier controller`);
+        await ops.recoverRestores();
+      })().catch((err: unknown) => deps.log(`start-up clean-up: ${errorMessage(err)}`)).finally(() => {
+        if (!closed) running.push(ops.startTimers());
+      });
     },
     close() {
+      closed = true;
       for (const r of running.splice(0)) r.close();
     },
   };

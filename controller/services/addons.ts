@@ -18,6 +18,7 @@ import type { App, User } from '../store/types.ts';
 import { captureBackup, type BackupDeps } from './addon-backups.ts';
 import { containerName, ensureServer, networkName, removeServer, serverHost, waitReady, type AddonDockerDeps } from './addon-docker.ts';
 import type { ConfigService } from './config-vars.ts';
+import type { OneOffRuns } from './one-off-runs.ts';
 
 export interface AddonDeps {
   db: Db;
@@ -31,7 +32,15 @@ export interface AddonDeps {
   /** A line for an app's log stream (app[api]). */
   events: (app: string, line: string) => void;
   log: (line: string) => void;
+  /** Attached runs: pg:psql and redis:cli sessions wait for their client there. */
+  runs: OneOffRuns;
+  /** Seconds a pg:psql or redis:cli session may last (PAAS_RUN_TIME_LIMIT). */
+  runTimeLimitSec: number;
+  /** The clock of scheduled backups and how often it is read (tests: a clock set ahead). */
+  clock?: AddonClock;
 }
+
+export interface AddonClock { now(): Date; tickMs: number }
 
 const WORDS = ['amber', 'brisk', 'cobalt', 'dapper', 'ember', 'fluffy', 'glacial', 'humble', 'ivory', 'jolly', 'keen', 'lunar', 'mellow', 'nimble', 'opal', 'polar', 'quiet', 'rugged', 'silky', 'tidy'];
 const randomName = (prefix: string): string =>
@@ -115,6 +124,19 @@ export function createAddonCore(deps: AddonDeps) {
     if (app) await setVar(app, user, attachment.name, null, `Detach ${attachment.name} (${addon?.name ?? attachment.addon_id})`);
   }
 
+  /** The backup taken before a destroy, kept 7 days: null, or why there is none. */
+  async function finalBackup(addon: Addon): Promise<string | null> {
+    try {
+      await ensureServer(docker, addon);
+      await waitReady(docker, addon, 30_000);
+      const expires = new Date(Date.now() + 7 * 24 * 3600_000).toISOString();
+      const final = await captureBackup(backupDeps, addon, 'final', expires);
+      return final.status === 'succeeded' ? null : final.error ?? 'failed';
+    } catch (err) {
+      return errorMessage(err);
+    }
+  }
+
   async function provision(addon: Addon): Promise<Addon> {
     try {
       const { subnet, host } = await ensureServer(docker, addon, { provisioning: true });
@@ -167,17 +189,19 @@ export function createAddonCore(deps: AddonDeps) {
       return addon;
     },
 
-    /** Final backup (kept 7 days), detached everywhere, then server, network and volume removed. */
-    async destroy(user: User, app: App, idOrName: string): Promise<Addon> {
+    /** Final backup (kept 7 days), detached everywhere, then server, network and volume removed.
+     *  A final backup that fails stops the destroy, unless `force` (a server broken beyond
+     *  repair): then the failure is recorded and announced, and the add-on destroyed. */
+    async destroy(user: User, app: App, idOrName: string, opts: { force?: boolean } = {}): Promise<Addon> {
       const addon = owned(user, idOrName);
       if (addon.app_id !== app.id) throw new NotFoundError(`Couldn't find that add-on on ${app.name}: ${idOrName}.`);
       return lock.run(addon.id, async () => {
         if (addon.state === 'provisioned') {
-          await ensureServer(docker, addon);
-          await waitReady(docker, addon, 30_000);
-          const expires = new Date(Date.now() + 7 * 24 * 3600_000).toISOString();
-          const final = await captureBackup(backupDeps, addon, 'final', expires);
-          if (final.status !== 'succeeded') throw new ConflictError(`The final backup of ${addon.name} failed, so it was not destroyed: ${final.error}`);
+          const problem = (await finalBackup(addon))?.replace(/\s*\n\s*/g, ' | ') ?? null;
+          if (problem && !opts.force) {
+            throw new ConflictError(`The final backup of ${addon.name} failed, so it was not destroyed: ${problem} (destroy it without a final backup with --force).`);
+          }
+          if (problem) announce(addon, `Add-on ${addon.name} is destroyed by ${user.email} with --force WITHOUT a final backup (it failed: ${problem})`);
         }
         for (const a of listAttachments(db, { addonId: addon.id })) await detach(user, a);
         stopping.add(addon.id);

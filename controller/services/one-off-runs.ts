@@ -72,6 +72,10 @@ export interface OneOffRuns {
   create(app: App, user: User, req: RunRequest): Promise<StartedRun>;
   /** The attached run waiting for a client with this secret (not yet attached, not expired). */
   pending(secret: string): PendingRun | null;
+  /** A process made elsewhere (an add-on's psql or redis-cli, services/addon-client.ts), created
+   *  and not started, waits for its client as an attached run of `app` does; returns the secret.
+   *  Its creator's lines go to the app's log; it is removed when it ends or nobody attaches. */
+  offer(app: App, user: User, dyno: OneOffDyno, command: string): string;
   /** Stops a one-off dyno (SIGTERM, SIGKILL after 10 s); false if there is none of that name. */
   stop(app: App, name: string): Promise<boolean>;
   /** Takes over one-offs found running (a restarted controller): removes ended or never
@@ -202,16 +206,28 @@ export function createOneOffRuns(deps: {
       try { await startDetached(app, dyno); } catch (err) { await discard(); throw err; }
       return started;
     }
+    return { ...started, attachSecret: awaitClient(app, user, dyno) };
+  }
+
+  /** Keeps a created dyno waiting for its client under a new secret (removed if none comes). */
+  function awaitClient(app: App, user: User, dyno: OneOffDyno): string {
     const secret = randomBytes(24).toString('base64url');
     const run = pendingRun(app, user, dyno);
     const timer = setTimeout(() => {
       waiting.delete(secret);
       platformLine(app.name, dyno.name, 'No client attached in time: removed');
-      void discard();
+      active.delete(dyno.id);
+      void dyno.discard();
     }, attachTimeoutMs);
     timer.unref();
     waiting.set(secret, { run, timer });
-    return { ...started, attachSecret: secret };
+    return secret;
+  }
+
+  function offer(app: App, user: User, dyno: OneOffDyno, command: string): string {
+    active.set(dyno.id, { dyno, timer: null });
+    platformLine(app.name, dyno.name, `Starting process with command \`${command}\` by user ${user.email}`);
+    return awaitClient(app, user, dyno);
   }
 
   function pending(secret: string): PendingRun | null {
@@ -274,6 +290,7 @@ export function createOneOffRuns(deps: {
   return {
     create,
     pending,
+    offer,
     stop,
     sweep,
     async close() {

@@ -7,7 +7,7 @@ import { startBuilder } from '../../builder/index.ts';
 import { accessLogger } from '../../common/app-log.ts';
 import { startMinuteRecorder } from '../../router/minute-metrics.ts';
 import type { Config } from '../../common/config.ts';
-import { startController, type ControllerHandle } from '../../controller/index.ts';
+import { startController, type ControllerHandle, type ControllerOptions } from '../../controller/index.ts';
 import { startRouter, type RouterOptions } from '../../router/index.ts';
 import { readAdminToken, removeDataDir, testConfig } from './config.ts';
 import { removeRedisKeys } from './redis-keys.ts';
@@ -47,11 +47,14 @@ export function httpGet(port: number, host: string, path = '/'): Promise<HttpRes
   });
 }
 
-export async function startTestPlatform(overrides: Partial<Config> = {}, routerTls?: RouterOptions['tls']): Promise<TestPlatform> {
+/** Options of the controller besides its config (kept across restartController). */
+export type TestControllerOptions = Omit<ControllerOptions, 'config' | 'docker' | 'log'>;
+
+export async function startTestPlatform(overrides: Partial<Config> = {}, routerTls?: RouterOptions['tls'], controllerOptions: TestControllerOptions = {}): Promise<TestPlatform> {
   const config = testConfig(overrides);
   const docker = new Dockerode({ socketPath: config.dockerSocket });
   const logs: string[] = [];
-  let controller = await startController({ config, docker, log: (l) => logs.push(l) });
+  let controller = await startController({ ...controllerOptions, config, docker, log: (l) => logs.push(l) });
   const builderRedis = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
   const builder = await startBuilder({ config, docker, connection: builderRedis, concurrency: 1 });
   // As a paas-router worker: access lines to the app log, request counts to the metrics history.
@@ -86,7 +89,7 @@ export async function startTestPlatform(overrides: Partial<Config> = {}, routerT
     async restartController() {
       const port = controller.port;
       await controller.close();
-      controller = await startController({ config: { ...config, apiPort: port }, docker, log: (l) => logs.push(l) });
+      controller = await startController({ ...controllerOptions, config: { ...config, apiPort: port }, docker, log: (l) => logs.push(l) });
     },
     async stop() {
       // Destroying every app removes its containers, repository, registry and local images.

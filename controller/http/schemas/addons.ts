@@ -98,6 +98,26 @@ export const AttachmentCreateBody = Type.Object({
 }, { additionalProperties: false });
 export const PsqlBody = Type.Object({ command: Type.Optional(Type.String()), script: Type.Optional(Type.String()) }, { additionalProperties: false });
 export const RedisCliBody = Type.Object({ args: Type.Optional(Type.Array(Type.String())), script: Type.Optional(Type.String()) }, { additionalProperties: false });
+export const ClientSessionBody = Type.Object({
+  app: Type.Optional(Type.String({ description: 'the app the session goes through (one the add-on is attached to, that the caller may access); default: the first such app' })),
+  command: Type.Optional(Type.String({ description: 'Postgres: SQL to run (psql -c); none: an interactive session, or psql input on stdin' })),
+  args: Type.Optional(Type.Array(Type.String(), { description: 'Redis: one command and its arguments; none: an interactive session, or commands on stdin' })),
+  tty: Type.Optional(Type.Boolean({ description: 'a terminal (an interactive session); default: pipes (stdout and stderr apart, stdin ends with eof)' })),
+  term: Type.Optional(Type.String({ examples: ['xterm-256color'] })),
+  cols: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
+  rows: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
+}, { additionalProperties: false });
+export const ClientSessionSchema = named('AddonClientSession', Type.Object({
+  name: Type.String({ examples: ['psql.4821'] }),
+  client: Type.Union([Type.Literal('psql'), Type.Literal('redis-cli')]),
+  tty: Type.Boolean(),
+  addon: AddonRef,
+  app: AppRef,
+  attach_url: Type.String({ description: 'ws://…/apps/{app}/dynos/{name}/attach/{secret}: attach within 60 s with the same token, as to a `paas run` (docs/one-off-dynos.md)' }),
+}));
+export const AddonDestroyBody = Type.Object({
+  force: Type.Optional(Type.Boolean({ description: 'destroy even if the final backup fails (the failure is recorded and announced); also ?force=true' })),
+}, { additionalProperties: false });
 export const RestoreBody = Type.Object({ backup: Type.Optional(Type.String({ description: 'b001, or ADDON::b001 of another add-on; default the latest' })) }, { additionalProperties: false });
 export const ScheduleBody = Type.Object({ at: Type.String({ examples: ['02:00 UTC'] }) }, { additionalProperties: false });
 
@@ -116,8 +136,8 @@ export const addonsRoutes = [
   }),
   route({ method: 'get', path: '/apps/{app}/addons/{addon}', summary: 'One add-on of the app', response: AddonSchema }),
   route({
-    method: 'delete', path: '/apps/{app}/addons/{addon}', response: AddonSchema,
-    summary: 'Destroy an add-on: a final backup (Postgres, kept 7 days; if it fails nothing is destroyed), detached from every app (a release each), then its server, network and data removed',
+    method: 'delete', path: '/apps/{app}/addons/{addon}', body: AddonDestroyBody, response: AddonSchema,
+    summary: 'Destroy an add-on: a final backup (kept 7 days; if it fails nothing is destroyed, 409, unless force), detached from every app (a release each), then its server, network and data removed',
   }),
   route({ method: 'get', path: AD, summary: 'Add-on info, by id or name', response: AddonSchema }),
   route({ method: 'post', path: '/addon-attachments', status: 201, body: AttachmentCreateBody, response: AttachmentSchema, summary: 'Attach an add-on to an app: <NAME>_URL in a new release; 409 if the app has that name already' }),
@@ -129,15 +149,19 @@ export const addonsRoutes = [
   route({ method: 'get', path: `${AD}/info`, summary: 'Live server info: add-on state and server state (up, restarting, crashed, missing), version, size, connections', response: AddonInfo }),
   route({ method: 'post', path: `${AD}/actions/psql`, body: PsqlBody, response: ClientResult, summary: 'psql as the add-on role in a one-off container on its network: -c command, or a script as its input' }),
   route({ method: 'post', path: `${AD}/actions/redis-cli`, body: RedisCliBody, response: ClientResult, summary: 'redis-cli in a one-off container on its network: one command (args), or commands one a line (script)' }),
+  route({
+    method: 'post', path: `${AD}/client-sessions`, status: 201, body: ClientSessionBody, response: ClientSessionSchema,
+    summary: 'An interactive psql / redis-cli (or -c SQL, a command, piped input) in a container with limits on the add-on network, attached over the one-off attach protocol; removed when it ends or nobody attaches within 60 s',
+  }),
   route({ method: 'post', path: `${AD}/actions/rotate-credentials`, body: Empty, response: AddonSchema, summary: 'New password; sessions end; every attachment URL updated (a release each)' }),
-  route({ method: 'get', path: `${AD}/backups`, summary: 'Postgres backups with status, error, size and sha256', response: Type.Array(BackupSchema) }),
-  route({ method: 'post', path: `${AD}/backups`, status: 201, body: Empty, response: BackupSchema, summary: 'Capture a backup now: pg_dump -Fc, verified with pg_restore --list; a failure is 500 backup_failed (and recorded)' }),
+  route({ method: 'get', path: `${AD}/backups`, summary: 'Backups (Postgres: pg_dump archives; Redis: RDB snapshots) with status, error, size and sha256', response: Type.Array(BackupSchema) }),
+  route({ method: 'post', path: `${AD}/backups`, status: 201, body: Empty, response: BackupSchema, summary: 'Capture a backup now: pg_dump -Fc verified with pg_restore --list, or an RDB (redis-cli --rdb) verified with redis-check-rdb; a failure is 500 backup_failed (and recorded)' }),
   route({ method: 'get', path: `${AD}/backups/{backup}`, summary: 'One backup, by id or name', response: BackupSchema }),
-  route({ method: 'get', path: `${AD}/backups/{backup}/download`, summary: 'The backup file (pg_dump custom format), checked against its sha256 first', raw: 'application/octet-stream' }),
+  route({ method: 'get', path: `${AD}/backups/{backup}/download`, summary: 'The backup file (pg_dump custom format, or RDB), checked against its sha256 first', raw: 'application/octet-stream' }),
   route({
     method: 'post', path: `${AD}/restores`, status: 201, body: RestoreBody,
     response: Type.Object({ addon: AddonRef, backup: BackupSchema, status: Type.Literal('succeeded') }),
-    summary: "Replace the database's contents with a backup, all or nothing; a damaged backup is marked failed and nothing is restored (422)",
+    summary: "Replace the database's contents with a backup of the same kind, all or nothing (Redis: the server replicates the RDB from a temporary server); a damaged backup is marked failed and nothing is restored (422)",
   }),
   route({ method: 'get', path: `${AD}/backup-schedule`, summary: 'The daily backup schedule', response: ScheduleSchema }),
   route({ method: 'put', path: `${AD}/backup-schedule`, body: ScheduleBody, response: ScheduleSchema, summary: 'Back up daily at a time of day (UTC); keeps the last 7 daily and 4 weekly' }),

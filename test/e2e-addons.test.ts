@@ -9,9 +9,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureAddonImages } from '../builder/addon-images.ts';
-import WebSocket from 'ws';
-import { RUN_PROTOCOL } from '../common/run-protocol.ts';
 import { startTestPlatform, type TestPlatform } from './helpers/platform.ts';
+import { attachOutput, attachRefusal } from './helpers/attach-ws.ts';
 import { killChildren, spawnCli } from './helpers/cli-child.ts';
 import { commitFiles, paas, run, tempDir, userEnv } from './helpers/git.ts';
 import { eventually } from './helpers/eventually.ts';
@@ -290,27 +289,11 @@ describe('Postgres and Redis add-ons', () => {
     const session = await p.api<{ name: string; attach_url: string; app: { name: string } }>('POST', `/addons/${pgName}/client-sessions`, { command: 'SELECT 40 + 2 AS n' });
     assert.equal(session.status, 201);
     assert.equal(session.body.app.name, app);
-    const tryAttach = (bearer: string | null) => new Promise<number>((resolve, reject) => {
-      const ws = new WebSocket(session.body.attach_url, RUN_PROTOCOL, { headers: bearer ? { authorization: `Bearer ${bearer}` } : {} });
-      ws.on('unexpected-response', (_req, res) => { resolve(res.statusCode ?? 0); ws.terminate(); });
-      ws.on('open', () => { ws.terminate(); reject(new Error('attached')); });
-      ws.on('error', () => undefined);
-    });
-    assert.equal(await tryAttach(token), 404);
-    assert.equal(await tryAttach(null), 401);
+    assert.equal(await attachRefusal(session.body.attach_url, token), 404);
+    assert.equal(await attachRefusal(session.body.attach_url, null), 401);
     const [waiting] = await clients(pgId);
     assert.equal(waiting?.State, 'created', 'nothing ran for the refused clients');
-    const result = await new Promise<{ text: string; exit: number }>((resolve, reject) => {
-      const ws = new WebSocket(session.body.attach_url, RUN_PROTOCOL, { headers: { authorization: `Bearer ${p.adminToken}` } });
-      let text = '';
-      let exit = -1;
-      ws.on('message', (data: Buffer, binary: boolean) => {
-        if (binary) text += data.subarray(1).toString('utf8');
-        else if ((JSON.parse(data.toString('utf8')) as { type: string }).type === 'exit') exit = (JSON.parse(data.toString('utf8')) as { code: number }).code;
-      });
-      ws.on('close', () => resolve({ text, exit }));
-      ws.on('error', reject);
-    });
+    const result = await attachOutput(session.body.attach_url, p.adminToken);
     assert.equal(result.exit, 0);
     assert.match(result.text, /n\s+-+\s+42/);
     await eventually(async () => assert.deepEqual(await clients(pgId), []), 10_000);

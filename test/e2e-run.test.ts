@@ -2,11 +2,10 @@
 // separate process (through a pseudo-terminal for the interactive session), a real websocket.
 import { after, afterEach, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import WebSocket from 'ws';
-import { RUN_PROTOCOL } from '../common/run-protocol.ts';
 import { startTestPlatform, type TestPlatform } from './helpers/platform.ts';
 import { commitFiles, paas, run, tempDir, userEnv, type Run } from './helpers/git.ts';
 import { eventually } from './helpers/eventually.ts';
+import { attachOutput, attachRefusal } from './helpers/attach-ws.ts';
 import { killChildren, spawnCli } from './helpers/cli-child.ts';
 
 describe('paas run: one-off dynos', () => {
@@ -172,38 +171,19 @@ describe('paas run: one-off dynos', () => {
 
     const pending = await p.api<{ name: string; attach_url: string }>('POST', `/apps/${app}/dynos`, { command: 'echo attached-$DYNO', attach: true, force_no_tty: true });
     assert.equal(pending.status, 201);
-    const tryAttach = (token: string | null) => new Promise<number>((resolve, reject) => {
-      const ws = new WebSocket(pending.body.attach_url, RUN_PROTOCOL, { headers: token ? { authorization: `Bearer ${token}` } : {} });
-      ws.on('unexpected-response', (_req, res) => { resolve(res.statusCode ?? 0); ws.terminate(); });
-      ws.on('open', () => { ws.terminate(); reject(new Error('attached')); });
-      ws.on('error', () => undefined);
-    });
+    const tryAttach = (token: string | null) => attachRefusal(pending.body.attach_url, token);
     assert.equal(await tryAttach(strangerToken), 404);
     assert.equal(await tryAttach(null), 401);
     assert.equal(await tryAttach('not-a-token'), 401);
     const wrongSecret = pending.body.attach_url.replace(/[^/]+$/, 'x'.repeat(32));
-    assert.equal(await new Promise<number>((resolve) => {
-      const ws = new WebSocket(wrongSecret, RUN_PROTOCOL, { headers: { authorization: `Bearer ${p.adminToken}` } });
-      ws.on('unexpected-response', (_req, res) => { resolve(res.statusCode ?? 0); ws.terminate(); });
-      ws.on('error', () => undefined);
-    }), 404);
+    assert.equal(await attachRefusal(wrongSecret, p.adminToken), 404);
     // Nothing ran: the dyno is created, never started.
     const [c] = await p.docker.listContainers({ all: true, filters: { label: [`${p.config.label}.app=${app}`, `${p.config.label}.dyno=${pending.body.name}`] } });
     assert.equal(c?.State, 'created');
     assert.equal((await paas(['ps:stop', pending.body.name, ...a], stranger)).code, 1);
 
     // Its creator attaches: it runs, and the exit status comes back.
-    const output = await new Promise<{ text: string; exit: number }>((resolve, reject) => {
-      const ws = new WebSocket(pending.body.attach_url, RUN_PROTOCOL, { headers: { authorization: `Bearer ${p.adminToken}` } });
-      let text = '';
-      let exit = -1;
-      ws.on('message', (data: Buffer, binary: boolean) => {
-        if (binary) text += data.subarray(1).toString('utf8');
-        else if ((JSON.parse(data.toString('utf8')) as { type: string }).type === 'exit') exit = (JSON.parse(data.toString('utf8')) as { code: number }).code;
-      });
-      ws.on('close', () => resolve({ text, exit }));
-      ws.on('error', reject);
-    });
+    const output = await attachOutput(pending.body.attach_url, p.adminToken);
     assert.deepEqual(output, { text: `attached-${pending.body.name}\n`, exit: 0 });
   });
 });

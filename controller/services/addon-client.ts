@@ -20,6 +20,7 @@ import type { OneOffRuns } from './one-off-runs.ts';
 const MiB = 1024 * 1024;
 const PSQL = '/usr/lib/postgresql/15/bin/psql';
 const ROLE = 'client';
+const WAIT_FOR_SIZE = 'i=0; while [ "$(stty size 2>/dev/null)" = "0 0" ] && [ $i -lt 40 ]; do sleep 0.05; i=$((i + 1)); done; exec "$@"';
 
 export interface ClientRequest {
   /** The app the session goes through (name or id; one the add-on is attached to). Default:
@@ -88,10 +89,14 @@ export function createAddonClients(deps: AddonClientDeps) {
       const name = `${client}.${1000 + randomInt(9000)}`;
       const deadline = Date.now() + deps.timeLimitSec * 1000;
       const service = serviceOf(addon);
+      // The terminal's size is set once the container runs (Docker API 1.41 takes none at
+      // create): the client waits for it (up to 2 s), else redis-cli's line editor would ask
+      // the terminal for its width.
+      const run = tty ? ['/bin/sh', '-c', WAIT_FOR_SIZE, client, ...cmd] : cmd;
       const c = await docker.createContainer({
         Image: service.image,
-        Entrypoint: cmd.slice(0, 1),
-        Cmd: cmd.slice(1),
+        Entrypoint: run.slice(0, 1),
+        Cmd: run.slice(1),
         // HOME on the tmpfs: the clients' history files, gone with the container.
         Env: [...env, 'HOME=/tmp', ...(tty ? [`TERM=${req.term ?? 'xterm-256color'}`, `COLUMNS=${tty.cols}`, `LINES=${tty.rows}`] : [])],
         User: service.user,

@@ -1,5 +1,6 @@
-// Platform-side log lines of an app (router access lines, API events) go to one capped Redis
-// stream per app; the controller merges it with the containers' own output in the log stream.
+// Every log line of an app goes to one capped Redis stream per app: the dynos' output (paasd
+// collects it: controller/services/dyno-output.ts), router access lines, API and release events,
+// one-off output. `paas logs`, log drains and the kept history read it (docs/logging.md).
 import type { Redis } from 'ioredis';
 import { appLogKey } from './redis-keys.ts';
 
@@ -19,9 +20,13 @@ export function formatLogEntry(e: LogEntry): string {
   return `${e.time} ${e.source}[${e.dyno}]: ${e.line}`;
 }
 
+/** Most entries an app log stream keeps (about, XADD MAXLEN ~); paasd also trims each to
+ *  PAAS_LOG_HISTORY_MB of memory (controller/services/log-history.ts). */
+export const APP_LOG_MAX_ENTRIES = 50_000;
+
 export async function appendAppLog(redis: Redis, prefix: string, app: string, entry: Omit<LogEntry, 'time'> & { time?: string }): Promise<void> {
   const time = entry.time ?? new Date().toISOString();
-  await redis.xadd(appLogKey(prefix, app), 'MAXLEN', '~', '2000', '*', 'time', time, 'source', entry.source, 'dyno', entry.dyno, 'line', entry.line);
+  await redis.xadd(appLogKey(prefix, app), 'MAXLEN', '~', String(APP_LOG_MAX_ENTRIES), '*', 'time', time, 'source', entry.source, 'dyno', entry.dyno, 'line', entry.line);
 }
 
 export function entryFromFields(fields: string[]): LogEntry {

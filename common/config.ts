@@ -103,6 +103,8 @@ export interface Config {
   customDomainSuffixes: string[];
   /** Apps a user (not an admin) may own. */
   maxAppsPerUser: number;
+  /** Each app's kept log (its Redis stream) is trimmed to about this many bytes of memory. */
+  logHistoryBytes: number;
   /** Log drains an app may have. */
   maxLogDrains: number;
   /** Each log drain's buffer (lines and bytes) while it is slow or down; beyond, the oldest are dropped. */
@@ -244,6 +246,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     privateUrlHosts: list(env.PAAS_PRIVATE_URL_HOSTS),
     customDomainSuffixes: list(env.PAAS_CUSTOM_DOMAIN_SUFFIXES),
     maxAppsPerUser: int(env.PAAS_MAX_APPS_PER_USER, 100),
+    logHistoryBytes: Math.round(num(env.PAAS_LOG_HISTORY_MB, 5) * 1024 * 1024),
     maxLogDrains: int(env.PAAS_MAX_LOG_DRAINS, 5),
     logDrainBufferLines: int(env.PAAS_LOG_DRAIN_BUFFER_LINES, 1024),
     logDrainBufferBytes: int(env.PAAS_LOG_DRAIN_BUFFER_BYTES, 1024 * 1024),

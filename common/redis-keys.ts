@@ -11,6 +11,7 @@
 //   <p>:tls:changed             channel  a certificate bundle was published
 //   <p>:acme:http01:<token>     string   key authorization of a pending ACME HTTP-01 challenge
 //   <p>:applog:<app>            stream   platform log lines of an app (common/app-log.ts)
+//   <p>:dynologs:cursors        hash     per dyno (container/service id): time of its last line in the app log
 //   <p>:drains:cursors          hash     per log drain: stream id of the last line delivered
 //   <p>:drains:stats            hash     per log drain: counters, JSON (sent, dropped, buffered)
 //   <p>:build:<id>:log          stream   a build's log (common/build-log.ts)
@@ -51,3 +52,6 @@ export const drainStatsKey = (prefix: string): string => `${prefix}:drains:stats
 
 /** A dashboard session, by the SHA-256 (hex) of its id (controller/dashboard/sessions.ts). */
 export const dashboardSessionKey = (prefix: string, idHash: string): string => `${prefix}:dashboard:session:${idHash}`;
+/** Per dyno id, the time of the last output line paasd appended to its app log
+ *  (controller/services/dyno-output.ts). */
+export const dynoOutputCursorsKey = (prefix: string): string => `${prefix}:dynologs:cursors`;

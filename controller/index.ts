@@ -39,6 +39,9 @@ import { createReleaseService } from './services/releases.ts';
 import { createRegistryClient, type RegistryClient } from './services/registry.ts';
 import { startDynoMetrics, type DynoMetrics } from './services/dyno-metrics.ts';
 import { startDrainShipper, type DrainShipper } from './services/drain-shipper.ts';
+import { startDynoOutput } from './services/dyno-output.ts';
+import { startLogHistory } from './services/log-history.ts';
+import { listApps } from './store/apps.ts';
 import { allLogDrains } from './store/log-drains.ts';
 import { urlPolicyOf } from '../common/url-policy.ts';
 import { createPlatformStatus } from './services/platform-status.ts';
@@ -159,6 +162,8 @@ export async function startController(opts: ControllerOptions): Promise<Controll
   const limits = createRequestLimits({ perHour: config.apiRateLimit });
   const tail = createStreamTailer(redis);
   const dynoMetrics = startDynoMetrics({ scheduler, redis, prefix: config.redisPrefix, intervalMs: opts.metricsIntervalMs, log });
+  const dynoOutput = await startDynoOutput({ scheduler, redis, prefix: config.redisPrefix, log });
+  const logHistory = startLogHistory({ redis, prefix: config.redisPrefix, apps: () => listApps(db).map((a) => a.name), maxBytes: config.logHistoryBytes, log });
   const drains = startDrainShipper({
     redis, reader: new Redis(config.redisUrl, { maxRetriesPerRequest: null }), prefix: config.redisPrefix,
     drains: () => allLogDrains(db).map((d) => ({ id: d.id, app: d.app, url: d.url, token: d.token })),
@@ -216,6 +221,8 @@ export async function startController(opts: ControllerOptions): Promise<Controll
     async close() {
       dynoMetrics.close();
       await drains.close();
+      await dynoOutput.close();
+      logHistory.close();
       await reconciler.stop();
       addonService.close();
       clearInterval(sweepSources);

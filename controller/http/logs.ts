@@ -1,6 +1,6 @@
 // GET /apps/:app/log-stream?lines=100&tail=true&dyno=web.1&source=app — the app's log: its
-// dynos' output merged with router access lines and platform events, in Heroku's line format:
-// text lines, or server-sent events (one `data:` per line) for `Accept: text/event-stream`
+// dynos' output, router access lines and platform events (one Redis stream), in Heroku's line
+// format: text lines, or server-sent events (one `data:` per line) for `Accept: text/event-stream`
 // (a browser's EventSource: the dashboard's live tail).
 // The same lines reach the Heroku CLI as server-sent events through log sessions (log-sessions.ts).
 import { Router, type Response } from 'express';
@@ -29,52 +29,48 @@ export interface LogQuery {
 /** Writes an app's log lines (without newline) to `write`: history, then live ones if asked. */
 export type AppLogReader = (app: App, q: LogQuery, write: (line: string) => void, signal: AbortSignal) => Promise<void>;
 
-/** The last `lines` entries, and the id following starts after: the newest entry, or "0-0" for
- *  an empty stream (so that a line added meanwhile is not missed). */
-async function platformHistory(redis: Redis, key: string, lines: number): Promise<{ entries: LogEntry[]; lastId: string }> {
-  const newestFirst = await redis.xrevrange(key, '+', '-', 'COUNT', Math.max(lines, 1));
-  const lastId = newestFirst[0]?.[0] ?? '0-0';
-  const entries = lines === 0 ? [] : newestFirst.reverse().map(([, f]) => entryFromFields(f));
-  return { entries, lastId };
+/** Entries read per round trip while looking back for lines that match a filter. */
+const SCAN_CHUNK = 2000;
+
+/** The last `lines` entries that `keep` accepts (oldest first), and the id following starts
+ *  after: the newest entry, or "0-0" for an empty stream (so a line added meanwhile is not
+ *  missed). A filtered history looks back through the whole kept log if it must. */
+async function history(redis: Redis, key: string, lines: number, keep: ((e: LogEntry) => boolean) | null): Promise<{ entries: LogEntry[]; lastId: string }> {
+  const found: LogEntry[] = [];
+  let lastId: string | null = null;
+  let before = '+';
+  while (found.length < lines || lastId === null) {
+    const chunk = await redis.xrevrange(key, before, '-', 'COUNT', keep ? SCAN_CHUNK : Math.max(lines, 1));
+    lastId ??= chunk[0]?.[0] ?? '0-0';
+    for (const [, f] of chunk) {
+      const e = entryFromFields(f);
+      if (found.length < lines && (!keep || keep(e))) found.push(e);
+    }
+    if (!keep || chunk.length < SCAN_CHUNK) break;
+    before = `(${chunk[chunk.length - 1][0]}`;
+  }
+  return { entries: found.reverse(), lastId };
 }
 
 export function createAppLogReader(deps: ApiDeps): AppLogReader {
   let own: StreamTailer | null = null;
   const tail = (): StreamTailer => deps.tail ?? (own ??= createStreamTailer(deps.redis));
   return async (app, { lines, follow, dyno, source }, write, signal) => {
-    // Redis has the platform's lines and detached one-offs' output (app[run.N]); Docker has
-    // the other dynos' output.
-    const wantApp = !source || source === 'app';
+    // One stream has it all: dyno output (services/dyno-output.ts), router, API, release,
+    // one-off and drain lines, in the order they arrived.
     const keep = (e: LogEntry): boolean => (!source || e.source === source) && (!dyno || e.dyno === dyno || e.dyno.split('.')[0] === dyno);
     const key = appLogKey(deps.config.redisPrefix, app.name);
-
-    // History: both sources merged by time, the last `lines`.
-    // (Filtered by dyno or source, the last `lines` matching ones are among the whole stream.)
-    const platform = await platformHistory(deps.redis, key, dyno || source ? 2000 : lines);
-    const hist: LogEntry[] = platform.entries.filter(keep);
-    const lastId = platform.lastId;
-    if (wantApp) {
-      await deps.scheduler.logs(app.name, { dyno, lines, follow: false, signal }, (l) => hist.push({ time: l.time, source: 'app', dyno: l.dyno, line: l.line }));
-    }
-    hist.sort((a, b) => a.time.localeCompare(b.time));
-    for (const e of lines === 0 ? [] : hist.slice(-lines)) write(formatLogEntry(e));
+    const { entries, lastId } = await history(deps.redis, key, lines, dyno || source ? keep : null);
+    for (const e of entries) write(formatLogEntry(e));
     if (!follow) return;
-
-    // Live: new container output and new platform lines until the client goes away (or reads
-    // too slowly: the routes write through follow-writer.ts).
-    const live: Promise<void>[] = [];
-    if (wantApp) {
-      live.push(deps.scheduler.logs(app.name, { dyno, lines: 0, follow: true, signal },
-        (l) => write(formatLogEntry({ time: l.time, source: 'app', dyno: l.dyno, line: l.line }))));
-    }
-    // Over the API's one shared follower connection, however many clients follow.
-    live.push(tail().follow(key, lastId, (entries) => {
-      for (const [, fields] of entries) {
+    // Live, over the API's one shared follower connection however many clients follow, until
+    // the client goes away (or reads too slowly: the routes write through follow-writer.ts).
+    await tail().follow(key, lastId, (list) => {
+      for (const [, fields] of list) {
         const e = entryFromFields(fields);
         if (keep(e)) write(formatLogEntry(e));
       }
-    }, signal));
-    await Promise.allSettled(live);
+    }, signal);
   };
 }
 

@@ -6,6 +6,7 @@ import type { RegistryAuth } from '../../common/config.ts';
 import { createKeyedMutex } from '../../common/keyed-mutex.ts';
 import { dockerAuthConfig } from '../../common/registry-auth.ts';
 import { followDockerLogs } from './docker-logs-follow.ts';
+import { collectDockerOutput, containerOutput } from './docker-output.ts';
 import { APP_PORT, checksOf, cloneOptions, dynoOptions, joinNetworks, type DynoPlacement } from './docker-dyno.ts';
 import { watchContainerEvents } from './docker-events.ts';
 import { waitHealthy } from './docker-health.ts';
@@ -15,7 +16,7 @@ import { createSelfHeal, type DynoTracker } from './docker-self-heal.ts';
 import { DEFAULT_DYNO_CPU, ensureAppNetwork, removeAppNetwork } from './dyno-hardening.ts';
 import { allDynos, rollingRestart, scalePlan } from './scale-plan.ts';
 import type { RouteTable } from '../../common/routes.ts';
-import { ONE_OFF, type Dyno, type DynoChecks, type DynoLogLine, type DynoState, type LogOptions, type ProcessSpec, type ReleaseSpec, type Scheduler } from './types.ts';
+import { ONE_OFF, type Dyno, type DynoChecks, type DynoLogLine, type DynoState, type LogOptions, type OutputOptions, type DynoOutputLine, type ProcessSpec, type ReleaseSpec, type Scheduler } from './types.ts';
 
 export { processCommand } from './docker-dyno.ts';
 
@@ -234,6 +235,11 @@ export function createDockerScheduler(opts: DockerSchedulerOptions): Scheduler {
     await followDockerLogs(docker, targets, lopts, emit);
   }
 
+  async function output(oopts: OutputOptions, emit: (l: DynoOutputLine) => void): Promise<void> {
+    const targets = async () => (await list()).filter((d) => d.type !== ONE_OFF).map((d) => ({ id: d.id, app: d.app, dyno: d.name, running: d.state === 'up' || d.state === 'starting' || d.state === 'stopping' }));
+    await collectDockerOutput(docker, targets, oopts, emit, containerOutput(docker));
+  }
+
   /** A rolling restart of one web dyno: surge a copy, route it, drain and stop the old one. */
   async function replace(d: Dyno, syncRoutes: () => Promise<void>): Promise<void> {
     const old = docker.getContainer(d.id);
@@ -292,6 +298,7 @@ export function createDockerScheduler(opts: DockerSchedulerOptions): Scheduler {
     start,
     scale,
     logs,
+    output,
     run: (spec, ropts, output) => runOneOff(oneOffDeps, spec, ropts, output),
     createOneOff: (spec, oopts) => createOneOff(oneOffDeps, spec, oopts),
     oneOff: localOneOff(docker),

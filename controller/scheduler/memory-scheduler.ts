@@ -60,6 +60,7 @@ export function createMemoryScheduler(): MemoryScheduler {
       return names;
     },
     async logs() { /* runs nothing, so prints nothing */ },
+    async output(opts) { await new Promise((resolve) => opts.signal.addEventListener('abort', resolve, { once: true })); },
     async retire(app, keep, syncRoutes) {
       const leaving = dynos.filter((d) => d.app === app && d.release !== keep);
       if (leaving.length === 0) return;

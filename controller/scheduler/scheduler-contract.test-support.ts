@@ -5,7 +5,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { probe } from './health.ts';
-import type { Dyno, ImageKind, ReleaseSpec, Scheduler } from './types.ts';
+import type { Dyno, DynoOutputLine, ImageKind, ReleaseSpec, Scheduler } from './types.ts';
 
 export interface ContractTarget {
   scheduler: Scheduler;
@@ -183,6 +183,26 @@ export function schedulerContract(driver: string, target: () => ContractTarget):
         await new Promise((r) => setTimeout(r, 100));
       }
       assert.ok(lines.includes('web.1 booting web.1'), JSON.stringify(lines));
+    });
+
+    test('output follows every dyno with its app and id, and resumes after what was collected', async () => {
+      const { scheduler, real } = target();
+      if (!real) return;
+      const follow = async (collected: (id: string) => string | undefined, until: (got: DynoOutputLine[]) => boolean, rounds = 100): Promise<DynoOutputLine[]> => {
+        const got: DynoOutputLine[] = [];
+        const stop = new AbortController();
+        const running = scheduler.output({ signal: stop.signal, backlog: 100, pollMs: 100, collected }, (l) => got.push(l));
+        for (let i = 0; i < rounds && !until(got); i++) await new Promise((r) => setTimeout(r, 50));
+        stop.abort();
+        await running;
+        return got;
+      };
+      const booted = (got: DynoOutputLine[]) => got.find((l) => l.app === target().app && l.dyno === 'web.1' && l.line === 'booting web.1');
+      const first = booted(await follow(() => undefined, (got) => booted(got) !== undefined));
+      assert.ok(first, 'the boot line of web.1, with its app');
+      assert.match(first.time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$/);
+      const again = await follow((id) => (id === first.id ? first.time : undefined), () => false, 20);
+      assert.ok(!again.some((l) => l.id === first.id && l.time <= first.time), 'nothing up to the collected line again');
     });
 
     test('nodes lists the machines dynos run on, the platform\'s own among them', async () => {

@@ -8,6 +8,7 @@ import type Dockerode from 'dockerode';
 import { NotFoundError, UserBuildError, errorMessage } from '../../common/errors.ts';
 import { checksOf } from './docker-dyno.ts';
 import { followDockerLogs } from './docker-logs-follow.ts';
+import { collectDockerOutput } from './docker-output.ts';
 import { sleep } from './health.ts';
 import { allDynos, rollingRestart, scalePlan } from './scale-plan.ts';
 import { bootService, checkTask, tasksOf } from './swarm-boot.ts';
@@ -20,7 +21,7 @@ import type { RegistryAuth } from '../../common/config.ts';
 import { dockerAuthConfig } from '../../common/registry-auth.ts';
 import type { RouteTable } from '../../common/routes.ts';
 import { currentTask, nodeAddress, publishedPort, readSnapshot, taskEnded, toClusterNode, toDyno, type Snapshot, type SwarmNode, type SwarmTask } from './swarm-state.ts';
-import { ONE_OFF, type ClusterNode, type Dyno, type DynoChecks, type LogOptions, type ProcessSpec, type ReleaseSpec, type Scheduler } from './types.ts';
+import { ONE_OFF, type ClusterNode, type Dyno, type DynoChecks, type LogOptions, type OutputOptions, type ProcessSpec, type ReleaseSpec, type Scheduler } from './types.ts';
 
 export interface SwarmSchedulerOptions {
   /** The manager's engine (the one paasd runs on). */
@@ -255,6 +256,12 @@ export function createSwarmScheduler(opts: SwarmSchedulerOptions): Scheduler {
       docker.getService(id).logs({ stdout: true, stderr: true, timestamps: true, tail: o.tail, follow: o.follow }) as Promise<Buffer | NodeJS.ReadableStream>);
   }
 
+  async function output(oopts: OutputOptions, emit: Parameters<Scheduler['output']>[1]): Promise<void> {
+    const targets = async () => (await list()).filter((d) => d.type !== ONE_OFF).map((d) => ({ id: d.id, app: d.app, dyno: d.name, running: d.state === 'up' || d.state === 'starting' || d.state === 'stopping' }));
+    await collectDockerOutput(docker, targets, oopts, emit, (id, o) =>
+      docker.getService(id).logs({ stdout: true, stderr: true, timestamps: true, follow: true, tail: o.tail as number, ...(o.since ? { since: o.since as unknown as number } : {}) }) as unknown as Promise<NodeJS.ReadableStream>);
+  }
+
   async function nodes(): Promise<ClusterNode[]> {
     const snap = await snapshot();
     const dynos = snap.services.map((s) => toDyno(snap, s, view));
@@ -344,6 +351,7 @@ export function createSwarmScheduler(opts: SwarmSchedulerOptions): Scheduler {
     retire,
     list,
     logs,
+    output,
     run: (spec, ropts, output) => runSwarmOneOff({ docker, label, authconfig, list, network, nodeName, cpus: opts.cpus }, spec, ropts, output),
     createOneOff: (spec, oopts) => createOneOff(oneOffDeps, spec, oopts),
     oneOff: localOneOff(docker),

@@ -102,6 +102,20 @@ export interface LogOptions {
 
 export interface DynoLogLine { time: string; dyno: string; line: string }
 
+export interface OutputOptions {
+  signal: AbortSignal;
+  /** Time (RFC 3339, fraction padded to 9 digits) of the last line already collected from the
+   *  dyno with this id, if any: its output is read on from there. */
+  collected(id: string): string | undefined;
+  /** Past lines read from a dyno never collected before. */
+  backlog: number;
+  /** How often new and restarted dynos are looked for (ms, default 1000). */
+  pollMs?: number;
+}
+
+/** A line of output, with the dyno's id and app; `time` as in OutputOptions.collected. */
+export interface DynoOutputLine extends DynoLogLine { id: string; app: string }
+
 export interface RunSpec {
   app: string;
   release: number;
@@ -180,6 +194,9 @@ export interface Scheduler {
   list(app?: string): Promise<Dyno[]>;
   /** Output of the app's dynos (stdout and stderr); with follow, until the signal aborts. */
   logs(app: string, opts: LogOptions, emit: (line: DynoLogLine) => void): Promise<void>;
+  /** Output of every dyno of every app (not one-offs), followed until the signal aborts:
+   *  dynos that start later and dynos restarted in place included; resumable (OutputOptions). */
+  output(opts: OutputOptions, emit: (line: DynoOutputLine) => void): Promise<void>;
   /** A one-off dyno. Attached: streams its output and resolves with its exit code when it ends
    *  (the abort signal kills it). Detached: resolves once started, with exitCode null. */
   run(spec: RunSpec, opts: { attach: boolean; signal: AbortSignal }, output: (chunk: string) => void): Promise<{ name: string; exitCode: number | null }>;

@@ -12,6 +12,8 @@ import { httpGet, startTestPlatform, type TestPlatform } from './helpers/platfor
 import { commitFiles, paas, run, tempDir, userEnv } from './helpers/git.ts';
 import { eventually } from './helpers/eventually.ts';
 import { registryAuthHeaders } from '../common/registry-auth.ts';
+import net from 'node:net';
+import { parseOctetCounted, parseSyslogMessage } from '../common/syslog-frame.ts';
 
 // Answers every path but /unhealthy (503), so a health check on /unhealthy fails: the
 // health_check_path test proves the path is used.
@@ -28,7 +30,11 @@ describe('git push to a running app', () => {
     p = await startTestPlatform();
     env = userEnv(tempDir('paas-home-'), { PAAS_API_URL: p.controller.url });
   });
-  after(async () => { await p.stop(); });
+  after(async () => { await p.stop(); drain?.close(); });
+
+  // A syslog receiver in this process: the app's drain (added below) ships here.
+  let drain: net.Server | undefined;
+  const drained: string[] = [];
 
   test('paas login stores the token in ~/.netrc; apps:create --json returns the app', async () => {
     const login = await paas(['login', '--api', p.controller.url, '--token', p.adminToken], env);
@@ -107,6 +113,29 @@ describe('git push to a running app', () => {
     assert.deepEqual(rels.body.map((r) => [r.version, r.status, r.current]), [[1, 'succeeded', false], [2, 'succeeded', true], [3, 'failed', false]]);
     const left = await p.docker.listContainers({ all: true, filters: { label: [`paastest.app=${app}`] } });
     assert.deepEqual(left.map((c) => c.Labels['paastest.release']), ['2']);
+  });
+
+  test('paas drains:add ships the app log to a syslog receiver; paas drains lists it', async () => {
+    drain = net.createServer((socket) => {
+      let rest: Buffer = Buffer.alloc(0);
+      socket.on('data', (chunk: Buffer) => {
+        const parsed = parseOctetCounted(Buffer.concat([rest, chunk]));
+        drained.push(...parsed.messages);
+        rest = parsed.rest;
+      });
+    });
+    await new Promise<void>((resolve) => drain!.listen(0, '127.0.0.1', () => resolve()));
+    const url = `syslog+tcp://127.0.0.1:${(drain.address() as AddressInfo).port}`;
+    const added = await paas(['drains:add', url, '-a', app], env);
+    assert.equal(added.code, 0, added.stderr);
+    assert.equal(added.stdout.trim(), `Successfully added drain ${url}`);
+    const listed = await paas(['drains', '-a', app], env);
+    assert.match(listed.stdout, new RegExp(`^=== Drains\n${url.replace(/[.+]/g, '\\$&')} \\(d\\.[0-9a-f-]{36}\\)$`, 'm'));
+    const json = JSON.parse((await paas(['drains', '-a', app, '--json'], env)).stdout) as Array<{ url: string; token: string; addon: null }>;
+    assert.equal(json[0].url, url);
+    const refused = await paas(['drains:add', 'syslog+tcp://nope', '-a', app], env);
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr.trim(), /has no port/);
   });
 
   test('unauthenticated or wrongly authenticated git requests are refused', async () => {
@@ -307,6 +336,20 @@ describe('git push to a running app', () => {
     assert.match(out, /paas\[router\]: at=info method=GET path="\/logged" host=\S+ request_id=\S+ fwd="[^"]+" dyno=web\.\d connect=\d+ms service=\d+ms status=200 bytes=\d+ protocol=http/);
     const web2 = (await paas(['logs', '-a', app, '--dyno', 'web.2'], env)).stdout;
     assert.ok(web2.trim().split('\n').every((l) => l.includes('app[web.2]')), web2);
+  });
+
+  test('the drain got dyno output, router lines and release events, as RFC 5424 frames', async () => {
+    const frames = () => drained.map((m) => parseSyslogMessage(m)!);
+    await eventually(async () => {
+      assert.ok(frames().some((f) => f.app === 'app' && /^web\.\d$/.test(f.procid) && f.msg === 'listening on 5000'), 'dyno output');
+      assert.ok(frames().some((f) => f.app === 'paas' && f.procid === 'router' && f.msg.includes('path="/logged"')), 'router line');
+      assert.ok(frames().some((f) => f.app === 'app' && f.procid === 'api' && /^Release v\d+ created by/.test(f.msg)), 'release event');
+    }, 10_000);
+    const token = JSON.parse((await paas(['drains', '-a', app, '--json'], env)).stdout)[0].token as string;
+    assert.ok(frames().every((f) => f.host === token && f.pri === 190));
+    const removed = await paas(['drains:remove', token, '-a', app], env);
+    assert.match(removed.stdout, /^Successfully removed drain syslog\+tcp:\/\/127\.0\.0\.1:\d+$/m);
+    assert.match((await paas(['drains', '-a', app], env)).stdout, /has no drains/);
   });
 
   test('paas metrics and paas ps show the requests and each dyno\'s CPU and memory', async () => {

@@ -138,7 +138,10 @@ export async function startController(opts: ControllerOptions): Promise<Controll
   let addons: AddonService | null = null;
   const specs = createDynoSpecs({ db, config, networks: (appId) => addons?.core.networksOf(appId) ?? [] });
   const deployer = createDeployer({ db, config, scheduler, registry, routes, appLock: createKeyedMutex(), specs, events });
-  const builds = createBuildService({ db, config, redis, queue, queueEvents, deployer, buildLock: createKeyedMutex() });
+  const builds = createBuildService({
+    db, config, redis, queue, queueEvents, deployer, buildLock: createKeyedMutex(),
+    events: (app, line) => { void appendAppLog(redis, config.redisPrefix, app, { source: 'paas', dyno: 'build', line }).catch(() => undefined); },
+  });
   const releases = createReleaseService({ db, deployer });
   const configVars = createConfigService({ db, deployer });
   const runs = createOneOffRuns({ db, config, scheduler, specs, redis, log });

@@ -333,6 +333,9 @@ describe('git push to a running app', () => {
     const current = (JSON.parse((await paas(['releases', '-a', app, '--json'], env)).stdout) as Array<{ version: number; current: boolean; description: string }>).find((r) => r.current);
     assert.ok(current);
     assert.match(out, new RegExp(`app\\[api\\]: Release v${current.version} created by admin@paas\\.local: ${current.description.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+    const builds = (await paas(['logs', '-a', app, '--dyno', 'build', '-n', '50'], env)).stdout;
+    assert.match(builds, /paas\[build\]: Build [0-9a-f-]{36} started by admin@paas\.local \([0-9a-f]{7}\)$/m);
+    assert.match(builds, /paas\[build\]: Build [0-9a-f-]{36} succeeded$/m);
     assert.match(out, /paas\[router\]: at=info method=GET path="\/logged" host=\S+ request_id=\S+ fwd="[^"]+" dyno=web\.\d connect=\d+ms service=\d+ms status=200 bytes=\d+ protocol=http/);
     const web2 = (await paas(['logs', '-a', app, '--dyno', 'web.2'], env)).stdout;
     assert.ok(web2.trim().split('\n').every((l) => l.includes('app[web.2]')), web2);

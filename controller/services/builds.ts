@@ -57,6 +57,8 @@ export function createBuildService(deps: {
   deployer: Deployer; buildLock: KeyedMutex;
   /** Release images kept per app in the registry (default 10); older ones are deleted. */
   keepReleaseImages?: number;
+  /** A build's start and outcome for the app's log (`paas[build]` lines). */
+  events?: (app: string, line: string) => void;
 }): BuildService {
   const { db, config, redis, queue, queueEvents } = deps;
   /** Builds started here and not finished, in start order; aborting one cancels it locally. */
@@ -68,6 +70,8 @@ export function createBuildService(deps: {
 
   async function run(req: BuildRequest, build: Build): Promise<{ build: Build; release: Release }> {
     const { app } = req;
+    const event = (line: string): void => deps.events?.(app.name, line);
+    event(`Build ${build.id} started by ${req.user?.email ?? 'paas'}${req.sourceVersion ? ` (${req.sourceVersion.slice(0, 7)})` : ''}`);
     fs.mkdirSync(logDir, { recursive: true, mode: 0o700 });
     // The log goes to the caller, to a file kept with the build, and (the controller's own lines;
     // the builder writes its own) to the build's Redis stream, which the API follows.
@@ -113,11 +117,13 @@ export function createBuildService(deps: {
         const err = caught instanceof PaasError ? caught : errorFromWire(caught) ?? new UserBuildError(errorMessage(caught));
         if (signal?.aborted) log(` !     ${err.message}`);
         finishBuild(db, build.id, { status: 'failed', error: err.message });
+        event(`Build ${build.id} failed: ${err.message.split('\n')[0]}`);
         throw err;
       }
       const finished = finishBuild(db, build.id, {
         status: 'succeeded', image: result.image, buildpack: result.buildpack, processTypes: result.processTypes, configVars: result.configVars,
       });
+      event(`Build ${build.id} succeeded`);
       const short = req.sourceVersion ? req.sourceVersion.slice(0, 7) : build.id.slice(0, 8);
       const release = await deps.deployer.release({ app, build: finished, description: `Deploy ${short}`, user: req.user, log });
       await pruneReleaseImages({ db, registry: config.registry, registryAuth: config.registryAuth, app, keep: deps.keepReleaseImages ?? DEFAULT_KEEP_RELEASE_IMAGES, pending: [...unfinished.keys()] })

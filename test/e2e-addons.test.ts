@@ -265,14 +265,20 @@ describe('Postgres and Redis add-ons', () => {
     assert.equal(await pipedRedis.exited, 0, pipedRedis.out.stderr);
     assert.equal(pipedRedis.out.stdout, 'OK\nyes\n');
 
+    // A client that goes away (killed, its socket closed): the session is hung up and removed.
+    const dropped = spawnCli(['pg:psql', '-a', app], env); // stdin stays open: psql waits for input
+    await eventually(async () => assert.equal((await clients(pgId))[0]?.State, 'running'), 15_000);
+    dropped.child.kill('SIGKILL');
+
     // No client containers are left; the app's log says who started what.
-    await eventually(async () => assert.deepEqual([...await clients(pgId), ...await clients(redisId)], []), 10_000);
+    await eventually(async () => assert.deepEqual([...await clients(pgId), ...await clients(redisId)], []), 15_000);
     const log = await cli(['logs', '-a', app, '-n', '300']);
     assert.match(log, new RegExp(`paas\\[psql\\.\\d+\\]: Starting process with command \`psql \\(${pgName}\\)\` by user admin@`));
     assert.match(log, /paas\[psql\.\d+\]: Process exited with status 0/);
+    assert.match(log, /paas\[psql\.\d+\]: Client disconnected: sending SIGHUP/);
   });
 
-  test('another tenant can neither open a client session nor attach to one; its owner can', async () => {
+  test('another tenant can neither open a client session nor attach to one; its owner can; a restarted controller removes what it left', async () => {
     const eve = await p.api<{ access_token: { token: string } }>('POST', '/users', { email: `eve-${process.pid}@example.com` });
     assert.equal(eve.status, 201);
     const token = eve.body.access_token.token;
@@ -297,6 +303,12 @@ describe('Postgres and Redis add-ons', () => {
     assert.equal(result.exit, 0);
     assert.match(result.text, /n\s+-+\s+42/);
     await eventually(async () => assert.deepEqual(await clients(pgId), []), 10_000);
+
+    // A session the controller was holding when it stopped is removed by the next one.
+    assert.equal((await p.api('POST', `/addons/${pgName}/client-sessions`, {})).status, 201);
+    assert.equal((await clients(pgId)).length, 1);
+    await p.restartController();
+    await eventually(async () => assert.deepEqual(await clients(pgId), []), 15_000);
   });
 
   test('redis:backups: capture (RDB, verified), restore replaces the data and survives a restart, a bad RDB is refused, download', async () => {

@@ -5,7 +5,7 @@
 // one, through that app; the container has limits, and is removed when it ends, when nobody
 // attaches, and (left by an earlier controller) when the add-on service starts.
 import { randomInt } from 'node:crypto';
-import { InvalidParamsError, NotFoundError } from '../../common/errors.ts';
+import { ConflictError, InvalidParamsError, NotFoundError } from '../../common/errors.ts';
 import { MAX_TERMINAL } from '../../common/run-protocol.ts';
 import { oneOffHandle } from '../scheduler/docker-one-off.ts';
 import type { OneOffDyno } from '../scheduler/types.ts';
@@ -82,6 +82,7 @@ export function createAddonClients(deps: AddonClientDeps) {
      *  secret, for the attach URL. */
     async open(user: User, addon: Addon, req: ClientRequest): Promise<ClientSession> {
       const app = sessionApp(user, addon, req.app);
+      if (addon.state !== 'provisioned') throw new ConflictError(`${addon.name} is ${addon.state}: no client can connect to it.`);
       const { cmd, env, client, logged } = clientCommand(addon, req);
       if (req.term !== undefined && !/^[A-Za-z0-9._+-]{1,64}$/.test(req.term)) throw new InvalidParamsError('Invalid "term": a terminal type such as xterm-256color.');
       const size = (n: number | undefined, d: number): number => (Number.isInteger(n) && (n as number) > 0 && (n as number) <= MAX_TERMINAL ? n as number : d);

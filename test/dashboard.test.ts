@@ -4,6 +4,7 @@
 // Screenshots of the pages go to docs/images/ (docs/dashboard.md shows them).
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -225,6 +226,15 @@ describe('web dashboard', { timeout: 240_000 }, () => {
     const ok = await patch({ 'x-csrf-token': csrf ?? '', origin: p.controller.url }, 2);
     assert.equal(ok.status, 200);
     assert.equal((await ok.json() as { quantity: number }).quantity, 2);
+    // Behind a proxy that rewrites Host, the public API URL (PAAS_API_URL) is the dashboard's origin.
+    const proxied = await new Promise<number>((resolve, reject) => {
+      const req = http.request(`${p.controller.url}/dashboard/api/apps/${app}/formation/web`, {
+        method: 'PATCH', headers: { host: 'backend.internal:7000', origin: p.config.apiUrl, cookie, 'x-csrf-token': csrf ?? '', 'content-type': 'application/json' },
+      }, (res) => { res.resume(); resolve(res.statusCode ?? 0); });
+      req.on('error', reject);
+      req.end(JSON.stringify({ quantity: 2 }));
+    });
+    assert.equal(proxied, 200);
     // Reads need no token; the API's own errors come through as they are.
     assert.equal((await fetch(`${p.controller.url}/dashboard/api/apps/${app}`, { headers: { cookie } })).status, 200);
     assert.equal((await fetch(`${p.controller.url}/dashboard/api/apps/nope-${app}`, { headers: { cookie } })).status, 404);

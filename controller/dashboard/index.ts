@@ -46,6 +46,9 @@ export function createDashboard(deps: DashboardDeps): express.Express {
   const sessions = createSessionStore({ redis: deps.redis, prefix: deps.config.redisPrefix, ttlSec: deps.config.dashboardSessionTtl });
   const assetsDir = deps.assetsDir ?? DEFAULT_ASSETS_DIR;
   const secure = (req: IncomingMessage): boolean => (req.socket as TLSSocket).encrypted === true || deps.config.apiUrl.startsWith('https:');
+  // The dashboard's own origins: the public API URL (behind a proxy that may rewrite Host) and
+  // the host the request names.
+  const origins = (req: IncomingMessage): string[] => [new URL(deps.config.apiUrl).origin, `${secure(req) ? 'https' : 'http'}://${req.headers.host ?? ''}`];
 
   /** The request's session and its user, or null; a session whose token was revoked (or whose
    *  user was disabled) is removed. */
@@ -88,7 +91,7 @@ export function createDashboard(deps: DashboardDeps): express.Express {
   r.post('/login', express.urlencoded({ extended: false, limit: '16kb' }), async (req, res) => {
     const body = (req.body ?? {}) as { token?: unknown; csrf?: unknown };
     const expected = readCookie(req.headers.cookie, LOGIN_COOKIE);
-    if (!sameOrigin(req, secure(req)) || !expected || !tokensEqual(body.csrf, expected)) {
+    if (!sameOrigin(req, origins(req)) || !expected || !tokensEqual(body.csrf, expected)) {
       showLogin(req, res, 403, 'The login form expired: try again.');
       return;
     }
@@ -126,7 +129,7 @@ export function createDashboard(deps: DashboardDeps): express.Express {
   r.use('/api', async (req, res, next) => {
     const auth = await authenticated(req);
     if (!auth) throw new UnauthorizedError('Your dashboard session ended: log in again.');
-    if (!isSafeMethod(req.method) && (!sameOrigin(req, secure(req)) || !tokensEqual(req.get('x-csrf-token'), auth.session.csrf))) throw new CsrfError();
+    if (!isSafeMethod(req.method) && (!sameOrigin(req, origins(req)) || !tokensEqual(req.get('x-csrf-token'), auth.session.csrf))) throw new CsrfError();
     if (/^\/internal(?:[/?]|$)/.test(req.url)) throw new NotFoundError(`No route for ${req.method} ${req.path}.`);
     delete req.headers.cookie;
     req.headers.authorization = `Bearer ${auth.session.token}`;

@@ -29,12 +29,13 @@ export const securityHeaders: RequestHandler = (_req, res, next) => {
 
 export const isSafeMethod = (method: string | undefined): boolean => method === 'GET' || method === 'HEAD' || method === 'OPTIONS';
 
-/** True unless the browser says the request comes from another origin (Origin, else Referer). */
-export function sameOrigin(req: IncomingMessage, secure: boolean): boolean {
+/** True unless the browser says the request comes from an origin other than `origins`
+ *  (its Origin header, else its Referer). */
+export function sameOrigin(req: IncomingMessage, origins: string[]): boolean {
   const from = req.headers.origin ?? req.headers.referer;
   if (!from || from === 'null') return from !== 'null';
   try {
-    return new URL(from).origin === `${secure ? 'https' : 'http'}://${req.headers.host ?? ''}`;
+    return origins.includes(new URL(from).origin);
   } catch {
     return false;
   }

@@ -171,8 +171,16 @@ describe('web dashboard', { timeout: 240_000 }, () => {
     const probe = `/probe-${Date.now()}`;
     for (let i = 0; i < 12; i++) assert.equal((await p.viaRouter(app, i === 0 ? probe : '/')).status, i === 0 ? 404 : 200);
     await p.flushMetrics();
-    await page.waitForFunction((n) => Number(/^(\d+)/.exec(document.querySelector('[data-testid=chart-requests-summary]')?.textContent ?? '')?.[1]) >= n + 12,
-      before, { timeout: 15_000 });
+    // A range switch loads at once (else the charts reload every 10 s): the day's chart
+    // (10-minute points), then the hour's, both counting the new requests.
+    const counted = (range: string, n: number) => page.waitForFunction(([r, least]) => {
+      const text = document.querySelector('[data-testid=chart-requests-summary]')?.textContent ?? '';
+      return text.includes(`in the last ${r}`) && Number(/^(\d+)/.exec(text)?.[1]) >= Number(least);
+    }, [range, n + 12] as const, { timeout: 15_000 });
+    await page.click('[data-testid=range-day]');
+    await counted('day', before);
+    await page.click('[data-testid=range-hour]');
+    await counted('hour', before);
     // The router's line for the probe request reaches the page over the event stream.
     await page.waitForFunction((path) => (document.querySelector('[data-testid=log-lines]')?.textContent ?? '').includes(`path="${path}"`), probe, { timeout: 10_000 });
   });
@@ -192,7 +200,8 @@ describe('web dashboard', { timeout: 240_000 }, () => {
     assert.match(await page.locator('[data-testid=release][data-version="3"]').textContent() ?? '', /Rollback to v1/);
     const config = await as(alice.token)<Record<string, string>>('GET', `/apps/${app}/config-vars`);
     assert.equal(config.body.SECRET_KEY, undefined);
-    await page.waitForFunction(() => document.querySelectorAll('[data-testid=dyno][data-state=up]').length === 2, undefined, { timeout: 30_000 });
+    // The rollback reloads the dynos too: two of v3, up.
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=dyno][data-state=up][data-release="3"]').length === 2, undefined, { timeout: 30_000 });
     await page.locator('[data-testid=build] button').first().click();
     await page.waitForFunction(() => /Building|Dockerfile|Step/i.test(document.querySelector('[data-testid=build-log]')?.textContent ?? ''), undefined, { timeout: 10_000 });
     await page.screenshot({ path: path.join(IMAGES, 'dashboard-app.png'), fullPage: true });

@@ -12,6 +12,9 @@ export class ApiError extends Error {
 
 export const apiUrl = (path: string): string => `/dashboard/api${path}`;
 
+/** Fired on window after a change succeeded. */
+export const CHANGED = 'paas:changed';
+
 /** Sends a session that ended back to the login page. */
 function loggedOut(): never {
   location.assign('/dashboard/');
@@ -27,6 +30,8 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
   const text = await res.text();
   const data = text && (res.headers.get('content-type') ?? '').includes('json') ? JSON.parse(text) as unknown : text;
   if (!res.ok) throw new ApiError((data as { message?: string } | null)?.message ?? `${res.status} ${res.statusText}`, res.status);
+  // A change (scale, rollback) shows everywhere at once: every loaded view reloads (hooks.ts).
+  if (method !== 'GET') dispatchEvent(new Event(CHANGED));
   return data as T;
 }
 

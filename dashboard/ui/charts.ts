@@ -13,7 +13,7 @@ type Range = keyof typeof RANGES;
 function perDyno(points: MetricsPoint[], pick: (d: MetricsPoint['dynos'][number]) => number | null): Series[] {
   const names = [...new Set(points.flatMap((p) => p.dynos.map((d) => d.name)))].sort();
   return names.map((name, i) => ({
-    label: name, color: color(i),
+    label: name, color: color(i), points: true,
     values: points.map((p) => { const d = p.dynos.find((x) => x.name === name); return d ? pick(d) : null; }),
   }));
 }

@@ -1,9 +1,9 @@
 // Loading API data into a component, and again after `every` ms while it is shown (0: once).
 // `every` may depend on the data (poll fast while something is changing, slowly otherwise):
 // the API's rate limit (4500 requests an hour per account) is shared with the user's CLI. A
-// hidden tab does not poll.
+// hidden tab does not poll. After a change made on the page, everything loaded reloads.
 import { useCallback, useEffect, useState } from 'preact/hooks';
-import { api } from './api.ts';
+import { api, CHANGED } from './api.ts';
 
 export interface Loaded<T> { data: T | null; error: string | null; reload: () => void }
 
@@ -14,6 +14,10 @@ export function useApi<T>(path: string, every: Every<T> = 0): Loaded<T> {
   const [error, setError] = useState<string | null>(null);
   const [tick, setTick] = useState(0);
   const reload = useCallback(() => setTick((t) => t + 1), []);
+  useEffect(() => {
+    addEventListener(CHANGED, reload);
+    return () => removeEventListener(CHANGED, reload);
+  }, [reload]);
   useEffect(() => {
     let live = true;
     let timer: ReturnType<typeof setTimeout> | undefined;

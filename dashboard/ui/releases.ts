@@ -17,7 +17,6 @@ export function ReleasesSection({ app }: { app: string }) {
     setError(null);
     try {
       await api('POST', `/apps/${app}/releases`, { release: r.id });
-      releases.reload();
     } catch (err) {
       setError((err as Error).message);
     } finally {

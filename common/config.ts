@@ -11,6 +11,16 @@ export interface Config {
   apiPort: number;
   /** Public base URL of the API and git server (no trailing slash). */
   apiUrl: string;
+  /** Heroku's rendezvous (TLS) for attached `heroku run`, on apiBind; -1 disables it, 0 picks a port. */
+  rendezvousPort: number;
+  /** Host name put in rendezvous attach URLs (empty: the host of apiUrl). */
+  rendezvousHost: string;
+  /** The API and git server over HTTPS too, on apiBind (for `heroku git:remote`'s https remotes); -1: off. */
+  apiTlsPort: number;
+  /** PEM files of the certificate the rendezvous and API TLS listeners present; empty: self-signed
+   *  in dataDir/api-tls (controller/rendezvous/api-certificate.ts). */
+  apiTlsCertFile: string;
+  apiTlsKeyFile: string;
   /** Router HTTP listener. */
   routerBind: string;
   routerPort: number;
@@ -199,6 +209,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     apiBind,
     apiPort,
     apiUrl: (env.PAAS_API_URL || `http://127.0.0.1:${apiPort}`).replace(/\/+$/, ''),
+    rendezvousPort: int(env.PAAS_RENDEZVOUS_PORT, 7001),
+    rendezvousHost: env.PAAS_RENDEZVOUS_HOST || '',
+    apiTlsPort: int(env.PAAS_API_TLS_PORT, -1),
+    apiTlsCertFile: env.PAAS_API_TLS_CERT || '',
+    apiTlsKeyFile: env.PAAS_API_TLS_KEY || '',
     routerBind: env.PAAS_HTTP_BIND || '127.0.0.1',
     routerPort,
     httpsPort: int(env.PAAS_HTTPS_PORT, 8443),

@@ -1,6 +1,7 @@
 // The controller: REST API + git server + scheduler + route publisher, wired from explicit deps.
 import fs from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { Queue, QueueEvents } from 'bullmq';
@@ -56,6 +57,8 @@ import { requestBuildCancel } from '../common/build-cancel.ts';
 import { errorMessage } from '../common/errors.ts';
 import { openDb, type Db } from './store/db.ts';
 import { failAbandonedReleases } from './store/releases.ts';
+import { loadApiCertificate } from './rendezvous/api-certificate.ts';
+import { startRendezvous, type Rendezvous } from './rendezvous/listener.ts';
 
 export interface ControllerOptions {
   config: Config;
@@ -89,6 +92,10 @@ export interface ControllerHandle {
   dynoMetrics: DynoMetrics;
   /** Ships app logs to their drains. */
   drains: DrainShipper;
+  /** Port of the rendezvous listener (attached `heroku run`), null when it is off. */
+  rendezvousPort: number | null;
+  /** Port of the API and git server over HTTPS, null when it is off. */
+  tlsPort: number | null;
   close(): Promise<void>;
 }
 
@@ -163,6 +170,9 @@ export async function startController(opts: ControllerOptions): Promise<Controll
   const dockerRoot = await opts.docker.info().then((i: { DockerRootDir?: string }) => i.DockerRootDir, () => undefined);
   const diskSpace = createDiskGuard({ paths: [config.dataDir, ...(dockerRoot ? [dockerRoot] : [])], minFreeMb: config.minFreeDiskMb });
   const limits = createRequestLimits({ perHour: config.apiRateLimit });
+  const apiCert = config.rendezvousPort >= 0 || config.apiTlsPort >= 0 ? await loadApiCertificate(config, log) : null;
+  const rendezvous: Rendezvous | null = apiCert && config.rendezvousPort >= 0
+    ? await startRendezvous({ runs, cert: apiCert, bind: config.apiBind, port: config.rendezvousPort, log }) : null;
   const tail = createStreamTailer(redis);
   const dynoMetrics = startDynoMetrics({ scheduler, redis, prefix: config.redisPrefix, intervalMs: opts.metricsIntervalMs, log });
   const dynoOutput = await startDynoOutput({ scheduler, redis, prefix: config.redisPrefix, log });
@@ -174,7 +184,7 @@ export async function startController(opts: ControllerOptions): Promise<Controll
     bufferLines: config.logDrainBufferLines, bufferBytes: config.logDrainBufferBytes, log: (l) => log(l),
   });
   const api = createApi({
-    db, config, limits, tail, scheduler, apps, builds, deployer, releases, configVars, formation, dynos, domains, runs, addons: addonService, routes, redis, hookSecret: hook.secret, logError, tls: { certs, acme },
+    db, config, limits, tail, scheduler, apps, builds, deployer, releases, configVars, formation, dynos, domains, runs, rendezvous, addons: addonService, routes, redis, hookSecret: hook.secret, logError, tls: { certs, acme },
     sources, onResponse: opts.onResponse, diskSpace, pushers, dynoMetrics,
     platformStatus: createPlatformStatus({ redis, config, scheduler, queueCounts: () => queue.getJobCounts('waiting', 'active', 'delayed', 'failed') }),
   });
@@ -183,20 +193,27 @@ export async function startController(opts: ControllerOptions): Promise<Controll
   const attach = createAttachHandler({ db, runs, limits, logError });
   const dashboard = createDashboard({ db, redis, config, limits, api, logError });
 
-  const server = http.createServer((req, res) => {
+  const handler = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     if (isGitRequest(req.url)) git(req, res);
     else if (isDashboardRequest(req.url)) dashboard(req, res);
     else api(req, res);
-  });
-  server.on('upgrade', (req, socket, head) => {
-    if (!attach.upgrade(req, socket, head)) socket.destroy();
-  });
-  server.requestTimeout = 30 * 60 * 1000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.apiPort, config.apiBind, () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
+  };
+  const listen = async (srv: http.Server, port: number): Promise<number> => {
+    srv.on('upgrade', (req, socket, head) => {
+      if (!attach.upgrade(req, socket, head)) socket.destroy();
+    });
+    srv.requestTimeout = 30 * 60 * 1000;
+    await new Promise<void>((resolve, reject) => {
+      srv.once('error', reject);
+      srv.listen(port, config.apiBind, () => resolve());
+    });
+    return (srv.address() as AddressInfo).port;
+  };
+  const server = http.createServer(handler);
+  const port = await listen(server, config.apiPort);
+  // The same API and git server over HTTPS (the Heroku CLI's git remotes are https://).
+  const tlsServer = apiCert && config.apiTlsPort >= 0 ? https.createServer({ cert: apiCert.cert, key: apiCert.key, minVersion: 'TLSv1.2' }, handler) : null;
+  const tlsPort = tlsServer ? await listen(tlsServer, config.apiTlsPort) : null;
   const loopback = config.apiBind === '0.0.0.0' || config.apiBind === '::' ? '127.0.0.1' : config.apiBind;
   hookUrl = `http://${loopback.includes(':') ? `[${loopback}]` : loopback}:${port}/internal/push`;
   await repos.installHooks();
@@ -221,6 +238,8 @@ export async function startController(opts: ControllerOptions): Promise<Controll
     adminTokenFile,
     dynoMetrics,
     drains,
+    rendezvousPort: rendezvous?.port ?? null,
+    tlsPort,
     async close() {
       dynoMetrics.close();
       await drains.close();
@@ -235,10 +254,15 @@ export async function startController(opts: ControllerOptions): Promise<Controll
       unwatch();
       if (syncTimer) clearTimeout(syncTimer);
       attach.close();
+      await rendezvous?.close();
       await runs.close();
       builds.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      if (tlsServer) {
+        tlsServer.closeAllConnections();
+        await new Promise<void>((resolve) => tlsServer.close(() => resolve()));
+      }
       await scheduler.close();
       await queueEvents.close();
       await queue.close();

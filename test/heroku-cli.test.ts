@@ -4,10 +4,13 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import { startTestPlatform, type TestPlatform } from './helpers/platform.ts';
 import { commitFiles, run, tempDir, type Run } from './helpers/git.ts';
 import { eventually } from './helpers/eventually.ts';
 import { ensureHerokuCli, heroku, herokuEnv } from './helpers/heroku-cli.ts';
+import { apiCertificateFile } from '../controller/rendezvous/api-certificate.ts';
 
 describe('the Heroku CLI against paas', () => {
   let p: TestPlatform;
@@ -30,10 +33,29 @@ describe('the Heroku CLI against paas', () => {
     assert.match(r.stderr, re);
     assert.doesNotMatch(r.out, /No route for|\n\s+at .+:\d+:\d+|TypeError/);
   };
+  /** A command given `input` on a piped stdin (closed after it). */
+  const hInput = (input: string, ...args: string[]): Promise<Run & { out: string }> => new Promise((resolve) => {
+    const child = spawn(process.execPath, [cli, ...args], { env, cwd });
+    let stdout = ''; let stderr = '';
+    child.stdout.on('data', (c: Buffer) => { stdout += c.toString('utf8'); });
+    child.stderr.on('data', (c: Buffer) => { stderr += c.toString('utf8'); });
+    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr, out: stdout + stderr }));
+    child.stdin.end(input);
+  });
+  /** The host:port of the API's HTTPS listener: where `heroku git:remote` points (HEROKU_GIT_HOST). */
+  let gitHost: string;
 
   before(async () => {
-    [cli, p] = await Promise.all([ensureHerokuCli(console.log), startTestPlatform()]);
-    env = herokuEnv(tempDir('heroku-home-'), p.controller.url, p.adminToken);
+    [cli, p] = await Promise.all([ensureHerokuCli(console.log), startTestPlatform({ apiTlsPort: 0 })]);
+    gitHost = `127.0.0.1:${p.controller.tlsPort}`;
+    // `heroku` on PATH: git runs it as its credential helper (`!heroku git:credentials`).
+    const bin = tempDir('heroku-bin-');
+    fs.writeFileSync(path.join(bin, 'heroku'), `#!/bin/sh\nexec '${process.execPath}' '${cli}' "$@"\n`, { mode: 0o755 });
+    // The platform's self-signed certificate, trusted by the CLI (rendezvous) and git (https remote).
+    const ca = apiCertificateFile(p.config);
+    env = herokuEnv(tempDir('heroku-home-'), p.controller.url, p.adminToken, {
+      PATH: `${bin}:${process.env.PATH ?? ''}`, HEROKU_GIT_HOST: gitHost, NODE_EXTRA_CA_CERTS: ca, GIT_SSL_CAINFO: ca,
+    });
     cwd = tempDir('heroku-cwd-');
     email = (await p.api<{ email: string }>('GET', '/account')).body.email;
     const created = await h('apps:create', app);
@@ -45,9 +67,10 @@ describe('the Heroku CLI against paas', () => {
       'Procfile': 'web: exec httpd -f -p $PORT -h /www\nworker: i=0; while true; do i=$((i+1)); echo "tick $i"; sleep 1; done\n',
       'www/index.html': 'hello\n',
     }, 'v1', env);
-    const url = new URL(`${p.controller.url}/${app}.git`);
-    url.username = 'heroku'; url.password = p.adminToken;
-    const push = await run('git', ['push', url.href, 'master'], { cwd: dir, env });
+    // git:remote's https remote, and git push through it with the CLI as credential helper.
+    assert.match(ok(await heroku(cli, ['git:remote', ...a], env, dir).then((r) => ({ ...r, out: r.stdout + r.stderr })), 'git:remote'),
+      new RegExp(`set git remote heroku to https://${gitHost}/${app}\\.git`));
+    const push = await run('git', ['push', 'heroku', 'master'], { cwd: dir, env });
     assert.equal(push.code, 0, push.stderr);
   });
   after(async () => { await p?.stop(); });
@@ -132,11 +155,24 @@ describe('the Heroku CLI against paas', () => {
     assert.ok(ticks.every((t, i) => i === 0 || t === ticks[i - 1] + 1), `in order, none lost: ${ticks.join(',')}`);
   });
 
-  test('run:detached starts a one-off whose output is in the log; attached run says it cannot, in one line', async () => {
-    const [detached, attached] = await Promise.all([h('run:detached', 'echo from-a-one-off', ...a), h('run', 'echo hi', ...a)]);
+  test('run attaches through the rendezvous (output, --exit-code, piped stdin); run:detached output is in the log', async () => {
+    const [detached, echo, failing, exit3, piped] = await Promise.all([
+      h('run:detached', 'echo from-a-one-off', ...a),
+      h('run', ...a, '--', 'echo', 'hello'),
+      h('run', '--exit-code', ...a, '--', 'false'),
+      h('run', '-x', ...a, '--', 'exit 3'),
+      hInput('piped line one\npiped line two\n', 'run', '--no-tty', '-x', ...a, '--', 'tr a-z A-Z'),
+    ]);
+    ok(echo, 'run echo');
+    assert.equal(echo.stdout, 'hello\n');
+    assert.match(echo.stderr, /Running echo hello on .*\.\.\. up, run\.\d+/);
+    assert.equal(failing.code, 1, failing.out);
+    assert.match(failing.stderr, /Process exited with code 1/);
+    assert.equal(exit3.code, 3, exit3.out);
+    ok(piped, 'run with piped stdin');
+    assert.equal(piped.stdout, 'PIPED LINE ONE\nPIPED LINE TWO\n');
     const name = /done, (run\.\d+)/.exec(ok(detached, 'run:detached'))?.[1];
     assert.ok(name, detached.out);
-    refused(attached, /Attached `heroku run` needs Heroku's rendezvous service.*\n.*run:detached/);
     await eventually(async () => assert.match((await h('logs', '--dyno', name, ...a)).stdout, new RegExp(`app\\[${name.replace('.', '\\.')}\\]: from-a-one-off`)), 30_000);
   });
 
@@ -167,8 +203,8 @@ describe('the Heroku CLI against paas', () => {
     assert.match(ok(collaborators, 'access'), new RegExp(`${other} +collaborator`));
     assert.match(ok(auths, 'authorizations'), new RegExp(`ci token +${authId} +global`));
     assert.equal(remote.code, 0, remote.stderr);
-    // The CLI writes an https:// remote from HEROKU_HOST's host (see docs/heroku-cli.md).
-    assert.equal((await run('git', ['remote', 'get-url', 'heroku'], { cwd: gitDir, env })).stdout.trim(), `https://${new URL(p.controller.url).host}/${app}.git`);
+    // The CLI writes an https:// remote on HEROKU_GIT_HOST (the API's HTTPS listener, docs/heroku-cli.md).
+    assert.equal((await run('git', ['remote', 'get-url', 'heroku'], { cwd: gitDir, env })).stdout.trim(), `https://${gitHost}/${app}.git`);
 
     const [removed, off, revoked, gone] = await Promise.all([
       h('domains:remove', 'www.example.test', ...a), h('maintenance:off', ...a), h('authorizations:revoke', authId!), h('access:remove', other, ...a),

@@ -42,6 +42,8 @@ export interface ApiDeps {
   dynos: DynoService;
   /** One-off dynos (paas run). */
   runs: OneOffRuns;
+  /** Heroku's rendezvous listener for attached `heroku run` (absent: off, PAAS_RENDEZVOUS_PORT=-1). */
+  rendezvous?: { url(host: string, secret: string): string } | null;
   addons: AddonService;
   routes: RoutePublisher;
   redis: Redis;

@@ -50,7 +50,7 @@ export function createAttachHandler(deps: { db: Db; runs: OneOffRuns; limits: Re
     if (wait > 0) throw new RateLimitError(undefined, wait);
     authorizeApp(deps.db, user, app);
     const run = deps.runs.pending(secret);
-    if (!run || run.app !== app || run.name !== dyno || run.userId !== user.id) {
+    if (!run || run.via !== 'websocket' || run.app !== app || run.name !== dyno || run.userId !== user.id) {
       throw new NotFoundError(`No run ${dyno} of ${app} is waiting for this client (it ended, another client attached, or it waited too long).`);
     }
     return run;

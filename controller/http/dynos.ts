@@ -1,5 +1,5 @@
-// Dynos: list, one-off runs (attached: created here, attached at attach_url, see dyno-attach.ts;
-// or detached), stop, rolling restarts.
+// Dynos: list, one-off runs (attached: created here, attached at attach_url, see dyno-attach.ts
+// and rendezvous/listener.ts; or detached), stop, rolling restarts.
 import type { Static } from '@sinclair/typebox';
 import { Router } from 'express';
 import { NotFoundError, PaasError } from '../../common/errors.ts';
@@ -12,9 +12,12 @@ import type { DynoRunBody } from './schemas/dynos.ts';
 
 export class RendezvousUnsupportedError extends PaasError {
   constructor() {
-    super('rendezvous_unsupported', 422, 'Attached `heroku run` needs Heroku\'s rendezvous service, which this platform does not have: use `heroku run:detached` (output in `heroku logs`) or `paas run`.');
+    super('rendezvous_unsupported', 422, 'Attached `heroku run` needs Heroku\'s rendezvous service, which this platform has turned off (PAAS_RENDEZVOUS_PORT=-1): use `heroku run:detached` (output in `heroku logs`) or `paas run`.');
   }
 }
+
+/** The Heroku CLI attaches through Heroku's rendezvous (TLS); `paas run` through the websocket. */
+const wantsRendezvous = (userAgent: string | undefined): boolean => /^heroku-cli\//.test(userAgent ?? '');
 
 export function dynosRouter(deps: ApiDeps): Router {
   const r = Router();
@@ -46,16 +49,19 @@ export function dynosRouter(deps: ApiDeps): Router {
   r.post('/apps/:app/dynos', async (req, res) => {
     const app = appParam(deps, req, res);
     const body = req.body as Static<typeof DynoRunBody>;
-    // The Heroku CLI attaches through Heroku's rendezvous service (TLS), which is not served
-    // here: it gets one clear line instead of a failed TLS handshake.
-    if (body.attach === true && /^heroku-cli\//.test(req.get('user-agent') ?? '')) throw new RendezvousUnsupportedError();
+    const rendezvous = body.attach === true && wantsRendezvous(req.get('user-agent')) ? deps.rendezvous ?? null : undefined;
+    // With the listener off, one clear line instead of a failed TLS connection.
+    if (rendezvous === null) throw new RendezvousUnsupportedError();
     const run = await deps.runs.create(app, currentUser(res), {
-      command: body.command, attach: body.attach === true, forceNoTty: body.force_no_tty === true,
+      command: body.command, attach: body.attach === true, forceNoTty: body.force_no_tty === true, attachVia: rendezvous ? 'rendezvous' : 'websocket',
       size: body.size, env: Object.fromEntries(Object.entries(body.env ?? {}).map(([k, v]) => [k, String(v)])), timeToLive: body.time_to_live,
     });
+    const secret = run.attachSecret;
     res.status(201).json({
       name: run.name, type: ONE_OFF, state: 'starting', command: run.command, size: run.size,
-      attach_url: run.attachSecret ? attachUrl(deps.config.apiUrl, app.name, run.name, run.attachSecret) : null,
+      attach_url: !secret ? null
+        : rendezvous ? rendezvous.url(deps.config.rendezvousHost || new URL(deps.config.apiUrl).hostname.replace(/^\[|\]$/g, ''), secret)
+        : attachUrl(deps.config.apiUrl, app.name, run.name, secret),
       release: { version: run.release }, app: { id: app.id, name: app.name },
     });
   });

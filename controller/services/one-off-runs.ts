@@ -1,7 +1,7 @@
 // One-off dynos (`paas run`, `paas run:detached`): the spec from the app's current release, the
 // size and the time limit; detached output to the app's log; attached runs wait, created but not
-// started, until their client attaches with the run's secret (the API's websocket today; a
-// Heroku-style rendezvous server could claim the same secret and carry the same streams).
+// started, until their client attaches with the run's secret: over the API's websocket
+// (http/dyno-attach.ts, `paas run`) or Heroku's rendezvous (rendezvous/listener.ts, `heroku run`).
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { appendAppLog } from '../../common/app-log.ts';
@@ -26,7 +26,11 @@ export interface RunRequest {
   env: Record<string, string>;
   /** Seconds until the platform stops it; at most (and by default) the platform's limit. */
   timeToLive?: number;
+  /** Attached runs: the only protocol whose client may claim the secret (default websocket). */
+  attachVia?: AttachProtocol;
 }
+
+export type AttachProtocol = 'websocket' | 'rendezvous';
 
 export interface StartedRun {
   name: string;
@@ -64,6 +68,9 @@ export interface PendingRun {
   name: string;
   userId: string;
   tty: boolean;
+  command: string;
+  /** The protocol the secret was handed out for: a client of another one is refused. */
+  via: AttachProtocol;
   /** Wires the client to the process and starts it; only the first attach succeeds. */
   attach(sink: RunSink): Promise<AttachedRun>;
 }
@@ -149,10 +156,10 @@ export function createOneOffRuns(deps: {
     void follow(app.name, dyno).finally(sink.flush);
   }
 
-  function pendingRun(app: App, user: User, dyno: OneOffDyno): PendingRun {
+  function pendingRun(app: App, user: User, dyno: OneOffDyno, req: RunRequest): PendingRun {
     let taken = false;
     return {
-      app: app.name, name: dyno.name, userId: user.id, tty: dyno.info.tty,
+      app: app.name, name: dyno.name, userId: user.id, tty: dyno.info.tty, command: req.command, via: req.attachVia ?? 'websocket',
       async attach(sink) {
         if (taken) throw new ConflictError(`${dyno.name} already has a client attached.`);
         taken = true;
@@ -212,7 +219,7 @@ export function createOneOffRuns(deps: {
   /** Keeps a created dyno waiting for its client under a new secret (removed if none comes). */
   function awaitClient(app: App, user: User, dyno: OneOffDyno): string {
     const secret = randomBytes(24).toString('base64url');
-    const run = pendingRun(app, user, dyno);
+    const run = pendingRun(app, user, dyno, req);
     const timer = setTimeout(() => {
       waiting.delete(secret);
       platformLine(app.name, dyno.name, 'No client attached in time: removed');

@@ -19,6 +19,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     ...base,
     apiPort: 0,
     routerPort: 0,
+    rendezvousPort: 0,
     redisPrefix: `paastest-${randomBytes(4).toString('hex')}`,
     label: 'paastest',
     bootTimeout: 20,

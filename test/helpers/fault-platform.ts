@@ -75,7 +75,7 @@ export async function startFaultPlatform(opts: FaultPlatformOptions = {}): Promi
   const registry = opts.registry ?? process.env.PAAS_REGISTRY ?? '127.0.0.1:5000';
   const env: Record<string, string> = {
     PAAS_DATA_DIR: dataDir, PAAS_API_PORT: String(apiPort), PAAS_API_URL: apiUrl, PAAS_HTTP_PORT: String(routerPort),
-    PAAS_HTTPS_PORT: '-1', PAAS_ROUTER_ADMIN_PORT: '-1', PAAS_ROUTER_WORKERS: '2', PAAS_REDIS_URL: redisUrl,
+    PAAS_HTTPS_PORT: '-1', PAAS_RENDEZVOUS_PORT: '0', PAAS_ROUTER_ADMIN_PORT: '-1', PAAS_ROUTER_WORKERS: '2', PAAS_REDIS_URL: redisUrl,
     PAAS_REDIS_PREFIX: prefix, PAAS_REGISTRY: registry, PAAS_LABEL: label, PAAS_DOMAIN: 'localhost',
     PAAS_BOOT_TIMEOUT: '30', PAAS_DRAIN_GRACE: '2', PAAS_ROUTER_KEEPER: '1', PAAS_BUILD_CONCURRENCY: '2', PAAS_ALLOW_LOCAL_BUILDPACKS: '1',
     ...opts.env,

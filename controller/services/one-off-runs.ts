@@ -156,10 +156,10 @@ export function createOneOffRuns(deps: {
     void follow(app.name, dyno).finally(sink.flush);
   }
 
-  function pendingRun(app: App, user: User, dyno: OneOffDyno, req: RunRequest): PendingRun {
+  function pendingRun(app: App, user: User, dyno: OneOffDyno, command: string, via: AttachProtocol): PendingRun {
     let taken = false;
     return {
-      app: app.name, name: dyno.name, userId: user.id, tty: dyno.info.tty, command: req.command, via: req.attachVia ?? 'websocket',
+      app: app.name, name: dyno.name, userId: user.id, tty: dyno.info.tty, command, via,
       async attach(sink) {
         if (taken) throw new ConflictError(`${dyno.name} already has a client attached.`);
         taken = true;
@@ -213,13 +213,13 @@ export function createOneOffRuns(deps: {
       try { await startDetached(app, dyno); } catch (err) { await discard(); throw err; }
       return started;
     }
-    return { ...started, attachSecret: awaitClient(app, user, dyno) };
+    return { ...started, attachSecret: awaitClient(app, user, dyno, req.command, req.attachVia ?? 'websocket') };
   }
 
   /** Keeps a created dyno waiting for its client under a new secret (removed if none comes). */
-  function awaitClient(app: App, user: User, dyno: OneOffDyno): string {
+  function awaitClient(app: App, user: User, dyno: OneOffDyno, command: string, via: AttachProtocol): string {
     const secret = randomBytes(24).toString('base64url');
-    const run = pendingRun(app, user, dyno, req);
+    const run = pendingRun(app, user, dyno, command, via);
     const timer = setTimeout(() => {
       waiting.delete(secret);
       platformLine(app.name, dyno.name, 'No client attached in time: removed');
@@ -234,7 +234,7 @@ export function createOneOffRuns(deps: {
   function offer(app: App, user: User, dyno: OneOffDyno, command: string): string {
     active.set(dyno.id, { dyno, timer: null });
     platformLine(app.name, dyno.name, `Starting process with command \`${command}\` by user ${user.email}`);
-    return awaitClient(app, user, dyno);
+    return awaitClient(app, user, dyno, command, 'websocket');
   }
 
   function pending(secret: string): PendingRun | null {

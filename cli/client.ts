@@ -61,7 +61,7 @@ async function errorMessageOf(res: Response): Promise<string> {
 }
 
 export function createClient(apiUrl: string, token: string | null): Client {
-  async function open(method: string, pathname: string, body?: unknown, signal?: AbortSignal): Promise<Response> {
+  async function open(method: string, pathname: string, body?: unknown, signal?: AbortSignal, range?: string): Promise<Response> {
     if (!token) throw new CliError('Not logged in: run `paas login` or set PAAS_API_KEY.');
       let res: Response;
       try {
@@ -70,6 +70,7 @@ export function createClient(apiUrl: string, token: string | null): Client {
           headers: {
             authorization: `Bearer ${token}`,
             accept: 'application/vnd.heroku+json; version=3',
+            ...(range ? { range } : {}),
             ...(body === undefined ? {} : { 'content-type': 'application/json' }),
           },
           body: body === undefined ? undefined : JSON.stringify(body),
@@ -94,9 +95,16 @@ export function createClient(apiUrl: string, token: string | null): Client {
     apiUrl,
     token,
     async request<T>(method: string, pathname: string, body?: unknown): Promise<T> {
-      const { text } = await send(method, pathname, body);
+      const { res, text } = await send(method, pathname, body);
       let json: unknown = null;
       try { json = text ? JSON.parse(text) : null; } catch { /* not JSON */ }
+      // A list longer than a page (over 1000 items, as on Heroku): the rest through Next-Range.
+      let next = res.status === 206 && Array.isArray(json) ? res.headers.get('next-range') : null;
+      for (let pages = 0; next && pages < 1000; pages++) {
+        const more = await open('GET', pathname, undefined, undefined, next);
+        (json as unknown[]).push(...(JSON.parse(await more.text()) as unknown[]));
+        next = more.status === 206 ? more.headers.get('next-range') : null;
+      }
       return json as T;
     },
     async requestWithHeader<T>(method: string, pathname: string, body: unknown, header: string) {

@@ -201,6 +201,7 @@ describe('the Heroku CLI against paas', () => {
     assert.match(ok(domains, 'domains'), new RegExp(`=== ${app} Heroku Domain\\n\\n${app}\\.localhost\\n[\\s\\S]*www\\.example\\.test +CNAME +${app}\\.localhost`));
     assert.equal(ok(status, 'maintenance').trim().split('\n').pop(), 'on');
     assert.match(ok(collaborators, 'access'), new RegExp(`${other} +collaborator`));
+    assert.match(collaborators.stdout, new RegExp(`${email} +owner`));
     assert.match(ok(auths, 'authorizations'), new RegExp(`ci token +${authId} +global`));
     assert.equal(remote.code, 0, remote.stderr);
     // The CLI writes an https:// remote on HEROKU_GIT_HOST (the API's HTTPS listener, docs/heroku-cli.md).
@@ -212,7 +213,7 @@ describe('the Heroku CLI against paas', () => {
     for (const [r, what] of [[removed, 'domains:remove'], [off, 'maintenance:off'], [revoked, 'authorizations:revoke'], [gone, 'access:remove']] as const) ok(r, what);
     assert.deepEqual((await p.api<Array<{ hostname: string }>>('GET', `/apps/${app}/domains`)).body.map((d) => d.hostname), [`${app}.localhost`]);
     assert.equal((await p.api<{ maintenance: boolean }>('GET', `/apps/${app}`)).body.maintenance, false);
-    assert.deepEqual((await p.api<unknown[]>('GET', `/apps/${app}/collaborators`)).body, []);
+    assert.deepEqual((await p.api<Array<{ user: { email: string }; role: string }>>('GET', `/apps/${app}/collaborators`)).body.map((c) => `${c.user.email} ${c.role}`), [`${email} owner`]);
   });
 
   test('addons:plans, addons:create, addons, addons:info and addons:destroy', async () => {

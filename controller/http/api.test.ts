@@ -180,7 +180,9 @@ describe('users, tokens, collaborators, maintenance', () => {
     await api().post('/apps/shared/collaborators').set('authorization', f).send({ user: 'carol@example.com' }).expect(403);
     await api().delete('/apps/shared').set('authorization', f).expect(403);
     const collabs = await api().get('/apps/shared/collaborators').set('authorization', f).expect(200);
-    assert.deepEqual(collabs.body.map((c: { user: { email: string } }) => c.user.email), ['frank@example.com']);
+    assert.deepEqual(collabs.body.map((c: { user: { email: string }; role: string }) => `${c.user.email} ${c.role}`), ['dave@example.com owner', 'frank@example.com collaborator']);
+    await api().delete('/apps/shared/collaborators/dave@example.com').set('authorization', d).expect(422);
+    await api().post('/apps/shared/collaborators').set('authorization', d).send({ user: 'dave@example.com' }).expect(422);
     await api().delete('/apps/shared/collaborators/frank@example.com').set('authorization', d).expect(200);
     await api().get('/apps/shared').set('authorization', f).expect(404);
   });

@@ -39,10 +39,11 @@ export function appsRouter(deps: ApiDeps): Router {
     res.json(appJson(db, config, app));
   });
 
-  // Collaborators: only the owner (or an admin) manages them; they see and deploy the app.
+  // Collaborators: only the owner (or an admin) manages them; they see and deploy the app. The
+  // list starts with the owner (role owner), as Heroku's does (the Heroku CLI's `access` shows it).
   r.get('/apps/:app/collaborators', (req, res) => {
     const app = appParam(deps, req, res);
-    res.json(deps.apps.collaborators(app).map((c) => ({ app: { id: app.id, name: app.name }, user: c.user, role: 'collaborator', created_at: c.created_at })));
+    res.json(deps.apps.collaborators(app).map((c) => ({ app: { id: app.id, name: app.name }, user: c.user, role: c.role, created_at: c.created_at })));
   });
 
   r.post('/apps/:app/collaborators', (req, res) => {

@@ -42,6 +42,7 @@ function server() {
   app.use(rangePagination);
   app.get('/releases', (_req, res) => { res.json(releases); });
   app.get('/one', (_req, res) => { res.json({ version: 1 }); });
+  app.get('/many', (_req, res) => { res.json(Array.from({ length: 2500 }, (_, i) => ({ id: `id-${String(2500 - i).padStart(4, '0')}`, n: 2500 - i }))); });
   app.use(errorHandler(() => undefined));
   return app;
 }
@@ -59,6 +60,21 @@ test('list answers: 206 with Next-Range while more follow, 200 at the end, untou
   await request(server()).get('/one').set('range', 'version ..; max=1').expect(200, { version: 1 });
   const bad = await request(server()).get('/releases').set('range', 'id ..; order=up').expect(400);
   assert.equal(bad.body.id, 'bad_request');
+});
+
+test('without a Range header a list over 1000 items is cut as Heroku does: id ascending, 1000 a page, Next-Range to the rest', async () => {
+  const first = await request(server()).get('/many').expect(206);
+  assert.equal(first.body.length, 1000);
+  assert.equal(first.body[0].id, 'id-0001');
+  assert.equal(first.headers['next-range'], 'id ]id-1000..; max=1000, order=asc');
+  const seen = [...first.body];
+  let next: string | undefined = first.headers['next-range'];
+  for (let i = 0; next && i < 5; i++) {
+    const page: request.Response = await request(server()).get('/many').set('range', next);
+    seen.push(...page.body);
+    next = page.headers['next-range'];
+  }
+  assert.deepEqual(seen.map((r: { n: number }) => r.n), Array.from({ length: 2500 }, (_, i) => i + 1));
 });
 
 test('every answer has a Request-Id (then the client\'s ids); Heroku media type versions other than 3 are refused', async () => {

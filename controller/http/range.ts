@@ -72,15 +72,32 @@ export function applyRange<T extends object>(items: T[], spec: RangeSpec): Range
   return { page, nextRange, contentRange: `${spec.field} ${first}..${last === undefined ? '' : String(last)}` };
 }
 
-/** On GETs with a Range header: a JSON array answer becomes that page (206 with Next-Range when
- *  more follow, else 200, with Content-Range either way). Mount before the routers. */
+/** The page a list without a Range header is cut to, as Heroku's (beyond it: 206 and Next-Range). */
+export const UNRANGED_MAX = LARGEST_MAX;
+
+/** Heroku's default range for a long list asked without one: by `id` (else the items' first
+ *  scalar field), ascending, 1000 a page; null when the items have no such field. */
+function defaultSpec(items: unknown[]): RangeSpec | null {
+  const first = items[0];
+  if (first === null || typeof first !== 'object') return null;
+  const scalar = (k: string): boolean => { const v = (first as Record<string, unknown>)[k]; return v === null || ['string', 'number', 'boolean'].includes(typeof v); };
+  const field = 'id' in first && scalar('id') ? 'id' : Object.keys(first).find(scalar);
+  return field ? { field, startExclusive: false, max: UNRANGED_MAX, order: 'asc' } : null;
+}
+
+/** On GETs: a JSON array answer becomes the page a Range header asks for (206 with Next-Range
+ *  when more follow, else 200, with Content-Range either way). Without a header a list is
+ *  untouched up to 1000 items; a longer one is cut as Heroku does (`id ..; max=1000`).
+ *  Mount before the routers. */
 export const rangePagination: RequestHandler = (req, res, next) => {
+  if (req.method !== 'GET') return next();
   const header = req.get('range');
-  if (req.method !== 'GET' || !header) return next();
-  const spec = parseRange(header);
+  const asked = header ? parseRange(header) : null;
   const json = res.json.bind(res);
   res.json = (body: unknown) => {
     if (res.statusCode !== 200 || !Array.isArray(body)) return json(body);
+    const spec = asked ?? (body.length > UNRANGED_MAX ? defaultSpec(body) : null);
+    if (!spec) return json(body);
     const { page, nextRange, contentRange } = applyRange(body as object[], spec);
     res.setHeader('Content-Range', contentRange);
     if (nextRange) { res.status(206); res.setHeader('Next-Range', nextRange); }

@@ -16,7 +16,7 @@ import type { Scheduler } from '../scheduler/types.ts';
 import type { Redis } from 'ioredis';
 import { addCollaborator, deleteApp, findApp, insertApp, listAppsFor, listAppsOf, listCollaborators, removeCollaborator, setMaintenance } from '../store/apps.ts';
 import { listBuilds } from '../store/builds.ts';
-import { findUserByEmail } from '../store/users.ts';
+import { findUserByEmail, findUserById } from '../store/users.ts';
 import type { Db } from '../store/db.ts';
 import type { App, User } from '../store/types.ts';
 import { randomAppName } from './app-names.ts';
@@ -28,7 +28,8 @@ import { imageRepo } from './dyno-spec.ts';
 import type { RegistryClient } from './registry.ts';
 import type { RoutePublisher } from './route-publisher.ts';
 
-export interface Collaborator { user: { id: string; email: string }; created_at: string }
+/** Heroku's list: the owner (role owner, since the app's creation) and the collaborators. */
+export interface Collaborator { user: { id: string; email: string }; role: 'owner' | 'collaborator'; created_at: string }
 
 export interface AppService {
   /** The apps the user owns or collaborates on; an admin's: all. */
@@ -142,15 +143,23 @@ export function createAppService(deps: {
       await deps.routes.sync();
       return findApp(db, app.id) as App;
     },
-    collaborators: (app) => listCollaborators(db, app.id).map((c) => ({ user: { id: c.user_id, email: c.email }, created_at: c.created_at })),
+    collaborators(app) {
+      const owner = findUserById(db, app.owner_id);
+      return [
+        ...(owner ? [{ user: { id: owner.id, email: owner.email }, role: 'owner' as const, created_at: app.created_at }] : []),
+        ...listCollaborators(db, app.id).map((c) => ({ user: { id: c.user_id, email: c.email }, role: 'collaborator' as const, created_at: c.created_at })),
+      ];
+    },
     addCollaborator(app, email) {
       const user = findUserByEmail(db, email);
       if (!user) throw new NotFoundError(`Couldn't find that user: ${email}.`);
+      if (user.id === app.owner_id) throw new InvalidParamsError(`${user.email} owns ${app.name} already.`);
       addCollaborator(db, app.id, user.id);
       return { id: user.id, email: user.email };
     },
     removeCollaborator(app, email) {
       const user = findUserByEmail(db, email);
+      if (user && user.id === app.owner_id) throw new InvalidParamsError(`${user.email} owns ${app.name}: the owner cannot be removed (destroy the app instead).`);
       if (!user || !removeCollaborator(db, app.id, user.id)) throw new NotFoundError(`${email} is not a collaborator on ${app.name}.`);
       return { id: user.id, email: user.email };
     },

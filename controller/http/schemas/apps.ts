@@ -35,7 +35,7 @@ export const AppUpdateBody = Type.Object({
 export const CollaboratorCreateBody = Type.Object({ user: Type.String({ description: "the collaborator's email", examples: ['dev@example.com'] }) }, { additionalProperties: false });
 
 export const CollaboratorSchema = named('Collaborator', Type.Object({
-  app: AppRef, user: UserRef, role: Type.Literal('collaborator'), created_at: Type.Optional(Timestamp),
+  app: AppRef, user: UserRef, role: Type.Union([Type.Literal('owner'), Type.Literal('collaborator')]), created_at: Type.Optional(Timestamp),
 }));
 export const CollaboratorRemoved = Type.Object({ app: AppRef, user: UserRef });
 
@@ -50,10 +50,10 @@ export const appsRoutes = [
     summary: 'Update an app: maintenance on/off, or rename it (owner only; 409 while a build is pending): id, releases, config, domains and collaborators stay, its dynos restart under the new name, the old name is free',
   }),
   route({ method: 'delete', path: A, summary: 'Destroy an app: dynos, routes, repository, images, releases', response: AppSchema }),
-  route({ method: 'get', path: `${A}/collaborators`, summary: 'List collaborators', response: Type.Array(CollaboratorSchema) }),
+  route({ method: 'get', path: `${A}/collaborators`, summary: 'List who has access: the owner (role owner) first, then the collaborators', response: Type.Array(CollaboratorSchema) }),
   route({
     method: 'post', path: `${A}/collaborators`, summary: 'Add a collaborator (owner only)', status: 201, response: CollaboratorSchema,
     body: CollaboratorCreateBody,
   }),
-  route({ method: 'delete', path: `${A}/collaborators/{user}`, summary: 'Remove a collaborator (owner only)', response: CollaboratorRemoved }),
+  route({ method: 'delete', path: `${A}/collaborators/{user}`, summary: 'Remove a collaborator (owner only; the owner itself cannot be removed, 422)', response: CollaboratorRemoved }),
 ];

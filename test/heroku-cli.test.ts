@@ -11,6 +11,7 @@ import { commitFiles, run, tempDir, type Run } from './helpers/git.ts';
 import { eventually } from './helpers/eventually.ts';
 import { ensureHerokuCli, heroku, herokuEnv } from './helpers/heroku-cli.ts';
 import { apiCertificateFile } from '../controller/rendezvous/api-certificate.ts';
+import { makeCertificate } from '../common/x509.ts';
 
 describe('the Heroku CLI against paas', () => {
   let p: TestPlatform;
@@ -216,6 +217,23 @@ describe('the Heroku CLI against paas', () => {
     assert.deepEqual((await p.api<Array<{ user: { email: string }; role: string }>>('GET', `/apps/${app}/collaborators`)).body.map((c) => `${c.user.email} ${c.role}`), [`${email} owner`]);
   });
 
+  test('certs:add uploads a certificate; certs, certs:info and certs:remove find it by its name', async () => {
+    const pair = await makeCertificate({ hosts: ['secure.example.test'] });
+    const dir = tempDir('heroku-certs-');
+    fs.writeFileSync(path.join(dir, 'c.crt'), pair.cert);
+    fs.writeFileSync(path.join(dir, 'c.key'), pair.key);
+    const added = await h('certs:add', path.join(dir, 'c.crt'), path.join(dir, 'c.key'), ...a);
+    assert.match(ok(added, 'certs:add'), /Adding SSL certificate to .*\.\.\. done/);
+    assert.match(added.stdout, /Common Name\(s\): +secure\.example\.test[\s\S]*SSL certificate is self signed/);
+    const name = (await p.api<Array<{ name: string }>>('GET', `/apps/${app}/sni-endpoints`)).body[0]?.name;
+    const [list, info] = await Promise.all([h('certs', ...a), h('certs:info', ...a)]);
+    assert.match(ok(list, 'certs'), new RegExp(`${name} +secure\\.example\\.test`));
+    assert.match(ok(info, 'certs:info'), new RegExp(`Fetching SSL certificate ${name} info`));
+    assert.match(info.stdout, /Common Name\(s\): +secure\.example\.test/);
+    assert.match(ok(await h('certs:remove', '--confirm', app, ...a), 'certs:remove'), new RegExp(`Removing SSL certificate ${name} from .*\\.\\.\\. done`));
+    assert.deepEqual((await p.api('GET', `/apps/${app}/sni-endpoints`)).body, []);
+  });
+
   test('addons:plans, addons:create, addons, addons:info and addons:destroy', async () => {
     assert.match(ok(await h('addons:plans', 'heroku-redis'), 'addons:plans'), /default +heroku-redis:\S+ +Heroku Data for Redis +free +free/);
     const created = await h('addons:create', 'heroku-redis', ...a);
@@ -229,9 +247,10 @@ describe('the Heroku CLI against paas', () => {
   });
 
   test('features Heroku has and this platform lacks fail with one clear line', async () => {
-    const [pipelines, drains, features] = await Promise.all([h('pipelines'), h('drains', ...a), h('features', ...a)]);
+    const [pipelines, keys, features, drains] = await Promise.all([h('pipelines'), h('keys'), h('features', ...a), h('drains', ...a)]);
+    ok(drains, 'drains (log drains exist: docs/logging.md)');
     refused(pipelines, /This platform does not have pipelines/);
-    refused(drains, /This platform does not have log drains/);
+    refused(keys, /This platform does not have SSH keys/);
     refused(features, /This platform does not have Heroku Labs features/);
   });
 

@@ -618,7 +618,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List collaborators */
+        /** List who has access: the owner (role owner) first, then the collaborators */
         get: operations["getAppsByAppCollaborators"];
         put?: never;
         /** Add a collaborator (owner only) */
@@ -639,7 +639,7 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Remove a collaborator (owner only) */
+        /** Remove a collaborator (owner only; the owner itself cannot be removed, 422) */
         delete: operations["deleteAppsByAppCollaboratorsByUser"];
         options?: never;
         head?: never;
@@ -689,14 +689,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** One hostname of the app, with the certificate served for it */
+        get: operations["getAppsByAppDomainsByHostname"];
         put?: never;
         post?: never;
         /** Remove a custom hostname */
         delete: operations["deleteAppsByAppDomainsByHostname"];
         options?: never;
         head?: never;
-        patch?: never;
+        /** Heroku's certificate choice for a hostname: accepted when that certificate covers it (the router picks certificates by hostname) */
+        patch: operations["patchAppsByAppDomainsByHostname"];
         trace?: never;
     };
     "/apps/{app}/dynos": {
@@ -1004,11 +1006,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One certificate */
+        /** One certificate (by id or name) */
         get: operations["getAppsByAppSniEndpointsById"];
         put?: never;
         post?: never;
-        /** Remove a certificate */
+        /** Remove a certificate (by id or name) */
         delete: operations["deleteAppsByAppSniEndpointsById"];
         options?: never;
         head?: never;
@@ -1926,8 +1928,7 @@ export interface components {
              * @example 2026-01-02T03:04:05.678Z
              */
             created_at?: string;
-            /** @constant */
-            role: "collaborator";
+            role: "owner" | "collaborator";
             user: {
                 /** @example dev@example.com */
                 email: string;
@@ -1968,6 +1969,14 @@ export interface components {
             id: string;
             /** @description heroku: the app's own <app>.<domain> name, as Heroku's */
             kind: "custom" | "heroku";
+            sni_endpoint?: {
+                /**
+                 * Format: uuid
+                 * @example 01234567-89ab-4def-8123-456789abcdef
+                 */
+                id: string;
+                name: string;
+            } | null;
             status: string;
         };
         Dyno: {
@@ -2375,6 +2384,8 @@ export interface components {
             name: string;
             ssl_cert: {
                 acm: boolean;
+                /** @description Heroku's field: here, not self-signed (trust by a root store is not checked) */
+                "ca_signed?": boolean;
                 cert_domains: string[];
                 /**
                  * Format: date-time
@@ -2388,6 +2399,7 @@ export interface components {
                  * @example 2026-01-02T03:04:05.678Z
                  */
                 starts_at: string;
+                subject: string;
             };
             /**
              * Format: date-time
@@ -4362,6 +4374,30 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    getAppsByAppDomainsByHostname: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app: string;
+                hostname: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Domain"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
     deleteAppsByAppDomainsByHostname: {
         parameters: {
             query?: never;
@@ -4392,6 +4428,36 @@ export interface operations {
                         };
                         hostname: string;
                     };
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    patchAppsByAppDomainsByHostname: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app: string;
+                hostname: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    sni_endpoint: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Domain"];
                 };
             };
             default: components["responses"]["Error"];

@@ -4,7 +4,8 @@
 import type { Static } from '@sinclair/typebox';
 import { Router, type Request, type Response } from 'express';
 import type { TlsServices } from '../services/acme.ts';
-import { acmOf, appCert, appCerts, changeHttps, httpsOf, refreshAcm, removeAppCert, setAcm, type CertRow, type HttpsSettings } from '../services/app-tls.ts';
+import { acmOf, appCert, appCerts, changeHttps, httpsOf, refreshAcm, removeAppCert, setAcm, sniEndpointName, type CertRow, type HttpsSettings } from '../services/app-tls.ts';
+import { certificateInfo } from '../../common/x509.ts';
 import { createCertService } from '../services/certs.ts';
 import type { App } from '../store/types.ts';
 import { appParam, type ApiDeps } from './deps.ts';
@@ -19,14 +20,17 @@ export function certsRouter(deps: ApiDeps): Router {
 
   const endpoint = (app: App, c: CertRow) => {
     const domains = JSON.parse(c.domains) as string[];
+    const info = certificateInfo(c.cert_pem);
     return {
       id: c.id,
-      name: `${app.name}-${c.id.slice(0, 8)}`,
+      name: sniEndpointName(app, c),
       app: { id: app.id, name: app.name },
       domains: services().certs.servedHosts(c),
       ssl_cert: {
-        cert_domains: domains, issuer: c.issuer, starts_at: c.not_before, expires_at: c.not_after,
-        acm: c.source === 'acme', self_signed: false,
+        cert_domains: domains, issuer: c.issuer, subject: info.subject.replace(/\n/g, ', '), starts_at: c.not_before, expires_at: c.not_after,
+        acm: c.source === 'acme', self_signed: info.selfSigned,
+        // Heroku's: signed by a CA (here: not self-signed; whether a root store trusts it is not checked).
+        'ca_signed?': !info.selfSigned,
       },
       created_at: c.created_at,
       updated_at: c.updated_at,

@@ -128,7 +128,15 @@ describe('API responses match their schemas', () => {
     const pair = await makeCertificate({ hosts: ['secure.shape.test'] });
     const cert = await call('post', '/apps/shape/sni-endpoints', { certificate_chain: pair.cert, private_key: pair.key }).expect(201);
     await call('get', '/apps/shape/sni-endpoints').expect(200);
-    await call('get', `/apps/shape/sni-endpoints/${cert.body.id}`).expect(200);
+    await call('get', `/apps/shape/sni-endpoints/${cert.body.name}`).expect(200);
+    // The Heroku CLI's certs:add: the hostnames a certificate covers, associated by its name.
+    await call('post', '/apps/shape/domains', { hostname: 'secure.shape.test' }).expect(201);
+    const served = await call('get', '/apps/shape/domains/secure.shape.test').expect(200);
+    assert.equal(served.body.sni_endpoint.name, cert.body.name);
+    await call('patch', '/apps/shape/domains/secure.shape.test', { sni_endpoint: cert.body.name }).expect(200);
+    await call('patch', '/apps/shape/domains/shape.localhost', { sni_endpoint: cert.body.name }).expect(422);
+    await call('get', '/apps/shape/domains/nope.shape.test').expect(404);
+    await call('delete', '/apps/shape/domains/secure.shape.test').expect(200);
     await call('delete', `/apps/shape/sni-endpoints/${cert.body.id}`).expect(200);
     await call('post', '/apps/shape/acm').expect(200);
     await call('get', '/apps/shape/acm').expect(200);

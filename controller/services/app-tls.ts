@@ -2,6 +2,7 @@
 // automatic certificates (ACM: on/off, refresh, status per custom domain) and HTTPS settings
 // (redirect, HSTS; the routers learn them from the route table). Uploads: services/certs.ts.
 import { InvalidParamsError, NotFoundError } from '../../common/errors.ts';
+import { hostMatches } from '../../common/x509.ts';
 import { findCert, httpsSettings, listCerts, removeCert, updateHttpsSettings, type CertRow, type HttpsSettings } from '../store/certs.ts';
 import type { Db } from '../store/db.ts';
 import { listDomains } from '../store/domains.ts';
@@ -15,16 +16,31 @@ export interface AcmDomain { hostname: string; status: string; error: string | n
 
 export const appCerts = (db: Db, app: App): CertRow[] => listCerts(db, app.id);
 
-/** The app's certificate of that id, else 404. */
+/** Heroku's SNI endpoint name of a certificate (the Heroku CLI's certs:info/remove use it). */
+export const sniEndpointName = (app: App, c: CertRow): string => `${app.name}-${c.id.slice(0, 8)}`;
+
+/** A certificate by id or by its SNI endpoint name. */
+const findAppCert = (db: Db, app: App, idOrName: string): CertRow | null =>
+  findCert(db, app.id, idOrName) ?? appCerts(db, app).find((c) => sniEndpointName(app, c) === idOrName) ?? null;
+
+/** The app's certificate of that id or name, else 404. */
 export function appCert(db: Db, app: App, id: string): CertRow {
-  const row = findCert(db, app.id, id);
+  const row = findAppCert(db, app, id);
   if (!row) throw new NotFoundError(`Couldn't find SNI endpoint ${id} on ${app.name}.`);
   return row;
 }
 
-/** Removes one (404 if the app has none of that id) and republishes the bundle. */
+/** The certificate the router presents for `hostname` among the app's: unexpired, covering it,
+ *  the latest to expire (services/certs.ts publishes them in that order). */
+export function certFor(db: Db, app: App, hostname: string): CertRow | null {
+  const host = hostname.toLowerCase();
+  const covering = appCerts(db, app).filter((c) => Date.parse(c.not_after) > Date.now() && (JSON.parse(c.domains) as string[]).some((d) => hostMatches(d.toLowerCase(), host)));
+  return covering.sort((a, b) => b.not_after.localeCompare(a.not_after))[0] ?? null;
+}
+
+/** Removes one (404 if the app has none of that id or name) and republishes the bundle. */
 export async function removeAppCert(db: Db, tls: TlsServices, app: App, id: string): Promise<CertRow> {
-  const row = findCert(db, app.id, id);
+  const row = findAppCert(db, app, id);
   if (!row || !removeCert(db, app.id, row.id)) throw new NotFoundError(`Couldn't find SNI endpoint ${id} on ${app.name}.`);
   await tls.certs.publish();
   return row;

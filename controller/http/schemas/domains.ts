@@ -9,6 +9,7 @@ export const DomainSchema = named('Domain', Type.Object({
   cname: Nullable(Type.String()),
   status: Type.String(),
   app: AppRef,
+  sni_endpoint: Type.Optional(Nullable(Type.Object({ id: Uuid, name: Type.String() }, { description: 'the certificate the router presents for this hostname (picked by hostname)' }))),
   created_at: Timestamp,
 }));
 
@@ -30,8 +31,9 @@ export const SniEndpointSchema = named('SniEndpoint', Type.Object({
   app: AppRef,
   domains: Type.Array(Type.String()),
   ssl_cert: Type.Object({
-    cert_domains: Type.Array(Type.String()), issuer: Type.String(), starts_at: Timestamp, expires_at: Timestamp,
+    cert_domains: Type.Array(Type.String()), issuer: Type.String(), subject: Type.String(), starts_at: Timestamp, expires_at: Timestamp,
     acm: Type.Boolean(), self_signed: Type.Boolean(),
+    'ca_signed?': Type.Boolean({ description: "Heroku's field: here, not self-signed (trust by a root store is not checked)" }),
   }),
   created_at: Timestamp,
   updated_at: Timestamp,
@@ -56,6 +58,11 @@ export const domainsRoutes = [
       sni_endpoint: Type.Optional(Nullable(Type.String({ description: "Heroku's certificate choice; ignored: the router picks the app's certificate by hostname" }))),
     }, { additionalProperties: false }),
   }),
+  route({ method: 'get', path: `${A}/domains/{hostname}`, summary: 'One hostname of the app, with the certificate served for it', response: DomainSchema }),
+  route({
+    method: 'patch', path: `${A}/domains/{hostname}`, summary: "Heroku's certificate choice for a hostname: accepted when that certificate covers it (the router picks certificates by hostname)",
+    response: DomainSchema, body: Type.Object({ sni_endpoint: Nullable(Type.String({ description: 'SNI endpoint id or name' })) }, { additionalProperties: false }),
+  }),
   route({ method: 'delete', path: `${A}/domains/{hostname}`, summary: 'Remove a custom hostname', response: Type.Object({ hostname: Type.String(), app: AppRef }) }),
   route({ method: 'get', path: `${A}/checks`, summary: 'Deploy checks: health_check_path (GET, any status below 500 passes), boot_timeout and drain_grace in seconds', response: ChecksSchema }),
   route({ method: 'patch', path: `${A}/checks`, summary: 'Change deploy checks (null resets to the platform default); used from the next cutover', body: ChecksPatch, response: ChecksSchema }),
@@ -64,8 +71,8 @@ export const domainsRoutes = [
     method: 'post', path: `${A}/sni-endpoints`, summary: 'Upload a certificate chain and its private key', status: 201, response: SniEndpointSchema,
     body: SniEndpointCreateBody,
   }),
-  route({ method: 'get', path: `${A}/sni-endpoints/{id}`, summary: 'One certificate', response: SniEndpointSchema }),
-  route({ method: 'delete', path: `${A}/sni-endpoints/{id}`, summary: 'Remove a certificate', response: SniEndpointSchema }),
+  route({ method: 'get', path: `${A}/sni-endpoints/{id}`, summary: 'One certificate (by id or name)', response: SniEndpointSchema }),
+  route({ method: 'delete', path: `${A}/sni-endpoints/{id}`, summary: 'Remove a certificate (by id or name)', response: SniEndpointSchema }),
   route({ method: 'get', path: `${A}/acm`, summary: 'Automatic certificates (ACME): on/off and status per domain', response: AcmSchema }),
   route({ method: 'post', path: `${A}/acm`, summary: 'Turn automatic certificates on (issuance starts in the background)', response: AcmSchema }),
   route({ method: 'delete', path: `${A}/acm`, summary: 'Turn automatic certificates off', response: AcmSchema }),

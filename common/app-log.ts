@@ -25,8 +25,13 @@ export function formatLogEntry(e: LogEntry): string {
 export const APP_LOG_MAX_ENTRIES = 50_000;
 
 export async function appendAppLog(redis: Redis, prefix: string, app: string, entry: Omit<LogEntry, 'time'> & { time?: string }): Promise<void> {
+  await redis.xadd(...appLogXadd(prefix, app, entry));
+}
+
+/** The XADD arguments that append one entry to an app's log stream. */
+function appLogXadd(prefix: string, app: string, entry: Omit<LogEntry, 'time'> & { time?: string }): [string, ...string[]] {
   const time = entry.time ?? new Date().toISOString();
-  await redis.xadd(appLogKey(prefix, app), 'MAXLEN', '~', String(APP_LOG_MAX_ENTRIES), '*', 'time', time, 'source', entry.source, 'dyno', entry.dyno, 'line', entry.line);
+  return [appLogKey(prefix, app), 'MAXLEN', '~', String(APP_LOG_MAX_ENTRIES), '*', 'time', time, 'source', entry.source, 'dyno', entry.dyno, 'line', entry.line];
 }
 
 export function entryFromFields(fields: string[]): LogEntry {
@@ -86,10 +91,26 @@ export function formatAccessLine(a: AccessRecord): string {
     + ` connect=${connect}ms service=${service}ms status=${a.status} bytes=${a.bytes}${a.protocol ? ` protocol=${a.protocol}` : ''}`;
 }
 
-/** An onAccess callback for the router that appends to the app's log stream. */
+/** Access lines waiting for one flush at most; beyond, lines are dropped (Redis is not keeping up). */
+const MAX_PENDING_ACCESS_LINES = 10_000;
+
+/**
+ * An onAccess callback for the router that appends to the app's log stream. The lines of all
+ * requests that end in one turn of the event loop go to Redis in one pipeline (one write, one
+ * read), not one round trip each.
+ */
 export function accessLogger(redis: Redis, prefix: string): (a: AccessRecord) => void {
+  let pending: Array<[string, ...string[]]> = [];
+  const flush = (): void => {
+    const batch = pending;
+    pending = [];
+    const pipeline = redis.pipeline();
+    for (const args of batch) pipeline.xadd(...args);
+    pipeline.exec().catch(() => undefined);
+  };
   return (a) => {
-    if (!a.app) return;
-    void appendAppLog(redis, prefix, a.app, { source: 'paas', dyno: 'router', line: formatAccessLine(a) }).catch(() => undefined);
+    if (!a.app || pending.length >= MAX_PENDING_ACCESS_LINES) return;
+    if (pending.length === 0) setImmediate(flush);
+    pending.push(appLogXadd(prefix, a.app, { source: 'paas', dyno: 'router', line: formatAccessLine(a) }));
   };
 }

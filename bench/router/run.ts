@@ -27,6 +27,7 @@ const profileDir = flag(args, 'profile');
 const only = flag(args, 'only');
 const onlyProto = flag(args, 'proto');
 const onlySize = flag(args, 'size');
+const bare = args.flags.bare !== undefined;
 const HOST = 'app.bench.test';
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -169,7 +170,11 @@ async function main(): Promise<void> {
       await redis.set(routeTableKey(prefix), JSON.stringify({ version: 1, apps: [{ app: 'app', hosts: [HOST], backends: [{ dyno: 'web.1', host: '127.0.0.1', port: backendPort, release: 1 }], maintenance: false }] }));
       const config = { ...loadConfig(), routerPort: 0, redisPrefix: prefix };
       const execArgv = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : undefined;
-      const router = await startRouterCluster({ config, workers, tls: { port: 0, defaultCert: pair }, execArgv, log: (l) => console.error(`router: ${l}`) });
+      // As paas-router runs it (router/serve.ts): an access line per request to the app's log and
+      // the per-minute history; --bare leaves both out (the router's proxying alone).
+      const router = await startRouterCluster({
+        config, workers, tls: { port: 0, defaultCert: pair }, execArgv, log: (l) => console.error(`router: ${l}`), accessLog: !bare, history: !bare,
+      });
       stopRouter = () => router.close();
       const workerPids = () => childPids([backend.pid]);
       await measure('router', 'http', `http://127.0.0.1:${router.port}`, results, workerPids);

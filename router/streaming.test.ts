@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import type { Backend } from '../common/routes.ts';
 import { startRouter, type RouterHandle } from './index.ts';
+import { createUpstreams } from './upstreams.ts';
 import { REDIS_URL, request, route, waitFor } from './router.test-support.ts';
 import { testConfig } from '../test/helpers/config.ts';
 
@@ -45,6 +46,34 @@ before(async () => {
       return;
     }
     if (path === '/hang') return;
+    if (path.startsWith('/trickle/')) { // many small pieces, each in its own turn of the loop
+      const body = blobBody(Number(path.slice(9)), TRICKLE_BYTES);
+      res.setHeader('content-length', body.length);
+      let at = 0;
+      const more = (): void => {
+        if (at >= body.length) return void res.end();
+        const ok = res.write(body.subarray(at, at += 4096));
+        if (ok) setImmediate(more);
+        else res.once('drain', more);
+      };
+      more();
+      return;
+    }
+    const blob = /^\/blob\/(\d+)(-chunked)?$/.exec(path);
+    if (blob !== null) { // distinct bytes per request, written in uneven pieces
+      const body = blobBody(Number(blob[1]));
+      if (blob[2] === undefined) res.setHeader('content-length', body.length);
+      let at = 0;
+      const more = (): void => {
+        while (at < body.length) {
+          const piece = body.subarray(at, at += 1000 + ((at * 7919) % 50_000));
+          if (!res.write(piece)) return void res.once('drain', more);
+        }
+        res.end();
+      };
+      more();
+      return;
+    }
     if (path === '/upload') {
       req.on('data', (c: Buffer) => uploads.set(path, (uploads.get(path) ?? 0) + c.length));
       req.on('end', () => res.end(String(uploads.get(path) ?? 0)));
@@ -72,6 +101,49 @@ after(async () => {
 });
 
 const hello = { host: '127.0.0.1', agent: false as const, headers: { host: 'hello.localhost' } };
+const TRICKLE_BYTES = 256 * 1024;
+
+/** 600 KiB to 1 MiB of bytes that depend on n (so a byte from another response shows). */
+function blobBody(n: number, size = 600 * 1024 + ((n * 104_729) % (424 * 1024))): Buffer {
+  const body = Buffer.allocUnsafe(size);
+  let x = n * 2_654_435_761 + 1;
+  for (let i = 0; i < body.length; i++) {
+    x = (x * 1_103_515_245 + 12_345) >>> 0;
+    body[i] = x >>> 24;
+  }
+  return body;
+}
+
+test('concurrent large responses arrive intact, to fast and to slow readers (read buffers are reused)', async () => {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 6 });
+  try {
+    const fetchOne = (n: number): Promise<void> => new Promise((resolve, reject) => {
+      const chunked = n % 3 === 0;
+      http.get({ ...hello, agent, port: router.port, path: `/blob/${n}${chunked ? '-chunked' : ''}` }, (res) => {
+        const parts: Buffer[] = [];
+        const slow = n % 2 === 0;
+        res.on('data', (d: Buffer) => {
+          parts.push(d);
+          if (slow) { // a reader that keeps the router's writes waiting now and then
+            res.pause();
+            setTimeout(() => res.resume(), 2);
+          }
+        });
+        res.on('end', () => {
+          try {
+            assert.equal(res.statusCode, 200);
+            assert.ok(Buffer.concat(parts).equals(blobBody(n)), `response ${n}${chunked ? ' (chunked)' : ''} arrived intact`);
+            resolve();
+          } catch (err) { reject(err as Error); }
+        });
+        res.on('error', reject);
+      }).on('error', reject);
+    });
+    await Promise.all(Array.from({ length: 24 }, (_, n) => fetchOne(n + 1)));
+  } finally {
+    agent.destroy();
+  }
+});
 
 test('response headers and each streamed chunk reach the client while the app is still sending', async () => {
   firstTickAt = 0;
@@ -91,6 +163,30 @@ test('response headers and each streamed chunk reach the client while the app is
     res.destroy();
   }
   await waitFor(() => aborted.has('/events'), 'the app sees the stream closed when the client leaves');
+});
+
+test('bytes handed on from a read buffer stay intact until released, however many reads follow', async () => {
+  // The contract of upstreams.ts: body chunks are views of pooled read buffers, valid until the
+  // handler calls release. Here nothing is released until the end and nothing is copied.
+  const upstreams = createUpstreams({ headersTimeoutMs: 5000 });
+  try {
+    const views: Buffer[] = [];
+    const releases: Array<() => void> = [];
+    await new Promise<void>((resolve, reject) => {
+      upstreams.pool(`127.0.0.1:${backend.port}`).dispatch({ method: 'GET', path: '/trickle/7', headers: ['host', 'hello.localhost'], body: null, bodyLength: 0 }, {
+        onRequestStart: () => {},
+        onResponseStart: () => {},
+        onResponseData: (_c, chunk, release) => { views.push(chunk); releases.push(release); },
+        onResponseEnd: () => resolve(),
+        onResponseError: reject,
+      });
+    });
+    assert.ok(views.length > 10, `the body came in ${views.length} reads`);
+    assert.ok(Buffer.concat(views).equals(blobBody(7, TRICKLE_BYTES)), 'every view still holds its own bytes');
+    for (const release of releases) release();
+  } finally {
+    await upstreams.destroy();
+  }
 });
 
 test('a client that leaves before the response cancels the upstream request', async () => {

@@ -253,10 +253,10 @@ class Exchange implements UpstreamHandler {
     process.nextTick(flushHead, this);
   }
 
-  onResponseData(controller: UpstreamControl, chunk: Buffer): void {
+  onResponseData(controller: UpstreamControl, chunk: Buffer, release: () => void): void {
     this.bytes += chunk.length;
     this.bodyStarted = true;
-    if (!this.res.write(chunk)) {
+    if (!this.res.write(chunk, release)) {
       controller.pause();
       this.res.once('drain', this.resumeUpstream ??= () => this.controller?.resume());
     }

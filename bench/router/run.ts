@@ -3,6 +3,11 @@
 // same wrk settings, over HTTP and HTTPS, for 12-byte and 64 KiB responses.
 //   node bench/router/run.ts [--workers N] [--duration 8] [--connections 32] [--profile DIR] [--only router]
 //     [--proto http|https] [--size small|big]   (one case only, e.g. to profile it alone)
+//     [--bare]            (without the access log and minute history that paas-router writes)
+//     [--baseline DIR]    (also measure the router of another checkout, as "before", in the same run)
+// --profile prints, per router worker, the split of its busy time: the router's own code,
+// dependencies, Node's JavaScript, native work (system calls, TLS, parsers) and GC
+// (profile-summary.ts gives the details by file and function).
 // Needs wrk and nginx (apt-get install -y wrk nginx), Redis at PAAS_REDIS_URL; loopback only.
 // Besides req/s it reports the proxy's CPU time per request (from /proc, all its processes):
 // on a shared 2-CPU machine req/s swings with other load, CPU per request much less.
@@ -18,6 +23,7 @@ import { routeTableKey } from '../../common/redis-keys.ts';
 import { makeCertificate } from '../../common/x509.ts';
 import { startRouterCluster } from '../../router/cluster.ts';
 import { errorMessage } from '../../common/errors.ts';
+import { groupLine, readProfile, summarize } from './profile-summary.ts';
 
 const args = parseArgs(process.argv.slice(2));
 const workers = Number(flag(args, 'workers') ?? 1);
@@ -28,6 +34,7 @@ const only = flag(args, 'only');
 const onlyProto = flag(args, 'proto');
 const onlySize = flag(args, 'size');
 const bare = args.flags.bare !== undefined;
+const baseline = flag(args, 'baseline');
 const HOST = 'app.bench.test';
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -157,7 +164,7 @@ async function main(): Promise<void> {
   const results: Result[] = [];
   const prefix = `paasbench-${process.pid}`;
   const redis = new Redis(loadConfig().redisUrl);
-  let stopRouter: (() => Promise<void>) | null = null;
+  let stopRouter = null as (() => Promise<void>) | null; // set while a router runs (in measureRouter)
   try {
     const backend = fork(path.join(here, 'backend.ts'), ['0'], { stdio: 'inherit' });
     children.push(backend);
@@ -166,22 +173,35 @@ async function main(): Promise<void> {
 
     if (!only || only === 'direct') await measure('direct', 'http', `http://127.0.0.1:${backendPort}`, results, () => (backend.pid === undefined ? [] : [backend.pid]));
 
-    if (!only || only === 'router') {
+    const measureRouter = async (name: string, start: typeof startRouterCluster): Promise<void> => {
       await redis.set(routeTableKey(prefix), JSON.stringify({ version: 1, apps: [{ app: 'app', hosts: [HOST], backends: [{ dyno: 'web.1', host: '127.0.0.1', port: backendPort, release: 1 }], maintenance: false }] }));
       const config = { ...loadConfig(), routerPort: 0, redisPrefix: prefix };
       const execArgv = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : undefined;
+      const profilesBefore = profileDir && fs.existsSync(profileDir) ? new Set(fs.readdirSync(profileDir)) : new Set<string>();
       // As paas-router runs it (router/serve.ts): an access line per request to the app's log and
       // the per-minute history; --bare leaves both out (the router's proxying alone).
-      const router = await startRouterCluster({
-        config, workers, tls: { port: 0, defaultCert: pair }, execArgv, log: (l) => console.error(`router: ${l}`), accessLog: !bare, history: !bare,
+      const router = await start({
+        config, workers, tls: { port: 0, defaultCert: pair }, execArgv, log: (l) => console.error(`${name}: ${l}`), accessLog: !bare, history: !bare,
       });
       stopRouter = () => router.close();
       const workerPids = () => childPids([backend.pid]);
-      await measure('router', 'http', `http://127.0.0.1:${router.port}`, results, workerPids);
-      await measure('router', 'https', `https://127.0.0.1:${router.httpsPort}`, results, workerPids);
+      await measure(name, 'http', `http://127.0.0.1:${router.port}`, results, workerPids);
+      await measure(name, 'https', `https://127.0.0.1:${router.httpsPort}`, results, workerPids);
       await router.close();
       stopRouter = null;
+      if (profileDir) { // the workers write their profiles as they exit
+        for (const f of fs.readdirSync(profileDir).filter((f) => f.endsWith('.cpuprofile') && !profilesBefore.has(f))) {
+          console.error(`  ${name} profile ${path.join(profileDir, f)}:\n    ${groupLine(summarize(readProfile(path.join(profileDir, f))))}`);
+        }
+      }
+    };
+    if (baseline && (!only || only === 'router')) {
+      // The router of another checkout (e.g. `git worktree add /tmp/before <commit>`), measured in
+      // the same run: before/after figures under the same load.
+      const mod = await import(path.resolve(baseline, 'router/cluster.ts')) as { startRouterCluster: typeof startRouterCluster };
+      await measureRouter('before', mod.startRouterCluster);
     }
+    if (!only || only === 'router') await measureRouter('router', startRouterCluster);
 
     if (!only || only === 'nginx') {
       const [httpPort, httpsPort] = [await freePort(), await freePort()];
@@ -209,7 +229,7 @@ function report(results: Result[]): void {
   for (const r of results) {
     const nginx = find('nginx', r.proto, r.size);
     const direct = find('direct', 'http', r.size);
-    const isRouter = r.name === 'router';
+    const isRouter = r.name === 'router' || r.name === 'before';
     lines.push(`| ${r.name} | ${r.proto} | ${r.size} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.cpuUs === null ? '' : r.cpuUs.toFixed(0)} | ${isRouter && nginx ? (r.rps / nginx.rps).toFixed(2) : ''} | ${isRouter && direct ? (r.rps / direct.rps).toFixed(2) : ''} | ${isRouter && direct ? `${(r.p99 - direct.p99).toFixed(2)} ms` : ''} |${r.errors ? ` ${r.errors}` : ''}`);
   }
   console.log(lines.join('\n'));

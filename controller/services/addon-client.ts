@@ -14,7 +14,7 @@ import { canAccess, findApp } from '../store/apps.ts';
 import type { Db } from '../store/db.ts';
 import type { App, User } from '../store/types.ts';
 import { pgEnv } from './addon-backups.ts';
-import { addonLabels, networkName, serverHost, serviceOf, type AddonDockerDeps } from './addon-docker.ts';
+import { networkName, serverHost, serviceOf, transientLabels, type AddonDockerDeps } from './addon-docker.ts';
 import type { OneOffRuns } from './one-off-runs.ts';
 
 const MiB = 1024 * 1024;
@@ -102,7 +102,7 @@ export function createAddonClients(deps: AddonClientDeps) {
         Env: [...env, 'HOME=/tmp', ...(tty ? [`TERM=${req.term ?? 'xterm-256color'}`, `COLUMNS=${tty.cols}`, `LINES=${tty.rows}`] : [])],
         User: service.user,
         WorkingDir: '/tmp',
-        Labels: { ...addonLabels(label, addon, ROLE), [`${label}.addon-client`]: name, [`${label}.addon-app`]: app.name },
+        Labels: { ...transientLabels(deps, addon, ROLE), [`${label}.addon-client`]: name, [`${label}.addon-app`]: app.name },
         Tty: tty !== null,
         OpenStdin: true,
         StdinOnce: true,
@@ -134,11 +134,12 @@ export function createAddonClients(deps: AddonClientDeps) {
     },
 
     /** Removes the client and job containers of this platform's add-ons that an earlier
-     *  controller left (their clients and jobs cannot be reached any more). */
+     *  controller left (their clients and jobs cannot be reached any more); never this one's. */
     async sweep(): Promise<number> {
       const own = new Set(listAddons(db).map((a) => a.id));
       const left = (await docker.listContainers({ all: true, filters: { label: [`${label}=addon`] } }))
-        .filter((c) => own.has(c.Labels[`${label}.addon-id`]) && c.Labels[`${label}.addon-role`] !== 'server');
+        .filter((c) => own.has(c.Labels[`${label}.addon-id`]) && c.Labels[`${label}.addon-role`] !== 'server'
+          && c.Labels[`${label}.addon-controller`] !== deps.instance);
       await Promise.all(left.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
       return left.length;
     },

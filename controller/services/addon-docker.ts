@@ -17,7 +17,14 @@ export interface AddonDockerDeps {
   label: string;
   /** Pool of the add-on networks' subnets (config.addonSubnets). */
   subnets: string;
+  /** This controller's id, on the job and client containers it makes: a controller that starts
+   *  removes those another one left, never its own. */
+  instance?: string;
 }
+
+/** Labels of a job or client container: the add-on's, its role, and the controller's id. */
+export const transientLabels = (deps: AddonDockerDeps, addon: Addon, role: string): Record<string, string> =>
+  ({ ...addonLabels(deps.label, addon, role), [`${deps.label}.addon-controller`]: deps.instance ?? '' });
 
 /** The host in an add-on's URLs: its server's fixed address (its name on older add-ons). */
 export const serverHost = (addon: Addon): string => addon.credentials.host ?? addon.name;
@@ -210,7 +217,7 @@ export function createJob(deps: AddonDockerDeps, addon: Addon, job: Omit<JobSpec
     Cmd: job.cmd.slice(1),
     Env: job.env,
     User: job.user ?? service.user,
-    Labels: addonLabels(label, addon, job.role),
+    Labels: transientLabels(deps, addon, job.role),
     AttachStdout: true,
     AttachStderr: true,
     AttachStdin: job.stdin !== undefined,

@@ -197,7 +197,8 @@ export function createAddonOps(deps: AddonDeps, core: AddonCore) {
     /** Redis servers left replicas by a restore an earlier controller did not finish. */
     async recoverRestores(): Promise<void> {
       for (const addon of listAddons(db).filter((a) => a.service === 'heroku-redis' && a.state === 'provisioned')) {
-        const was = await recoverRedisRestore(core.docker, addon).catch(() => false);
+        // Under the add-on's lock: a restore this controller started is never cut short.
+        const was = await lock.run(addon.id, () => recoverRedisRestore(core.docker, addon)).catch(() => false);
         if (was) deps.log(`add-on ${addon.name}: a restore was interrupted; the server is a master again`);
       }
     },

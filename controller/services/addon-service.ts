@@ -26,7 +26,6 @@ export function createAddonService(deps: AddonDeps): AddonService {
   const ops = createAddonOps(deps, core);
   const clients = createAddonClients({ ...core.docker, db: deps.db, runs: deps.runs, timeLimitSec: deps.runTimeLimitSec });
   const running: Array<{ close(): void }> = [];
-  let closed = false;
   return {
     core,
     ops,
@@ -39,19 +38,15 @@ export function createAddonService(deps: AddonDeps): AddonService {
       for (const addon of listAddons(deps.db, { appId: app.id })) await core.destroy(owner, app, addon.id);
     },
     start() {
-      running.push(core.supervise());
-      // What an earlier controller left (sessions, jobs, an interrupted Redis restore) is
-      // cleaned up before the first scheduled backup can start a job of its own.
+      running.push(core.supervise(), ops.startTimers());
+      // What an earlier controller left: sessions and jobs, an interrupted Redis restore.
       void (async () => {
         const removed = await clients.sweep();
         if (removed) deps.log(`removed ${removed} client or job container(s) left by an earlier controller`);
         await ops.recoverRestores();
-      })().catch((err: unknown) => deps.log(`start-up clean-up: ${errorMessage(err)}`)).finally(() => {
-        if (!closed) running.push(ops.startTimers());
-      });
+      })().catch((err: unknown) => deps.log(`start-up clean-up: ${errorMessage(err)}`));
     },
     close() {
-      closed = true;
       for (const r of running.splice(0)) r.close();
     },
   };

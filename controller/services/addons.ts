@@ -2,7 +2,7 @@
 // attachments (a config var and a release on the app; its dynos join the add-on's network),
 // destroy (a final backup kept 7 days, then container, network and volume go), and the
 // supervisor that restarts a server stopped from outside. Backups: addon-backups.ts.
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type Dockerode from 'dockerode';
 import { ADDON_SERVICES, ADDON_NAME, ATTACHMENT_NAME, PLAN_NAMES, attachmentVar, resolvePlan } from '../../common/addon-catalog.ts';
 import { ConflictError, errorMessage, InvalidParamsError, NotFoundError } from '../../common/errors.ts';
@@ -65,7 +65,7 @@ export type AddonCore = ReturnType<typeof createAddonCore>;
 
 export function createAddonCore(deps: AddonDeps) {
   const { db } = deps;
-  const docker: AddonDockerDeps = { docker: deps.docker, label: deps.label, subnets: deps.subnets };
+  const docker: AddonDockerDeps = { docker: deps.docker, label: deps.label, subnets: deps.subnets, instance: randomUUID() };
   const lock = createKeyedMutex();
   /** Add-ons the platform is stopping itself (destroy): the supervisor leaves them alone. */
   const stopping = new Set<string>();

@@ -2,7 +2,7 @@
 // Redis with AOF and a private registry) serves two apps under constant HTTP load while faults
 // are injected one after another; prints per fault the requests sent meanwhile, the failed ones
 // and the data lost (releases or builds lost, duplicated or left pending, SQLite damaged).
-//   node bench/faults/run.ts [--rate 40] [--lanes 4] [--dockerd]
+//   node bench/faults/run.ts [--rate 40] [--lanes 4] [--dockerd] [--only TEXT (cases whose name has it)]
 // --dockerd adds the restart of the machine's dockerd: it is SHARED, so only on a machine where
 // nothing else uses it. Loopback only; everything it made is removed at the end.
 import Dockerode from 'dockerode';
@@ -20,6 +20,8 @@ const args = parseArgs(process.argv.slice(2));
 const RATE = Number(flag(args, 'rate') ?? 40);
 const LANES = Number(flag(args, 'lanes') ?? 4);
 const DOCKERD = args.flags.dockerd !== undefined;
+/** Only the cases whose name contains this (e.g. --only dockerd). */
+const ONLY = flag(args, 'only');
 
 const cases: Array<[string, Parameters<typeof runCase>[2]]> = [
   ['kill -9 of a router worker', killRouterWorker],
@@ -49,7 +51,7 @@ async function main(): Promise<void> {
     const load = startLoad({ port: p.routerPort, hosts: apps.map((a) => `${a}.localhost`), rate: RATE, lanes: LANES, postEvery: 4, maxMs: 30 * 60_000 });
     ctx = { p, load, apps, docker: new Dockerode({ socketPath: process.env.PAAS_DOCKER_SOCKET || '/var/run/docker.sock' }), redisServer, registry };
     await new Promise((r) => setTimeout(r, 2000));
-    for (const [name, body] of cases) {
+    for (const [name, body] of cases.filter(([name]) => ONLY === undefined || name.includes(ONLY))) {
       process.stderr.write(`-----> ${name}\n`);
       const r = await runCase(ctx, name, body);
       results.push(r);

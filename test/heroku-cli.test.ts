@@ -177,6 +177,28 @@ describe('the Heroku CLI against paas', () => {
     await eventually(async () => assert.match((await h('logs', '--dyno', name, ...a)).stdout, new RegExp(`app\\[${name.replace('.', '\\.')}\\]: from-a-one-off`)), 30_000);
   });
 
+  test('run sh on a terminal: an interactive shell on the dyno\'s TTY, Ctrl-C interrupts its command, exit ends the run', async () => {
+    // `script` gives the CLI a pseudo-terminal: it puts it in raw mode and sends keys as they come.
+    const child = spawn('script', ['-qefc', `'${process.execPath}' '${cli}' run -x -a ${app} -- sh`, '/dev/null'], { env, cwd });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => { out += c.toString('utf8'); });
+    const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const type = async (keys: string, until: RegExp): Promise<void> => {
+      const from = out.length;
+      child.stdin.write(keys);
+      await eventually(async () => assert.match(out.slice(from), until), 30_000);
+    };
+    try {
+      await eventually(async () => assert.match(out, /up, run\.\d+/), 30_000);
+      await type('test -t 0 && echo "tty:$((6*7))"\r', /tty:42/);
+      await type('sleep 60\r', /sleep 60/);
+      await type('\u0003', /\^C/); // SIGINT to the foreground command, not to the shell
+      await type('echo "status:$?"\r', /status:130/);
+      child.stdin.write('exit 5\r');
+      assert.equal(await Promise.race([closed, new Promise((r) => setTimeout(() => r('still running'), 20_000))]), 5, out);
+    } finally { child.kill(); }
+  });
+
   test('domains, certs, maintenance, access, authorizations and git:remote', async () => {
     const other = 'collab@example.com';
     assert.equal((await p.api('POST', '/users', { email: other })).status, 201);

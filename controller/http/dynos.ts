@@ -8,6 +8,7 @@ import type { App } from '../store/types.ts';
 import { currentUser } from './auth.ts';
 import { appParam, type ApiDeps } from './deps.ts';
 import { attachUrl } from './dyno-attach.ts';
+import { rendezvousHost } from '../rendezvous/api-certificate.ts';
 import type { DynoRunBody } from './schemas/dynos.ts';
 
 export class RendezvousUnsupportedError extends PaasError {
@@ -60,7 +61,7 @@ export function dynosRouter(deps: ApiDeps): Router {
     res.status(201).json({
       name: run.name, type: ONE_OFF, state: 'starting', command: run.command, size: run.size,
       attach_url: !secret ? null
-        : rendezvous ? rendezvous.url(deps.config.rendezvousHost || new URL(deps.config.apiUrl).hostname.replace(/^\[|\]$/g, ''), secret)
+        : rendezvous ? rendezvous.url(rendezvousHost(deps.config), secret)
         : attachUrl(deps.config.apiUrl, app.name, run.name, secret),
       release: { version: run.release }, app: { id: app.id, name: app.name },
     });

@@ -17,9 +17,12 @@ export interface ApiCertificate extends PemPair {
 
 export const apiCertificateFile = (config: Config): string => path.join(config.dataDir, 'api-tls', 'api.crt');
 
+/** The host put in rendezvous attach URLs: PAAS_RENDEZVOUS_HOST, else the API URL's. */
+export const rendezvousHost = (config: Config): string => config.rendezvousHost || new URL(config.apiUrl).hostname.replace(/^\[|\]$/g, '');
+
 /** The host names the platform's TLS clients connect to. */
 function wantedHosts(config: Config): string[] {
-  const hosts = [config.rendezvousHost, new URL(config.apiUrl).hostname.replace(/^\[|\]$/g, ''), 'localhost', '127.0.0.1'];
+  const hosts = [rendezvousHost(config), new URL(config.apiUrl).hostname.replace(/^\[|\]$/g, ''), 'localhost', '127.0.0.1'];
   return [...new Set(hosts.filter((h) => h !== '').map((h) => h.toLowerCase()))];
 }
 

@@ -268,9 +268,16 @@ describe('the Heroku CLI against paas', () => {
     assert.deepEqual((await p.api('GET', `/apps/${app}/addons`)).body, []);
   });
 
+  test('drains:add, drains and drains:remove (a syslog URL with nothing behind it: the shipper retries in the background)', async () => {
+    const url = 'syslog+tls://127.0.0.1:6514';
+    assert.match(ok(await h('drains:add', url, ...a), 'drains:add'), /Successfully added drain syslog\+tls:\/\/127\.0\.0\.1:6514/);
+    assert.match(ok(await h('drains', ...a), 'drains'), /=== Drains\n+syslog\+tls:\/\/127\.0\.0\.1:6514 \(d\.[0-9a-f-]{36}\)/);
+    assert.match(ok(await h('drains:remove', url, ...a), 'drains:remove'), /Successfully removed drain syslog\+tls:\/\/127\.0\.0\.1:6514/);
+    refused(await h('drains:add', 'ftp://example.com/', ...a), /ftp:\/\/ drains are not supported/);
+  });
+
   test('features Heroku has and this platform lacks fail with one clear line', async () => {
-    const [pipelines, keys, features, drains] = await Promise.all([h('pipelines'), h('keys'), h('features', ...a), h('drains', ...a)]);
-    ok(drains, 'drains (log drains exist: docs/logging.md)');
+    const [pipelines, keys, features] = await Promise.all([h('pipelines'), h('keys'), h('features', ...a)]);
     refused(pipelines, /This platform does not have pipelines/);
     refused(keys, /This platform does not have SSH keys/);
     refused(features, /This platform does not have Heroku Labs features/);

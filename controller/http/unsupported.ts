@@ -1,5 +1,5 @@
 // Heroku Platform API resources this platform does not have. A client written for Heroku (the
-// Heroku CLI's pipelines, spaces, teams, drains, features …) gets one clear line naming the
+// Heroku CLI's pipelines, spaces, teams, telemetry drains, features …) gets one clear line naming the
 // missing feature (501 not_implemented) instead of "No route for GET /pipelines".
 import type { RequestHandler } from 'express';
 import { PaasError } from '../../common/errors.ts';
@@ -14,7 +14,7 @@ const FEATURES: Record<string, string> = {
   'pipelines': 'pipelines', 'pipeline-couplings': 'pipelines', 'pipeline-promotions': 'pipelines', 'review-apps': 'review apps',
   'review-app-config': 'review apps', 'test-runs': 'Heroku CI', 'test-nodes': 'Heroku CI',
   'teams': 'teams', 'spaces': 'private spaces', 'enterprise-accounts': 'enterprise accounts',
-  'log-drains': 'log drains', 'telemetry-drains': 'telemetry drains', 'features': 'Heroku Labs features',
+  'telemetry-drains': 'telemetry drains', 'features': 'Heroku Labs features',
   'keys': 'SSH keys (git pushes use HTTPS with the API token)', 'stacks': 'stack selection (one stack)', 'regions': 'regions (one region: local)',
   'router-metrics': "Heroku's router metrics (`paas metrics` shows this platform's)", 'oci-images': 'OCI image deploys', 'slugs': 'slugs (builds are images)',
   'clients': 'OAuth clients', 'sessions': 'OAuth sessions', 'invitations': 'invitations', 'app-transfers': 'app transfers',

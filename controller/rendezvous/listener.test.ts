@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import tls from 'node:tls';
-import { seedRelease, suitePlatform } from '../http/api.test-support.ts';
+import { seedRelease, startApiPlatform, suitePlatform } from '../http/api.test-support.ts';
 import type { OneOffRuns } from '../services/one-off-runs.ts';
 import { apiCertificateFile } from './api-certificate.ts';
 import { EXIT_MARKER, startRendezvous } from './listener.ts';
@@ -130,4 +130,19 @@ describe('the rendezvous listener (attached heroku run)', () => {
       await rz.close();
     }
   });
+});
+
+test('with the listener off (PAAS_RENDEZVOUS_PORT=-1), the Heroku CLI gets one clear 422 and nothing is created', async () => {
+  const p = await startApiPlatform({ rendezvousPort: -1 });
+  try {
+    await p.api().post('/apps').set('authorization', p.auth).send({ name: 'rendez-off' }).expect(201);
+    seedRelease(p.ctl, 'rendez-off', { processTypes: { web: 'node s.js' } });
+    const res = await p.api().post('/apps/rendez-off/dynos').set('authorization', p.auth).set('user-agent', 'heroku-cli/11.10.0 linux-x64')
+      .send({ command: 'bash', attach: true }).expect(422);
+    assert.equal(res.body.id, 'rendezvous_unsupported');
+    assert.equal(p.ctl.rendezvousPort, null);
+    assert.deepEqual(await p.scheduler.list('rendez-off'), []);
+  } finally {
+    await p.close();
+  }
 });

@@ -107,7 +107,7 @@ export async function startRendezvous(opts: RendezvousOptions): Promise<Rendezvo
       const eof = !run.tty && chunk[chunk.length - 1] === EOT;
       const data = eof ? chunk.subarray(0, -1) : chunk;
       socket.pause();
-      void (data.length ? a.write(data) : Promise.resolve()).finally(() => {
+      void (data.length ? a.write(data) : Promise.resolve()).catch(() => undefined).finally(() => {
         if (eof) a.eof();
         if (!exited && !clientGone) socket.resume();
       });

@@ -24,7 +24,7 @@ async function main(): Promise<void> {
   console.log([
     `paas-router is running (pid ${process.pid}, ${router.workers()} worker(s))`,
     `  Apps:     http://<app>.${config.domain}:${router.port}/${router.httpsPort === null ? '' : `  https://<app>.${config.domain}:${router.httpsPort}/`}`,
-    ...(router.adminPort === null ? [] : [`  Metrics:  http://127.0.0.1:${router.adminPort}/metrics`]),
+    ...(router.adminPort === null ? [] : [`  Metrics:  http://${config.routerAdminBind.includes(':') ? `[${config.routerAdminBind}]` : config.routerAdminBind}:${router.adminPort}/metrics${config.metricsToken ? ' (Bearer token: PAAS_METRICS_TOKEN)' : ''}`]),
   ].join('\n'));
 
   let stopping = false;

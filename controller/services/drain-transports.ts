@@ -61,12 +61,16 @@ function syslogTransport(url: URL, opts: TransportOptions): DrainTransport {
     s.on('error', () => undefined);
     s.on('data', () => undefined); // a receiver's chatter is read and ignored, never left to pile up
     s.on('close', () => { if (socket === s) socket = null; });
+    const failed = (err: Error): void => rejectReady(err);
+    const closed = (): void => rejectReady(new Error('connection closed'));
+    let rejectReady: (err: Error) => void = () => undefined;
     const ready = new Promise<void>((resolve, reject) => {
+      rejectReady = reject;
       s.once(secure ? 'secureConnect' : 'connect', () => resolve());
-      s.once('error', reject);
-      s.once('close', () => reject(new Error('connection closed')));
+      s.once('error', failed);
+      s.once('close', closed);
     });
-    await withTimeout(ready, opts.timeoutMs, () => s.destroy());
+    await withTimeout(ready, opts.timeoutMs, () => s.destroy()).finally(() => { s.off('error', failed); s.off('close', closed); });
     s.setKeepAlive(true, 30_000);
     socket = s;
     return s;
@@ -75,11 +79,14 @@ function syslogTransport(url: URL, opts: TransportOptions): DrainTransport {
   return {
     async send(frames) {
       const s = await connect();
+      let onClose = (): void => undefined;
       const written = new Promise<void>((resolve, reject) => {
+        onClose = () => reject(new Error('connection closed'));
+        s.once('close', onClose);
         s.write(Buffer.concat(frames), (err) => (err ? reject(err) : resolve()));
-        s.once('close', () => reject(new Error('connection closed')));
       });
-      await withTimeout(written, opts.timeoutMs, () => s.destroy());
+      // One listener per batch, removed with it: a long-lived connection collects none.
+      await withTimeout(written, opts.timeoutMs, () => s.destroy()).finally(() => s.off('close', onClose));
     },
     close() { socket?.destroy(); socket = null; },
   };

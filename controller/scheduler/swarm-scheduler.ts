@@ -127,12 +127,22 @@ export function createSwarmScheduler(opts: SwarmSchedulerOptions): Scheduler {
   /** Removes services and waits (at most their grace + 10 s) until their tasks ended. */
   async function removeServices(ids: string[]): Promise<void> {
     if (ids.length === 0) return;
+    await tasksEnded(ids, await removeOnly(ids));
+  }
+
+  /** Removes the services; returns the longest stop grace among them (s). */
+  async function removeOnly(ids: string[]): Promise<number> {
     let graceSec = 0;
     await Promise.all(ids.map(async (id) => {
       const svc = docker.getService(id);
       try { graceSec = Math.max(graceSec, checksFor(((await svc.inspect()) as { Spec: ServiceSpec }).Spec.Labels).graceSec); } catch { /* gone */ }
       try { await svc.remove(); } catch { /* already gone */ }
     }));
+    return graceSec;
+  }
+
+  /** Waits until the tasks of removed services have ended (at most their grace + 10 s). */
+  async function tasksEnded(ids: string[], graceSec: number): Promise<void> {
     // A removed service's tasks are only found in the whole list (the service filter needs the service).
     const gone = new Set(ids);
     const deadline = Date.now() + (graceSec + 10) * 1000;
@@ -204,9 +214,31 @@ export function createSwarmScheduler(opts: SwarmSchedulerOptions): Scheduler {
     await stopAll(plan.extra, syncRoutes, log);
   }
 
+  /** Tasks of services retire() removed that are still ending, by app. */
+  const ending = new Map<string, Promise<void>>();
+
+  /**
+   * The old release's dynos leave the routes (syncRoutes waits for the routers to drain them)
+   * and their services are removed; the tasks' end (Swarm reports it seconds after the stop)
+   * is not waited for here, so a push returns once the old dynos are out of service.
+   * destroy() waits for it before it removes the app's network.
+   */
   async function retire(app: string, keepRelease: number | null, syncRoutes?: () => Promise<void>): Promise<void> {
     const dynos = (await list(app)).filter((d) => d.release !== keepRelease && d.type !== ONE_OFF && d.state !== 'stopping');
-    await stopAll(dynos, syncRoutes, () => undefined);
+    if (dynos.length === 0) return;
+    const ids = dynos.map((d) => d.id);
+    for (const id of ids) stopping.add(id);
+    let graceSec: number;
+    try {
+      if (syncRoutes) await syncRoutes();
+      graceSec = await removeOnly(ids);
+    } finally {
+      for (const id of ids) stopping.delete(id);
+    }
+    const ended = tasksEnded(ids, graceSec).catch(() => undefined);
+    const all = Promise.all([ending.get(app), ended]).then(() => undefined);
+    ending.set(app, all);
+    void all.then(() => { if (ending.get(app) === all) ending.delete(app); });
   }
 
   /** A copy of the dyno starts (where Swarm puts it), is health-checked and routed; then the
@@ -230,6 +262,7 @@ export function createSwarmScheduler(opts: SwarmSchedulerOptions): Scheduler {
     rollingRestart(await list(app), filter, { replace: (d) => replace(d, syncRoutes), inPlace: restartInPlace, syncRoutes });
 
   async function destroy(app: string): Promise<void> {
+    await ending.get(app); // tasks of retired dynos still on the app's network
     const dynos = await list(app);
     const local = new Set((await localOneOffs(app)).map((d) => d.id));
     await Promise.all([...local].map((id) => docker.getContainer(id).remove({ force: true }).catch(() => undefined)));

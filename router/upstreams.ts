@@ -340,7 +340,8 @@ class Connection implements UpstreamControl {
 
   /** The buffer for the next read: the same one, unless a handler still holds bytes of it. */
   private nextBuffer(): Buffer {
-    if (this.lease.lent > 0 || this.phase === Phase.Closed) {
+    // Closed: no read will come (destroy() let the lease go); a fresh lease would only be lost.
+    if (this.lease.lent > 0 && this.phase !== Phase.Closed) {
       this.lease.attached = false;
       this.lease = takeLease();
     }
@@ -452,9 +453,10 @@ class Connection implements UpstreamControl {
   }
 
   destroy(): void {
-    if (this.lease.lent === 0 && this.lease.attached) {
+    // The socket reads no more: its lease is free now, or once the writes holding it are done.
+    if (this.lease.attached) {
       this.lease.attached = false;
-      giveLease(this.lease);
+      if (this.lease.lent === 0) giveLease(this.lease);
     }
     this.forget();
     this.handler = null;

@@ -19,8 +19,6 @@ export interface ResponseHead {
   reason: string;
   /** Headers in arrival order, names as sent. */
   headers: HeaderList;
-  /** The connection may carry another request after this response. */
-  reusable: boolean;
   /** Keep-Alive: timeout=N from the app, in ms, or null. */
   keepAliveMs: number | null;
 }
@@ -117,11 +115,6 @@ export class ResponseParser {
     if (this.state !== State.Done) throw new ResponseError('the app closed the connection before the response was complete');
   }
 
-  /** Whether any byte of the current response has been read. */
-  get started(): boolean {
-    return this.state !== State.Head || this.pending !== null;
-  }
-
   private complete(): void {
     this.state = State.Done;
     this.sink.end();
@@ -202,7 +195,7 @@ export class ResponseParser {
       return;
     }
     this.reusable = !close;
-    this.sink.head({ status: code, reason: status[3] ?? '', headers, reusable: this.reusable, keepAliveMs });
+    this.sink.head({ status: code, reason: status[3] ?? '', headers, keepAliveMs });
     if (this.noBody || code === 204 || code === 304) return this.complete();
     if (transferEncoding) {
       // A message with both is a smuggling attempt or a broken app: chunked wins, never reused.

@@ -52,8 +52,6 @@ export interface UpstreamHandler {
 
 export interface UpstreamPool {
   dispatch(request: UpstreamRequest, handler: UpstreamHandler): void;
-  /** Connections in the pool (busy and idle). */
-  readonly size: number;
 }
 
 export interface Upstreams {
@@ -119,7 +117,8 @@ class Pool implements UpstreamPool {
   readonly settings: Settings;
   /** Idle connections, most recently used last (reused first: warm, least likely timed out). */
   readonly idle: Connection[] = [];
-  size = 0;
+  /** Every open connection, busy or idle. */
+  readonly conns = new Set<Connection>();
   closing = false;
 
   constructor(key: string, settings: Settings) {
@@ -145,7 +144,7 @@ class Pool implements UpstreamPool {
 
   /** Destroys every connection; resolves when their sockets are closed. */
   destroy(): Array<Promise<unknown>> {
-    const conns = Connection.live(this);
+    const conns = [...this.conns];
     this.close();
     return conns.map((conn) => {
       const closed = conn.socket.closed ? Promise.resolve() : new Promise((resolve) => conn.socket.once('close', resolve));
@@ -200,11 +199,6 @@ function giveLease(lease: Lease): void {
 
 /** One connection to a backend and the exchange on it, if any. It is its own UpstreamControl. */
 class Connection implements UpstreamControl {
-  private static readonly all = new Map<Pool, Set<Connection>>();
-  static live(pool: Pool): Connection[] {
-    return [...(Connection.all.get(pool) ?? [])];
-  }
-
   readonly pool: Pool;
   readonly socket: net.Socket;
   readonly parser: ResponseParser;
@@ -224,10 +218,7 @@ class Connection implements UpstreamControl {
 
   constructor(pool: Pool) {
     this.pool = pool;
-    pool.size++;
-    let set = Connection.all.get(pool);
-    if (set === undefined) Connection.all.set(pool, set = new Set());
-    set.add(this);
+    pool.conns.add(this);
     this.idleMs = pool.settings.idleTimeoutMs;
     this.tickMs = Math.min(this.idleMs, pool.settings.headersTimeoutMs);
     this.parser = new ResponseParser({
@@ -444,12 +435,9 @@ class Connection implements UpstreamControl {
   private forget(): void {
     if (this.phase === Phase.Closed) return;
     this.phase = Phase.Closed;
-    this.pool.size--;
+    this.pool.conns.delete(this);
     const i = this.pool.idle.lastIndexOf(this);
     if (i !== -1) this.pool.idle.splice(i, 1);
-    const set = Connection.all.get(this.pool);
-    set?.delete(this);
-    if (set?.size === 0) Connection.all.delete(this.pool);
   }
 
   destroy(): void {

@@ -193,19 +193,24 @@ export function createSwarmScheduler(opts: SwarmSchedulerOptions): Scheduler {
     return (await list(spec.app)).filter((d) => ids.has(d.id));
   }
 
-  /** Takes dynos out of routing, lets syncRoutes drain them, then removes their services. */
-  async function stopAll(dynos: Dyno[], syncRoutes: (() => Promise<void>) | undefined, log: (l: string) => void): Promise<void> {
-    if (dynos.length === 0) return;
+  /** Marks dynos stopping (out of routing), lets syncRoutes drain them, then runs `remove`. */
+  async function whileStopping<T>(dynos: Dyno[], syncRoutes: (() => Promise<void>) | undefined, remove: () => Promise<T>): Promise<T> {
     for (const d of dynos) stopping.add(d.id);
     try {
       if (syncRoutes) await syncRoutes();
-      await Promise.all(dynos.map(async (d) => {
-        await removeServices([d.id]);
-        log(`${d.name} stopped`);
-      }));
+      return await remove();
     } finally {
       for (const d of dynos) stopping.delete(d.id);
     }
+  }
+
+  /** Takes dynos out of routing, lets syncRoutes drain them, then removes their services. */
+  async function stopAll(dynos: Dyno[], syncRoutes: (() => Promise<void>) | undefined, log: (l: string) => void): Promise<void> {
+    if (dynos.length === 0) return;
+    await whileStopping(dynos, syncRoutes, () => Promise.all(dynos.map(async (d) => {
+      await removeServices([d.id]);
+      log(`${d.name} stopped`);
+    })));
   }
 
   async function scale(spec: ReleaseSpec, log: (l: string) => void, syncRoutes?: () => Promise<void>): Promise<void> {
@@ -227,14 +232,7 @@ export function createSwarmScheduler(opts: SwarmSchedulerOptions): Scheduler {
     const dynos = (await list(app)).filter((d) => d.release !== keepRelease && d.type !== ONE_OFF && d.state !== 'stopping');
     if (dynos.length === 0) return;
     const ids = dynos.map((d) => d.id);
-    for (const id of ids) stopping.add(id);
-    let graceSec: number;
-    try {
-      if (syncRoutes) await syncRoutes();
-      graceSec = await removeOnly(ids);
-    } finally {
-      for (const id of ids) stopping.delete(id);
-    }
+    const graceSec = await whileStopping(dynos, syncRoutes, () => removeOnly(ids));
     const ended = tasksEnded(ids, graceSec).catch(() => undefined);
     const all = Promise.all([ending.get(app), ended]).then(() => undefined);
     ending.set(app, all);

@@ -2,7 +2,7 @@
 // (controller/services/drain-shipper.ts saves them every second; they survive a paasd restart).
 import type { Redis } from 'ioredis';
 import { drainStatsKey } from '../common/redis-keys.ts';
-import { promLabel } from './metrics.ts';
+import { promLabel, pushSeries } from './metrics.ts';
 
 interface Saved { id: string; app: string; sent: number; dropped: number; buffered: number; failures: number }
 
@@ -16,10 +16,7 @@ const SERIES: Array<{ name: string; type: string; help: string; value: (s: Saved
 export function renderDrainMetrics(all: Saved[]): string {
   const sorted = [...all].sort((a, b) => `${a.app}/${a.id}`.localeCompare(`${b.app}/${b.id}`));
   const lines: string[] = [];
-  for (const series of SERIES) {
-    lines.push(`# HELP ${series.name} ${series.help}`, `# TYPE ${series.name} ${series.type}`);
-    for (const s of sorted) lines.push(`${series.name}{app="${promLabel(s.app)}",drain="${promLabel(s.id)}"} ${series.value(s)}`);
-  }
+  pushSeries(lines, SERIES, sorted, (s) => `app="${promLabel(s.app)}",drain="${promLabel(s.id)}"`);
   return `${lines.join('\n')}\n`;
 }
 

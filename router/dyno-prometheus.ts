@@ -2,7 +2,7 @@
 // (common/dyno-usage.ts). When Redis does not answer, the router's own metrics are served alone.
 import type { Redis } from 'ioredis';
 import { readDynoUsage, type DynoUsageSample } from '../common/dyno-usage.ts';
-import { promLabel } from './metrics.ts';
+import { promLabel, pushSeries } from './metrics.ts';
 
 const SERIES: Array<{ name: string; type: string; help: string; value: (s: DynoUsageSample) => number | null }> = [
   { name: 'paas_dyno_cpu_percent', type: 'gauge', help: 'CPU over the last 10 s sample, % of one core.', value: (s) => s.cpuPercent },
@@ -15,13 +15,7 @@ export function renderDynoMetrics(samples: DynoUsageSample[]): string {
   const sorted = [...samples].sort((a, b) => `${a.app}/${a.dyno}`.localeCompare(`${b.app}/${b.dyno}`));
   const lines: string[] = [];
   const labels = (s: DynoUsageSample): string => `app="${promLabel(s.app)}",dyno="${promLabel(s.dyno)}"`;
-  for (const series of SERIES) {
-    lines.push(`# HELP ${series.name} ${series.help}`, `# TYPE ${series.name} ${series.type}`);
-    for (const s of sorted) {
-      const v = series.value(s);
-      if (v !== null) lines.push(`${series.name}{${labels(s)}} ${v}`);
-    }
-  }
+  pushSeries(lines, SERIES, sorted, labels);
   lines.push('# HELP paas_dyno_state Dyno state (1 for the current one).', '# TYPE paas_dyno_state gauge');
   for (const s of sorted) lines.push(`paas_dyno_state{${labels(s)},state="${promLabel(s.state)}"} 1`);
   return `${lines.join('\n')}\n`;

@@ -87,6 +87,20 @@ export function mergeSnapshots(list: MetricsSnapshot[]): MetricsSnapshot {
 
 export const promLabel = (v: string): string => v.replace(/[\\"\n]/g, (c) => (c === '\n' ? '\\n' : `\\${c}`));
 
+/** One Prometheus metric per entry of `series` (HELP, TYPE, then a sample per row that has a
+ *  value), appended to `lines`; `labels` gives a row's label set. */
+export function pushSeries<T>(
+  lines: string[], series: ReadonlyArray<{ name: string; type: string; help: string; value: (row: T) => number | null }>, rows: readonly T[], labels: (row: T) => string,
+): void {
+  for (const s of series) {
+    lines.push(`# HELP ${s.name} ${s.help}`, `# TYPE ${s.name} ${s.type}`);
+    for (const row of rows) {
+      const v = s.value(row);
+      if (v !== null) lines.push(`${s.name}{${labels(row)}} ${v}`);
+    }
+  }
+}
+
 export function renderPrometheus(snap: MetricsSnapshot, extra: { workers?: number } = {}): string {
   const lines: string[] = [];
   const apps = Object.keys(snap.apps).sort();

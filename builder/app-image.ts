@@ -1,7 +1,7 @@
 // Assembles a buildpack-built app image on the run stack from the /app of the finished build
 // (Heroku's slug). At the end of the build, container/build.sh packs /app as a build context
 // (layer-N/ per dependency directory, app/ for the rest, minus what the base image already
-// has, such as the Node.js runtime) into a host directory only root can write to. Here a
+// has, such as the Node.js runtime) into a host directory, read once the build has exited. Here a
 // Dockerfile is appended to it and the daemon's classic builder runs
 //   FROM <run stack, or the Node.js runtime on it>
 //   ENTRYPOINT ["/app/.paas/entry"]
@@ -34,7 +34,8 @@ export function packArgs(baseProvides: string[]): string[] {
 
 export interface AppImageOptions {
   docker: Dockerode;
-  /** Host directory build.sh packed /app into (context.tar, layers); only root can write to it. */
+  /** Host directory build.sh packed /app into (context.tar, layers). The build wrote it as the
+   *  paas user and has exited (no process of it is left) before this reads it. */
   slugDir: string;
   /** Image to build on: the run stack, or a runtime image on it. */
   base: string;
@@ -52,11 +53,15 @@ export async function assembleAppImage(opts: AppImageOptions): Promise<void> {
   const started = performance.now();
   const context = path.join(opts.slugDir, 'context.tar');
   // The build wrote these: the host appends to one and reads the other only if they are plain
-  // files (a symlink there would make `tar -rf` append to a host file).
+  // files of their own (a symlink or hard link there would make `tar -rf` append to another file).
   for (const file of [context, path.join(opts.slugDir, 'layers')]) {
-    if (!(await fs.promises.lstat(file)).isFile()) throw new Error(`${path.basename(file)} in the slug directory is not a regular file`);
+    const st = await fs.promises.lstat(file);
+    if (!st.isFile() || st.nlink !== 1) throw new Error(`${path.basename(file)} in the slug directory is not a regular file`);
   }
   const layers = (await fs.promises.readFile(path.join(opts.slugDir, 'layers'), 'utf8')).split('\n').filter((dir) => dir !== '');
+  // Only dependency directories, each once, in their order: the list is the build's word.
+  const order = layers.map((dir) => (DEPENDENCY_DIRS as readonly string[]).indexOf(dir));
+  if (order.some((i, n) => i < 0 || (n > 0 && i <= order[n - 1]))) throw new Error(`the slug's layer list is not valid: ${JSON.stringify(layers)}`);
   const dockerfile = [
     `FROM ${opts.base}`,
     `ENTRYPOINT ${JSON.stringify([ENTRYPOINT])}`,

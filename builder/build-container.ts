@@ -7,6 +7,7 @@ import { Writable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
 import type Dockerode from 'dockerode';
 import { UserBuildError } from '../common/errors.ts';
+import { PAAS_UID } from './build-archive.ts';
 import { createLineSplitter } from './line-splitter.ts';
 
 export interface BuildContainerOptions {
@@ -21,11 +22,15 @@ export interface BuildContainerOptions {
   cpuShares?: number;
   /** A network name (the build network, builder/build-network.ts) or "none". */
   network: string;
-  /** Uncompressed tar extracted into `workingDir` before the container starts. */
-  sourceTar?: string;
+  /** Uncompressed tars extracted before the container starts, each at its `path` (with the
+   *  owners their headers name: build-archive.ts). */
+  archives?: Array<{ file: string; path: string }>;
   workingDir: string;
-  /** Default root: build.sh drops to the paas user itself. */
+  /** Default: the paas user (1000:1000). */
   user?: string;
+  /** Capabilities kept (all others are dropped); default none. Only for the platform's own
+   *  image recipes run as root (add-on images), never for tenant code. */
+  capAdd?: string[];
   timeoutMs: number;
   /** Aborting kills the container (its reason is thrown, e.g. BuildCanceledError). */
   signal?: AbortSignal;
@@ -60,7 +65,7 @@ async function runContainer<T>(
   const container = await opts.docker.createContainer({
     Image: opts.image,
     Cmd: opts.cmd,
-    User: opts.user ?? '0:0',
+    User: opts.user ?? `${PAAS_UID}:${PAAS_UID}`,
     WorkingDir: opts.workingDir,
     Labels: opts.labels,
     AttachStdout: true,
@@ -75,16 +80,14 @@ async function runContainer<T>(
       CpuShares: opts.cpuShares,
       Privileged: false,
       SecurityOpt: ['no-new-privileges'],
-      // The root half of a build (build.sh) only hands files to the paas user and drops to it
-      // with setpriv; build code runs as uid 1000 with no capabilities at all.
       CapDrop: ['ALL'],
-      CapAdd: ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'SETUID', 'SETGID'],
+      CapAdd: opts.capAdd ?? [],
       NetworkMode: opts.network,
     },
   });
   try {
     const output = await attachLines(container, opts.log);
-    if (opts.sourceTar) await container.putArchive(fs.createReadStream(opts.sourceTar), { path: opts.workingDir });
+    for (const archive of opts.archives ?? []) await container.putArchive(fs.createReadStream(archive.file), { path: archive.path });
     await container.start();
     opts.signal?.throwIfAborted();
     const exitCode = await waitWithTimeout(container, opts.timeoutMs, opts.signal);

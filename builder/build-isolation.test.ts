@@ -93,19 +93,27 @@ test('a fork bomb in a Dockerfile RUN step stops at the pids limit', async () =>
   }
 });
 
-test('buildpack code runs as uid 1000 with no capabilities and the CPU and pids limits, and reaches nothing on the host', async () => {
+test('no process of a buildpack build is root or has a capability; CPU and pids limits; it reaches nothing on the host', async () => {
   const bp = await fs.mkdtemp(path.join(os.tmpdir(), 'paas-bp-probe-'));
   temps.push(bp);
   await fs.mkdir(path.join(bp, 'bin'));
   const probes = targets().map((x) => { const [ip, port] = x.split(' '); return `(if timeout 3 bash -c 'echo > /dev/tcp/${ip}/${port}' 2>/dev/null; then echo "REACHED ${x}"; else echo "blocked ${x}"; fi) &`; }).join(' ');
   await fs.writeFile(path.join(bp, 'bin/detect'), '#!/bin/sh\necho Probe\n', { mode: 0o755 });
-  await fs.writeFile(path.join(bp, 'bin/compile'), `#!/bin/bash\necho "uid=$(id -u)"; grep -E '^Cap(Eff|Prm)' /proc/self/status; echo "quota=$(cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us) pids=$(cat /sys/fs/cgroup/pids/pids.max)"; ${probes} wait\n`, { mode: 0o755 });
+  await fs.writeFile(path.join(bp, 'bin/compile'), `#!/bin/bash\necho "uid=$(id -u)"; grep -E '^Cap(Eff|Prm|Bnd)' /proc/self/status; for f in /proc/[0-9]*/status; do echo "process $(awk '/^(Name|Uid|CapBnd):/{printf "%s ", $2}' $f)"; done; echo "quota=$(cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us) pids=$(cat /sys/fs/cgroup/pids/pids.max)"; ${probes} wait\n`, { mode: 0o755 });
   const { lines, result } = await h.build({ Procfile: 'web: sleep 1\n' }, { buildpacks: [bp] });
   await result;
   const log = printed(lines);
   assert.match(log, /uid=1000/);
   assert.match(log, /CapPrm:\s+0+$/m);
   assert.match(log, /CapEff:\s+0+$/m);
+  // Every process of the container (build.sh is its first) is the paas user with an empty
+  // bounding set: there is no root step to take over, even before buildpack code runs.
+  const processes = [...log.matchAll(/^process (\S+) (\d+) ([0-9a-f]+) $/gm)];
+  assert.ok(processes.length >= 3, log);
+  for (const [line, , uid, bounding] of processes) {
+    assert.equal(uid, '1000', line);
+    assert.match(bounding, /^0+$/, line);
+  }
   assert.match(log, /quota=50000 pids=4096/);
   for (const x of targets()) assert.match(log, new RegExp(`blocked ${x}`), log);
   assert.doesNotMatch(log, /REACHED/);

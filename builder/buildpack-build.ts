@@ -12,6 +12,7 @@ import type { Config } from '../common/config.ts';
 import { UserBuildError } from '../common/errors.ts';
 import { urlPolicyOf } from '../common/url-policy.ts';
 import { assembleAppImage, packArgs } from './app-image.ts';
+import { PAAS_UID, writeDirsArchive, writeOwnedCopy } from './build-archive.ts';
 import { withBuildContainer } from './build-container.ts';
 import { resolveBuildpacks, type ResolvedBuildpack } from './buildpack-source.ts';
 import { IN } from './container-paths.ts';
@@ -115,6 +116,8 @@ export async function buildWithBuildpacks(
   await fs.chmod(path.join(workDir, 'env'), 0o755);
   await fs.mkdir(path.join(workDir, 'out'));
   await fs.mkdir(path.join(workDir, 'slug'), { mode: 0o700 });
+  // The build runs as the paas user from start to end: the directories it writes are its own.
+  for (const dir of [path.join(workDir, 'out'), path.join(workDir, 'slug'), cacheDir]) await fs.lchown(dir, PAAS_UID, PAAS_UID);
   const labels = { [config.label]: '1', [`${config.label}.app`]: data.app, [`${config.label}.build`]: data.buildId };
   try {
     for (const [key, value] of Object.entries(data.env)) {
@@ -122,6 +125,10 @@ export async function buildWithBuildpacks(
       await fs.writeFile(path.join(workDir, 'env', key), value, { mode: 0o644 });
     }
     const started = Date.now();
+    const sourceTar = path.join(workDir, 'source.tar');
+    const buildpacksTar = path.join(workDir, 'buildpacks.tar');
+    await writeOwnedCopy(data.sourceTar, sourceTar);
+    await writeDirsArchive(packs.map((p) => p.dir), path.basename(IN.buildpackCopies), buildpacksTar);
     const cmd = ['/bin/bash', `${IN.scripts}/build.sh`, ...packArgs(baseProvides), ...env.flatMap((e) => ['--env', e]), `--${mode}`, ...packs.map((p, i) => `${i}=${p.ref}`)];
     return await withBuildContainer(
       {
@@ -130,7 +137,6 @@ export async function buildWithBuildpacks(
         cmd,
         labels,
         binds: [
-          ...packs.map((p, i) => `${p.dir}:${IN.buildpacks}/${i}:ro`),
           `${opts.scriptsDir}:${IN.scripts}:ro`,
           `${path.join(workDir, 'env')}:${IN.env}:ro`,
           `${path.join(workDir, 'out')}:${IN.out}`,
@@ -141,7 +147,7 @@ export async function buildWithBuildpacks(
         cpus: opts.cpus,
         cpuShares: opts.cpuShares,
         network: opts.network,
-        sourceTar: data.sourceTar,
+        archives: [{ file: sourceTar, path: IN.app }, { file: buildpacksTar, path: path.dirname(IN.buildpackCopies) }],
         workingDir: IN.app,
         timeoutMs: opts.timeoutMs,
         signal: opts.signal,

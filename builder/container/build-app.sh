@@ -1,8 +1,8 @@
 #!/bin/bash
-# Unprivileged half of a build: .slugignore, then bin/detect, bin/compile, bin/release
-# (Heroku's buildpack API) on /app. Each buildpack is mounted read-only at
-# /var/lib/paas/buildpacks/INDEX; build.sh copied them to /tmp/buildpacks/INDEX, where they run
-# (buildpacks may write an `export` file there, which later buildpacks source).
+# A build's work, as the paas user: .slugignore, then bin/detect, bin/compile, bin/release
+# (Heroku's buildpack API) on /app. The builder put a copy of each buildpack, owned by the paas
+# user, in /tmp/buildpacks/INDEX, where it runs (buildpacks may write an `export` file there,
+# which later buildpacks source).
 # Results go to /var/lib/paas/out (a host directory): buildpack (the INDEXes used),
 # release.yml, Procfile, and `failure` (one line for the user) when the build fails.
 # Usage: build-app.sh [--env NAME=VALUE]... (--detect|--use) INDEX=NAME...

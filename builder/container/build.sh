@@ -1,8 +1,9 @@
 #!/bin/bash
-# Root half of a build, run inside the build container (a build stack container):
-# hand the source and the cache to the paas user, run build-app.sh as that user, then pack
-# /app as the build context of the app image (builder/app-image.ts) into /var/lib/paas/slug, a
-# host directory only root can write to.
+# A buildpack build, run inside the build container (a build stack container) as the paas user
+# (uid 1000, no capabilities, no root step: the builder hands over the source, /tmp/buildpacks
+# and the host directories already owned by that user): run build-app.sh with a clean
+# environment, then pack /app as the build context of the app image (builder/app-image.ts) into
+# /var/lib/paas/slug, which the builder reads once this container has exited.
 # Usage: build.sh [--layer DIR]... [--exclude PATH]... ARGS... (ARGS passed on to build-app.sh)
 #   --layer DIR     a directory of /app that gets an image layer of its own (in this order)
 #   --exclude PATH  a path under /app the image's base already has: left out
@@ -50,14 +51,9 @@ has_content() {
   done
   return 1
 }
-# Only what is not the paas user's yet: a chown, even a no-op, would copy a file of the
-# image's lower layers (e.g. a preinstalled runtime) up into the new layer.
-find /app /cache /var/lib/paas/out -xdev \( ! -uid 1000 -o ! -gid 1000 \) -exec chown -h 1000:1000 {} + || exit 90
-mkdir -p /tmp/paas-home && chown 1000:1000 /tmp/paas-home || exit 90
-# Writable copies of the buildpacks (mounted read-only, possibly unreadable by the paas user):
-# buildpacks may write into their own directory (an `export` file for the ones after them).
-cp -R /var/lib/paas/buildpacks /tmp/buildpacks && chown -R 1000:1000 /tmp/buildpacks && chmod -R u+rwX /tmp/buildpacks || exit 90
-setpriv --reuid=1000 --regid=1000 --clear-groups -- /usr/bin/env -i \
+[ "$(id -u)" != 0 ] || { echo "build.sh must not run as root" > /var/lib/paas/out/failure; exit 90; }
+mkdir -p /tmp/paas-home || exit 90
+/usr/bin/env -i \
   HOME=/tmp/paas-home USER=paas LOGNAME=paas LANG=C.UTF-8 PATH="$PATH" \
   /bin/bash /var/lib/paas/builder/build-app.sh "$@"
 rc=$?

@@ -20,13 +20,20 @@ async function tailLogs(c: Dockerode.Container): Promise<string> {
 export async function waitHealthy(c: Dockerode.Container, name: string, checks: DynoChecks, log: (l: string) => void, restarted = false): Promise<number> {
   const deadline = Date.now() + checks.bootTimeoutSec * 1000;
   let announced = false;
+  let port: number | null | undefined;
+  let inspectedAt = 0;
   for (;;) {
-    const info = await c.inspect();
-    if (!info.State.Running || info.State.Restarting || (!restarted && info.RestartCount > 0)) {
-      const logs = await tailLogs(c);
-      throw new UserBuildError(`${name} exited during boot (status ${info.State.ExitCode})${logs ? `:\n${logs}` : ''}`);
+    // The app is probed often (a refused connection costs little) so a deploy learns it is up
+    // soon after it listens; the engine is asked less often whether the dyno is still running.
+    if (port === undefined || port === null || Date.now() - inspectedAt >= INSPECT_EVERY_MS) {
+      const info = await c.inspect();
+      inspectedAt = Date.now();
+      if (!info.State.Running || info.State.Restarting || (!restarted && info.RestartCount > 0)) {
+        const logs = await tailLogs(c);
+        throw new UserBuildError(`${name} exited during boot (status ${info.State.ExitCode})${logs ? `:\n${logs}` : ''}`);
+      }
+      port = publishedPort(info);
     }
-    const port = publishedPort(info);
     if (port) {
       const status = await probe('127.0.0.1', port, checks.healthPath);
       if (status !== null && status < 500) return port;
@@ -36,6 +43,9 @@ export async function waitHealthy(c: Dockerode.Container, name: string, checks: 
       const logs = await tailLogs(c);
       throw new UserBuildError(`${name} did not answer HTTP GET ${checks.healthPath} on $PORT with a non-5xx status within ${checks.bootTimeoutSec}s${logs ? `:\n${logs}` : ''}`);
     }
-    await sleep(150);
+    await sleep(port ? PROBE_EVERY_MS : INSPECT_EVERY_MS / 2);
   }
 }
+
+const PROBE_EVERY_MS = 40;
+const INSPECT_EVERY_MS = 300;

@@ -56,11 +56,16 @@ export interface Edge {
   /** The request handler of a listener: edge rules, then the web handler. */
   handler(web: Handler, secure: boolean): Handler;
   /** Starts what comes after the HTTP listener: certificate sync, HTTPS listener, admin listener. */
-  start(deps: { redis: Redis; http: http.Server; web: Handler; upgrade: UpgradeHandler; bind: string; reusePort?: boolean }): Promise<void>;
+  start(deps: {
+    redis: Redis; http: http.Server; web: Handler; upgrade: UpgradeHandler; bind: string; reusePort?: boolean;
+    /** Puts the fast path (fast-path.ts) in front of the HTTPS listener. */
+    fastPath?: (server: https.Server) => void;
+  }): Promise<void>;
   httpsServer(): https.Server | null;
   httpsPort(): number | null;
   /** Stops taking connections on the HTTPS listener; from now on every response closes its connection. */
   beginDrain(): void;
+  draining(): boolean;
   adminPort(): number | null;
   close(): Promise<void>;
 }
@@ -185,6 +190,7 @@ export function createEdge(opts: EdgeOptions & {
         ALPNProtocols: ['http/1.1'],
       }, this.handler(deps.web, true));
       server.on('upgrade', deps.upgrade);
+      deps.fastPath?.(server);
       server.on('tlsClientError', (_err, socket) => {
         metrics.tlsHandshakeError();
         socket.destroy();
@@ -199,6 +205,7 @@ export function createEdge(opts: EdgeOptions & {
       httpsServer = server;
       httpsPort = (server.address() as AddressInfo).port;
     },
+    draining: () => draining,
     httpsServer: () => httpsServer,
     httpsPort: () => httpsPort,
     beginDrain() {

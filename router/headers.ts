@@ -147,16 +147,22 @@ export function upstreamHeaders(headers: IncomingHttpHeaders, info: ForwardInfo)
  * The response headers the client gets from an app's response (a flat list, names as the app
  * sent them), as one flat list: without hop-by-hop ones and Transfer-Encoding (Node frames the
  * body and sets Connection for this client), with Via appended and X-Request-ID added unless
- * the app set one.
+ * the app set one. A Content-Length beside Transfer-Encoding is dropped too (the body is re-framed).
  */
 export function downstreamHeaders(headers: HeaderList, requestId: string): HeaderList {
   let named: string[] | null = null;
+  let framedByChunks = false;
   for (let i = 0; i < headers.length; i += 2) {
-    if (headers[i].length === 10 && headers[i].toLowerCase() === 'connection') {
+    const n = headers[i].length;
+    if (n === 10 && headers[i].toLowerCase() === 'connection') {
       const more = connectionNames(headers[i + 1]);
       if (more !== null) named = [...(named ?? []), ...more];
+    } else if (n === 17 && headers[i].toLowerCase() === 'transfer-encoding') {
+      framedByChunks = true;
     }
   }
+  // With Transfer-Encoding, a Content-Length is wrong (RFC 9112 §6.3): the body is framed anew.
+  if (framedByChunks) named = [...(named ?? []), 'content-length'];
   const out: HeaderList = [];
   let via: string | undefined;
   let hasRequestId = false;

@@ -12,6 +12,7 @@ import type { CertBundle } from '../common/tls.ts';
 import type { OnAccess } from './access.ts';
 import { startAckReporter, type AckReporter } from './acks.ts';
 import { createEdge, type Edge, type EdgeOptions } from './edge.ts';
+import { installFastPath, type FastPath } from './fast-path.ts';
 import { createInFlight } from './inflight.ts';
 import { sendPage } from './error-pages.ts';
 import { startKeySync } from './key-sync.ts';
@@ -41,6 +42,8 @@ export interface RouterOptions extends EdgeOptions {
   onState?: (state: RouterState) => void;
   /** Listen with SO_REUSEPORT: a worker of a new supervisor listens beside orphaned ones (cluster.ts). */
   reusePort?: boolean;
+  /** Serve the common request from the raw socket (fast-path.ts); default true. */
+  fastPath?: boolean;
 }
 
 /** What a router serves from memory: the route table and the certificate bundle. */
@@ -144,6 +147,13 @@ export async function startRouter(opts: RouterOptions): Promise<RouterHandle> {
 
   const server = http.createServer({ requireHostHeader: false, ...edge.serverOptions }, edge.handler(web, false));
   server.on('upgrade', upgrades.handle);
+  const fastPaths: FastPath[] = [];
+  const addFastPath = opts.fastPath === false ? undefined : (srv: net.Server, secure: boolean): void => {
+    fastPaths.push(installFastPath({
+      server: srv, secure, proxy: web.proxy, lookup: () => lookup, balancer, limits: edge.limits, trusted, draining: edge.draining, httpsPort: edge.httpsPort,
+    }));
+  };
+  addFastPath?.(server, false);
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -152,7 +162,9 @@ export async function startRouter(opts: RouterOptions): Promise<RouterHandle> {
         resolve();
       });
     });
-    await edge.start({ redis, http: server, web, upgrade: upgrades.handle, bind: config.routerBind, reusePort: opts.reusePort });
+    await edge.start({
+      redis, http: server, web, upgrade: upgrades.handle, bind: config.routerBind, reusePort: opts.reusePort, fastPath: addFastPath && ((srv) => addFastPath(srv, true)),
+    });
     acks = startAckReporter({
       redis, prefix: config.redisPrefix, log,
       state: () => ({ version: lookup.table.version, draining: inflight.outside(lookup.backendKeys as Set<string>) }),
@@ -197,6 +209,7 @@ export async function startRouter(opts: RouterOptions): Promise<RouterHandle> {
         let pending = 4;
         const done = (): void => { if (--pending === 0) resolve(); };
         void reported.then(() => { if (!opts.redis) redis.disconnect(); done(); });
+        for (const fast of fastPaths) fast.closeAll();
         server.close(done);
         void edge.close().then(done);
         upgrades.close();

@@ -3,14 +3,14 @@
 // response, 504 when the app sends no response headers in time.
 // One Exchange object per request is both its state and the upstream handler: no closures or
 // header copies beyond the two header lists the exchange needs.
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { backendKey } from '../common/route-acks.ts';
 import type { AppRoute, Backend } from '../common/routes.ts';
 import type { RouterErrorCode } from '../common/app-log.ts';
 import { elapsedMs, reportAccess, requestFacts, type AccessEntry, type OnAccess } from './access.ts';
 import type { InFlight } from './inflight.ts';
 import { pageCode, sendPage, type PageKind } from './error-pages.ts';
-import { downstreamHeaders, requestIdFrom, upstreamHeaders, type HeaderList } from './headers.ts';
+import { downstreamHeaders, forwardedFor, requestIdFrom, upstreamHeaders, type ForwardInfo, type HeaderList } from './headers.ts';
 import { declaredBodyLength, readBody } from './request-body.ts';
 import { originForm, resolve } from './resolve.ts';
 import type { Balancer, RouteLookup } from './route-table.ts';
@@ -43,12 +43,12 @@ export interface WebHandlerOptions {
 
 export type WebHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
-export function createWebHandler(opts: WebHandlerOptions): WebHandler {
+export function createWebHandler(opts: WebHandlerOptions): WebHandler & { proxy: WebProxy } {
   const proxy = new WebProxy(opts);
-  return (req, res) => proxy.handle(req, res);
+  return Object.assign((req: IncomingMessage, res: ServerResponse) => proxy.handle(req, res), { proxy });
 }
 
-class WebProxy {
+export class WebProxy {
   readonly opts: WebHandlerOptions;
   /** "host:port" of each backend object of the tables in use: made once, not per request. */
   private readonly keys = new WeakMap<Backend, string>();
@@ -59,11 +59,11 @@ class WebProxy {
 
   handle(req: IncomingMessage, res: ServerResponse): void {
     const arrivedAt = Date.now();
-    const ex = new Exchange(this, req, res, requestIdFrom(req.headers['x-request-id']));
+    originForm(req);
+    const ex = new NodeExchange(this, req, res, requestIdFrom(req.headers['x-request-id']));
     const trusted = this.opts.trusted?.(req.socket) ?? false;
     res.once('close', () => this.finish(ex));
 
-    originForm(req);
     const host = req.headers.host;
     const target = resolve(this.opts.lookup(), this.opts.balancer, host);
     ex.route = target.route;
@@ -90,16 +90,25 @@ class WebProxy {
     }, () => res.destroy());
   }
 
-  send(ex: Exchange, backend: Backend): void {
+  /** A request the fast path (fast-path.ts) parsed itself: no body, routed to `backend` of `route`. */
+  proxyRaw(ex: ProxyExchange, headers: IncomingHttpHeaders, route: AppRoute, backend: Backend, info: ForwardInfo): void {
+    ex.route = route;
+    ex.facts = { host: info.host, fwd: forwardedFor(info.remoteAddress, headers, info.trusted === true), protocol: info.secure ? 'https' : 'http' };
+    ex.headers = upstreamHeaders(headers, info);
+    ex.bodyLength = 0;
+    ex.replayable = IDEMPOTENT.has(ex.method);
+    this.send(ex, backend);
+  }
+
+  send(ex: ProxyExchange, backend: Backend): void {
     const key = this.keyOf(backend);
     this.hold(ex, key);
     ex.backend = backend;
     ex.dispatchedAt = performance.now();
     ex.connectedAt = 0;
-    const { req } = ex;
     // Errors, even synchronous ones, arrive through ex.onResponseError.
     this.opts.upstreams.pool(key).dispatch({
-      method: req.method ?? 'GET', path: req.url ?? '/', headers: ex.headers, body: ex.body, bodyLength: ex.bodyLength,
+      method: ex.method, path: ex.url, headers: ex.headers, body: ex.body, bodyLength: ex.bodyLength,
     }, ex);
   }
 
@@ -112,12 +121,11 @@ class WebProxy {
     return key;
   }
 
-  failed(ex: Exchange, err: NodeJS.ErrnoException): void {
-    const { res } = ex;
-    if (ex.done || res.writableEnded || res.destroyed) return;
-    if (res.headersSent) {
+  failed(ex: ProxyExchange, err: NodeJS.ErrnoException): void {
+    if (ex.done || ex.over()) return;
+    if (ex.headersSent()) {
       ex.code = 'H18';
-      res.destroy(); // the response was under way: its status is out, so cut it
+      ex.cut(); // the response was under way: its status is out, so cut it
       return;
     }
     const { log, balancer } = this.opts;
@@ -147,13 +155,13 @@ class WebProxy {
     this.answer(ex, 'bad-gateway', herokuCode);
   }
 
-  answer(ex: Exchange, page: PageKind, code = pageCode(page)): void {
+  answer(ex: ProxyExchange, page: PageKind, code = pageCode(page)): void {
     ex.code = code;
-    ex.bytes = sendPage(ex.res, page, ex.requestId);
+    ex.bytes = ex.page(page);
   }
 
   /** Moves the exchange's in-flight count to backend `key` (null: done). */
-  hold(ex: Exchange, key: string | null): void {
+  hold(ex: ProxyExchange, key: string | null): void {
     if (ex.counted === key) return;
     const { inflight } = this.opts;
     if (ex.counted !== null) inflight?.release(ex.counted);
@@ -162,7 +170,7 @@ class WebProxy {
   }
 
   /** The client's side is over (response sent, or the client left): stop upstream, report. */
-  finish(ex: Exchange): void {
+  finish(ex: ProxyExchange): void {
     ex.done = true;
     this.hold(ex, null);
     const upstream = ex.controller;
@@ -170,15 +178,14 @@ class WebProxy {
       ex.controller = null;
       upstream.abort();
     }
-    const { req, res } = ex;
-    const sent = res.headersSent;
+    const sent = ex.headersSent();
     const code = sent ? ex.code : 'H27';
     reportAccess(this.opts.onAccess, {
       app: ex.route?.app ?? null,
       dyno: ex.backend?.dyno ?? null,
-      method: req.method ?? '',
-      path: req.url ?? '',
-      status: sent ? res.statusCode : 499,
+      method: ex.method,
+      path: ex.url,
+      status: sent ? ex.status() : 499,
       bytes: ex.bytes,
       durationMs: elapsedMs(ex.startedAt),
       requestId: ex.requestId,
@@ -189,11 +196,12 @@ class WebProxy {
   }
 }
 
-/** One proxied request: its state, and the handler of its upstream exchange. */
-class Exchange implements UpstreamHandler {
+/** One proxied request: its state, and the handler of its upstream exchange. The client side
+ *  is node:http's (NodeExchange) or the fast path's raw socket (fast-path.ts). */
+export abstract class ProxyExchange implements UpstreamHandler {
   readonly proxy: WebProxy;
-  readonly req: IncomingMessage;
-  readonly res: ServerResponse;
+  readonly method: string;
+  readonly url: string;
   readonly requestId: string;
   readonly startedAt = performance.now();
   route: AppRoute | null = null;
@@ -218,21 +226,73 @@ class Exchange implements UpstreamHandler {
   /** The router's verdict (error-pages.ts, H18 for a cut response), logged Heroku-style. */
   code: RouterErrorCode | undefined = undefined;
   facts: Pick<AccessEntry, 'host' | 'fwd' | 'protocol'> = {};
-  /** Body bytes (or the end) of the response were handed to Node, which sends the head with them. */
-  bodyStarted = false;
-  private resumeUpstream: (() => void) | null = null;
 
-  constructor(proxy: WebProxy, req: IncomingMessage, res: ServerResponse, requestId: string) {
+  constructor(proxy: WebProxy, method: string, url: string, requestId: string) {
     this.proxy = proxy;
-    this.req = req;
-    this.res = res;
+    this.method = method;
+    this.url = url;
     this.requestId = requestId;
   }
+
+  /** The response status line is out (or handed to the socket). */
+  abstract headersSent(): boolean;
+  /** The response status sent. */
+  abstract status(): number;
+  /** The client side can take nothing more (ended, or destroyed). */
+  abstract over(): boolean;
+  /** Cuts the client connection (a response under way cannot be finished). */
+  abstract cut(): void;
+  /** Answers with one of the router's pages; returns the body bytes sent. */
+  abstract page(kind: PageKind): number;
+
+  abstract onResponseStart(controller: UpstreamControl, head: ResponseHead): void;
+  abstract onResponseData(controller: UpstreamControl, chunk: Buffer, release: () => void): void;
+  abstract onResponseEnd(): void;
 
   onRequestStart(controller: UpstreamControl): void {
     this.connectedAt = performance.now();
     if (this.done) controller.abort();
     else this.controller = controller;
+  }
+
+  onResponseError(err: NodeJS.ErrnoException): void {
+    this.controller = null;
+    this.proxy.failed(this, err);
+  }
+}
+
+/** A request node:http parsed, answered through its ServerResponse. */
+class NodeExchange extends ProxyExchange {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  /** Body bytes (or the end) of the response were handed to Node, which sends the head with them. */
+  bodyStarted = false;
+  private resumeUpstream: (() => void) | null = null;
+
+  constructor(proxy: WebProxy, req: IncomingMessage, res: ServerResponse, requestId: string) {
+    super(proxy, req.method ?? 'GET', req.url ?? '/', requestId);
+    this.req = req;
+    this.res = res;
+  }
+
+  headersSent(): boolean {
+    return this.res.headersSent;
+  }
+
+  status(): number {
+    return this.res.statusCode;
+  }
+
+  over(): boolean {
+    return this.res.writableEnded || this.res.destroyed;
+  }
+
+  cut(): void {
+    this.res.destroy();
+  }
+
+  page(kind: PageKind): number {
+    return sendPage(this.res, kind, this.requestId);
   }
 
   onResponseStart(controller: UpstreamControl, head: ResponseHead): void {
@@ -267,13 +327,8 @@ class Exchange implements UpstreamHandler {
     this.bodyStarted = true;
     this.res.end();
   }
-
-  onResponseError(err: NodeJS.ErrnoException): void {
-    this.controller = null;
-    this.proxy.failed(this, err);
-  }
 }
 
-function flushHead(ex: Exchange): void {
+function flushHead(ex: NodeExchange): void {
   if (!ex.bodyStarted && !ex.done && !ex.res.destroyed) ex.res.flushHeaders();
 }

@@ -1,0 +1,228 @@
+// The fast path (fast-path.ts) against real routers and a real backend. Request smuggling: each
+// hostile or unusual head goes, as raw bytes, to a router with the fast path and to one
+// without it (node:http alone); the answers, which echo what the app received, must be the
+// same. Then what the fast path serves itself: plain and TLS requests, pipelining, the hand-over
+// of a connection to node:http midway, pages, errors and the access entries.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import tls from 'node:tls';
+import { Redis } from 'ioredis';
+import type { AccessEntry } from './access.ts';
+import { startRouter, type RouterHandle } from './index.ts';
+import { deadPort, REDIS_URL, route, startBackend, type TestBackend } from './router.test-support.ts';
+import { testPki, type TestPki } from './tls.test-support.ts';
+import { testConfig } from '../test/helpers/config.ts';
+
+let redis: Redis;
+let backend: TestBackend;
+let pki: TestPki;
+let fast: RouterHandle;
+let slow: RouterHandle;
+/** Requests node:http parsed on the fast router (the fast path's own never reach it). */
+let nodeRequests = 0;
+const access: AccessEntry[] = [];
+
+before(async () => {
+  redis = new Redis(REDIS_URL);
+  pki = await testPki();
+  backend = await startBackend('a');
+  const dead = await deadPort();
+  const defaultCert = await pki.issue(['*.localhost']);
+  const table = {
+    version: 1,
+    apps: [
+      route('hello', [backend.backend()]),
+      route('secure', [backend.backend()], { hsts: true }),
+      route('down', [{ dyno: 'web.1', host: '127.0.0.1', port: dead, release: 1 }]),
+      route('retry', [{ dyno: 'web.1', host: '127.0.0.1', port: dead, release: 1 }, backend.backend('web.2')]),
+    ],
+  };
+  fast = await startRouter({ config: testConfig(), redis, log: () => {}, tls: { port: 0, defaultCert }, onAccess: (e) => access.push(e), seed: { table } });
+  slow = await startRouter({ config: testConfig(), redis, log: () => {}, fastPath: false, seed: { table } });
+  fast.server.on('request', () => nodeRequests++);
+});
+
+after(async () => {
+  await fast.close();
+  await slow.close();
+  await backend.close();
+  redis.disconnect();
+});
+
+/**
+ * Sends raw bytes (each string of `parts` as its own write, `gapMs` apart) and returns all the
+ * router wrote back until it closed the connection or was quiet for `quietMs`.
+ */
+function exchange(connect: () => net.Socket, parts: string[], { gapMs = 0, quietMs = 250 } = {}): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = connect();
+    let out = '';
+    let timer: NodeJS.Timeout | undefined;
+    const done = (): void => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(out);
+    };
+    const quiet = (): void => {
+      clearTimeout(timer);
+      timer = setTimeout(done, quietMs);
+    };
+    socket.on('data', (d: Buffer) => { out += d.toString('latin1'); quiet(); });
+    socket.on('close', done);
+    socket.on('error', () => {});
+    socket.once(socket instanceof tls.TLSSocket ? 'secureConnect' : 'connect', async () => {
+      for (const part of parts) {
+        if (socket.destroyed) break;
+        socket.write(part, 'latin1');
+        if (gapMs > 0) await new Promise((r) => setTimeout(r, gapMs));
+      }
+      quiet();
+    });
+  });
+}
+
+const plain = (router: RouterHandle) => () => net.connect(router.port, '127.0.0.1');
+
+/** Request ids, timestamps and dates differ between two runs of the same exchange. */
+function normalize(text: string): string {
+  return text
+    .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, 'ID')
+    .replace(/\bt=\d+/g, 't=T')
+    .replace(/\r\nDate: [^\r]*/gi, '')
+}
+
+const H = 'Host: hello.localhost\r\n';
+/** Each: hostile or unusual bytes; the fast router must answer exactly as node:http does. */
+const ATTACKS: Record<string, string[]> = {
+  'CL and TE together': [`POST / HTTP/1.1\r\n${H}Content-Length: 6\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /smuggled HTTP/1.1\r\n${H}\r\n`],
+  'two Content-Lengths': [`GET / HTTP/1.1\r\n${H}Content-Length: 0\r\nContent-Length: 30\r\n\r\nGET /smuggled HTTP/1.1\r\n${H}\r\n`],
+  'Content-Length with a sign': [`GET / HTTP/1.1\r\n${H}Content-Length: +0\r\n\r\nGET /smuggled HTTP/1.1\r\n${H}\r\n`],
+  'Content-Length with a space inside': [`GET / HTTP/1.1\r\n${H}Content-Length: 0 30\r\n\r\nGET /smuggled HTTP/1.1\r\n${H}\r\n`],
+  'space before the colon': [`GET / HTTP/1.1\r\n${H}Content-Length : 30\r\n\r\nGET /smuggled HTTP/1.1\r\n${H}\r\n`],
+  'obs-fold': [`GET / HTTP/1.1\r\n${H}X-A: a\r\n b\r\n\r\n`],
+  'bare LF line ends': [`GET /lf HTTP/1.1\n${H.replace('\r\n', '\n')}\n`],
+  'bare LF inside a header': [`GET / HTTP/1.1\r\n${H}X-A: a\nContent-Length: 30\r\n\r\nGET /smuggled HTTP/1.1\r\n${H}\r\n`],
+  'bare CR inside a header': [`GET / HTTP/1.1\r\n${H}X-A: a\rb\r\n\r\n`],
+  'NUL in a header': [`GET / HTTP/1.1\r\n${H}X-A: a\u0000b\r\n\r\n`],
+  'control character in a header': [`GET / HTTP/1.1\r\n${H}X-A: a\u0001b\r\n\r\n`],
+  'absolute-form target': [`GET http://hello.localhost/abs HTTP/1.1\r\nHost: other.localhost\r\n\r\n`],
+  'asterisk-form target': [`OPTIONS * HTTP/1.1\r\n${H}\r\n`],
+  'very long head': [`GET / HTTP/1.1\r\n${H}X-Long: ${'x'.repeat(20_000)}\r\n\r\n`],
+  'head just over the fast limit': [`GET /long HTTP/1.1\r\n${H}X-Long: ${'x'.repeat(8200)}\r\n\r\n`],
+  'pipelining with a body': [`GET /first HTTP/1.1\r\n${H}\r\nPOST /post HTTP/1.1\r\n${H}Content-Length: 5\r\n\r\nhelloGET /third HTTP/1.1\r\n${H}\r\n`],
+  'pipelining with a chunked body': [`GET /first HTTP/1.1\r\n${H}\r\nPOST /post HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\nGET /third HTTP/1.1\r\n${H}\r\n`],
+  'two Host headers': [`GET / HTTP/1.1\r\n${H}Host: other.localhost\r\n\r\n`],
+  'no Host': ['GET / HTTP/1.1\r\n\r\n'],
+  'lowercase method': [`get / HTTP/1.1\r\n${H}\r\n`],
+  'unknown method': [`PURGE / HTTP/1.1\r\n${H}\r\n`],
+  'two spaces in the request line': [`GET  / HTTP/1.1\r\n${H}\r\n`],
+  'HTTP/1.0 with keep-alive': [`GET /ten HTTP/1.0\r\n${H}Connection: keep-alive\r\n\r\nGET /eleven HTTP/1.1\r\n${H}Connection: close\r\n\r\n`],
+  'HTTP/2 preface': ['PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'],
+  'Expect: 100-continue': [`POST /expect HTTP/1.1\r\n${H}Expect: 100-continue\r\nContent-Length: 2\r\n\r\nhi`],
+  'Connection: upgrade without Upgrade': [`GET / HTTP/1.1\r\n${H}Connection: upgrade\r\n\r\n`],
+  'Content-Length: 0 then pipelined': [`POST /zero HTTP/1.1\r\n${H}Content-Length: 0\r\n\r\nGET /two HTTP/1.1\r\n${H}Connection: close\r\n\r\n`],
+  'Connection naming a header': [`GET / HTTP/1.1\r\n${H}Connection: x-secret\r\nX-Secret: 1\r\n\r\n`],
+  'leading empty line': [`\r\nGET /lead HTTP/1.1\r\n${H}\r\n`],
+  'obs-text in a value': [`GET /text HTTP/1.1\r\n${H}X-A: caf\u00e9\r\nConnection: close\r\n\r\n`],
+  'non-ASCII in the target': [`GET /caf\u00e9 HTTP/1.1\r\n${H}\r\n`],
+};
+
+test('hostile and unusual heads get the same answer with the fast path as from node:http alone', async () => {
+  const names = Object.keys(ATTACKS);
+  const results = await Promise.all(names.map(async (name) => {
+    const [withFast, withoutFast] = await Promise.all([exchange(plain(fast), ATTACKS[name]), exchange(plain(slow), ATTACKS[name])]);
+    return { name, withFast: normalize(withFast), withoutFast: normalize(withoutFast) };
+  }));
+  for (const { name, withFast, withoutFast } of results) {
+    assert.equal(withFast, withoutFast, name);
+    assert.ok(withFast.startsWith('HTTP/1.1 ') || withFast === '', `${name}: ${withFast}`);
+    assert.doesNotMatch(withFast, /smuggled/, name);
+  }
+  assert.ok(backend.seen.every((req) => req.url !== '/smuggled'));
+});
+
+test('a head sent a byte at a time is left to node:http, which serves it as before', async () => {
+  const request = `GET /bytes HTTP/1.1\r\n${H}X-A: 1\r\nConnection: close\r\n\r\n`;
+  const before = nodeRequests;
+  const [withFast, withoutFast] = await Promise.all([
+    exchange(plain(fast), [...request], { gapMs: 1 }), exchange(plain(slow), [...request], { gapMs: 1 }),
+  ]);
+  assert.equal(normalize(withFast), normalize(withoutFast));
+  assert.match(withFast, /^HTTP\/1\.1 200 /);
+  assert.equal(nodeRequests, before + 1);
+});
+
+test('the common request is served by the fast path: forwarded headers, keep-alive, pipelining in order', async () => {
+  const before = nodeRequests;
+  const reply = await exchange(plain(fast), [
+    `GET /one HTTP/1.1\r\n${H}X-Forwarded-For: 6.6.6.6\r\nX-Request-ID: client-chosen-request-id-123\r\n\r\nGET /two HTTP/1.1\r\n${H}\r\n`,
+    `HEAD /three HTTP/1.1\r\n${H}Connection: close\r\n\r\n`,
+  ]);
+  assert.equal(nodeRequests, before, 'node:http parsed none of them');
+  const heads = reply.split('HTTP/1.1 ').slice(1);
+  assert.equal(heads.length, 3, reply);
+  assert.match(heads[0], /^200 OK\r\n/);
+  assert.match(heads[0], /"url":"\/one"/);
+  assert.match(heads[0], /"x-forwarded-for":"127\.0\.0\.1"/); // the client's claim is not believed
+  assert.match(heads[0], /"x-request-id":"client-chosen-request-id-123"/);
+  assert.match(heads[0], /\r\nx-request-id: client-chosen-request-id-123\r\n/);
+  assert.match(heads[0], /\r\nConnection: keep-alive\r\nKeep-Alive: timeout=5\r\n/);
+  assert.match(heads[1], /"url":"\/two"/);
+  assert.match(heads[2], /\r\nConnection: close\r\n/);
+  assert.doesNotMatch(heads[2], /"url"/, 'HEAD: no body');
+  const entry = access.find((e) => e.path === '/one');
+  assert.deepEqual({ ...entry, durationMs: 0, connectMs: 0 }, {
+    app: 'hello', dyno: 'a', method: 'GET', path: '/one', status: 200, bytes: entry!.bytes, durationMs: 0, connectMs: 0,
+    requestId: 'client-chosen-request-id-123', host: 'hello.localhost', fwd: '127.0.0.1', protocol: 'http',
+  });
+  assert.ok(entry!.bytes > 0);
+});
+
+test('a connection the fast path started is handed to node:http midway, body and all', async () => {
+  const before = nodeRequests;
+  const reply = await exchange(plain(fast), [
+    `GET /first HTTP/1.1\r\n${H}\r\n`,
+    `POST /body HTTP/1.1\r\n${H}Content-Length: 5\r\n\r\nhel`,
+    'lo',
+    `GET /after HTTP/1.1\r\n${H}Connection: close\r\n\r\n`,
+  ], { gapMs: 30 });
+  const heads = reply.split('HTTP/1.1 ').slice(1);
+  assert.equal(heads.length, 3, reply);
+  assert.match(heads[1], /"method":"POST","url":"\/body"/);
+  assert.match(heads[1], /"body":"hello"/);
+  assert.match(heads[2], /"url":"\/after"/);
+  assert.equal(nodeRequests, before + 2, 'the POST and what followed it went through node:http');
+});
+
+test('errors on the fast path: 502 with its code, a GET retried on the next backend', async () => {
+  const down = await exchange(plain(fast), [`GET /down HTTP/1.1\r\nHost: down.localhost\r\n\r\n`]);
+  assert.match(down, /^HTTP\/1\.1 502 Bad Gateway\r\n/);
+  assert.match(down, /\r\nConnection: keep-alive\r\n/);
+  assert.equal(access.find((e) => e.path === '/down')?.code, 'H10');
+  const retried = await exchange(plain(fast), [`GET /retried HTTP/1.1\r\nHost: retry.localhost\r\nConnection: close\r\n\r\n`]);
+  assert.match(retried, /^HTTP\/1\.1 200 /);
+  assert.equal(access.find((e) => e.path === '/retried')?.dyno, 'web.2');
+});
+
+test('HTTPS: served by the fast path with HSTS, and handed to node:http on the same TLS connection', async () => {
+  const connect = () => tls.connect({ host: '127.0.0.1', port: fast.edge.httpsPort()!, servername: 'secure.localhost', rejectUnauthorized: false });
+  const before = nodeRequests;
+  const https = fast.edge.httpsServer()!;
+  let httpsRequests = 0;
+  const count = (): void => { httpsRequests++; };
+  https.on('request', count);
+  const reply = await exchange(connect, [
+    'GET /tls HTTP/1.1\r\nHost: secure.localhost\r\n\r\n',
+    'POST /tls-body HTTP/1.1\r\nHost: secure.localhost\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok',
+  ], { gapMs: 30 });
+  https.off('request', count);
+  const heads = reply.split('HTTP/1.1 ').slice(1);
+  assert.equal(heads.length, 2, reply);
+  for (const head of heads) assert.match(head, /\r\nstrict-transport-security: max-age=31536000\r\n/);
+  assert.match(heads[0], /"x-forwarded-proto":"https"/);
+  assert.match(heads[1], /"body":"ok"/);
+  assert.equal(httpsRequests, 1, 'only the POST went through node:http');
+  assert.equal(nodeRequests, before);
+  assert.equal(access.find((e) => e.path === '/tls')?.protocol, 'https');
+});

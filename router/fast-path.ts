@@ -218,7 +218,7 @@ class RawExchange extends ProxyExchange {
   close = false;
   hsts = false;
   statusCode = 0;
-  /** The response head, until it goes out with the first body bytes (or alone, a tick later). */
+  /** The response head, until it goes out with the first body bytes (or alone, at the end of the read). */
   head: string | null = null;
   sent = false;
   chunked = false;
@@ -277,7 +277,6 @@ class RawExchange extends ProxyExchange {
     }
     this.statusCode = head.status;
     this.head = text;
-    process.nextTick(flushHead, this);
   }
 
   /** The client's response head, or null if a name or value is not valid. */
@@ -346,6 +345,15 @@ class RawExchange extends ProxyExchange {
     }
   }
 
+  /** A head that no body bytes came with (an event stream, a slow body) goes out alone. */
+  onReadDone(): void {
+    const head = this.head;
+    if (head === null || this.finished || this.conn.socket.destroyed) return;
+    this.head = null;
+    this.sent = true;
+    this.conn.socket.write(head, 'latin1');
+  }
+
   onResponseEnd(): void {
     this.controller = null;
     if (this.finished) return;
@@ -359,13 +367,6 @@ class RawExchange extends ProxyExchange {
   }
 }
 
-function flushHead(ex: RawExchange): void {
-  const head = ex.head;
-  if (head === null || ex.finished || ex.conn.socket.destroyed) return;
-  ex.head = null;
-  ex.sent = true;
-  ex.conn.socket.write(head, 'latin1');
-}
 
 let dateSecond = -1;
 let dateText = '';

@@ -178,6 +178,7 @@ test('bytes handed on from a read buffer stay intact until released, however man
         onResponseStart: () => {},
         onResponseData: (_c, chunk, release) => { views.push(chunk); releases.push(release); },
         onResponseEnd: () => resolve(),
+        onReadDone: () => {},
         onResponseError: reject,
       });
     });

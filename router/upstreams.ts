@@ -48,6 +48,9 @@ export interface UpstreamHandler {
   /** The exchange failed; `code` tells how (ECONNREFUSED, UPSTREAM_CONNECT_TIMEOUT, UPSTREAM_HEADERS_TIMEOUT,
    *  UPSTREAM_SOCKET for a connection closed before the response ended, UPSTREAM_BAD_RESPONSE, ECONNRESET…). */
   onResponseError(err: NodeJS.ErrnoException): void;
+  /** The bytes of one read are all handed on (a response head with no body bytes after it
+   *  in that read can go out now). */
+  onReadDone(): void;
 }
 
 export interface UpstreamPool {
@@ -356,6 +359,7 @@ class Connection implements UpstreamControl {
     } catch (err) {
       this.fail(err as NodeJS.ErrnoException);
     }
+    handler.onReadDone();
   }
 
   private onHead(head: ResponseHead): void {

@@ -248,6 +248,7 @@ export abstract class ProxyExchange implements UpstreamHandler {
   abstract onResponseStart(controller: UpstreamControl, head: ResponseHead): void;
   abstract onResponseData(controller: UpstreamControl, chunk: Buffer, release: () => void): void;
   abstract onResponseEnd(): void;
+  abstract onReadDone(): void;
 
   onRequestStart(controller: UpstreamControl): void {
     this.connectedAt = performance.now();
@@ -267,6 +268,8 @@ class NodeExchange extends ProxyExchange {
   readonly res: ServerResponse;
   /** Body bytes (or the end) of the response were handed to Node, which sends the head with them. */
   bodyStarted = false;
+  /** writeHead was called; the head is flushed at the end of the read unless body bytes took it along. */
+  headPending = false;
   private resumeUpstream: (() => void) | null = null;
 
   constructor(proxy: WebProxy, req: IncomingMessage, res: ServerResponse, requestId: string) {
@@ -308,9 +311,15 @@ class NodeExchange extends ProxyExchange {
       this.onResponseError(err as NodeJS.ErrnoException);
       return;
     }
-    // Node sends the head with the first body bytes; if none come in this tick (an event
-    // stream, a slow body), it goes out alone so the client is not kept waiting for it.
-    process.nextTick(flushHead, this);
+    this.headPending = true;
+  }
+
+  /** Node sends the head with the first body bytes; if none came with it (an event stream, a
+   *  slow body), it goes out alone so the client is not kept waiting for it. */
+  onReadDone(): void {
+    if (!this.headPending) return;
+    this.headPending = false;
+    if (!this.bodyStarted && !this.done && !this.res.destroyed) this.res.flushHeaders();
   }
 
   onResponseData(controller: UpstreamControl, chunk: Buffer, release: () => void): void {
@@ -327,8 +336,4 @@ class NodeExchange extends ProxyExchange {
     this.bodyStarted = true;
     this.res.end();
   }
-}
-
-function flushHead(ex: NodeExchange): void {
-  if (!ex.bodyStarted && !ex.done && !ex.res.destroyed) ex.res.flushHeaders();
 }

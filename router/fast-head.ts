@@ -2,14 +2,15 @@
 // outside it goes to node:http (llhttp), which accepts, rejects (400) or answers it as before:
 // the fast path never has to decide an ambiguous case (request smuggling lives there).
 // In the subset: "METHOD SP /origin-form SP HTTP/1.1", then "token: value" lines of visible
-// ASCII or obs-text, each name once, a Host, no body (no Content-Length but "0", no
-// Transfer-Encoding), no Upgrade, no Expect, and Connection only as "keep-alive" or "close".
+// ASCII or obs-text, each name once, a Host, at most one Content-Length of digits alone, no
+// Transfer-Encoding, no Upgrade, no Expect, and Connection only as "keep-alive" or "close".
 
 /** Longest head (request line and headers, without the blank line) served by the fast path. */
 export const MAX_FAST_HEAD_BYTES = 8192;
 const MAX_FAST_HEADERS = 64;
 
 const REQUEST_LINE = /^(GET|HEAD|POST|PUT|DELETE|PATCH|OPTIONS) (\/[\x21-\x7e]*) HTTP\/1\.1$/;
+const DIGITS = /^\d{1,15}$/;
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 /** A header value as Node accepts it: no control characters but HT (so no CR, LF or NUL). */
 export const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
@@ -24,6 +25,8 @@ export interface FastHead {
   host: string;
   /** The client asked to close the connection after this response. */
   close: boolean;
+  /** Content-Length (0 without one). */
+  length: number;
 }
 
 /**
@@ -38,6 +41,7 @@ export function parseFastHead(text: string): FastHead | null {
   const headers: Record<string, string> = { __proto__: null } as unknown as Record<string, string>;
   let count = 0;
   let close = false;
+  let length = 0;
   let at = eol + 2;
   while (at < text.length) {
     let next = text.indexOf('\r\n', at);
@@ -58,7 +62,8 @@ export function parseFastHead(text: string): FastHead | null {
       case 'http2-settings':
         return null;
       case 'content-length':
-        if (value !== '0') return null;
+        if (!DIGITS.test(value)) return null;
+        length = Number(value);
         break;
       case 'connection': {
         const v = value.toLowerCase();
@@ -71,7 +76,7 @@ export function parseFastHead(text: string): FastHead | null {
   }
   const host = headers.host;
   if (host === undefined) return null;
-  return { method: line[1], url: line[2], headers, host, close };
+  return { method: line[1], url: line[2], headers, host, close, length };
 }
 
 function trimOws(s: string): string {

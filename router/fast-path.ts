@@ -1,10 +1,10 @@
 // The router's fast path: a listener's connections are read here first, and the common request
-// (fast-head.ts: a strict HTTP/1.1 subset, no body, routed to an app's backend) is proxied
-// straight from the raw socket, its response head written as one string, without node:http's
-// request and response objects. Anything else hands the connection over to node:http as it is
+// (fast-head.ts: a strict HTTP/1.1 subset, any body read whole with the head, routed to an
+// app's backend) is proxied straight from the raw socket, its response head written as one
+// string, without node:http's request and response objects. Anything else hands the connection over to node:http as it is
 // (the bytes read so far put back first), which then serves that request and the rest of the
-// connection: ACME, redirects, pages, bodies, upgrades, HTTP/1.0, partial heads (so the
-// headers timeout is Node's), and every malformed or ambiguous head.
+// connection: ACME, redirects, pages, streamed or chunked bodies, upgrades, HTTP/1.0, partial
+// heads (so the headers timeout is Node's), and every malformed or ambiguous head.
 import { STATUS_CODES } from 'node:http';
 import type net from 'node:net';
 import { isAcmeChallenge } from './acme-challenge.ts';
@@ -40,6 +40,8 @@ export interface FastPath {
 }
 
 const CRLFCRLF = Buffer.from('\r\n\r\n');
+/** Largest request body the fast path takes (whole, read with its head); larger ones stream through node:http. */
+const MAX_FAST_BODY_BYTES = 64 * 1024;
 
 /**
  * Puts the fast path in front of a listener: node:http's connection listener is replaced by
@@ -129,9 +131,15 @@ class FastConnection {
     const route = ctx.lookup().find(head.host);
     if (route === null || route.maintenance) return this.handOver();
     if (!ctx.secure && route.redirectHttps === true && ctx.httpsPort() !== null) return this.handOver();
+    // A body is served here only when all of it has arrived with the head, and is allowed.
+    const bodyEnd = end + 4 + head.length;
+    if (head.length > 0 && (bodyEnd > buf.length || head.length > MAX_FAST_BODY_BYTES || (ctx.limits.maxBodyBytes > 0 && head.length > ctx.limits.maxBodyBytes))) {
+      return this.handOver();
+    }
     const backend = ctx.balancer.pick(route);
     if (backend === null) return this.handOver();
-    this.pending = end + 4 === buf.length ? null : buf.subarray(end + 4);
+    const body = head.length === 0 ? null : buf.subarray(end + 4, bodyEnd);
+    this.pending = bodyEnd === buf.length ? null : buf.subarray(bodyEnd);
     if (this.pending !== null) this.socket.pause();
     const requestId = requestIdFrom(head.headers['x-request-id']);
     const ex = new RawExchange(ctx.proxy, this, head.method, head.url, requestId);
@@ -139,7 +147,7 @@ class FastConnection {
     ex.hsts = ctx.secure && route.hsts === true;
     this.exchange = ex;
     const trusted = ctx.trusted?.(this.socket) ?? false;
-    ctx.proxy.proxyRaw(ex, head.headers, route, backend, {
+    ctx.proxy.proxyRaw(ex, head.headers, body, route, backend, {
       remoteAddress: this.socket.remoteAddress, host: head.host, requestId, startedAt: Date.now(), secure: ctx.secure, trusted,
     });
   }

@@ -41,6 +41,13 @@ export interface WebHandlerOptions {
   trusted?: TrustCheck;
 }
 
+/** Whether a request may be sent again after a failure: idempotent, with a body small enough
+ *  to keep, and another backend to go to (or no body at all). */
+function replayable(method: string, bodyLength: number | null, route: AppRoute): boolean {
+  return IDEMPOTENT.has(method) && bodyLength !== null
+    && (bodyLength === 0 || (bodyLength <= MAX_REPLAY_BODY && route.backends.length > 1));
+}
+
 export type WebHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
 export function createWebHandler(opts: WebHandlerOptions): WebHandler & { proxy: WebProxy } {
@@ -77,8 +84,7 @@ export class WebProxy {
     });
     const length = declaredBodyLength(req);
     ex.bodyLength = length;
-    ex.replayable = IDEMPOTENT.has(req.method ?? '') && length !== null
-      && (length === 0 || (length <= MAX_REPLAY_BODY && target.route.backends.length > 1));
+    ex.replayable = replayable(ex.method, length, target.route);
     if (length === 0 || !ex.replayable) {
       ex.body = length === 0 ? null : req; // a body that cannot be replayed streams through
       return this.send(ex, target.backend);
@@ -90,13 +96,14 @@ export class WebProxy {
     }, () => res.destroy());
   }
 
-  /** A request the fast path (fast-path.ts) parsed itself: no body, routed to `backend` of `route`. */
-  proxyRaw(ex: ProxyExchange, headers: IncomingHttpHeaders, route: AppRoute, backend: Backend, info: ForwardInfo): void {
+  /** A request the fast path (fast-path.ts) read itself, body and all, routed to `backend` of `route`. */
+  proxyRaw(ex: ProxyExchange, headers: IncomingHttpHeaders, body: Buffer | null, route: AppRoute, backend: Backend, info: ForwardInfo): void {
     ex.route = route;
     ex.facts = { host: info.host, fwd: forwardedFor(info.remoteAddress, headers, info.trusted === true), protocol: info.secure ? 'https' : 'http' };
     ex.headers = upstreamHeaders(headers, info);
-    ex.bodyLength = 0;
-    ex.replayable = IDEMPOTENT.has(ex.method);
+    ex.body = body;
+    ex.bodyLength = body === null ? 0 : body.length;
+    ex.replayable = replayable(ex.method, ex.bodyLength, route);
     this.send(ex, backend);
   }
 

@@ -8,6 +8,7 @@ import { Redis } from 'ioredis';
 import { startBuilder } from '../builder/index.ts';
 import { loadConfig, type Config } from '../common/config.ts';
 import { startController } from '../controller/index.ts';
+import { swarmManagerEngine } from '../controller/scheduler/create-scheduler.ts';
 import { ensureSwarmManager } from '../controller/scheduler/swarm-setup.ts';
 import { keepRouterRunning } from '../router/keeper.ts';
 import { routerPidFile } from '../router/serve.ts';
@@ -17,9 +18,10 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const docker = new Dockerode({ socketPath: config.dockerSocket });
   await docker.ping();
-  // Swarm mode: on a manager only; a single-node swarm is made when the engine is in none.
+  // Swarm mode: on a manager only (this engine, or PAAS_SWARM_MANAGER_SOCKET's); a single-node
+  // swarm is made when the engine is in none.
   const swarm = config.scheduler === 'swarm'
-    ? await ensureSwarmManager(docker, { advertiseAddr: config.swarmAdvertiseAddr, log: (line) => console.log(line) })
+    ? await ensureSwarmManager(swarmManagerEngine(config, docker), { advertiseAddr: config.swarmAdvertiseAddr, log: (line) => console.log(line) })
     : null;
   const controller = await startController({ config, docker });
   const builder = await startBuilder({

@@ -78,6 +78,10 @@ export interface Config {
   /** Address the swarm's manager advertises to other nodes when paasd initialises the swarm
    *  (empty: the address of the interface with the default route). */
   swarmAdvertiseAddr: string;
+  /** Socket of the swarm manager's engine when it is not the local engine (dockerSocket):
+   *  paasd then runs apart from the manager, and reaches the manager's tasks at its node
+   *  address instead of loopback. Empty: the local engine is the manager. */
+  swarmManagerSocket: string;
   /** Label put on every container/image/network the platform creates. */
   label: string;
   /** Default memory limit for app containers, in MiB. */
@@ -243,6 +247,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     buildDockerSocket: env.PAAS_BUILD_DOCKER_SOCKET === 'off' ? null : env.PAAS_BUILD_DOCKER_SOCKET || DEFAULT_BUILD_DOCKER_SOCKET,
     scheduler: schedulerKind(env.PAAS_SCHEDULER),
     swarmAdvertiseAddr: env.PAAS_SWARM_ADVERTISE_ADDR || '',
+    swarmManagerSocket: env.PAAS_SWARM_MANAGER_SOCKET || '',
     label: env.PAAS_LABEL || 'paas',
     dynoMemoryMb: int(env.PAAS_DYNO_MEMORY_MB, 512),
     dynoCpus: num(env.PAAS_DYNO_CPUS, 1),

@@ -11,7 +11,8 @@ import type { DynoChecks } from './types.ts';
 
 export interface BootDeps {
   docker: Dockerode;
-  selfNodeId: () => string;
+  /** The node whose tasks are reached on loopback ('' if none). */
+  loopbackNodeId: () => string;
 }
 
 export async function tasksOf(docker: Dockerode, serviceId: string): Promise<SwarmTask[]> {
@@ -96,7 +97,7 @@ export async function bootService(deps: BootDeps, serviceId: string, name: strin
       if (!web) return { taskId: task.ID, node: await where(task) };
       const port = publishedPort(task);
       const node = await nodeOf(docker, nodes, task.NodeID);
-      const host = nodeAddress({ selfNodeId: deps.selfNodeId() }, node);
+      const host = nodeAddress({ loopbackNodeId: deps.loopbackNodeId() }, node);
       if (port !== null && host !== null) {
         const status = await probe(host, port, checks.healthPath);
         if (status !== null && status < 500) return { taskId: task.ID, node: await where(task) };
@@ -122,7 +123,7 @@ export async function checkTask(deps: BootDeps, serviceId: string, taskId: strin
     const task = currentTask(await tasksOf(deps.docker, serviceId));
     if (!task || task.ID !== taskId || taskEnded(task)) return false;
     const port = task.Status.State === 'running' ? publishedPort(task) : null;
-    const host = nodeAddress({ selfNodeId: deps.selfNodeId() }, await nodeOf(deps.docker, nodes, task.NodeID));
+    const host = nodeAddress({ loopbackNodeId: deps.loopbackNodeId() }, await nodeOf(deps.docker, nodes, task.NodeID));
     if (port !== null && host !== null) {
       const status = await probe(host, port, checks.healthPath);
       if (status !== null && status < 500) return true;

@@ -39,6 +39,9 @@ export interface SwarmSchedulerOptions {
   log?: (line: string) => void;
   /** The route table the routers used when this controller started (docker-scheduler.ts). */
   lastRoutes?: RouteTable | null;
+  /** The manager is another machine than paasd's (PAAS_SWARM_MANAGER_SOCKET): its tasks are
+   *  reached at its node address, not on loopback. */
+  remoteManager?: boolean;
   /** How often the cluster is read for changes Swarm made (ms, default 400). */
   pollMs?: number;
 }
@@ -64,7 +67,8 @@ export function createSwarmScheduler(opts: SwarmSchedulerOptions): Scheduler {
   const networks = new Set<string>();
 
   const checksFor = (labels: Record<string, string>): DynoChecks => checksOf(label, labels, defaults);
-  const bootDeps = { docker, selfNodeId: () => selfNodeId };
+  const loopbackNodeId = (): string => (opts.remoteManager ? '' : selfNodeId);
+  const bootDeps = { docker, loopbackNodeId };
 
   async function self(): Promise<string> {
     if (selfNodeId) return selfNodeId;
@@ -76,7 +80,8 @@ export function createSwarmScheduler(opts: SwarmSchedulerOptions): Scheduler {
   }
 
   async function snapshot(): Promise<Snapshot> {
-    const snap = await readSnapshot(docker, label, await self());
+    const selfId = await self();
+    const snap = await readSnapshot(docker, label, selfId, loopbackNodeId());
     if (adopting) {
       // Web tasks the last route table routed were healthy; others (an app the table does not
       // know: all of its tasks) are adopted as well. A task of a known app that was not routed

@@ -37,12 +37,14 @@ export interface Snapshot {
   /** Tasks of each service, newest first. */
   tasks: Map<string, SwarmTask[]>;
   nodes: Map<string, SwarmNode>;
-  /** The node of the engine the platform talks to (the manager it runs on). */
+  /** The node of the engine the platform talks to (its manager). */
   selfNodeId: string;
+  /** The node whose tasks paasd reaches on loopback (the manager it runs on), '' if none. */
+  loopbackNodeId: string;
 }
 
 /** Reads services (of this platform's dynos), their tasks and the nodes. */
-export async function readSnapshot(docker: Dockerode, label: string, selfNodeId: string): Promise<Snapshot> {
+export async function readSnapshot(docker: Dockerode, label: string, selfNodeId: string, loopbackNodeId: string): Promise<Snapshot> {
   const [services, tasks, nodes] = await Promise.all([
     docker.listServices({ filters: { label: [`${label}.dyno`] } }) as Promise<unknown> as Promise<SwarmService[]>,
     docker.listTasks() as Promise<unknown> as Promise<SwarmTask[]>,
@@ -55,7 +57,7 @@ export async function readSnapshot(docker: Dockerode, label: string, selfNodeId:
     byService.set(t.ServiceID, [...(byService.get(t.ServiceID) ?? []), t]);
   }
   for (const list of byService.values()) list.sort((a, b) => b.CreatedAt.localeCompare(a.CreatedAt));
-  return { services: services.filter((s) => s.Spec.Labels[label] === '1'), tasks: byService, nodes: new Map(nodes.map((n) => [n.ID, n])), selfNodeId };
+  return { services: services.filter((s) => s.Spec.Labels[label] === '1'), tasks: byService, nodes: new Map(nodes.map((n) => [n.ID, n])), selfNodeId, loopbackNodeId };
 }
 
 /** The task that is the dyno now: the newest one Swarm wants running, else the newest. */
@@ -66,15 +68,20 @@ export function currentTask(tasks: SwarmTask[] | undefined): SwarmTask | null {
 
 const STARTING = new Set(['new', 'allocated', 'pending', 'assigned', 'accepted', 'preparing', 'ready', 'starting']);
 const ENDED = new Set(['complete', 'failed', 'rejected', 'shutdown', 'orphaned', 'remove']);
+/** Node states of a lost node. `unknown` is not one: a restarted manager marks every node
+ *  unknown until it reports again (swarmkit's dispatcher, after a leadership change), while its
+ *  tasks run on. */
+const LOST = new Set(['down', 'disconnected']);
+export const nodeLost = (n: SwarmNode): boolean => LOST.has(n.Status.State);
 
 export const taskEnded = (t: SwarmTask): boolean => ENDED.has(t.Status.State);
 export const publishedPort = (t: SwarmTask): number | null =>
   t.Status.PortStatus?.Ports?.find((p) => p.TargetPort === APP_PORT)?.PublishedPort ?? null;
 
 /** Where the router reaches a task's published port: loopback on the platform's own node. */
-export function nodeAddress(snap: Pick<Snapshot, 'selfNodeId'>, node: SwarmNode | undefined): string | null {
+export function nodeAddress(snap: Pick<Snapshot, 'loopbackNodeId'>, node: SwarmNode | undefined): string | null {
   if (!node) return null;
-  if (node.ID === snap.selfNodeId) return '127.0.0.1';
+  if (node.ID === snap.loopbackNodeId) return '127.0.0.1';
   const addr = node.Status.Addr && node.Status.Addr !== '0.0.0.0' ? node.Status.Addr : node.ManagerStatus?.Addr?.replace(/:\d+$/, '');
   return addr || null;
 }
@@ -100,7 +107,7 @@ export function toDyno(snap: Snapshot, service: SwarmService, view: DynoView): D
   if (view.stopping.has(service.ID)) state = 'stopping';
   else if (!task || STARTING.has(task.Status.State)) state = 'starting';
   else if (task.Status.State === 'running') {
-    if (node && node.Status.State !== 'ready') state = 'down'; // its node is lost: Swarm moves it
+    if (node && nodeLost(node)) state = 'down'; // its node is lost: Swarm moves it
     else if (L('type') === 'web' && !oneOff) state = view.healthy.has(task.ID) ? 'up' : 'starting';
     else state = 'up';
   } else if (oneOff) state = task.Status.State === 'complete' ? 'down' : 'crashed';

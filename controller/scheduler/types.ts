@@ -85,7 +85,8 @@ export interface ClusterNode {
   availability: 'active' | 'pause' | 'drain';
   /** Dynos of this platform (all apps) running or starting on it. */
   dynos: number;
-  /** The node the platform (this controller) runs on. */
+  /** The node of the engine the platform drives: the manager it runs on (or the one at
+   *  PAAS_SWARM_MANAGER_SOCKET). */
   self: boolean;
 }
 

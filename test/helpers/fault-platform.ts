@@ -43,8 +43,9 @@ export interface FaultPlatform {
   /** Pid of the live router supervisor (its pid file), or null. */
   routerPid(): number | null;
   api<T = unknown>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
-  /** Creates an app and pushes `server.js` answering `body` to it; resolves with the push. */
-  deploy(app: string, body: string): Promise<Run>;
+  /** Creates an app and pushes `server.js` answering `body` to it (and `extra` files: a
+   *  Dockerfile makes it a Dockerfile app); resolves with the push. */
+  deploy(app: string, body: string, extra?: Record<string, string>): Promise<Run>;
   /** Commits a version answering `body` and pushes it; never rejects (a failure is a Run with code -1). */
   pushVersion(app: string, body: string, extra?: Record<string, string>): Promise<Run>;
   viaRouter(app: string, path?: string): Promise<HttpResult>;
@@ -144,11 +145,11 @@ export async function startFaultPlatform(opts: FaultPlatformOptions = {}): Promi
     router: () => router,
     routerPid: () => runningRouterPid({ dataDir }),
     api,
-    async deploy(app, body) {
+    async deploy(app, body, extra) {
       const created = await api('POST', '/apps', { name: app });
       if (created.status !== 201) throw new Error(`apps:create ${app}: ${created.status} ${JSON.stringify(created.body)}`);
       apps.add(app);
-      return pushVersion(app, body);
+      return pushVersion(app, body, extra);
     },
     pushVersion,
     viaRouter: (app, p = '/') => httpGet(routerPort, `${app}.localhost`, p),

@@ -49,7 +49,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 /** One swarm per engine: test files and benches of several checkouts may run at once, so a
  *  cluster is made only under this machine-wide lock (a directory holding the owner's pid; a
  *  dead owner's lock is taken over). Resolves with its release. */
-async function lockEngineSwarm(timeoutMs = 15 * 60_000): Promise<() => void> {
+export async function lockEngineSwarm(timeoutMs = 15 * 60_000): Promise<() => void> {
   const dir = path.join(os.tmpdir(), 'paas-swarm-test.lock');
   const pidFile = path.join(dir, 'pid');
   const deadline = Date.now() + timeoutMs;
@@ -92,7 +92,7 @@ export async function removeSwarmLeftovers(docker: Dockerode): Promise<void> {
 }
 
 /** A TCP relay from host:0 to the registry; resolves with its port. */
-function startRelay(host: string, registry: string): Promise<net.Server> {
+export function startRelay(host: string, registry: string): Promise<net.Server> {
   const [rhost, rport] = [registry.slice(0, registry.lastIndexOf(':')), Number(registry.slice(registry.lastIndexOf(':') + 1))];
   const server = net.createServer((client) => {
     const upstream = net.connect(rport, rhost);
@@ -104,6 +104,70 @@ function startRelay(host: string, registry: string): Promise<net.Server> {
     server.once('error', reject);
     server.listen(0, host, () => resolve(server));
   });
+}
+
+export interface NodeContainerOptions {
+  docker: Dockerode;
+  image: string;
+  network: { id: string; name: string };
+  /** host:port of the registry relay on the network's gateway; the registry's port on loopback. */
+  relay: string;
+  registryPort: string;
+  labels: Record<string, string>;
+  container: string;
+  hostname: string;
+  /** A fixed address on the network (its subnet must be the network's own). */
+  ip?: string;
+  binds?: string[];
+  /** Replaces the image's entrypoint (socat + dockerd as PID 1): the manager's engine is
+   *  started by startNodeEngine so that it can be restarted inside a container that stays. */
+  entrypoint?: string[];
+}
+
+/** The node's engine: dynos get no-new-privileges by default (the services API of this Docker
+ *  version cannot ask for it per service). */
+export const NODE_ENGINE_ARGS = ['--no-new-privileges', '--log-level=warn'];
+
+/** Creates and starts a Docker engine in a container of paas/swarm-node on the network. */
+export async function startNodeContainer(o: NodeContainerOptions): Promise<{ containerId: string; addr: string }> {
+  const c = await o.docker.createContainer({
+    name: o.container,
+    Hostname: o.hostname,
+    Image: o.image,
+    Env: [`REGISTRY_RELAY=${o.relay}`, `REGISTRY_PORT=${o.registryPort}`],
+    ...(o.entrypoint ? { Entrypoint: o.entrypoint, Cmd: [] } : { Cmd: NODE_ENGINE_ARGS }),
+    Labels: o.labels,
+    Volumes: { '/var/lib/docker': {} },
+    HostConfig: {
+      NetworkMode: o.network.id,
+      CapAdd: ['ALL'], CapDrop: ['SYS_RESOURCE'],
+      SecurityOpt: ['seccomp=unconfined', 'apparmor=unconfined'],
+      DeviceCgroupRules: ['a *:* rwm'],
+      Tmpfs: { '/run': '' },
+      Binds: ['/sys/fs/cgroup:/sys/fs/cgroup', ...(o.binds ?? [])],
+      Init: Boolean(o.entrypoint),
+    },
+    ...(o.ip ? { NetworkingConfig: { EndpointsConfig: { [o.network.name]: { IPAMConfig: { IPv4Address: o.ip } } } } } : {}),
+  });
+  await c.start();
+  const addr = ((await c.inspect()).NetworkSettings.Networks[o.network.name]?.IPAddress) ?? '';
+  if (!o.entrypoint) await waitForNodeEngine(o.docker, c.id, o.hostname);
+  return { containerId: c.id, addr };
+}
+
+/** Waits until the engine in a node container answers. */
+export async function waitForNodeEngine(docker: Dockerode, containerId: string, name: string): Promise<void> {
+  for (let t = 0; ; t++) {
+    if ((await execIn(docker, containerId, ['docker', 'info', '--format', '{{.ID}}'])).code === 0) return;
+    if (t > 100) throw new Error(`the engine in ${name} did not start`);
+    await sleep(200);
+  }
+}
+
+/** Joins a node container's engine to the swarm as a worker. */
+export async function joinSwarm(docker: Dockerode, containerId: string, name: string, token: string, addr: string, managerAddr: string): Promise<void> {
+  const joined = await execIn(docker, containerId, ['docker', 'swarm', 'join', '--token', token, '--advertise-addr', addr, managerAddr]);
+  if (joined.code !== 0) throw new Error(`${name} could not join the swarm: ${joined.output.trim()}`);
 }
 
 export async function startSwarmCluster(opts: {
@@ -154,37 +218,12 @@ export async function startSwarmCluster(opts: {
     const token = ((await docker.swarmInspect()) as { JoinTokens: { Worker: string } }).JoinTokens.Worker;
     const registryPort = opts.registry.slice(opts.registry.lastIndexOf(':') + 1);
 
+    const node = { docker, image, network: { id: network.id, name: `paas-swarm-test-${id}` }, relay: `${gateway}:${relayPort}`, registryPort, labels };
     await Promise.all(Array.from({ length: opts.workers }, async (_, i) => {
       const name = `swarm-worker-${i + 1}`;
-      const c = await docker.createContainer({
-        name: `paas-swarm-test-${id}-${i + 1}`,
-        Hostname: name,
-        Image: image,
-        Env: [`REGISTRY_RELAY=${gateway}:${relayPort}`, `REGISTRY_PORT=${registryPort}`],
-        // The node's engine: dynos get no-new-privileges by default (the services API of this
-        // Docker version cannot ask for it per service).
-        Cmd: ['--no-new-privileges', '--log-level=warn'],
-        Labels: labels,
-        Volumes: { '/var/lib/docker': {} },
-        HostConfig: {
-          NetworkMode: network.id,
-          CapAdd: ['ALL'], CapDrop: ['SYS_RESOURCE'],
-          SecurityOpt: ['seccomp=unconfined', 'apparmor=unconfined'],
-          DeviceCgroupRules: ['a *:* rwm'],
-          Tmpfs: { '/run': '' },
-          Binds: ['/sys/fs/cgroup:/sys/fs/cgroup'],
-        },
-      });
-      await c.start();
-      const addr = ((await c.inspect()).NetworkSettings.Networks[`paas-swarm-test-${id}`]?.IPAddress) ?? '';
-      for (let t = 0; ; t++) {
-        if ((await execIn(docker, c.id, ['docker', 'info', '--format', '{{.ID}}'])).code === 0) break;
-        if (t > 100) throw new Error(`the engine in ${name} did not start`);
-        await sleep(200);
-      }
-      const joined = await execIn(docker, c.id, ['docker', 'swarm', 'join', '--token', token, '--advertise-addr', addr, manager.managerAddr]);
-      if (joined.code !== 0) throw new Error(`${name} could not join the swarm: ${joined.output.trim()}`);
-      workers.push({ name, containerId: c.id, addr });
+      const { containerId, addr } = await startNodeContainer({ ...node, container: `paas-swarm-test-${id}-${i + 1}`, hostname: name });
+      await joinSwarm(docker, containerId, name, token, addr, manager.managerAddr);
+      workers.push({ name, containerId, addr });
     }));
     for (let t = 0; ; t++) {
       const nodes = (await docker.listNodes()) as Array<{ Status: { State: string } }>;

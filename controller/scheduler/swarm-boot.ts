@@ -6,13 +6,14 @@ import type Dockerode from 'dockerode';
 import { UserBuildError } from '../../common/errors.ts';
 import { demuxDockerLog } from './docker-logs.ts';
 import { probe, sleep } from './health.ts';
-import { currentTask, nodeAddress, publishedPort, taskEnded, type SwarmNode, type SwarmTask } from './swarm-state.ts';
+import { currentTask, nodeAddress, taskEnded, type PortBook, type SwarmNode, type SwarmTask } from './swarm-state.ts';
 import type { DynoChecks } from './types.ts';
 
 export interface BootDeps {
   docker: Dockerode;
   /** The node whose tasks are reached on loopback ('' if none). */
   loopbackNodeId: () => string;
+  ports: PortBook;
 }
 
 export async function tasksOf(docker: Dockerode, serviceId: string): Promise<SwarmTask[]> {
@@ -95,7 +96,7 @@ export async function bootService(deps: BootDeps, serviceId: string, name: strin
     }
     if (task && task.Status.State === 'running') {
       if (!web) return { taskId: task.ID, node: await where(task) };
-      const port = publishedPort(task);
+      const port = deps.ports.of(task);
       const node = await nodeOf(docker, nodes, task.NodeID);
       const host = nodeAddress({ loopbackNodeId: deps.loopbackNodeId() }, node);
       if (port !== null && host !== null) {
@@ -122,7 +123,7 @@ export async function checkTask(deps: BootDeps, serviceId: string, taskId: strin
   while (Date.now() < deadline) {
     const task = currentTask(await tasksOf(deps.docker, serviceId));
     if (!task || task.ID !== taskId || taskEnded(task)) return false;
-    const port = task.Status.State === 'running' ? publishedPort(task) : null;
+    const port = task.Status.State === 'running' ? deps.ports.of(task) : null;
     const host = nodeAddress({ loopbackNodeId: deps.loopbackNodeId() }, await nodeOf(deps.docker, nodes, task.NodeID));
     if (port !== null && host !== null) {
       const status = await probe(host, port, checks.healthPath);

@@ -20,7 +20,7 @@ import { appNetworkName, dynoService, renamed, type ServiceSpec } from './swarm-
 import type { RegistryAuth } from '../../common/config.ts';
 import { dockerAuthConfig } from '../../common/registry-auth.ts';
 import type { RouteTable } from '../../common/routes.ts';
-import { currentTask, nodeAddress, publishedPort, readSnapshot, taskEnded, toClusterNode, toDyno, type Snapshot, type SwarmNode, type SwarmTask } from './swarm-state.ts';
+import { createPortBook, currentTask, nodeAddress, readSnapshot, taskEnded, toClusterNode, toDyno, type Snapshot, type SwarmNode, type SwarmTask } from './swarm-state.ts';
 import { ONE_OFF, type ClusterNode, type Dyno, type DynoChecks, type LogOptions, type OutputOptions, type ProcessSpec, type ReleaseSpec, type Scheduler } from './types.ts';
 
 export interface SwarmSchedulerOptions {
@@ -68,7 +68,8 @@ export function createSwarmScheduler(opts: SwarmSchedulerOptions): Scheduler {
 
   const checksFor = (labels: Record<string, string>): DynoChecks => checksOf(label, labels, defaults);
   const loopbackNodeId = (): string => (opts.remoteManager ? '' : selfNodeId);
-  const bootDeps = { docker, loopbackNodeId };
+  const ports = createPortBook();
+  const bootDeps = { docker, loopbackNodeId, ports };
 
   async function self(): Promise<string> {
     if (selfNodeId) return selfNodeId;
@@ -86,20 +87,23 @@ export function createSwarmScheduler(opts: SwarmSchedulerOptions): Scheduler {
       // Web tasks the last route table routed were healthy; others (an app the table does not
       // know: all of its tasks) are adopted as well. A task of a known app that was not routed
       // was started by a controller that died before its check passed: poll() checks it.
-      const routed = new Map((opts.lastRoutes?.apps ?? []).map((a) => [a.app, new Set(a.backends.map((b) => `${b.host}:${b.port}`))]));
+      const routed = new Map((opts.lastRoutes?.apps ?? []).map((a) => [a.app, a.backends]));
       for (const svc of snap.services) {
         const t = currentTask(snap.tasks.get(svc.ID));
         if (t?.Status.State !== 'running') continue;
         const known = routed.get(svc.Spec.Labels[`${label}.app`]);
-        const at = `${nodeAddress(snap, t.NodeID ? snap.nodes.get(t.NodeID) : undefined)}:${publishedPort(t)}`;
-        if (!known || known.has(at) || svc.Spec.Labels[`${label}.type`] !== 'web') healthy.add(t.ID);
+        const host = nodeAddress(snap, t.NodeID ? snap.nodes.get(t.NodeID) : undefined);
+        // A task Swarm no longer reports the port of (PortBook): the port it was routed at.
+        const port = ports.of(t) ?? known?.find((b) => b.host === host && b.dyno === svc.Spec.Labels[`${label}.dyno`])?.port ?? null;
+        if (port !== null) ports.set(t.ID, port);
+        if (!known || known.some((b) => b.host === host && b.port === port) || svc.Spec.Labels[`${label}.type`] !== 'web') healthy.add(t.ID);
       }
       adopting = false;
     }
     return snap;
   }
 
-  const view = { label, healthy, stopping };
+  const view = { label, healthy, stopping, ports };
   async function list(app?: string): Promise<Dyno[]> {
     const snap = await snapshot();
     const services = snap.services.filter((s) => !app || s.Spec.Labels[`${label}.app`] === app).map((s) => toDyno(snap, s, view));
@@ -354,6 +358,7 @@ export function createSwarmScheduler(opts: SwarmSchedulerOptions): Scheduler {
           .finally(() => { checking.delete(task.ID); notify(); });
       }
       for (const id of healthy) if (!live.has(id)) healthy.delete(id);
+      ports.keep(live);
       const seen = JSON.stringify(snap.services.map((s) => toDyno(snap, s, view)).map((d) => [d.id, d.state, d.host, d.port]));
       if (seen !== lastSeen) { lastSeen = seen; notify(); }
     } catch (err) {

@@ -78,6 +78,33 @@ export const taskEnded = (t: SwarmTask): boolean => ENDED.has(t.Status.State);
 export const publishedPort = (t: SwarmTask): number | null =>
   t.Status.PortStatus?.Ports?.find((p) => p.TargetPort === APP_PORT)?.PublishedPort ?? null;
 
+/** The published port of each task, as last reported. A worker's running task may come back
+ *  without its PortStatus after the manager's engine restarted (the node re-reports the task to
+ *  the new dispatcher; seen on Docker 20.10), while it runs on, on the same port: a task's
+ *  host-mode port never changes, so the last one reported stays true. */
+export interface PortBook {
+  /** The task's port as reported now (recorded), else as last recorded, else null. */
+  of(t: SwarmTask): number | null;
+  /** Records a port learnt elsewhere (the route table of an earlier controller). */
+  set(taskId: string, port: number): void;
+  /** Forgets every task not in `live`. */
+  keep(live: ReadonlySet<string>): void;
+}
+
+export function createPortBook(): PortBook {
+  const ports = new Map<string, number>();
+  return {
+    of(t) {
+      const port = publishedPort(t);
+      if (port === null) return ports.get(t.ID) ?? null;
+      ports.set(t.ID, port);
+      return port;
+    },
+    set: (taskId, port) => { ports.set(taskId, port); },
+    keep(live) { for (const id of ports.keys()) if (!live.has(id)) ports.delete(id); },
+  };
+}
+
 /** Where the router reaches a task's published port: loopback on the platform's own node. */
 export function nodeAddress(snap: Pick<Snapshot, 'loopbackNodeId'>, node: SwarmNode | undefined): string | null {
   if (!node) return null;
@@ -92,6 +119,7 @@ export interface DynoView {
   healthy: ReadonlySet<string>;
   /** Services being drained and removed by the platform. */
   stopping: ReadonlySet<string>;
+  ports: PortBook;
 }
 
 /** One dyno per service: its current task's state, node and published port. */
@@ -100,7 +128,7 @@ export function toDyno(snap: Snapshot, service: SwarmService, view: DynoView): D
   const L = (k: string): string => l[`${view.label}.${k}`];
   const task = currentTask(snap.tasks.get(service.ID));
   const node = task?.NodeID ? snap.nodes.get(task.NodeID) : undefined;
-  const port = task && task.Status.State === 'running' ? publishedPort(task) : null;
+  const port = task && task.Status.State === 'running' ? view.ports.of(task) : null;
   const host = port === null ? null : nodeAddress(snap, node);
   const oneOff = service.Spec.TaskTemplate.RestartPolicy.Condition === 'none';
   let state: DynoState;

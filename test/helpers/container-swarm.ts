@@ -47,6 +47,9 @@ export async function startContainerSwarm(opts: {
   /** host:port of the platform's registry (loopback). */
   registry: string;
   baseImage: string;
+  /** Swarm's dispatcher heartbeat (s): Docker's default 5. A restarted manager gives each node
+   *  3 heartbeats to report again before it is marked down and its tasks are moved. */
+  heartbeatSec?: number;
   log?: (line: string) => void;
 }): Promise<ContainerSwarm> {
   const { docker } = opts;
@@ -100,10 +103,9 @@ export async function startContainerSwarm(opts: {
     };
     await startEngine();
     engine = new Dockerode({ socketPath: path.join(socketDir, 'docker.sock') });
-    // A heartbeat of 1 s: a lost worker is noticed after a few seconds (default 5 s each).
     const swarm = await ensureSwarmManager(engine, {
       advertiseAddr: m.addr, log,
-      spec: { Labels: labels, Dispatcher: { HeartbeatPeriod: 1_000_000_000 }, Orchestration: { TaskHistoryRetentionLimit: 3 } },
+      spec: { Labels: labels, Dispatcher: { HeartbeatPeriod: (opts.heartbeatSec ?? 5) * 1e9 }, Orchestration: { TaskHistoryRetentionLimit: 3 } },
     });
     const token = ((await engine.swarmInspect()) as { JoinTokens: { Worker: string } }).JoinTokens.Worker;
     const workers: SwarmWorker[] = [];

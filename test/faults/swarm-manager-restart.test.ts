@@ -127,8 +127,11 @@ async function restartUnderLoad(t: TestContext, signal: 'TERM' | 'KILL', version
   const [gets, posts] = await Promise.all([getLoad.stop(), postLoad.stop()]);
   t.diagnostic(`timeline:\n${timeline.join('\n')}`);
 
-  assert.equal(logged(/cannot read the swarm/g), outages + 1, `the outage is logged once:\n${platform().paasd().output().slice(-3000)}`);
-  assert.equal(logged(/the Docker engine answers again: following the swarm/g), returns + 1);
+  // A graceful stop answers 503 for a while: logged once. After a SIGKILL the new dockerd may
+  // listen before any poll failed (requests wait in its socket's backlog until it serves).
+  const noticed = logged(/cannot read the swarm/g) - outages;
+  assert.ok(signal === 'TERM' ? noticed === 1 : noticed <= 1, `the outage is logged once (${noticed}):\n${platform().paasd().output().slice(-3000)}`);
+  assert.equal(logged(/the Docker engine answers again: following the swarm/g) - returns, noticed);
   const ps = await paas(['ps', '-a', app], platform().userEnv);
   assert.equal(ps.code, 0, ps.stderr);
   for (const dyno of ['web.1', 'web.2']) assert.match(ps.stdout, new RegExp(`${dyno}: up .* v${version - 1} on swarm-(manager|worker-1)`));
@@ -148,7 +151,7 @@ async function restartUnderLoad(t: TestContext, signal: 'TERM' | 'KILL', version
 
   const what = signal === 'TERM' ? 'restarted (SIGTERM, as `systemctl restart docker`)' : 'killed (SIGKILL) and started again';
   const row = `| swarm manager's dockerd ${what} | ${gets.requests} GET + ${posts.requests} POST | ${gets.failed} GET + ${posts.failed} POST | 0 | `
-    + `${(downMs / 1000).toFixed(1)} s without an engine; ${onManager[0]} on the manager; all dynos up and routed ${(convergedMs / 1000).toFixed(1)} s after the stop; deploy v${version} after it ok |`;
+    + `${(downMs / 1000).toFixed(1)} s without an engine (${noticed ? 'noticed' : 'not noticed'} by the driver); ${onManager[0]} on the manager; all dynos up and routed ${(convergedMs / 1000).toFixed(1)} s after the stop; deploy v${version} after it ok |`;
   t.diagnostic(`GET load: ${describeLoad(gets)}; POST load: ${describeLoad(posts)}`);
   assert.ok(gets.requests > 100, `only ${gets.requests} requests`);
   assert.equal(gets.failed, 0, `GETs on the manager's dying dyno are retried on the worker's: ${describeLoad(gets)}`);

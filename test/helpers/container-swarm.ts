@@ -16,7 +16,7 @@ import Dockerode from 'dockerode';
 import { ensureSwarmNodeImage } from '../../builder/swarm-node-image.ts';
 import { ensureSwarmManager } from '../../controller/scheduler/swarm-setup.ts';
 import {
-  execIn, joinSwarm, lockEngineSwarm, NODE_ENGINE_ARGS, removeSwarmLeftovers, startNodeContainer, startRelay, SWARM_TEST_LABEL,
+  claimSwarmEngine, execIn, joinSwarm, NODE_ENGINE_ARGS, removeSwarmLeftovers, startNodeContainer, startNodeNetwork, SWARM_TEST_LABEL,
   waitForNodeEngine, type SwarmWorker,
 } from './swarm-cluster.ts';
 
@@ -54,18 +54,11 @@ export async function startContainerSwarm(opts: {
 }): Promise<ContainerSwarm> {
   const { docker } = opts;
   const log = opts.log ?? (() => undefined);
-  const unlock = await lockEngineSwarm();
-  try {
-    await removeSwarmLeftovers(docker);
-  } catch (err) {
-    unlock();
-    throw err;
-  }
+  const unlock = await claimSwarmEngine(docker);
   const id = randomBytes(3).toString('hex');
   const labels = { [SWARM_TEST_LABEL]: '1' };
   const socketDir = fs.mkdtempSync(path.join(os.tmpdir(), 'paas-swarm-manager-'));
   let relay: net.Server | null = null;
-  let engine: Dockerode | null = null;
 
   const stop = async (): Promise<void> => {
     relay?.close();
@@ -80,14 +73,7 @@ export async function startContainerSwarm(opts: {
   try {
     const image = await ensureSwarmNodeImage({ docker, baseImage: opts.baseImage, log });
     const networkName = `paas-swarm-test-${id}`;
-    const network = await docker.createNetwork({ Name: networkName, Driver: 'bridge', Labels: labels });
-    const gateway = (((await network.inspect()) as { IPAM: { Config: Array<{ Gateway?: string }> } }).IPAM.Config[0]?.Gateway ?? '').split('/')[0];
-    if (!gateway) throw new Error('the nodes\' network has no gateway address');
-    relay = await startRelay(gateway, opts.registry);
-    const node = {
-      docker, image, network: { id: network.id, name: networkName }, relay: `${gateway}:${(relay.address() as net.AddressInfo).port}`,
-      registryPort: opts.registry.slice(opts.registry.lastIndexOf(':') + 1), labels,
-    };
+    const node = await startNodeNetwork({ docker, image, name: networkName, labels, registry: opts.registry, onRelay: (r) => { relay = r; } });
 
     const m = await startNodeContainer({
       ...node, container: `${networkName}-manager`, hostname: 'swarm-manager', binds: [`${socketDir}:${ENGINE_DIR}`], entrypoint: ['sleep', 'infinity'],
@@ -102,7 +88,7 @@ export async function startContainerSwarm(opts: {
       await waitForNodeEngine(docker, m.containerId, 'swarm-manager');
     };
     await startEngine();
-    engine = new Dockerode({ socketPath: path.join(socketDir, 'docker.sock') });
+    const engine = new Dockerode({ socketPath: path.join(socketDir, 'docker.sock') });
     const swarm = await ensureSwarmManager(engine, {
       advertiseAddr: m.addr, log,
       spec: { Labels: labels, Dispatcher: { HeartbeatPeriod: (opts.heartbeatSec ?? 5) * 1e9 }, Orchestration: { TaskHistoryRetentionLimit: 3 } },

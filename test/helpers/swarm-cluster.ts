@@ -49,7 +49,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 /** One swarm per engine: test files and benches of several checkouts may run at once, so a
  *  cluster is made only under this machine-wide lock (a directory holding the owner's pid; a
  *  dead owner's lock is taken over). Resolves with its release. */
-export async function lockEngineSwarm(timeoutMs = 15 * 60_000): Promise<() => void> {
+async function lockEngineSwarm(timeoutMs = 15 * 60_000): Promise<() => void> {
   const dir = path.join(os.tmpdir(), 'paas-swarm-test.lock');
   const pidFile = path.join(dir, 'pid');
   const deadline = Date.now() + timeoutMs;
@@ -92,7 +92,7 @@ export async function removeSwarmLeftovers(docker: Dockerode): Promise<void> {
 }
 
 /** A TCP relay from host:0 to the registry; resolves with its port. */
-export function startRelay(host: string, registry: string): Promise<net.Server> {
+function startRelay(host: string, registry: string): Promise<net.Server> {
   const [rhost, rport] = [registry.slice(0, registry.lastIndexOf(':')), Number(registry.slice(registry.lastIndexOf(':') + 1))];
   const server = net.createServer((client) => {
     const upstream = net.connect(rport, rhost);
@@ -170,6 +170,34 @@ export async function joinSwarm(docker: Dockerode, containerId: string, name: st
   if (joined.code !== 0) throw new Error(`${name} could not join the swarm: ${joined.output.trim()}`);
 }
 
+/** Takes the machine-wide swarm lock and removes a previous run's leftovers; resolves with
+ *  the lock's release. */
+export async function claimSwarmEngine(docker: Dockerode): Promise<() => void> {
+  const unlock = await lockEngineSwarm();
+  try {
+    await removeSwarmLeftovers(docker);
+  } catch (err) {
+    unlock();
+    throw err;
+  }
+  return unlock;
+}
+
+export type NodeNetwork = Omit<NodeContainerOptions, 'container' | 'hostname' | 'ip' | 'binds' | 'entrypoint'>;
+
+/** The nodes' bridge network and the registry relay on its gateway address only. */
+export async function startNodeNetwork(o: { docker: Dockerode; image: string; name: string; labels: Record<string, string>; registry: string; onRelay: (relay: net.Server) => void }): Promise<NodeNetwork> {
+  const network = await o.docker.createNetwork({ Name: o.name, Driver: 'bridge', Labels: o.labels });
+  const gateway = (((await network.inspect()) as { IPAM: { Config: Array<{ Gateway?: string }> } }).IPAM.Config[0]?.Gateway ?? '').split('/')[0];
+  if (!gateway) throw new Error('the nodes\' network has no gateway address');
+  const relay = await startRelay(gateway, o.registry);
+  o.onRelay(relay);
+  return {
+    docker: o.docker, image: o.image, network: { id: network.id, name: o.name }, relay: `${gateway}:${(relay.address() as net.AddressInfo).port}`,
+    registryPort: o.registry.slice(o.registry.lastIndexOf(':') + 1), labels: o.labels,
+  };
+}
+
 export async function startSwarmCluster(opts: {
   docker: Dockerode;
   workers: number;
@@ -181,13 +209,7 @@ export async function startSwarmCluster(opts: {
 }): Promise<SwarmCluster> {
   const { docker } = opts;
   const log = opts.log ?? (() => undefined);
-  const unlock = await lockEngineSwarm();
-  try {
-    await removeSwarmLeftovers(docker);
-  } catch (err) {
-    unlock();
-    throw err;
-  }
+  const unlock = await claimSwarmEngine(docker);
   const image = await ensureSwarmNodeImage({ docker, baseImage: opts.baseImage, log });
   const id = randomBytes(3).toString('hex');
   const labels = { [SWARM_TEST_LABEL]: '1' };
@@ -210,15 +232,8 @@ export async function startSwarmCluster(opts: {
       spec: { Labels: labels, Dispatcher: { HeartbeatPeriod: 1_000_000_000 }, Orchestration: { TaskHistoryRetentionLimit: 3 } },
     });
     if (!manager.initialised) throw new Error('the engine was already in a swarm');
-    const network = await docker.createNetwork({ Name: `paas-swarm-test-${id}`, Driver: 'bridge', Labels: labels });
-    const gateway = (((await network.inspect()) as { IPAM: { Config: Array<{ Gateway?: string }> } }).IPAM.Config[0]?.Gateway ?? '').split('/')[0];
-    if (!gateway) throw new Error('the workers\' network has no gateway address');
-    relay = await startRelay(gateway, opts.registry);
-    const relayPort = (relay.address() as net.AddressInfo).port;
+    const node = await startNodeNetwork({ docker, image, name: `paas-swarm-test-${id}`, labels, registry: opts.registry, onRelay: (r) => { relay = r; } });
     const token = ((await docker.swarmInspect()) as { JoinTokens: { Worker: string } }).JoinTokens.Worker;
-    const registryPort = opts.registry.slice(opts.registry.lastIndexOf(':') + 1);
-
-    const node = { docker, image, network: { id: network.id, name: `paas-swarm-test-${id}` }, relay: `${gateway}:${relayPort}`, registryPort, labels };
     await Promise.all(Array.from({ length: opts.workers }, async (_, i) => {
       const name = `swarm-worker-${i + 1}`;
       const { containerId, addr } = await startNodeContainer({ ...node, container: `paas-swarm-test-${id}-${i + 1}`, hostname: name });

@@ -20,7 +20,7 @@ import { appNetworkName, dynoService, renamed, type ServiceSpec } from './swarm-
 import type { RegistryAuth } from '../../common/config.ts';
 import { dockerAuthConfig } from '../../common/registry-auth.ts';
 import type { RouteTable } from '../../common/routes.ts';
-import { createPortBook, currentTask, nodeAddress, readSnapshot, taskEnded, toClusterNode, toDyno, type Snapshot, type SwarmNode, type SwarmTask } from './swarm-state.ts';
+import { createPortBook, currentTask, nodeAddress, readSnapshot, taskEnded, toClusterNode, toDyno, type Snapshot, type SwarmNode, type SwarmService, type SwarmTask } from './swarm-state.ts';
 import { ONE_OFF, type ClusterNode, type Dyno, type DynoChecks, type LogOptions, type OutputOptions, type ProcessSpec, type ReleaseSpec, type Scheduler } from './types.ts';
 
 export interface SwarmSchedulerOptions {
@@ -62,6 +62,8 @@ export function createSwarmScheduler(opts: SwarmSchedulerOptions): Scheduler {
   let selfNodeId = '';
   /** Until the first read: tasks found running were routed by an earlier paasd; adopt them. */
   let adopting = true;
+  /** The last read of the cluster, for list() while the manager's engine does not answer. */
+  let lastSnap: Snapshot | null = null;
   let poller: NodeJS.Timeout | null = null;
   let closed = false;
   const networks = new Set<string>();
@@ -100,14 +102,23 @@ export function createSwarmScheduler(opts: SwarmSchedulerOptions): Scheduler {
       }
       adopting = false;
     }
+    lastSnap = snap;
     return snap;
   }
 
   const view = { label, healthy, stopping, ports };
   async function list(app?: string): Promise<Dyno[]> {
-    const snap = await snapshot();
-    const services = snap.services.filter((s) => !app || s.Spec.Labels[`${label}.app`] === app).map((s) => toDyno(snap, s, view));
-    return [...services, ...(await localOneOffs(app))];
+    const dynosOf = (snap: Snapshot): Dyno[] => snap.services.filter((s) => !app || s.Spec.Labels[`${label}.app`] === app).map((s) => toDyno(snap, s, view));
+    let snap: Snapshot;
+    try {
+      snap = await snapshot();
+    } catch (err) {
+      // The manager's engine does not answer: the last read, as managerGone() left it (the
+      // routes follow it), without the one-offs that run on that engine.
+      if (unreachable && lastSnap) return dynosOf(lastSnap);
+      throw err;
+    }
+    return [...dynosOf(snap), ...(await localOneOffs(app))];
   }
   /** `paas run` one-offs are containers on the manager's own engine (they need `docker attach`
    *  for stdin and a TTY, which services do not give), on the app's attachable overlay. */
@@ -362,9 +373,31 @@ export function createSwarmScheduler(opts: SwarmSchedulerOptions): Scheduler {
       const seen = JSON.stringify(snap.services.map((s) => toDyno(snap, s, view)).map((d) => [d.id, d.state, d.host, d.port]));
       if (seen !== lastSeen) { lastSeen = seen; notify(); }
     } catch (err) {
-      if (!unreachable) log(`cannot read the swarm (${errorMessage(err).split('\n')[0]}): routing stays as it was; retrying`);
-      unreachable = true;
+      if (!unreachable) {
+        log(`cannot read the swarm (${errorMessage(err).split('\n')[0]}): the manager's own dynos leave the routes where an app has others, the rest stays; retrying`);
+        unreachable = true;
+        if (lastSnap) managerGone(lastSnap);
+        notify();
+      }
       selfNodeId = '';
+    }
+  }
+
+  /** The manager's engine stopped answering. Its own dynos die with it (swarm mode has no
+   *  live-restore): their web tasks lose their health mark, so they leave the routes and are
+   *  checked again once the engine answers (Swarm's record of them is stale by then). An app
+   *  whose routable dynos all run on the manager keeps them: there is nothing better to route
+   *  to, and they may still run (only the engine's socket may be gone). */
+  function managerGone(snap: Snapshot): void {
+    const onManager = (s: SwarmService): SwarmTask | null => {
+      const t = currentTask(snap.tasks.get(s.ID));
+      return t?.NodeID === snap.selfNodeId ? t : null;
+    };
+    const elsewhere = new Set(snap.services.filter((s) => !onManager(s)).map((s) => toDyno(snap, s, view))
+      .filter((d) => d.type === 'web' && d.state === 'up' && d.port !== null).map((d) => d.app));
+    for (const s of snap.services) {
+      const t = onManager(s);
+      if (t && elsewhere.has(s.Spec.Labels[`${label}.app`])) healthy.delete(t.ID);
     }
   }
   function watch(): void {

@@ -6,11 +6,12 @@
 // engine and push to the registry, from which the nodes pull). A Dockerfile app runs web.1 and
 // web.2, one on each node; under constant GET and POST load through the router the manager's
 // dockerd is stopped (SIGTERM, then in the second test SIGKILL; its dynos die with it:
-// live-restore does not exist in swarm mode) and started again. Then: the driver logged the
-// outage once and follows the swarm again, every dyno runs and is routed (router table = the
-// web containers running on the nodes), `paas ps` and the formation are right, no release is
-// lost or duplicated, a deploy after the restart works; no GET failed. Prints a fault-table row
-// per restart. Requests go only to loopback (the router) and, from the platform, to the node
+// live-restore does not exist in swarm mode) and started again. Meanwhile the driver logged the
+// outage once and took the manager's dyno out of the routes; then it follows the swarm again,
+// every dyno runs and is routed (router table = the web containers running on the nodes),
+// `paas ps` and the formation are right, no release is lost or duplicated, a deploy after the
+// restart works; a GET fails only if in flight when the dyno dies. Prints a fault-table row per
+// restart. Requests go only to loopback (the router) and, from the platform, to the node
 // containers this test made.
 import { after, before, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
@@ -71,12 +72,16 @@ const webUp = async (version: number): Promise<boolean> => {
   return ds.map((d) => `${d.name} ${d.state} v${d.release.version}`).sort().join(',') === `web.1 up v${version},web.2 up v${version}`;
 };
 
+/** The router's backends for the app (node address:port). */
+async function routed(): Promise<string[]> {
+  const table = JSON.parse((await redis!.get(routeTableKey(platform().prefix))) ?? '{"apps":[]}') as RouteTable;
+  return (table.apps.find((a) => a.app === app)?.backends ?? []).map((b) => `${b.host}:${b.port}`).sort();
+}
+
 /** The router's backends for the app, and its running web containers as each node's own
  *  engine lists them (node address:published port). Not Swarm's task list: after the manager's
  *  restart it may no longer report a worker task's port (swarm-state.ts, PortBook). */
 async function routedAndRunning(): Promise<{ routed: string[]; running: string[] }> {
-  const table = JSON.parse((await redis!.get(routeTableKey(platform().prefix))) ?? '{"apps":[]}') as RouteTable;
-  const routed = (table.apps.find((a) => a.app === app)?.backends ?? []).map((b) => `${b.host}:${b.port}`).sort();
   const running: string[] = [];
   for (const node of [cluster!.manager, ...cluster!.workers]) {
     const ps = await execIn(docker, node.containerId, [
@@ -86,7 +91,7 @@ async function routedAndRunning(): Promise<{ routed: string[]; running: string[]
       if (port) running.push(`${node.addr}:${port}`);
     }
   }
-  return { routed, running: running.sort() };
+  return { routed: await routed(), running: running.sort() };
 }
 
 /** One dyno on each node: a deploy may put both new dynos on one node (Swarm spreads by the
@@ -120,7 +125,13 @@ async function restartUnderLoad(t: TestContext, signal: 'TERM' | 'KILL', version
   const postLoad = startLoad({ port: platform().routerPort, hosts: [host], rate: 8, lanes: 2, postEvery: 1, path: '/cgi-bin/post', maxMs: 120_000 });
   await new Promise((r) => setTimeout(r, 1000));
   const restartedAt = Date.now();
-  const downMs = await cluster!.restartManagerEngine(signal);
+  // While the manager's engine is gone, does the router still send requests to its dyno?
+  const managerHost = `${cluster!.manager.addr}:`;
+  let unroutedWhileDown = false;
+  const sampling = setInterval(() => {
+    void routed().then((r) => { if (r.length === 1 && !r[0].startsWith(managerHost)) unroutedWhileDown = true; }, () => undefined);
+  }, 100);
+  const downMs = await cluster!.restartManagerEngine(signal).finally(() => clearInterval(sampling));
   // Converged: both dynos up again, each running web container routed and nothing else.
   const timeline: string[] = [];
   const mark = (line: string): void => { if (timeline.at(-1)?.endsWith(line) !== true) timeline.push(`+${Date.now() - restartedAt} ms ${line}`); };
@@ -130,9 +141,9 @@ async function restartUnderLoad(t: TestContext, signal: 'TERM' | 'KILL', version
       .map((n) => `${n.Description.Hostname}:${n.Status.State}`).join(' ');
     mark(`${state} (nodes ${nodes})`);
     if (!(await webUp(version - 1).catch(() => false))) return false;
-    const { routed, running } = await routedAndRunning();
-    if (running.length === 2 && routed.join() === running.join()) return true;
-    mark(`routed ${routed}, running ${running}`);
+    const { routed: table, running } = await routedAndRunning();
+    if (running.length === 2 && table.join() === running.join()) return true;
+    mark(`routed ${table}, running ${running}`);
     return false;
   }, 'both dynos up and routed after the manager\'s restart', 60_000, platform().paasd())
     .catch((err: Error) => { throw new Error(`${err.message.split('\n')[0]}; timeline:\n${timeline.join('\n')}`); });
@@ -146,6 +157,8 @@ async function restartUnderLoad(t: TestContext, signal: 'TERM' | 'KILL', version
   const noticed = logged(/cannot read the swarm/g) - outages;
   assert.ok(signal === 'TERM' ? noticed === 1 : noticed <= 1, `the outage is logged once (${noticed}):\n${platform().paasd().output().slice(-3000)}`);
   assert.equal(logged(/the Docker engine answers again: following the swarm/g) - returns, noticed);
+  // Its dyno died with the engine: out of the routes once the driver noticed.
+  if (noticed) assert.ok(unroutedWhileDown, 'the manager\'s dyno left the routes while its engine was gone');
   const ps = await paas(['ps', '-a', app], platform().userEnv);
   assert.equal(ps.code, 0, ps.stderr);
   for (const dyno of ['web.1', 'web.2']) assert.match(ps.stdout, new RegExp(`${dyno}: up .* v${version - 1} on swarm-(manager|worker-1)`));
@@ -165,7 +178,7 @@ async function restartUnderLoad(t: TestContext, signal: 'TERM' | 'KILL', version
 
   const what = signal === 'TERM' ? 'restarted (SIGTERM, as `systemctl restart docker`)' : 'killed (SIGKILL) and started again';
   const row = `| swarm manager's dockerd ${what} | ${gets.requests} GET + ${posts.requests} POST | ${gets.failed} GET + ${posts.failed} POST | 0 | `
-    + `${(downMs / 1000).toFixed(1)} s without an engine (${noticed ? 'noticed' : 'not noticed'} by the driver); ${onManager[0]} on the manager; all dynos up and routed ${(convergedMs / 1000).toFixed(1)} s after the stop; deploy v${version} after it ok |`;
+    + `${(downMs / 1000).toFixed(1)} s without an engine (${noticed ? `noticed by the driver, ${onManager[0]} unrouted meanwhile` : 'not noticed by the driver'}); ${onManager[0]} on the manager; all dynos up and routed ${(convergedMs / 1000).toFixed(1)} s after the stop; deploy v${version} after it ok |`;
   t.diagnostic(`GET load: ${describeLoad(gets)}; POST load: ${describeLoad(posts)}`);
   assert.ok(gets.requests > 100, `only ${gets.requests} requests`);
   // GETs the manager's dyno refuses are retried on the worker's; one GET in about 13 restarts

@@ -38,7 +38,9 @@ export function parseFastHead(text: string): FastHead | null {
   if (eol === -1) eol = text.length;
   const line = REQUEST_LINE.exec(eol === text.length ? text : text.slice(0, eol));
   if (line === null) return null;
-  const headers: Record<string, string> = { __proto__: null } as unknown as Record<string, string>;
+  // A plain object (fast properties): a name it already answers to, repeated or inherited
+  // (constructor, __proto__…), is left to Node.
+  const headers: Record<string, string> = {};
   let count = 0;
   let close = false;
   let length = 0;
@@ -53,7 +55,7 @@ export function parseFastHead(text: string): FastHead | null {
     at = next + 2;
     if (!TOKEN.test(name) || !FIELD_VALUE.test(raw)) return null;
     const lower = name.toLowerCase();
-    if (lower in headers) return null; // repeated: Node's joining rules are left to Node
+    if (headers[lower] !== undefined) return null; // repeated: Node's joining rules are left to Node
     const value = trimOws(raw);
     switch (lower) {
       case 'transfer-encoding':

@@ -129,6 +129,7 @@ const ATTACKS: Record<string, string[]> = {
   'a body cut short': [`POST /short HTTP/1.1\r\n${H}Content-Length: 10\r\n\r\nhello`],
   'Content-Length: 0 then pipelined': [`POST /zero HTTP/1.1\r\n${H}Content-Length: 0\r\n\r\nGET /two HTTP/1.1\r\n${H}Connection: close\r\n\r\n`],
   'Connection naming a header': [`GET / HTTP/1.1\r\n${H}Connection: x-secret\r\nX-Secret: 1\r\n\r\n`],
+  'headers named like Object properties': [`GET /proto HTTP/1.1\r\n${H}__proto__: x\r\nConstructor: y\r\ntoString: z\r\n\r\n`],
   'leading empty line': [`\r\nGET /lead HTTP/1.1\r\n${H}\r\n`],
   'obs-text in a value': [`GET /text HTTP/1.1\r\n${H}X-A: caf\u00e9\r\nConnection: close\r\n\r\n`],
   'non-ASCII in the target': [`GET /caf\u00e9 HTTP/1.1\r\n${H}\r\n`],

@@ -89,6 +89,8 @@ class FastConnection {
   exchange: RawExchange | null = null;
   /** The socket waits longer than the keep-alive timeout: a request is under way. */
   longWait = false;
+  /** A request was served: the wait between requests is the keep-alive timeout. */
+  served = false;
   private readonly onData = (chunk: Buffer): void => this.read(chunk);
   private readonly onTimeout = (): void => this.timeout();
   private readonly onEnd = (): void => this.ended();
@@ -98,14 +100,21 @@ class FastConnection {
     this.ctx = ctx;
     this.socket = socket;
     ctx.open.add(this);
-    // One inactivity timer for the connection: idle between requests it closes the
-    // connection as node:http's keep-alive timeout does (with its extra second).
-    socket.setTimeout(ctx.limits.keepAliveTimeoutMs + 1000);
+    // One inactivity timer for the connection: a new connection that sends nothing is closed
+    // after the headers timeout, as node:http does; idle between requests, after the
+    // keep-alive timeout (with node:http's extra second).
+    socket.setTimeout(this.firstWait());
     socket.on('data', this.onData);
     socket.on('timeout', this.onTimeout);
     socket.on('end', this.onEnd);
     socket.on('close', this.onClose);
     socket.on('error', noop); // 'close' follows
+  }
+
+  /** The wait for a new connection's first bytes; node:http's keep-alive wait applies after. */
+  private firstWait(): number {
+    const { limits } = this.ctx;
+    return Math.min(limits.headersTimeoutMs, limits.keepAliveTimeoutMs + 1000);
   }
 
   private read(chunk: Buffer): void {
@@ -146,6 +155,10 @@ class FastConnection {
     ex.close = head.close || ctx.draining();
     ex.hsts = ctx.secure && route.hsts === true;
     this.exchange = ex;
+    if (!this.served) {
+      this.served = true;
+      if (this.firstWait() !== ctx.limits.keepAliveTimeoutMs + 1000) this.socket.setTimeout(ctx.limits.keepAliveTimeoutMs + 1000);
+    }
     const trusted = ctx.trusted?.(this.socket) ?? false;
     ctx.proxy.proxyRaw(ex, head.headers, body, route, backend, {
       remoteAddress: this.socket.remoteAddress, host: head.host, requestId, startedAt: Date.now(), secure: ctx.secure, trusted,

@@ -5,6 +5,7 @@
 //     [--proto http|https] [--size small|big]   (one case only, e.g. to profile it alone)
 //     [--bare]            (without the access log and minute history that paas-router writes)
 //     [--baseline DIR]    (also measure the router of another checkout, as "before", in the same run)
+//     [--rounds N]        (measure every target N times, interleaved, and report each figure's median)
 // --profile prints, per router worker, the split of its busy time: the router's own code,
 // dependencies, Node's JavaScript, native work (system calls, TLS, parsers) and GC
 // (profile-summary.ts gives the details by file and function).
@@ -35,6 +36,7 @@ const onlyProto = flag(args, 'proto');
 const onlySize = flag(args, 'size');
 const bare = args.flags.bare !== undefined;
 const baseline = flag(args, 'baseline');
+const rounds = Number(flag(args, 'rounds') ?? 1);
 const HOST = 'app.bench.test';
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -171,7 +173,16 @@ async function main(): Promise<void> {
     const backendPort = await new Promise<number>((resolve) => backend.once('message', (m: { port: number }) => resolve(m.port)));
     console.error(`bench: wrk -t1 -c${connections} -d${duration}s, ${workers} worker process(es) for router and nginx, ${os.availableParallelism()} CPUs`);
 
-    if (!only || only === 'direct') await measure('direct', 'http', `http://127.0.0.1:${backendPort}`, results, () => (backend.pid === undefined ? [] : [backend.pid]));
+    let nginxPorts: [number, number] | null = null;
+    let nginxPids = (): number[] => [];
+    if (!only || only === 'nginx') {
+      nginxPorts = [await freePort(), await freePort()];
+      fs.writeFileSync(path.join(dir, 'nginx.conf'), nginxConfig(dir, backendPort, ...nginxPorts));
+      const nginx = spawn('nginx', ['-c', path.join(dir, 'nginx.conf'), '-p', dir, '-g', 'daemon off;'], { stdio: 'inherit' });
+      children.push(nginx);
+      await new Promise((r) => setTimeout(r, 500));
+      nginxPids = () => (nginx.pid === undefined ? [] : [nginx.pid]);
+    }
 
     const measureRouter = async (name: string, start: typeof startRouterCluster): Promise<void> => {
       await redis.set(routeTableKey(prefix), JSON.stringify({ version: 1, apps: [{ app: 'app', hosts: [HOST], backends: [{ dyno: 'web.1', host: '127.0.0.1', port: backendPort, release: 1 }], maintenance: false }] }));
@@ -195,25 +206,24 @@ async function main(): Promise<void> {
         }
       }
     };
-    if (baseline && (!only || only === 'router')) {
-      // The router of another checkout (e.g. `git worktree add /tmp/before <commit>`), measured in
-      // the same run: before/after figures under the same load.
-      const mod = await import(path.resolve(baseline, 'router/cluster.ts')) as { startRouterCluster: typeof startRouterCluster };
-      await measureRouter('before', mod.startRouterCluster);
+    // The router of another checkout (e.g. `git worktree add /tmp/before <commit>`), measured in
+    // the same run: before/after figures under the same load.
+    const before = baseline && (!only || only === 'router')
+      ? (await import(path.resolve(baseline, 'router/cluster.ts')) as { startRouterCluster: typeof startRouterCluster }).startRouterCluster
+      : null;
+    // Rounds interleave the targets, so that a burst of other load on the machine hits one
+    // round's figures, not all of one target's.
+    for (let round = 1; round <= rounds; round++) {
+      if (rounds > 1) console.error(`bench: round ${round} of ${rounds}`);
+      if (!only || only === 'direct') await measure('direct', 'http', `http://127.0.0.1:${backendPort}`, results, () => (backend.pid === undefined ? [] : [backend.pid]));
+      if (before) await measureRouter('before', before);
+      if (!only || only === 'router') await measureRouter('router', startRouterCluster);
+      if (nginxPorts) {
+        await measure('nginx', 'http', `http://127.0.0.1:${nginxPorts[0]}`, results, nginxPids);
+        await measure('nginx', 'https', `https://127.0.0.1:${nginxPorts[1]}`, results, nginxPids);
+      }
     }
-    if (!only || only === 'router') await measureRouter('router', startRouterCluster);
-
-    if (!only || only === 'nginx') {
-      const [httpPort, httpsPort] = [await freePort(), await freePort()];
-      fs.writeFileSync(path.join(dir, 'nginx.conf'), nginxConfig(dir, backendPort, httpPort, httpsPort));
-      const nginx = spawn('nginx', ['-c', path.join(dir, 'nginx.conf'), '-p', dir, '-g', 'daemon off;'], { stdio: 'inherit' });
-      children.push(nginx);
-      await new Promise((r) => setTimeout(r, 500));
-      const nginxPids = () => (nginx.pid === undefined ? [] : [nginx.pid]);
-      await measure('nginx', 'http', `http://127.0.0.1:${httpPort}`, results, nginxPids);
-      await measure('nginx', 'https', `https://127.0.0.1:${httpsPort}`, results, nginxPids);
-    }
-    report(results);
+    report(medians(results));
   } finally {
     await stopRouter?.();
     for (const c of children) c.kill();
@@ -221,6 +231,28 @@ async function main(): Promise<void> {
     redis.disconnect();
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** One result per target, protocol and size: the median of each figure over the rounds. */
+function medians(results: Result[]): Result[] {
+  const groups = new Map<string, Result[]>();
+  for (const r of results) {
+    const key = `${r.name} ${r.proto} ${r.size}`;
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  const median = (values: number[]): number => {
+    const sorted = [...values].sort((a, b) => a - b);
+    const mid = Math.floor(sorted.length / 2);
+    return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  };
+  return [...groups.values()].map((rs) => ({
+    ...rs[0],
+    rps: median(rs.map((r) => r.rps)),
+    p50: median(rs.map((r) => r.p50)),
+    p99: median(rs.map((r) => r.p99)),
+    cpuUs: rs[0].cpuUs === null ? null : median(rs.map((r) => r.cpuUs ?? 0)),
+    errors: [...new Set(rs.map((r) => r.errors).filter(Boolean))].join('; '),
+  }));
 }
 
 function report(results: Result[]): void {

@@ -132,6 +132,10 @@ const ATTACKS: Record<string, string[]> = {
   'headers named like Object properties': [`GET /proto HTTP/1.1\r\n${H}__proto__: x\r\nConstructor: y\r\ntoString: z\r\n\r\n`],
   'leading empty line': [`\r\nGET /lead HTTP/1.1\r\n${H}\r\n`],
   'obs-text in a value': [`GET /text HTTP/1.1\r\n${H}X-A: caf\u00e9\r\nConnection: close\r\n\r\n`],
+  'a fragment in the target': [`GET /a#frag HTTP/1.1\r\n${H}\r\n`],
+  'unusual characters in the target': [`GET /a"b\\c<d>{e}|f^g\`h HTTP/1.1\r\n${H}\r\n`],
+  'DEL in the target': [`GET /a\u007fb HTTP/1.1\r\n${H}\r\n`],
+  'tab in the target': [`GET /a\tb HTTP/1.1\r\n${H}\r\n`],
   'non-ASCII in the target': [`GET /caf\u00e9 HTTP/1.1\r\n${H}\r\n`],
 };
 

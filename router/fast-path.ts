@@ -340,7 +340,9 @@ class RawExchange extends ProxyExchange {
     const { socket } = this.conn;
     const head = this.head;
     let ok: boolean;
-    if (head !== null && !this.chunked && chunk.length <= 16384) { // one write: head and body
+    if (head === null && !this.chunked) {
+      ok = socket.write(chunk, release);
+    } else if (head !== null && !this.chunked && chunk.length <= 16384) { // one write: head and body
       this.head = null;
       this.sent = true;
       const out = Buffer.allocUnsafe(head.length + chunk.length);

@@ -222,6 +222,19 @@ test('a connection the fast path started is handed to node:http midway, body and
   assert.equal(nodeRequests, before + 2, 'the POST and what followed it went through node:http');
 });
 
+test('a client that pipelines requests and half-closes at once leaves the router serving', async () => {
+  for (const tail of [`GET /ten HTTP/1.0\r\n${H}\r\n`, `GET /partial HTTP/1.1\r\n${H}`, `GET /whole HTTP/1.1\r\n${H}\r\n`]) {
+    await new Promise<void>((resolve) => {
+      const socket = net.connect(fast.port, '127.0.0.1', () => socket.end(`GET /first HTTP/1.1\r\n${H}\r\n${tail}`));
+      socket.on('error', () => {});
+      socket.on('close', () => resolve());
+      socket.resume();
+    });
+  }
+  const reply = await exchange(plain(fast), [`GET /still HTTP/1.1\r\n${H}Connection: close\r\n\r\n`]);
+  assert.match(reply, /^HTTP\/1\.1 200 [^]*"url":"\/still"/);
+});
+
 test('errors on the fast path: 502 with its code, a GET retried on the next backend', async () => {
   const down = await exchange(plain(fast), [`GET /down HTTP/1.1\r\nHost: down.localhost\r\n\r\n`]);
   assert.match(down, /^HTTP\/1\.1 502 Bad Gateway\r\n/);

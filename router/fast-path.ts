@@ -130,6 +130,10 @@ class FastConnection {
   next(): void {
     const buf = this.pending;
     if (buf === null) return;
+    if (this.socket.destroyed || this.socket.readableEnded) { // the client is gone, or sends no more: nothing to serve
+      this.pending = null;
+      return;
+    }
     const window = buf.length > MAX_FAST_HEAD_BYTES + 4 ? buf.subarray(0, MAX_FAST_HEAD_BYTES + 4) : buf;
     const end = window.indexOf(CRLFCRLF);
     if (end === -1) return this.handOver(); // a partial head: Node times it, and reads the rest

@@ -19,13 +19,17 @@ import type { ResponseHead } from './response-parser.ts';
 import type { UpstreamControl, UpstreamHandler, Upstreams } from './upstreams.ts';
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
-/** Connecting failed: the backend never saw the request. It is left out of picks for a moment. */
+/** Connecting failed: the backend never saw the request, so any request whose body is at hand
+ *  (none, or kept in memory), POST included, goes to another backend. The failed one is left
+ *  out of picks for a moment. */
 const CONNECT_FAILURES = new Set(['ECONNREFUSED', 'UPSTREAM_CONNECT_TIMEOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL']);
 /** The connection broke before any response, typically a keep-alive connection the app had just
  *  closed: an idempotent request may be retried, on the same backend if it is the only one. */
 const RESETS = new Set(['ECONNRESET', 'EPIPE', 'UPSTREAM_SOCKET']);
-/** Bodies up to this size are buffered so the request can be replayed. */
+/** Bodies up to this size are buffered (when there is another backend) so the request can be sent again. */
 const MAX_REPLAY_BODY = 256 * 1024;
+/** Most backends one request tries when connections fail (each refusal ejects that backend). */
+const MAX_CONNECT_ATTEMPTS = 4;
 
 export interface WebHandlerOptions {
   upstreams: Upstreams;
@@ -41,11 +45,10 @@ export interface WebHandlerOptions {
   trusted?: TrustCheck;
 }
 
-/** Whether a request may be sent again after a failure: idempotent, with a body small enough
- *  to keep, and another backend to go to (or no body at all). */
-function replayable(method: string, bodyLength: number | null, route: AppRoute): boolean {
-  return IDEMPOTENT.has(method) && bodyLength !== null
-    && (bodyLength === 0 || (bodyLength <= MAX_REPLAY_BODY && route.backends.length > 1));
+/** Whether the body is kept in memory (or there is none), so the request can be sent again: a
+ *  body small enough to keep, with another backend to go to. */
+function keepsBody(bodyLength: number | null, route: AppRoute): boolean {
+  return bodyLength !== null && (bodyLength === 0 || (bodyLength <= MAX_REPLAY_BODY && route.backends.length > 1));
 }
 
 export type WebHandler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -84,9 +87,9 @@ export class WebProxy {
     });
     const length = declaredBodyLength(req);
     ex.bodyLength = length;
-    ex.replayable = replayable(ex.method, length, target.route);
-    if (length === 0 || !ex.replayable) {
-      ex.body = length === 0 ? null : req; // a body that cannot be replayed streams through
+    ex.replayable = IDEMPOTENT.has(ex.method) && keepsBody(length, target.route);
+    if (length === 0 || !keepsBody(length, target.route)) {
+      ex.body = length === 0 ? null : req; // a body that is not kept streams through
       return this.send(ex, target.backend);
     }
     readBody(req).then((body) => {
@@ -103,7 +106,7 @@ export class WebProxy {
     ex.headers = upstreamHeaders(headers, info);
     ex.body = body;
     ex.bodyLength = body === null ? 0 : body.length;
-    ex.replayable = replayable(ex.method, ex.bodyLength, route);
+    ex.replayable = IDEMPOTENT.has(ex.method);
     this.send(ex, backend);
   }
 
@@ -147,16 +150,27 @@ export class WebProxy {
     // H19 the dyno could not be reached in time; H10 nothing listens (crashed, or not up yet);
     // H13 the connection closed before any response.
     const herokuCode: RouterErrorCode = code === 'UPSTREAM_CONNECT_TIMEOUT' ? 'H19' : connectFailed ? 'H10' : 'H13';
-    if (connectFailed) balancer.eject(failedBackend);
-    if (ex.replayable && !ex.retried && (connectFailed || RESETS.has(code))) {
-      // The app's route as of now: a retry never goes to a backend that left the table meanwhile.
-      const route = this.opts.lookup().app(app) ?? ex.route!;
-      const next = balancer.pickOther(route, failedBackend) ?? (connectFailed ? null : failedBackend);
-      if (next !== null) {
-        ex.retried = true;
-        log(`${app}: ${failedBackend.dyno} failed (${code}), retrying on ${next.dyno} (request ${ex.requestId})`);
-        return this.send(ex, next);
+    (ex.tried ??= []).push(failedBackend);
+    const tried = ex.tried;
+    // The app's route as of now: a retry never goes to a backend that left the table meanwhile.
+    let next: Backend | null = null;
+    if (connectFailed) {
+      balancer.eject(failedBackend);
+      // Not sent: any method, on backends not tried yet (so several dead ones are stepped over).
+      if (ex.body === null || Buffer.isBuffer(ex.body)) {
+        const route = this.opts.lookup().app(app) ?? ex.route!;
+        const left = route.backends.filter((b) => !tried.some((t) => t.host === b.host && t.port === b.port));
+        if (left.length > 0 && tried.length < MAX_CONNECT_ATTEMPTS) next = balancer.pick({ ...route, backends: left });
       }
+    } else if (ex.replayable && !ex.retried && RESETS.has(code)) {
+      // Perhaps seen by the app: only an idempotent request, and once.
+      const route = this.opts.lookup().app(app) ?? ex.route!;
+      next = balancer.pickOther(route, failedBackend) ?? failedBackend;
+      ex.retried = true;
+    }
+    if (next !== null) {
+      log(`${app}: ${failedBackend.dyno} failed (${code}), retrying on ${next.dyno} (request ${ex.requestId})`);
+      return this.send(ex, next);
     }
     log(`${app}: ${failedBackend.dyno} failed (${code || err.message}) (request ${ex.requestId})`);
     this.answer(ex, 'bad-gateway', herokuCode);
@@ -216,12 +230,15 @@ export abstract class ProxyExchange implements UpstreamHandler {
   /** The backend ("host:port") this exchange is counted in flight on. */
   counted: string | null = null;
   headers: HeaderList = [];
-  /** What goes upstream: nothing, the buffered body (replayable), or the client's stream. */
+  /** What goes upstream: nothing, the buffered body (it can be sent again), or the client's stream. */
   body: Buffer | IncomingMessage | null = null;
   /** The client's declared body length (null: chunked). */
   bodyLength: number | null = 0;
+  /** Idempotent: may be sent again after a connection broke before any response. */
   replayable = false;
   retried = false;
+  /** Backends that failed this request (null: none). */
+  tried: Backend[] | null = null;
   /** The upstream request while it runs. */
   controller: UpstreamControl | null = null;
   /** The client side is over; upstream events are ignored. */

@@ -21,12 +21,21 @@ function owned(header: Header): Header {
   return h;
 }
 
+/** Member types an app's source may have; others (device nodes, fifos) are left out. */
+const KEPT = new Set(['file', 'contiguous-file', 'directory', 'symlink', 'link']);
+
 /** Writes the tar `from` to `to` with every member owned by the paas user (names, modes, links,
- *  contents kept). The tar is the tenant's: it is only read and written again, never unpacked here. */
+ *  contents kept; special files left out). The tar is the tenant's: it is only read and written
+ *  again, never unpacked here. */
 export async function writeOwnedCopy(from: string, to: string): Promise<void> {
   const extract = tar.extract();
   const pack = tar.pack();
   extract.on('entry', (header, stream, next) => {
+    if (!KEPT.has(header.type ?? 'file')) { // a device node, fifo…: nothing an app's source needs
+      stream.on('end', () => next());
+      stream.resume();
+      return;
+    }
     const entry = pack.entry(owned(header), (err) => next(err ?? undefined));
     if (header.type === 'file' || header.type === 'contiguous-file') stream.pipe(entry);
     else stream.resume();

@@ -277,7 +277,7 @@ class RawExchange extends ProxyExchange {
     this.statusCode = page.status;
     let head = `HTTP/1.1 ${page.status} ${STATUS_CODES[page.status]}\r\n`;
     for (const name in page.headers) head += `${name}: ${page.headers[name]}\r\n`;
-    head += `Date: ${utcDate()}\r\n${this.close ? 'Connection: close\r\n' : this.conn.ctx.keepAliveHead}\r\n`;
+    head += `Date: ${utcDate()}\r\n${this.connectionHead()}\r\n`;
     const body = this.method === 'HEAD' ? '' : page.body;
     this.sent = true;
     this.finished = true;
@@ -302,6 +302,11 @@ class RawExchange extends ProxyExchange {
     }
     this.statusCode = head.status;
     this.head = text;
+  }
+
+  /** The Connection header line(s): close, or keep-alive with its timeout hint. */
+  private connectionHead(): string {
+    return this.close ? 'Connection: close\r\n' : this.conn.ctx.keepAliveHead;
   }
 
   /** The client's response head, or null if a name or value is not valid. */
@@ -330,7 +335,7 @@ class RawExchange extends ProxyExchange {
     if (this.hsts && !hsts) out += `strict-transport-security: ${HSTS_VALUE}\r\n`;
     out += text;
     if (!date) out += `Date: ${utcDate()}\r\n`;
-    out += this.close ? 'Connection: close\r\n' : this.conn.ctx.keepAliveHead;
+    out += this.connectionHead();
     if (this.chunked) out += 'Transfer-Encoding: chunked\r\n';
     return `${out}\r\n`;
   }

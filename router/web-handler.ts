@@ -87,8 +87,9 @@ export class WebProxy {
     });
     const length = declaredBodyLength(req);
     ex.bodyLength = length;
-    ex.replayable = IDEMPOTENT.has(ex.method) && keepsBody(length, target.route);
-    if (length === 0 || !keepsBody(length, target.route)) {
+    const kept = keepsBody(length, target.route);
+    ex.replayable = IDEMPOTENT.has(ex.method) && kept;
+    if (length === 0 || !kept) {
       ex.body = length === 0 ? null : req; // a body that is not kept streams through
       return this.send(ex, target.backend);
     }
@@ -150,21 +151,20 @@ export class WebProxy {
     // H19 the dyno could not be reached in time; H10 nothing listens (crashed, or not up yet);
     // H13 the connection closed before any response.
     const herokuCode: RouterErrorCode = code === 'UPSTREAM_CONNECT_TIMEOUT' ? 'H19' : connectFailed ? 'H10' : 'H13';
-    (ex.tried ??= []).push(failedBackend);
-    const tried = ex.tried;
+    const tried = (ex.tried ??= []);
+    tried.push(failedBackend);
     // The app's route as of now: a retry never goes to a backend that left the table meanwhile.
+    const route = this.opts.lookup().app(app) ?? ex.route!;
     let next: Backend | null = null;
     if (connectFailed) {
       balancer.eject(failedBackend);
       // Not sent: any method, on backends not tried yet (so several dead ones are stepped over).
       if (ex.body === null || Buffer.isBuffer(ex.body)) {
-        const route = this.opts.lookup().app(app) ?? ex.route!;
         const left = route.backends.filter((b) => !tried.some((t) => t.host === b.host && t.port === b.port));
         if (left.length > 0 && tried.length < MAX_CONNECT_ATTEMPTS) next = balancer.pick({ ...route, backends: left });
       }
     } else if (ex.replayable && !ex.retried && RESETS.has(code)) {
       // Perhaps seen by the app: only an idempotent request, and once.
-      const route = this.opts.lookup().app(app) ?? ex.route!;
       next = balancer.pickOther(route, failedBackend) ?? failedBackend;
       ex.retried = true;
     }

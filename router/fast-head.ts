@@ -14,7 +14,8 @@ const DIGITS = /^\d{1,15}$/;
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 /** A header value as Node accepts it: no control characters but HT (so no CR, LF or NUL). */
 export const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
-export const FIELD_NAME = TOKEN;
+/** Header lines "name: value\r\n", each name a token and each value a FIELD_VALUE, none or more. */
+export const HEADER_LINES = /^(?:[!#$%&'*+\-.^_`|~0-9A-Za-z]+: [\t\x20-\x7e\x80-\xff]*\r\n)*$/;
 
 export interface FastHead {
   method: string;

@@ -9,7 +9,7 @@ import { STATUS_CODES } from 'node:http';
 import type net from 'node:net';
 import { isAcmeChallenge } from './acme-challenge.ts';
 import { renderPage, type PageKind } from './error-pages.ts';
-import { FIELD_NAME, FIELD_VALUE, MAX_FAST_HEAD_BYTES, parseFastHead } from './fast-head.ts';
+import { FIELD_VALUE, HEADER_LINES, MAX_FAST_HEAD_BYTES, parseFastHead } from './fast-head.ts';
 import { downstreamHeaders, requestIdFrom } from './headers.ts';
 import type { RouterLimits } from './limits.ts';
 import { HSTS_VALUE } from './redirect.ts';
@@ -320,15 +320,15 @@ class RawExchange extends ProxyExchange {
     let hsts = false;
     for (let i = 0; i < list.length; i += 2) {
       const name = list[i];
-      const value = list[i + 1];
-      if (!FIELD_NAME.test(name) || !FIELD_VALUE.test(value)) return null;
       switch (name.length) {
         case 4: if (name.toLowerCase() === 'date') date = true; break;
         case 14: if (name.toLowerCase() === 'content-length') length = true; break;
         case 25: if (name.toLowerCase() === 'strict-transport-security') hsts = true; break;
       }
-      text += `${name}: ${value}\r\n`;
+      text += `${name}: ${list[i + 1]}\r\n`;
     }
+    // Every name and value checked at once (a name holds no colon, a value no CR or LF).
+    if (!HEADER_LINES.test(text)) return null;
     const bodyless = this.method === 'HEAD' || status === 204 || status === 304;
     this.chunked = !length && !bodyless;
     let out = `HTTP/1.1 ${status} ${reason || (STATUS_CODES[status] ?? 'unknown')}\r\n`;

@@ -95,6 +95,8 @@ const CLIENT_CLAIMS = ['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-port
 const UNTRUSTED_REQUEST_DROP = new Set([...REQUEST_DROP, ...CLIENT_CLAIMS]);
 /** Not copied from the app's response: hop-by-hop, re-framed by Node for this client, or rewritten. */
 const RESPONSE_DROP = new Set([...HOP_BY_HOP, 'proxy-authenticate', 'transfer-encoding', 'via']);
+/** The lengths of the response header names downstreamHeaders looks at (dropped, Via, X-Request-ID). */
+const RESPONSE_EXAMINED_LENGTHS = new Set([...RESPONSE_DROP, 'x-request-id'].map((name) => name.length));
 
 /** Header names a Connection header lists beyond its usual keep-alive/close (those are hop-by-hop too). */
 function connectionNames(value: string | string[] | undefined): string[] | null {
@@ -168,6 +170,11 @@ export function downstreamHeaders(headers: HeaderList, requestId: string): Heade
   let hasRequestId = false;
   for (let i = 0; i < headers.length; i += 2) {
     const name = headers[i];
+    // Only a name as long as one of those examined here is lowercased (most are not: no copy).
+    if (named === null && !RESPONSE_EXAMINED_LENGTHS.has(name.length)) {
+      out.push(name, headers[i + 1]);
+      continue;
+    }
     const lower = name.toLowerCase();
     if (lower === 'via') {
       via = via === undefined ? headers[i + 1] : `${via}, ${headers[i + 1]}`;

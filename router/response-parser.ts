@@ -34,7 +34,39 @@ const State = { Head: 0, Length: 1, ChunkSize: 2, ChunkData: 3, ChunkDataEnd: 4,
 type State = (typeof State)[keyof typeof State];
 
 const CRLFCRLF = Buffer.from('\r\n\r\n');
-const STATUS_LINE = /^HTTP\/1\.([01]) ([1-9]\d\d)(?: ([^\r\n]*))?$/;
+/** "HTTP/1.x NNN" and, after a space, any reason phrase (CR and LF excluded: lines end at CRLF). */
+const STATUS_LINE = /^HTTP\/1\.[01] [1-9]\d\d(?: [^\r\n]*)?$/;
+
+/** The status code of the head's first line (ending at `eol`), or 0 if the line is malformed. */
+function statusOf(text: string, eol: number): number {
+  if (eol < 12 || (eol > 12 && text.charCodeAt(12) !== 32)) return 0;
+  if (!STATUS_LINE.test(eol === text.length ? text : text.slice(0, eol))) return 0;
+  return (text.charCodeAt(9) - 48) * 100 + (text.charCodeAt(10) - 48) * 10 + (text.charCodeAt(11) - 48);
+}
+
+const isOws = (c: number): boolean => c === 32 || c === 9;
+
+/** A Content-Length value: 1 to 15 decimal digits, else -1. */
+function decimal(value: string): number {
+  if (value.length === 0 || value.length > 15) return -1;
+  let n = 0;
+  for (let i = 0; i < value.length; i++) {
+    const d = value.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
+/** The timeout=N (seconds) of a Keep-Alive header, in ms, or null. */
+function keepAliveTimeoutMs(value: string): number | null {
+  if (value.length <= 14 && value.startsWith('timeout=')) { // the usual "timeout=5"
+    const seconds = decimal(value.slice(8));
+    if (seconds >= 0) return seconds * 1000;
+  }
+  const m = /(?:^|[,;\s])timeout\s*=\s*(\d{1,6})/i.exec(value);
+  return m === null ? null : Number(m[1]) * 1000;
+}
 
 /**
  * One response at a time: `expect(method)` before each request, then `execute(chunk)` with the
@@ -145,10 +177,9 @@ export class ResponseParser {
   private parseHead(text: string): void {
     let eol = text.indexOf('\r\n');
     if (eol === -1) eol = text.length;
-    const status = STATUS_LINE.exec(eol === text.length ? text : text.slice(0, eol));
-    if (status === null) throw new ResponseError('malformed status line');
-    const minor = status[1] === '1';
-    const code = Number(status[2]);
+    const code = statusOf(text, eol);
+    if (code === 0) throw new ResponseError('malformed status line');
+    const minor = text.charCodeAt(7) === 49; // HTTP/1.1
     // Names and values are checked by Node when they are written to the client (writeHead
     // throws, and the exchange becomes a 502): only the framing headers are examined here.
     const headers: HeaderList = [];
@@ -165,15 +196,20 @@ export class ResponseParser {
       if (colon <= at || colon > next) throw new ResponseError('malformed response header line');
       if (headers.length >= MAX_HEADERS * 2) throw new ResponseError(`more than ${MAX_HEADERS} response headers`);
       const name = text.slice(at, colon);
-      const value = text.slice(colon + 1, next).trim();
+      // The value without its optional whitespace (RFC 9110 §5.5), sliced once.
+      let from = colon + 1;
+      let to = next;
+      while (from < to && isOws(text.charCodeAt(from))) from++;
+      while (to > from && isOws(text.charCodeAt(to - 1))) to--;
+      const value = text.slice(from, to);
       at = next + 2;
       headers.push(name, value);
       const n = name.length;
       if (n !== 10 && n !== 14 && n !== 17) continue;
       const lower = name.toLowerCase();
       if (lower === 'content-length') {
-        if (!/^\d{1,15}$/.test(value)) throw new ResponseError('invalid Content-Length');
-        const len = Number(value);
+        const len = decimal(value);
+        if (len < 0) throw new ResponseError('invalid Content-Length');
         if (length !== null && length !== len) throw new ResponseError('conflicting Content-Length headers');
         length = len;
       } else if (lower === 'transfer-encoding') {
@@ -182,20 +218,23 @@ export class ResponseParser {
         chunked = /(?:^|,)\s*chunked\s*$/i.test(value);
       } else if (lower === 'connection') {
         const v = value.toLowerCase();
-        if (/(?:^|,)\s*close\s*(?:,|$)/.test(v)) close = true;
+        if (v === 'keep-alive') {
+          if (!minor) close = false;
+        }
+        else if (v === 'close' || /(?:^|,)\s*close\s*(?:,|$)/.test(v)) close = true;
         else if (!minor && /(?:^|,)\s*keep-alive\s*(?:,|$)/.test(v)) close = false;
       } else if (lower === 'keep-alive') {
-        const m = /(?:^|[,;\s])timeout\s*=\s*(\d{1,6})/i.exec(value);
-        if (m !== null) keepAliveMs = Number(m[1]) * 1000;
+        keepAliveMs = keepAliveTimeoutMs(value);
       }
     }
+    const reasonAt = eol > 12 ? 13 : eol; // "HTTP/1.1 200 reason"
     if (code < 200) {
       if (code === 101) throw new ResponseError('unexpected 101 Switching Protocols');
       this.state = State.Head; // 1xx: informational, the real response follows
       return;
     }
     this.reusable = !close;
-    this.sink.head({ status: code, reason: status[3] ?? '', headers, keepAliveMs });
+    this.sink.head({ status: code, reason: text.slice(reasonAt, eol), headers, keepAliveMs });
     if (this.noBody || code === 204 || code === 304) return this.complete();
     if (transferEncoding) {
       // A message with both is a smuggling attempt or a broken app: chunked wins, never reused.

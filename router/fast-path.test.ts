@@ -201,7 +201,7 @@ test('the common request is served by the fast path: forwarded headers, keep-ali
   const entry = access.find((e) => e.path === '/one');
   assert.deepEqual({ ...entry, durationMs: 0, connectMs: 0 }, {
     app: 'hello', dyno: 'a', method: 'GET', path: '/one', status: 200, bytes: entry!.bytes, durationMs: 0, connectMs: 0,
-    requestId: 'client-chosen-request-id-123', host: 'hello.localhost', fwd: '127.0.0.1', protocol: 'http',
+    requestId: 'client-chosen-request-id-123', host: 'hello.localhost', fwd: '127.0.0.1', protocol: 'http', code: undefined, // no router error
   });
   assert.ok(entry!.bytes > 0);
 });

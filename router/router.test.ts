@@ -211,7 +211,7 @@ test('onAccess reports each request once, with app, dyno, status and bytes', asy
   const [entry] = entries;
   assert.deepEqual({ ...entry, durationMs: 0, connectMs: 0 }, {
     app: 'hello', dyno: 'web.7', method: 'GET', path: '/logged?x=1', status: 200,
-    bytes: Buffer.byteLength(reply.body), durationMs: 0, requestId: id, host: 'hello.localhost', fwd: '127.0.0.1', protocol: 'http', connectMs: 0,
+    bytes: Buffer.byteLength(reply.body), durationMs: 0, requestId: id, host: 'hello.localhost', fwd: '127.0.0.1', protocol: 'http', connectMs: 0, code: undefined,
   });
   assert.ok(Number.isFinite(entry.durationMs) && entry.durationMs > 0, `a measured duration, not a default: ${entry.durationMs}`);
   const missing = access.find((e) => e.requestId === `${id}-404`);

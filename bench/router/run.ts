@@ -40,7 +40,7 @@ const rounds = Number(flag(args, 'rounds') ?? 1);
 const HOST = 'app.bench.test';
 const here = path.dirname(fileURLToPath(import.meta.url));
 
-interface Result { name: string; proto: string; size: string; rps: number; p50: number; p99: number; errors: string; cpuUs: number | null }
+interface Result { name: string; proto: string; size: string; rps: number; p50: number; p99: number; errors: string; cpuUs: number | null; redisUs: number | null }
 
 const TICK_US = 1e6 / 100; // USER_HZ: /proc times are in 1/100 s
 
@@ -89,8 +89,19 @@ function parse(out: string): Pick<Result, 'rps' | 'p50' | 'p99' | 'errors'> {
   return { rps, p50, p99, errors };
 }
 
-/** Runs wrk on /small and /big; `pids` (when known) are the proxy's processes, for CPU per request. */
-async function measure(name: string, proto: string, base: string, results: Result[], pids: () => number[] = () => []): Promise<void> {
+/** CPU time (µs) Redis has used so far (INFO cpu: all its threads, any client's work). */
+async function redisCpuUs(redis: Redis): Promise<number> {
+  const info = await redis.info('cpu');
+  const field = (name: string): number => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? 0);
+  return (field('used_cpu_sys') + field('used_cpu_user')) * 1e6;
+}
+
+/**
+ * Runs wrk on /small and /big; `pids` (when known) are the proxy's processes, for CPU per
+ * request. With `redis` (the router's runs), Redis's CPU per request is reported too: the access
+ * lines and minute counts the router writes cost Redis this much (on this machine's CPUs).
+ */
+async function measure(name: string, proto: string, base: string, results: Result[], pids: () => number[] = () => [], redis: Redis | null = null): Promise<void> {
   if (onlyProto && onlyProto !== proto) return;
   for (const size of ['small', 'big']) {
     if (onlySize && onlySize !== size) continue;
@@ -98,10 +109,12 @@ async function measure(name: string, proto: string, base: string, results: Resul
     await wrk(url, 2); // warm-up (JIT, pools, TLS sessions)
     const roots = pids();
     const cpuBefore = cpuUs(roots);
+    const redisBefore = redis === null ? 0 : await redisCpuUs(redis);
     const r = parse(await wrk(url, duration));
     const cpu = roots.length ? (cpuUs(roots) - cpuBefore) / (r.rps * duration) : null;
-    results.push({ name, proto, size: size === 'small' ? '12 B' : '64 KiB', ...r, cpuUs: cpu });
-    console.error(`  ${name.padEnd(7)} ${proto.padEnd(5)} ${size.padEnd(5)} ${r.rps.toFixed(0).padStart(7)} req/s  p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms${cpu === null ? '' : `  ${cpu.toFixed(0)} µs CPU/req`} ${r.errors}`);
+    const redisCpu = redis === null ? null : (await redisCpuUs(redis) - redisBefore) / (r.rps * duration);
+    results.push({ name, proto, size: size === 'small' ? '12 B' : '64 KiB', ...r, cpuUs: cpu, redisUs: redisCpu });
+    console.error(`  ${name.padEnd(7)} ${proto.padEnd(5)} ${size.padEnd(5)} ${r.rps.toFixed(0).padStart(7)} req/s  p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms${cpu === null ? '' : `  ${cpu.toFixed(0)} µs CPU/req`}${redisCpu === null ? '' : `  Redis ${redisCpu.toFixed(1)} µs/req`} ${r.errors}`);
   }
 }
 
@@ -196,8 +209,8 @@ async function main(): Promise<void> {
       });
       stopRouter = () => router.close();
       const workerPids = () => childPids([backend.pid]);
-      await measure(name, 'http', `http://127.0.0.1:${router.port}`, results, workerPids);
-      await measure(name, 'https', `https://127.0.0.1:${router.httpsPort}`, results, workerPids);
+      await measure(name, 'http', `http://127.0.0.1:${router.port}`, results, workerPids, redis);
+      await measure(name, 'https', `https://127.0.0.1:${router.httpsPort}`, results, workerPids, redis);
       await router.close();
       stopRouter = null;
       if (profileDir) { // the workers write their profiles as they exit
@@ -227,7 +240,9 @@ async function main(): Promise<void> {
   } finally {
     await stopRouter?.();
     for (const c of children) c.kill();
-    await redis.del(routeTableKey(prefix));
+    // The route table, and the app log and minute history the routers wrote.
+    const keys = await redis.keys(`${prefix}:*`);
+    if (keys.length > 0) await redis.unlink(...keys);
     redis.disconnect();
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -251,18 +266,19 @@ function medians(results: Result[]): Result[] {
     p50: median(rs.map((r) => r.p50)),
     p99: median(rs.map((r) => r.p99)),
     cpuUs: rs[0].cpuUs === null ? null : median(rs.map((r) => r.cpuUs ?? 0)),
+    redisUs: rs[0].redisUs === null ? null : median(rs.map((r) => r.redisUs ?? 0)),
     errors: [...new Set(rs.map((r) => r.errors).filter(Boolean))].join('; '),
   }));
 }
 
 function report(results: Result[]): void {
   const find = (name: string, proto: string, size: string) => results.find((r) => r.name === name && r.proto === proto && r.size === size);
-  const lines = ['| target | proto | response | req/s | p50 ms | p99 ms | CPU µs/req | router/nginx req/s | router/direct req/s | router p99 − direct p99 |', '|---|---|---|---:|---:|---:|---:|---:|---:|---:|'];
+  const lines = ['| target | proto | response | req/s | p50 ms | p99 ms | CPU µs/req | Redis µs/req | router/nginx req/s | router/direct req/s | router p99 − direct p99 |', '|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|'];
   for (const r of results) {
     const nginx = find('nginx', r.proto, r.size);
     const direct = find('direct', 'http', r.size);
     const isRouter = r.name === 'router' || r.name === 'before';
-    lines.push(`| ${r.name} | ${r.proto} | ${r.size} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.cpuUs === null ? '' : r.cpuUs.toFixed(0)} | ${isRouter && nginx ? (r.rps / nginx.rps).toFixed(2) : ''} | ${isRouter && direct ? (r.rps / direct.rps).toFixed(2) : ''} | ${isRouter && direct ? `${(r.p99 - direct.p99).toFixed(2)} ms` : ''} |${r.errors ? ` ${r.errors}` : ''}`);
+    lines.push(`| ${r.name} | ${r.proto} | ${r.size} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.cpuUs === null ? '' : r.cpuUs.toFixed(0)} | ${r.redisUs === null ? '' : r.redisUs.toFixed(1)} | ${isRouter && nginx ? (r.rps / nginx.rps).toFixed(2) : ''} | ${isRouter && direct ? (r.rps / direct.rps).toFixed(2) : ''} | ${isRouter && direct ? `${(r.p99 - direct.p99).toFixed(2)} ms` : ''} |${r.errors ? ` ${r.errors}` : ''}`);
   }
   console.log(lines.join('\n'));
 }

@@ -63,7 +63,8 @@ export function sendPage(res: ServerResponse, kind: PageKind, requestId: string)
   }
   const page = renderPage(kind, requestId);
   for (const name of res.getHeaderNames()) res.removeHeader(name);
-  res.writeHead(page.status, page.headers);
+  // The reason phrase given, not one left by an app's head that writeHead refused ("502 OK").
+  res.writeHead(page.status, STATUS_CODES[page.status], page.headers);
   res.end(res.req.method === 'HEAD' ? undefined : page.body);
   return res.req.method === 'HEAD' ? 0 : Buffer.byteLength(page.body);
 }

@@ -22,12 +22,41 @@ let slow: RouterHandle;
 /** Requests node:http parsed on the fast router (the fast path's own never reach it). */
 let nodeRequests = 0;
 const access: AccessEntry[] = [];
+let hostile: net.Server;
+
+/** Response heads of a hostile (or merely unusual) app, by request path. */
+const HOSTILE_HEADS: Record<string, string> = {
+  '/bad-value': 'HTTP/1.1 200 OK\r\nX-A: a\u0001b\r\n',
+  '/bad-name': 'HTTP/1.1 200 OK\r\nBad Name: x\r\n',
+  '/bad-reason': 'HTTP/1.1 200 O\u0001K\r\n',
+  '/bare-lf': 'HTTP/1.1 200 OK\r\nX-A: a\nInjected: yes\r\n',
+  '/odd-but-valid': 'HTTP/1.1 299 Fine Thanks\r\nX-Colon: a: b\r\nX-Obs: caf\u00e9\r\nX-Pad:  \t padded \t \r\nX-Empty:\r\n',
+};
+
+/** An app that answers each request with the head HOSTILE_HEADS gives for its path, then "ok". */
+function startHostileApp(): Promise<number> {
+  hostile = net.createServer((socket) => {
+    let seen = '';
+    socket.on('data', (d: Buffer) => {
+      seen += d.toString('latin1');
+      let end: number;
+      while ((end = seen.indexOf('\r\n\r\n')) !== -1) {
+        const path = seen.slice(seen.indexOf(' ') + 1, seen.indexOf(' HTTP/1.1'));
+        seen = seen.slice(end + 4);
+        socket.write(`${HOSTILE_HEADS[path] ?? 'HTTP/1.1 404 Not Found\r\n'}Content-Length: 2\r\n\r\nok`, 'latin1');
+      }
+    });
+    socket.on('error', () => {});
+  });
+  return new Promise((resolve) => hostile.listen(0, '127.0.0.1', () => resolve((hostile.address() as net.AddressInfo).port)));
+}
 
 before(async () => {
   redis = new Redis(REDIS_URL);
   pki = await testPki();
   backend = await startBackend('a');
   const dead = await deadPort();
+  const hostilePort = await startHostileApp();
   const defaultCert = await pki.issue(['*.localhost']);
   const table = {
     version: 1,
@@ -36,6 +65,7 @@ before(async () => {
       route('secure', [backend.backend()], { hsts: true }),
       route('down', [{ dyno: 'web.1', host: '127.0.0.1', port: dead, release: 1 }]),
       route('retry', [{ dyno: 'web.1', host: '127.0.0.1', port: dead, release: 1 }, backend.backend('web.2')]),
+      route('hostile', [{ dyno: 'web.1', host: '127.0.0.1', port: hostilePort, release: 1 }]),
     ],
   };
   const limits = { maxBodyBytes: 1000 };
@@ -48,6 +78,7 @@ after(async () => {
   await fast.close();
   await slow.close();
   await backend.close();
+  hostile.close();
   redis.disconnect();
 });
 
@@ -265,4 +296,23 @@ test('HTTPS: served by the fast path with HSTS, and handed to node:http on the s
   assert.equal(httpsRequests, 1, 'only the POST went through node:http');
   assert.equal(nodeRequests, before);
   assert.equal(access.find((e) => e.path === '/tls')?.protocol, 'https');
+});
+
+test('an app\'s response head with a control character, a bad name, a bad reason or a bare LF is a 502 on the fast path as on node:http; odd but valid heads pass alike', async () => {
+  for (const path of Object.keys(HOSTILE_HEADS)) {
+    const ask = [`GET ${path} HTTP/1.1\r\nHost: hostile.localhost\r\n\r\nGET /after HTTP/1.1\r\n${H}Connection: close\r\n\r\n`];
+    const [viaFast, viaNode] = await Promise.all([exchange(plain(fast), ask), exchange(plain(slow), ask)]);
+    const status = (reply: string): string => reply.slice(0, reply.indexOf('\r\n'));
+    const expected = path === '/odd-but-valid' ? 'HTTP/1.1 299 Fine Thanks' : 'HTTP/1.1 502 Bad Gateway';
+    assert.equal(status(viaFast), expected, `${path} via the fast path: ${viaFast}`);
+    assert.equal(status(viaNode), expected, `${path} via node:http`);
+    assert.doesNotMatch(viaFast, /\r\nInjected:/i);
+    assert.match(viaFast, /"url":"\/after"/, `${path}: the connection still serves`);
+    if (path === '/odd-but-valid') {
+      for (const line of ['X-Colon: a: b', 'X-Obs: caf\u00e9', 'X-Pad: padded', 'X-Empty: ']) {
+        assert.ok(viaFast.includes(`\r\n${line}\r\n`), `${line} via the fast path`);
+        assert.ok(viaNode.includes(`\r\n${line}\r\n`), `${line} via node:http`);
+      }
+    }
+  }
 });

@@ -29,10 +29,51 @@ export async function appendAppLog(redis: Redis, prefix: string, app: string, en
   await redis.xadd(appLogKey(prefix, app), 'MAXLEN', '~', String(APP_LOG_MAX_ENTRIES), '*', 'time', time, 'source', entry.source, 'dyno', entry.dyno, 'line', entry.line);
 }
 
-export function entryFromFields(fields: string[]): LogEntry {
-  const f: Record<string, string> = {};
-  for (let i = 0; i + 1 < fields.length; i += 2) f[fields[i]] = fields[i + 1];
-  return { time: f.time ?? '', source: f.source ?? 'api', dyno: f.dyno ?? '', line: f.line ?? '' };
+/** A stream entry holds one line (`time source dyno line`: app output, API, build and drain
+ *  lines, appendAppLog) or a batch of one source's lines (`source dyno lines`, the router's lines
+ *  of one flush, accessLogger): `lines` is "<ISO time> <line>" lines joined by "\n". */
+export const BATCH_SEPARATOR = '\n';
+
+/** At most this many lines, and about this many characters, in one batch entry. */
+export const MAX_BATCH_LINES = 200;
+export const MAX_BATCH_CHARS = 64 * 1024;
+
+/** The line as one line: a CR or LF in it (from a tenant) becomes \r or \n, so it can never
+ *  split into more lines of a batch entry or of `paas logs`. */
+export function oneLine(line: string): string {
+  return /[\r\n]/.test(line) ? line.replace(/\r/g, '\\r').replace(/\n/g, '\\n') : line;
+}
+
+/** One line of a batch entry's `lines` field. */
+export const batchLine = (time: string, line: string): string => `${time} ${oneLine(line)}`;
+
+/** The fields of a batch entry of `lines` (a non-empty list, of one source and dyno). */
+export function batchEntryFields(source: string, dyno: string, lines: Array<{ time: string; line: string }>): string[] {
+  return ['source', source, 'dyno', dyno, 'lines', lines.map((l) => batchLine(l.time, l.line)).join(BATCH_SEPARATOR)];
+}
+
+/** Every log line of a stream entry, oldest first: one for a single-line entry, all of a batch. */
+export function entriesFromFields(fields: string[]): LogEntry[] {
+  let time = '';
+  let source = 'api';
+  let dyno = '';
+  let line = '';
+  let lines: string | null = null;
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    const v = fields[i + 1];
+    switch (fields[i]) {
+      case 'time': time = v; break;
+      case 'source': source = v; break;
+      case 'dyno': dyno = v; break;
+      case 'line': line = v; break;
+      case 'lines': lines = v; break;
+    }
+  }
+  if (lines === null) return [{ time, source, dyno, line }];
+  return lines.split(BATCH_SEPARATOR).map((l) => {
+    const sp = l.indexOf(' ');
+    return sp === -1 ? { time, source, dyno, line: l } : { time: l.slice(0, sp), source, dyno, line: l.slice(sp + 1) };
+  });
 }
 
 /** Heroku's router error codes the router can tell apart (devcenter "Heroku Error Codes"). */
@@ -73,65 +114,76 @@ export interface AccessRecord {
 }
 
 const q = (s: string): string => JSON.stringify(s);
+/** Visible ASCII but the double quote: printed bare; anything else (a space, a quote, a control
+ *  character: CR, LF) is quoted and escaped, so a tenant's Host header cannot forge fields or lines. */
+const BARE = /^[\x21\x23-\x7e]*$/;
+const bare = (s: string): string => (BARE.test(s) ? s : q(s));
 
 /** Heroku's router line: `at=info method=GET path="/" host=… request_id=… fwd="…" dyno=web.1
  *  connect=1ms service=3ms status=200 bytes=12 protocol=http`, with `code=H12 desc="…"` after
- *  `at=` when the router decided the outcome. */
+ *  `at=` when the router decided the outcome. Always one line: path and fwd are quoted, method,
+ *  host and request id quoted when they hold anything but visible ASCII. */
 export function formatAccessLine(a: AccessRecord): string {
   const err = a.code === undefined ? null : ROUTER_ERRORS[a.code];
   const connect = Math.round(a.connectMs ?? 0);
   const service = Math.max(0, Math.round(a.durationMs) - connect);
-  return `at=${err?.level ?? 'info'}${err ? ` code=${a.code} desc=${q(err.desc)}` : ''} method=${a.method} path=${q(a.path)}`
-    + ` host=${a.host ?? ''} request_id=${a.requestId} fwd=${q(a.fwd ?? '')} dyno=${a.dyno ?? 'none'}`
+  return `at=${err?.level ?? 'info'}${err ? ` code=${a.code} desc=${q(err.desc)}` : ''} method=${bare(a.method)} path=${q(a.path)}`
+    + ` host=${bare(a.host ?? '')} request_id=${bare(a.requestId)} fwd=${q(a.fwd ?? '')} dyno=${a.dyno ?? 'none'}`
     + ` connect=${connect}ms service=${service}ms status=${a.status} bytes=${a.bytes}${a.protocol ? ` protocol=${a.protocol}` : ''}`;
 }
 
 /** Access lines waiting for one flush at most; beyond, lines are dropped (Redis is not keeping up). */
 const MAX_PENDING_ACCESS_LINES = 10_000;
 
-/** Appends router lines to app log streams. KEYS: the streams; ARGV: MAXLEN, then per line the
- *  index of its stream in KEYS, its time and the line. */
-const APPEND_ROUTER_LINES = `for i = 2, #ARGV, 3 do
-  redis.call('XADD', KEYS[tonumber(ARGV[i])], 'MAXLEN', '~', ARGV[1], '*', 'time', ARGV[i + 1], 'source', 'paas', 'dyno', 'router', 'line', ARGV[i + 2])
-end
-return 0`;
+/** One app's router lines of a flush, to become one batch entry. */
+interface Batch { key: string; lines: string; count: number }
 
 /**
  * An onAccess callback for the router that appends to the app's log stream. The lines of all
- * requests that end in one turn of the event loop go to Redis as one command (a script that
- * appends each), not one round trip or one client command object each: at thousands of
- * requests a second, the per-command work of the Redis client was a tenth of the router's CPU.
+ * requests that end in one turn of the event loop go to Redis together, and the lines of one app
+ * as ONE stream entry (a batch: entriesFromFields), of at most MAX_BATCH_LINES lines and about
+ * MAX_BATCH_CHARS: one XADD per app per flush, not per line. At thousands of requests a second,
+ * an XADD per line cost Redis (with its append-only file) more CPU than nginx spends on a whole
+ * request, and the router a tenth of its CPU in the Redis client.
  */
 export function accessLogger(redis: Redis, prefix: string): (a: AccessRecord) => void {
-  let keys: string[] = [];
-  let keyIndex = new Map<string, number>();
-  let args: string[] = [];
-  let lines = 0;
+  let open = new Map<string, Batch>();
+  let full: Batch[] = [];
+  let pending = 0;
   let lastMs = 0;
   let lastIso = '';
   const flush = (): void => {
-    const batch = [...keys, String(APP_LOG_MAX_ENTRIES), ...args];
-    const numKeys = keys.length;
-    keys = [];
-    keyIndex = new Map();
-    args = [];
-    lines = 0;
-    redis.eval(APPEND_ROUTER_LINES, numKeys, ...batch).catch(() => undefined);
+    const batches = full;
+    for (const b of open.values()) batches.push(b);
+    open = new Map();
+    full = [];
+    pending = 0;
+    const args = (b: Batch): [string, ...string[]] => [b.key, 'MAXLEN', '~', String(APP_LOG_MAX_ENTRIES), '*', 'source', 'paas', 'dyno', 'router', 'lines', b.lines];
+    if (batches.length === 1) {
+      redis.xadd(...args(batches[0])).catch(() => undefined);
+    } else {
+      const p = redis.pipeline();
+      for (const b of batches) p.xadd(...args(b));
+      p.exec().catch(() => undefined);
+    }
   };
   return (a) => {
-    if (!a.app || lines >= MAX_PENDING_ACCESS_LINES) return;
-    if (lines === 0) setImmediate(flush);
-    lines++;
-    let index = keyIndex.get(a.app);
-    if (index === undefined) {
-      index = keys.push(appLogKey(prefix, a.app));
-      keyIndex.set(a.app, index);
-    }
+    if (!a.app || pending >= MAX_PENDING_ACCESS_LINES) return;
+    if (pending === 0) setImmediate(flush);
+    pending++;
     const now = Date.now();
     if (now !== lastMs) {
       lastMs = now;
       lastIso = new Date(now).toISOString();
     }
-    args.push(String(index), lastIso, formatAccessLine(a));
+    const line = batchLine(lastIso, formatAccessLine(a));
+    const b = open.get(a.app);
+    if (b !== undefined && b.count < MAX_BATCH_LINES && b.lines.length + line.length < MAX_BATCH_CHARS) {
+      b.lines += BATCH_SEPARATOR + line;
+      b.count++;
+      return;
+    }
+    if (b !== undefined) full.push(b);
+    open.set(a.app, { key: appLogKey(prefix, a.app), lines: line, count: 1 });
   };
 }

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
-import { accessLogger, entryFromFields, formatLogEntry } from '../common/app-log.ts';
+import { accessLogger, entriesFromFields, formatLogEntry } from '../common/app-log.ts';
 import { appLogKey } from '../common/redis-keys.ts';
 import type { Backend } from '../common/routes.ts';
 import { startRouter, type RouterHandle } from './index.ts';
@@ -54,7 +54,7 @@ after(async () => {
 /** The app's log lines as `paas logs` prints them. */
 async function logLines(): Promise<string[]> {
   const rows = await redis.xrange(appLogKey(config.redisPrefix, 'shop'), '-', '+');
-  return rows.map(([, fields]) => formatLogEntry(entryFromFields(fields)));
+  return rows.flatMap(([, fields]) => entriesFromFields(fields).map(formatLogEntry));
 }
 
 async function lineFor(requestId: string): Promise<string> {

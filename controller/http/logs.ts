@@ -5,7 +5,7 @@
 // The same lines reach the Heroku CLI as server-sent events through log sessions (log-sessions.ts).
 import { Router, type Response } from 'express';
 import type { Redis } from 'ioredis';
-import { entryFromFields, formatLogEntry, type LogEntry } from '../../common/app-log.ts';
+import { entriesFromFields, formatLogEntry, type LogEntry } from '../../common/app-log.ts';
 import { appLogKey } from '../../common/redis-keys.ts';
 import { InvalidParamsError } from '../../common/errors.ts';
 import { createStreamTailer, type StreamTailer } from '../../common/stream-tailer.ts';
@@ -29,24 +29,36 @@ export interface LogQuery {
 /** Writes an app's log lines (without newline) to `write`: history, then live ones if asked. */
 export type AppLogReader = (app: App, q: LogQuery, write: (line: string) => void, signal: AbortSignal) => Promise<void>;
 
-/** Entries read per round trip while looking back for lines that match a filter. */
-const SCAN_CHUNK = 2000;
+/** Lines looked at per round trip while looking back for lines that match a filter. */
+const SCAN_LINES = 2000;
+/** Entries read by the first round trip (an entry may be a batch of up to MAX_BATCH_LINES router
+ *  lines, so asking for as many entries as lines could read far more than needed), and by any. */
+const FIRST_CHUNK = 64;
+const MAX_CHUNK = 2000;
 
-/** The last `lines` entries that `keep` accepts (oldest first), and the id following starts
+/** The last `lines` lines that `keep` accepts (oldest first), and the id following starts
  *  after: the newest entry, or "0-0" for an empty stream (so a line added meanwhile is not
- *  missed). A filtered history looks back through the whole kept log if it must. */
+ *  missed). Entries hold one line or a batch: each round trip asks for about as many entries as
+ *  hold the lines still wanted, at the lines per entry seen so far. A filtered history looks back
+ *  through the whole kept log if it must. */
 async function history(redis: Redis, key: string, lines: number, keep: ((e: LogEntry) => boolean) | null): Promise<{ entries: LogEntry[]; lastId: string }> {
   const found: LogEntry[] = [];
   let lastId: string | null = null;
   let before = '+';
+  let entriesSeen = 0;
+  let linesSeen = 0;
   while (found.length < lines || lastId === null) {
-    const chunk = await redis.xrevrange(key, before, '-', 'COUNT', keep ? SCAN_CHUNK : Math.max(lines, 1));
+    const wanted = keep ? SCAN_LINES : lines - found.length;
+    const count = Math.max(1, Math.min(entriesSeen ? MAX_CHUNK : FIRST_CHUNK, Math.ceil(wanted * (entriesSeen || 1) / (linesSeen || 1))));
+    const chunk = await redis.xrevrange(key, before, '-', 'COUNT', count);
     lastId ??= chunk[0]?.[0] ?? '0-0';
     for (const [, f] of chunk) {
-      const e = entryFromFields(f);
-      if (found.length < lines && (!keep || keep(e))) found.push(e);
+      const all = entriesFromFields(f);
+      entriesSeen++;
+      linesSeen += all.length;
+      for (let i = all.length - 1; i >= 0 && found.length < lines; i--) if (!keep || keep(all[i])) found.push(all[i]);
     }
-    if (!keep || chunk.length < SCAN_CHUNK) break;
+    if (chunk.length < count) break;
     before = `(${chunk[chunk.length - 1][0]}`;
   }
   return { entries: found.reverse(), lastId };
@@ -67,8 +79,7 @@ export function createAppLogReader(deps: ApiDeps): AppLogReader {
     // the client goes away (or reads too slowly: the routes write through follow-writer.ts).
     await tail().follow(key, lastId, (list) => {
       for (const [, fields] of list) {
-        const e = entryFromFields(fields);
-        if (keep(e)) write(formatLogEntry(e));
+        for (const e of entriesFromFields(fields)) if (keep(e)) write(formatLogEntry(e));
       }
     }, signal);
   };

@@ -9,8 +9,8 @@ import os from 'node:os';
 import tls from 'node:tls';
 import { after, afterEach, before, test } from 'node:test';
 import { Redis } from 'ioredis';
-import { appendAppLog } from '../../common/app-log.ts';
-import { drainStatsKey } from '../../common/redis-keys.ts';
+import { appendAppLog, batchEntryFields } from '../../common/app-log.ts';
+import { appLogKey, drainStatsKey } from '../../common/redis-keys.ts';
 import { parseOctetCounted, parseSyslogMessage } from '../../common/syslog-frame.ts';
 import { testPki, type TestPki } from '../../router/tls.test-support.ts';
 import { testConfig } from '../../test/helpers/config.ts';
@@ -205,6 +205,42 @@ test('a dead drain is retried with back-off until it answers; a restarted shippe
   await write('resume', 5, 'after');
   await eventually(async () => assert.deepEqual(numbered(back.messages, 'after'), range(5)), 5000);
   assert.deepEqual(numbered(back.messages, 'early'), range(10), 'nothing sent twice');
+});
+
+/** `entries` batch entries of `size` router lines each (as the router writes them), numbered on. */
+const writeBatches = async (app: string, entries: number, size: number, tag: string): Promise<void> => {
+  for (let e = 0; e < entries; e++) {
+    const lines = range(size).map((i) => ({ time: new Date().toISOString(), line: `at=info ${tag} ${e * size + i}` }));
+    await redis.xadd(appLogKey(prefix, app), '*', ...batchEntryFields('paas', 'router', lines));
+  }
+};
+
+test('batch entries of router lines reach a drain line by line, in order, none dropped; a restarted shipper resumes after the last entry it delivered', async () => {
+  const tcp = await syslogReceiver(false);
+  drains.push({ id: 'batched', app: 'batched', url: `syslog+tcp://127.0.0.1:${tcp.port}`, token: 'd.b' });
+  let s = ship();
+  await eventually(async () => assert.equal(s.stats().length, 1), 5000);
+  // 3000 lines in 15 entries, single lines between them: far more than the 400-line buffer.
+  for (let k = 0; k < 3; k++) {
+    await writeBatches('batched', 5, 200, `batch${k}`);
+    await write('batched', 3, `single${k}`);
+  }
+  await eventually(async () => {
+    for (let k = 0; k < 3; k++) {
+      assert.deepEqual(numbered(tcp.messages, `batch${k}`), range(1000));
+      assert.deepEqual(numbered(tcp.messages, `single${k}`), range(3));
+    }
+  }, 10_000);
+  assert.equal(stats(s, 'batched').dropped, 0);
+  const router = parseSyslogMessage(tcp.messages.find((m) => m.endsWith('batch1 999'))!)!;
+  assert.deepEqual({ ...router, time: '' }, { pri: 190, time: '', host: 'd.b', app: 'paas', procid: 'router', msg: 'at=info batch1 999' });
+  assert.match(router.time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+
+  await s.close();
+  await writeBatches('batched', 2, 150, 'while-down');
+  s = ship();
+  await eventually(async () => assert.deepEqual(numbered(tcp.messages, 'while-down'), range(300)), 5000);
+  assert.deepEqual(numbered(tcp.messages, 'batch2'), range(1000), 'nothing sent twice');
 });
 
 test('a drain whose name resolves to a refused address connects nowhere (policy checked at connect time)', async () => {

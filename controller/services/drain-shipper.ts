@@ -11,7 +11,7 @@
 // keeps them) nor sent twice, beyond what was in flight or buffered at the crash.
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { appendAppLog, entryFromFields, type LogEntry } from '../../common/app-log.ts';
+import { appendAppLog, entriesFromFields, type LogEntry } from '../../common/app-log.ts';
 import { appLogKey, drainCursorsKey, drainStatsKey } from '../../common/redis-keys.ts';
 import { errorMessage } from '../../common/errors.ts';
 import type { UrlPolicy } from '../../common/url-policy.ts';
@@ -20,9 +20,11 @@ import { backoffMs, createDrainBuffer } from './drain-buffer.ts';
 import { createTransport, failureReason, type DrainTransport } from './drain-transports.ts';
 import { checkDrainUrl, redactDrainUrl } from './drain-url.ts';
 
-/** Lines read from the streams per round trip: well below a drain's buffer, so that a healthy
- *  drain's sender gets its turn between two reads. */
+/** Entries read from the streams per round trip, and about the most lines handed over from
+ *  them (an entry may be a batch of router lines; the rest is read again next time): well
+ *  below a drain's buffer, so that a healthy drain's sender gets its turn between two reads. */
 const READ_COUNT = 256;
+const READ_LINES = 256;
 
 export interface DrainTarget { id: string; app: string; url: string; token: string }
 
@@ -79,7 +81,11 @@ interface Worker {
   readPos: string;
   /** Newest stream id delivered; saved as the cursor. */
   delivered: string;
-  push(id: string, e: LogEntry): void;
+  /** Hands a line over; `cursor` is the stream id to save once it is delivered: its entry's
+   *  for the entry's last line, else the entry before (a restart then sends the whole entry again). */
+  push(cursor: string, e: LogEntry): void;
+  /** Marks the entry `id` read (all its lines pushed). */
+  read(id: string): void;
   stats(): DrainStats;
   reportDropped(): { count: number; since: Date } | null;
   close(): void;
@@ -119,11 +125,11 @@ export function startDrainShipper(opts: ShipperOptions): DrainShipper {
 
     const w: Worker = {
       target, readPos: cursor, delivered: cursor,
-      push(id, e) {
-        w.readPos = id;
-        buffer.push({ id, frame: octetCounted(syslogMessage(e, target.token)) });
+      push(cursor, e) {
+        buffer.push({ id: cursor, frame: octetCounted(syslogMessage(e, target.token)) });
         wake?.();
       },
+      read(id) { w.readPos = id; },
       stats: () => ({ id: target.id, app: w.target.app, url: shown, sent, dropped: base.dropped + buffer.droppedTotal, buffered: buffer.lines, failures, lastError }),
       reportDropped() {
         if (Date.now() - lastL10 < cfg.l10IntervalMs) return null;
@@ -216,9 +222,16 @@ export function startDrainShipper(opts: ShipperOptions): DrainShipper {
         failing = false;
         for (const [key, entries] of res ?? []) {
           const app = apps[apps.findIndex((a) => appLogKey(prefix, a) === key)];
+          let handed = 0;
           for (const [id, fields] of entries) {
-            const e = entryFromFields(fields);
-            for (const w of byApp.get(app) ?? []) if (compareStreamIds(id, w.readPos) > 0) w.push(id, e);
+            const lines = entriesFromFields(fields);
+            if (handed > 0 && handed + lines.length > READ_LINES) break;
+            handed += lines.length;
+            for (const w of byApp.get(app) ?? []) {
+              if (compareStreamIds(id, w.readPos) <= 0) continue;
+              for (let i = 0; i < lines.length; i++) w.push(i === lines.length - 1 ? id : w.readPos, lines[i]);
+              w.read(id);
+            }
           }
         }
       } catch (err) {

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { Redis } from 'ioredis';
-import { entryFromFields } from '../../common/app-log.ts';
+import { entriesFromFields } from '../../common/app-log.ts';
 import { appLogKey } from '../../common/redis-keys.ts';
 import { testConfig } from '../../test/helpers/config.ts';
 import { removeRedisKeys } from '../../test/helpers/redis-keys.ts';
@@ -33,7 +33,7 @@ function twin(lines: DynoOutputLine[], seen: Array<string | undefined>): Schedul
 const line = (n: number): DynoOutputLine => ({ id: 'c1', app: 'out', dyno: 'web.1', time: `2026-11-26T14:00:0${n}.123456789Z`, line: `hello ${n}` });
 
 test('dyno output goes to the app log, and a restart resumes after the last line collected', async () => {
-  const read = async () => (await redis.xrange(appLogKey(config.redisPrefix, 'out'), '-', '+')).map(([, f]) => entryFromFields(f));
+  const read = async () => (await redis.xrange(appLogKey(config.redisPrefix, 'out'), '-', '+')).flatMap(([, f]) => entriesFromFields(f));
   const seen: Array<string | undefined> = [];
   let out = await startDynoOutput({ scheduler: twin([line(1), line(2)], seen), redis, prefix: config.redisPrefix, log: () => undefined });
   for (let i = 0; i < 50 && (await read()).length < 2; i++) await new Promise((r) => setTimeout(r, 20));

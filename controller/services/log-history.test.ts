@@ -1,10 +1,11 @@
 // The kept log: an app's stream trimmed to a byte budget (newest lines kept), surviving a Redis
 // crash (a private redis-server with the AOF, as bin/setup runs it), and `paas logs -n 1500`
-// (the API's log-stream) answering 1500 lines, filtered ones looked for beyond the newest 2000.
+// (the API's log-stream) answering 1500 lines, filtered ones looked for beyond the newest 2000,
+// exactly N lines when router lines come as batch entries, and a tail that gives each of them.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
-import { appendAppLog } from '../../common/app-log.ts';
+import { appendAppLog, batchEntryFields, entriesFromFields } from '../../common/app-log.ts';
 import { appLogKey } from '../../common/redis-keys.ts';
 import { startPrivateRedis, type PrivateRedis } from '../../test/helpers/private-redis.ts';
 import { suitePlatform } from '../http/api.test-support.ts';
@@ -73,4 +74,65 @@ describe('paas logs -n 1500', () => {
     assert.match(web.at(-1)!, /app\[web\.1\]: web 5990$/);
     await p.api().get('/apps/chatty/log-stream?lines=1501').set('authorization', p.auth).expect(422);
   });
+
+  test('with router lines in batch entries, -n N is exactly the last N lines, filters and the tail give every line', async () => {
+    await p.api().post('/apps').set('authorization', p.auth).send({ name: 'batched' }).expect(201);
+    // Entries of 1 to 200 router lines (as the router writes them), single app lines between.
+    const key = appLogKey(p.config.redisPrefix, 'batched');
+    const want: string[] = [];
+    let n = 0;
+    const at = (i: number) => new Date(Date.UTC(2026, 10, 26, 15, 0, 0) + i).toISOString();
+    for (const size of [1, 200, 3, 57, 200, 200, 1, 120, 200, 13]) {
+      const lines = Array.from({ length: size }, () => ({ time: at(n), line: `at=info path="/${n++}"` }));
+      await redis.xadd(key, '*', ...batchEntryFields('paas', 'router', lines));
+      want.push(...lines.map((l) => `${l.time} paas[router]: ${l.line}`));
+      await appendAppLog(redis, p.config.redisPrefix, 'batched', { time: at(n), source: 'app', dyno: 'web.1', line: `web ${n++}` });
+      want.push(`${at(n - 1)} app[web.1]: web ${n - 1}`);
+    }
+    const get = async (query: string): Promise<string[]> => {
+      const text = (await p.api().get(`/apps/batched/log-stream?${query}`).set('authorization', p.auth).expect(200)).text;
+      return text === '' ? [] : text.trimEnd().split('\n');
+    };
+    for (const lines of [0, 1, 2, 150, 201, 1005, 1500]) assert.deepEqual(await get(`lines=${lines}`), want.slice(want.length - Math.min(lines, want.length)), `lines=${lines}`);
+    assert.deepEqual(await get('lines=1500&source=paas'), want.filter((l) => l.includes('paas[router]')));
+    assert.deepEqual(await get('lines=7&dyno=web'), want.filter((l) => l.includes('app[web.1]')).slice(-7));
+
+    // Following: a batch entry written after the history gives each of its lines.
+    const abort = new AbortController();
+    const res = await fetch(`${p.ctl.url}/apps/batched/log-stream?lines=1&tail=true`, { headers: { authorization: p.auth }, signal: abort.signal });
+    const reader = res.body!.getReader();
+    let text = '';
+    const readLines = async (count: number): Promise<void> => {
+      const deadline = Date.now() + 5000;
+      while (text.split('\n').length <= count && Date.now() < deadline) text += Buffer.from((await reader.read()).value ?? []).toString();
+    };
+    await readLines(1); // the history is read: what comes next is followed
+    const tail = Array.from({ length: 3 }, (_, i) => ({ time: at(n + i), line: `at=info path="/tail${i}"` }));
+    await redis.xadd(key, '*', ...batchEntryFields('paas', 'router', tail));
+    await readLines(4);
+    abort.abort();
+    assert.deepEqual(text.trimEnd().split('\n'), [want.at(-1), ...tail.map((l) => `${l.time} paas[router]: ${l.line}`)]);
+  });
+});
+
+test('a stream of batch entries is trimmed to its byte budget too, keeping the newest lines', async () => {
+  const server = await startPrivateRedis();
+  const redis = new Redis(server.url, { maxRetriesPerRequest: null });
+  try {
+    const key = appLogKey('p', 'routed');
+    for (let e = 0; e < 100; e++) {
+      const lines = Array.from({ length: 50 }, (_, i) => ({ time: '2026-11-26T14:00:00.000Z', line: `at=info path="/${e * 50 + i}" ${'x'.repeat(100)}` }));
+      await redis.xadd(key, '*', ...batchEntryFields('paas', 'router', lines));
+    }
+    const budget = 200 * 1024;
+    assert.ok(Number(await redis.call('MEMORY', 'USAGE', key, 'SAMPLES', '0')) > budget);
+    assert.ok(await trimAppLog(redis, key, budget) > 0);
+    assert.ok(Number(await redis.call('MEMORY', 'USAGE', key, 'SAMPLES', '0')) <= budget);
+    const kept = (await redis.xrange(key, '-', '+')).flatMap(([, f]) => entriesFromFields(f)).map((e) => Number(/path="\/(\d+)"/.exec(e.line)![1]));
+    assert.ok(kept.length >= 500, `${kept.length} lines kept`);
+    assert.deepEqual(kept, Array.from({ length: kept.length }, (_, i) => 5000 - kept.length + i), 'the newest, in order, none missing');
+  } finally {
+    redis.disconnect();
+    await server.destroy();
+  }
 });

@@ -1,6 +1,6 @@
 // The app log's stream entries: single lines (app output, API, build lines) as before, router
 // lines as batch entries; a tenant's CR or LF never makes more lines. The access logger against
-// real Redis (a test prefix): one entry per app per flush, split at MAX_BATCH_LINES.
+// real Redis (a test prefix): one entry per app per flush, split at MAX_BATCH_LINES; flush().
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { Redis } from 'ioredis';
@@ -65,6 +65,12 @@ test('the access logger writes one entry per app per flush, at most MAX_BATCH_LI
   assert.deepEqual(lines.slice(1).map((e) => /path="([^"]*)"/.exec(e.line)![1]), Array.from({ length: n }, (_, i) => `/${i}`));
   assert.match(formatLogEntry(lines[1]), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z paas\[router\]: at=info method=GET path="\/0" /);
   assert.deepEqual((await rows('other')).map(([, f]) => entriesFromFields(f).map((e) => e.line.includes('/other'))), [[true]]);
+
+  // flush() (a stopping router worker) writes what waits at once, before the window ends.
+  const slow = accessLogger(redis, prefix, 60_000);
+  slow(record({ app: 'stopping', path: '/last' }));
+  await slow.flush();
+  assert.deepEqual((await rows('stopping')).flatMap(([, f]) => entriesFromFields(f)).map((e) => /path="([^"]*)"/.exec(e.line)![1]), ['/last']);
 
   // Long lines: an entry stays about MAX_BATCH_CHARS.
   const long = '/'.padEnd(8000, 'x');

@@ -138,38 +138,51 @@ const MAX_PENDING_ACCESS_LINES = 10_000;
 /** One app's router lines of a flush, to become one batch entry. */
 interface Batch { key: string; lines: string; count: number }
 
+/** Longest a router line waits before it is written (the batching window). */
+export const ACCESS_FLUSH_MS = 10;
+
+/** The router's access log: call it with each request's record; flush() writes what waits now. */
+export interface AccessLogger {
+  (a: AccessRecord): void;
+  flush(): Promise<void>;
+}
+
 /**
- * An onAccess callback for the router that appends to the app's log stream. The lines of all
- * requests that end in one turn of the event loop go to Redis together, and the lines of one app
- * as ONE stream entry (a batch: entriesFromFields), of at most MAX_BATCH_LINES lines and about
+ * An onAccess callback for the router that appends to the app's log stream. The lines of the
+ * requests that end within ACCESS_FLUSH_MS go to Redis together, and the lines of one app as ONE
+ * stream entry (a batch: entriesFromFields) of at most MAX_BATCH_LINES lines and about
  * MAX_BATCH_CHARS: one XADD per app per flush, not per line. At thousands of requests a second,
  * an XADD per line cost Redis (with its append-only file) more CPU than nginx spends on a whole
  * request, and the router a tenth of its CPU in the Redis client.
  */
-export function accessLogger(redis: Redis, prefix: string): (a: AccessRecord) => void {
+export function accessLogger(redis: Redis, prefix: string, flushMs = ACCESS_FLUSH_MS): AccessLogger {
   let open = new Map<string, Batch>();
   let full: Batch[] = [];
   let pending = 0;
+  let timer: NodeJS.Timeout | null = null;
   let lastMs = 0;
   let lastIso = '';
-  const flush = (): void => {
+  const flush = async (): Promise<void> => {
+    if (timer) clearTimeout(timer);
+    timer = null;
     const batches = full;
     for (const b of open.values()) batches.push(b);
     open = new Map();
     full = [];
     pending = 0;
+    if (batches.length === 0) return;
     const args = (b: Batch): [string, ...string[]] => [b.key, 'MAXLEN', '~', String(APP_LOG_MAX_ENTRIES), '*', 'source', 'paas', 'dyno', 'router', 'lines', b.lines];
     if (batches.length === 1) {
-      redis.xadd(...args(batches[0])).catch(() => undefined);
+      await redis.xadd(...args(batches[0])).catch(() => undefined);
     } else {
       const p = redis.pipeline();
       for (const b of batches) p.xadd(...args(b));
-      p.exec().catch(() => undefined);
+      await p.exec().catch(() => undefined);
     }
   };
-  return (a) => {
+  const log = (a: AccessRecord): void => {
     if (!a.app || pending >= MAX_PENDING_ACCESS_LINES) return;
-    if (pending === 0) setImmediate(flush);
+    if (pending === 0) timer = setTimeout(() => void flush(), flushMs);
     pending++;
     const now = Date.now();
     if (now !== lastMs) {
@@ -186,4 +199,5 @@ export function accessLogger(redis: Redis, prefix: string): (a: AccessRecord) =>
     if (b !== undefined) full.push(b);
     open.set(a.app, { key: appLogKey(prefix, a.app), lines: line, count: 1 });
   };
+  return Object.assign(log, { flush });
 }

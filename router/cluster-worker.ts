@@ -4,7 +4,7 @@
 // serving as an orphan until a new supervisor tells it to finish (takeover.ts).
 import cluster from 'node:cluster';
 import { Redis } from 'ioredis';
-import { accessLogger } from '../common/app-log.ts';
+import { accessLogger, type AccessLogger } from '../common/app-log.ts';
 import type { WorkerMessage, WorkerStart } from './cluster.ts';
 import { startRouter, type OnAccess, type RouterHandle } from './index.ts';
 import { startMinuteRecorder, type MinuteRecorder } from './minute-metrics.ts';
@@ -13,6 +13,7 @@ import { registerOrphan } from './takeover.ts';
 
 let router: RouterHandle | null = null;
 let accessRedis: Redis | null = null;
+let accessLines: AccessLogger | null = null;
 let recorder: MinuteRecorder | null = null;
 let takeoverDir: string | undefined;
 let unregister: (() => void) | null = null;
@@ -28,7 +29,7 @@ async function start(msg: WorkerStart): Promise<void> {
   // grow with every request for as long as the outage lasts.
   accessRedis = msg.accessLog || msg.history ? new Redis(config.redisUrl, { maxRetriesPerRequest: 0, enableOfflineQueue: false }) : null;
   accessRedis?.on('error', () => {}); // table-sync reports Redis trouble once
-  const lines = accessRedis && msg.accessLog ? accessLogger(accessRedis, config.redisPrefix) : null;
+  const lines = accessLines = accessRedis && msg.accessLog ? accessLogger(accessRedis, config.redisPrefix) : null;
   recorder = accessRedis && msg.history ? startMinuteRecorder({ redis: accessRedis, prefix: config.redisPrefix, flushMs: msg.historyFlushMs, log }) : null;
   const minutes = recorder;
   const onAccess: OnAccess | undefined = lines && minutes ? (e) => { lines(e); minutes.record(e); } : (lines ?? minutes?.record);
@@ -51,6 +52,7 @@ const DRAIN_GRACE_MS = 4000;
 
 async function stop(): Promise<void> {
   await router?.drain(DRAIN_GRACE_MS);
+  await accessLines?.flush();
   await recorder?.close();
   accessRedis?.disconnect();
   unregister?.();

@@ -56,7 +56,7 @@ async function syslogReceiver(secure: boolean, port = 0): Promise<Receiver> {
   return r;
 }
 
-async function httpsReceiver(stall: boolean): Promise<Receiver> {
+async function httpsReceiver(stall: boolean | ((request: number) => boolean)): Promise<Receiver> {
   const r: Receiver = { port: 0, messages: [], requests: [], close: async () => undefined };
   const server = https.createServer({ ...(await pki.issue(['localhost'])) }, (req, res) => {
     const chunks: Buffer[] = [];
@@ -64,7 +64,7 @@ async function httpsReceiver(stall: boolean): Promise<Receiver> {
     req.on('end', () => {
       const { messages } = parseOctetCounted(Buffer.concat(chunks));
       r.requests.push({ headers: req.headers, count: messages.length });
-      if (stall) return; // never answers
+      if (stall === true || (stall !== false && stall(r.requests.length))) return; // never answers
       r.messages.push(...messages);
       res.writeHead(204).end();
     });
@@ -236,11 +236,28 @@ test('batch entries of router lines reach a drain line by line, in order, none d
   assert.deepEqual({ ...router, time: '' }, { pri: 190, time: '', host: 'd.b', app: 'paas', procid: 'router', msg: 'at=info batch1 999' });
   assert.match(router.time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
 
+  // 1200 lines while paasd is down, read back at once: handed over a few entries per read, so the
+  // 400-line buffer of a healthy drain never overflows.
   await s.close();
-  await writeBatches('batched', 2, 150, 'while-down');
+  await writeBatches('batched', 8, 150, 'while-down');
   s = ship();
-  await eventually(async () => assert.deepEqual(numbered(tcp.messages, 'while-down'), range(300)), 5000);
+  await eventually(async () => assert.deepEqual(numbered(tcp.messages, 'while-down'), range(1200)), 5000);
+  assert.equal(stats(s, 'batched').dropped, 0);
   assert.deepEqual(numbered(tcp.messages, 'batch2'), range(1000), 'nothing sent twice');
+});
+
+test('a drain that delivered part of a batch entry keeps its cursor before that entry: a restarted shipper sends the whole entry again, losing none', async () => {
+  const partial = await httpsReceiver((n) => n > 1); // answers the first request only
+  drains.push({ id: 'partial', app: 'partial', url: `https://localhost:${partial.port}/logs`, token: 'd.part' });
+  let s = ship({ batchLines: 50 });
+  await eventually(async () => assert.equal(s.stats().length, 1), 5000);
+  await writeBatches('partial', 1, 120, 'entry');
+  await eventually(async () => assert.equal(stats(s, 'partial').sent, 50), 5000);
+  await s.close();
+  const tcp = await syslogReceiver(false);
+  drains[0] = { ...drains[0], url: `syslog+tcp://127.0.0.1:${tcp.port}` };
+  s = ship();
+  await eventually(async () => assert.deepEqual(numbered(tcp.messages, 'entry'), range(120)), 5000);
 });
 
 test('a drain whose name resolves to a refused address connects nowhere (policy checked at connect time)', async () => {

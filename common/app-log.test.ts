@@ -43,7 +43,7 @@ test('a CR or LF in a line or in a hostile Host cannot forge lines', () => {
   assert.equal(entries[0].line, 'at=info path="/"\\n2026-11-26T14:00:00.000Z app[web.1]: forged\\r\\nmore');
   assert.equal(entries[1].line, 'next');
 
-  const line = formatAccessLine(record({ host: 'evil\r\n2026-11-26T14:00:00.000Z app[web.1]: forged', requestId: 'id x\n', method: 'GET status=500', path: '/\r\nx', fwd: '1.2.3.4\n' }));
+  const line = formatAccessLine(record({ host: 'evil\r\n2026-11-26T14:00:00.000Z app[web.1]: forged', requestId: 'id x\n', method: 'GET status=500', path: '/\r\nx', fwd: '1.2.3.4\n', dyno: 'web.1\r\nforged' }));
   assert.doesNotMatch(line, /[\r\n]/);
   assert.match(line, / method="GET status=500" path="\/\\r\\nx" host="evil\\r\\n2026-11-26T14:00:00\.000Z app\[web\.1\]: forged" request_id="id x\\n" fwd="1\.2\.3\.4\\n" /);
   // A plain host and id stay bare, as Heroku prints them.

@@ -125,13 +125,13 @@ const bare = (s: string): string => (BARE.test(s) ? s : q(s));
 /** Heroku's router line: `at=info method=GET path="/" host=… request_id=… fwd="…" dyno=web.1
  *  connect=1ms service=3ms status=200 bytes=12 protocol=http`, with `code=H12 desc="…"` after
  *  `at=` when the router decided the outcome. Always one line: path and fwd are quoted, method,
- *  host and request id quoted when they hold anything but visible ASCII. */
+ *  host, request id and dyno quoted when they hold anything but visible ASCII. */
 export function formatAccessLine(a: AccessRecord): string {
   const err = a.code === undefined ? null : ROUTER_ERRORS[a.code];
   const connect = Math.round(a.connectMs ?? 0);
   const service = Math.max(0, Math.round(a.durationMs) - connect);
   return `at=${err?.level ?? 'info'}${err ? ` code=${a.code} desc=${q(err.desc)}` : ''} method=${bare(a.method)} path=${q(a.path)}`
-    + ` host=${bare(a.host ?? '')} request_id=${bare(a.requestId)} fwd=${q(a.fwd ?? '')} dyno=${a.dyno ?? 'none'}`
+    + ` host=${bare(a.host ?? '')} request_id=${bare(a.requestId)} fwd=${q(a.fwd ?? '')} dyno=${bare(a.dyno ?? 'none')}`
     + ` connect=${connect}ms service=${service}ms status=${a.status} bytes=${a.bytes}${a.protocol ? ` protocol=${a.protocol}` : ''}`;
 }
 
@@ -192,7 +192,8 @@ export function accessLogger(redis: Redis, prefix: string, flushMs = ACCESS_FLUS
       lastMs = now;
       lastIso = new Date(now).toISOString();
     }
-    const line = batchLine(lastIso, formatAccessLine(a));
+    // batchLine's scan for CR and LF is not needed: formatAccessLine's output is one line.
+    const line = `${lastIso} ${formatAccessLine(a)}`;
     const b = open.get(a.app);
     if (b !== undefined && b.count < MAX_BATCH_LINES && b.lines.length + line.length < MAX_BATCH_CHARS) {
       b.lines += BATCH_SEPARATOR + line;

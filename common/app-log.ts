@@ -139,7 +139,9 @@ export function formatAccessLine(a: AccessRecord): string {
 const MAX_PENDING_ACCESS_LINES = 10_000;
 
 /** One app's router lines of a flush, to become one batch entry. */
-interface Batch { key: string; lines: string; count: number }
+/** One app's router lines of a flush; joined once, when written (a string grown line by line
+ *  is a rope that the Redis client would flatten, measure and encode in three passes). */
+interface Batch { key: string; lines: string[]; chars: number }
 
 /** Longest a router line waits before it is written (the batching window). */
 export const ACCESS_FLUSH_MS = 10;
@@ -174,7 +176,7 @@ export function accessLogger(redis: Redis, prefix: string, flushMs = ACCESS_FLUS
     full = [];
     pending = 0;
     if (batches.length === 0) return;
-    const args = (b: Batch): [string, ...string[]] => [b.key, 'MAXLEN', '~', String(APP_LOG_MAX_ENTRIES), '*', 'source', 'paas', 'dyno', 'router', 'lines', b.lines];
+    const args = (b: Batch): [string, ...Array<string | Buffer>] => [b.key, 'MAXLEN', '~', String(APP_LOG_MAX_ENTRIES), '*', 'source', 'paas', 'dyno', 'router', 'lines', Buffer.from(b.lines.join(BATCH_SEPARATOR))];
     if (batches.length === 1) {
       await redis.xadd(...args(batches[0])).catch(() => undefined);
     } else {
@@ -195,13 +197,13 @@ export function accessLogger(redis: Redis, prefix: string, flushMs = ACCESS_FLUS
     // batchLine's scan for CR and LF is not needed: formatAccessLine's output is one line.
     const line = `${lastIso} ${formatAccessLine(a)}`;
     const b = open.get(a.app);
-    if (b !== undefined && b.count < MAX_BATCH_LINES && b.lines.length + line.length < MAX_BATCH_CHARS) {
-      b.lines += BATCH_SEPARATOR + line;
-      b.count++;
+    if (b !== undefined && b.lines.length < MAX_BATCH_LINES && b.chars + line.length < MAX_BATCH_CHARS) {
+      b.lines.push(line);
+      b.chars += line.length + 1;
       return;
     }
     if (b !== undefined) full.push(b);
-    open.set(a.app, { key: appLogKey(prefix, a.app), lines: line, count: 1 });
+    open.set(a.app, { key: appLogKey(prefix, a.app), lines: [line], chars: line.length });
   };
   return Object.assign(log, { flush });
 }

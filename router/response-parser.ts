@@ -218,10 +218,10 @@ export class ResponseParser {
         chunked = /(?:^|,)\s*chunked\s*$/i.test(value);
       } else if (lower === 'connection') {
         const v = value.toLowerCase();
+        // The usual values without a regular expression; lists ("close, te") with one.
         if (v === 'keep-alive') {
-          if (!minor) close = false;
-        }
-        else if (v === 'close' || /(?:^|,)\s*close\s*(?:,|$)/.test(v)) close = true;
+          if (!minor) close = false; // an HTTP/1.0 app keeps the connection only when it says so
+        } else if (v === 'close' || /(?:^|,)\s*close\s*(?:,|$)/.test(v)) close = true;
         else if (!minor && /(?:^|,)\s*keep-alive\s*(?:,|$)/.test(v)) close = false;
       } else if (lower === 'keep-alive') {
         keepAliveMs = keepAliveTimeoutMs(value);

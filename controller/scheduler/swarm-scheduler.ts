@@ -109,6 +109,10 @@ export function createSwarmScheduler(opts: SwarmSchedulerOptions): Scheduler {
   const view = { label, healthy, stopping, ports };
   async function list(app?: string): Promise<Dyno[]> {
     const dynosOf = (snap: Snapshot): Dyno[] => snap.services.filter((s) => !app || s.Spec.Labels[`${label}.app`] === app).map((s) => toDyno(snap, s, view));
+    // Once a poll found the manager's engine gone, the last read stands until a poll finds it
+    // answering again: a restarted engine takes connections before it serves them, and the
+    // routes (the manager's dynos out, managerGone) must not wait for it.
+    if (unreachable && lastSnap) return dynosOf(lastSnap);
     let snap: Snapshot;
     try {
       snap = await snapshot();

@@ -47,9 +47,15 @@ export function oneLine(line: string): string {
 /** One line of a batch entry's `lines` field. */
 export const batchLine = (time: string, line: string): string => `${time} ${oneLine(line)}`;
 
+/** The fields of a batch entry whose lines are in batch form already (batchLine's, one line
+ *  each; a non-empty list, of one source and dyno). */
+export function batchFields(source: string, dyno: string, lines: string[]): string[] {
+  return ['source', source, 'dyno', dyno, 'lines', lines.join(BATCH_SEPARATOR)];
+}
+
 /** The fields of a batch entry of `lines` (a non-empty list, of one source and dyno). */
 export function batchEntryFields(source: string, dyno: string, lines: Array<{ time: string; line: string }>): string[] {
-  return ['source', source, 'dyno', dyno, 'lines', lines.map((l) => batchLine(l.time, l.line)).join(BATCH_SEPARATOR)];
+  return batchFields(source, dyno, lines.map((l) => batchLine(l.time, l.line)));
 }
 
 /** Every log line of a stream entry, oldest first: one for a single-line entry, all of a batch. */
@@ -138,9 +144,8 @@ export function formatAccessLine(a: AccessRecord): string {
 /** Access lines waiting for one flush at most; beyond, lines are dropped (Redis is not keeping up). */
 const MAX_PENDING_ACCESS_LINES = 10_000;
 
-/** One app's router lines of a flush, to become one batch entry. */
-/** One app's router lines of a flush; joined once, when written (a string grown line by line
- *  is a rope that the Redis client would flatten, measure and encode in three passes). */
+/** One app's router lines of a flush, in batch form; joined once, when written (a string grown
+ *  line by line is a rope that the Redis client would flatten, measure and encode in three passes). */
 interface Batch { key: string; lines: string[]; chars: number }
 
 /** Longest a router line waits before it is written (the batching window). */
@@ -176,7 +181,7 @@ export function accessLogger(redis: Redis, prefix: string, flushMs = ACCESS_FLUS
     full = [];
     pending = 0;
     if (batches.length === 0) return;
-    const args = (b: Batch): [string, ...Array<string | Buffer>] => [b.key, 'MAXLEN', '~', String(APP_LOG_MAX_ENTRIES), '*', 'source', 'paas', 'dyno', 'router', 'lines', Buffer.from(b.lines.join(BATCH_SEPARATOR))];
+    const args = (b: Batch): [string, ...string[]] => [b.key, 'MAXLEN', '~', String(APP_LOG_MAX_ENTRIES), '*', ...batchFields('paas', 'router', b.lines)];
     if (batches.length === 1) {
       await redis.xadd(...args(batches[0])).catch(() => undefined);
     } else {
@@ -194,7 +199,7 @@ export function accessLogger(redis: Redis, prefix: string, flushMs = ACCESS_FLUS
       lastMs = now;
       lastIso = new Date(now).toISOString();
     }
-    // batchLine's scan for CR and LF is not needed: formatAccessLine's output is one line.
+    // batchLine without its scan for CR and LF: formatAccessLine's output is one line.
     const line = `${lastIso} ${formatAccessLine(a)}`;
     const b = open.get(a.app);
     if (b !== undefined && b.lines.length < MAX_BATCH_LINES && b.chars + line.length < MAX_BATCH_CHARS) {

@@ -111,10 +111,14 @@ class FastConnection {
     socket.on('error', noop); // 'close' follows
   }
 
-  /** The wait for a new connection's first bytes; node:http's keep-alive wait applies after. */
+  /** The wait between requests: node:http's keep-alive timeout, with its extra second. */
+  private keepAliveWait(): number {
+    return this.ctx.limits.keepAliveTimeoutMs + 1000;
+  }
+
+  /** The wait for a new connection's first bytes; the keep-alive wait applies after. */
   private firstWait(): number {
-    const { limits } = this.ctx;
-    return Math.min(limits.headersTimeoutMs, limits.keepAliveTimeoutMs + 1000);
+    return Math.min(this.ctx.limits.headersTimeoutMs, this.keepAliveWait());
   }
 
   private read(chunk: Buffer): void {
@@ -161,7 +165,7 @@ class FastConnection {
     this.exchange = ex;
     if (!this.served) {
       this.served = true;
-      if (this.firstWait() !== ctx.limits.keepAliveTimeoutMs + 1000) this.socket.setTimeout(ctx.limits.keepAliveTimeoutMs + 1000);
+      if (this.firstWait() !== this.keepAliveWait()) this.socket.setTimeout(this.keepAliveWait());
     }
     const trusted = ctx.trusted?.(this.socket) ?? false;
     ctx.proxy.proxyRaw(ex, head.headers, body, route, backend, {
@@ -176,7 +180,7 @@ class FastConnection {
     this.ctx.proxy.finish(ex);
     if (this.longWait) {
       this.longWait = false;
-      this.socket.setTimeout(this.ctx.limits.keepAliveTimeoutMs + 1000);
+      this.socket.setTimeout(this.keepAliveWait());
     }
     if (ex.close) {
       this.pending = null;

@@ -244,7 +244,7 @@ describe('Postgres and Redis add-ons', () => {
     type('SELECT body FROM notes;\r');
     await psql.expect(/ first\r*\n/, mark);
     type('\\q\r');
-    assert.equal(await psql.exited, 0, psql.out.stdout + psql.out.stderr);
+    assert.equal(await psql.exit(), 0, psql.out.stdout + psql.out.stderr);
     assert.match(psql.out.stdout, /\[pty: canonical echo on\]/);
 
     const redis = spawnCli(['redis:cli', '-a', app], { ...env, TERM: 'xterm' }, { cols: 80, rows: 24, cols2: 80, rows2: 24 });
@@ -252,17 +252,17 @@ describe('Postgres and Redis add-ons', () => {
     redis.child.stdin?.write('PING\r');
     await redis.expect(/PONG/);
     redis.child.stdin?.write('quit\r');
-    assert.equal(await redis.exited, 0, redis.out.stdout);
+    assert.equal(await redis.exit(), 0, redis.out.stdout);
 
     // Piped stdin: the script runs, its output and exit status come back.
     const piped = spawnCli(['pg:psql', '-a', app], env);
     piped.child.stdin?.end('SELECT 6 * 7 AS answer;\nSELECT nope;\nSELECT 1;\n');
-    assert.equal(await piped.exited, 3, piped.out.stderr); // psql: a script stopped by an error (ON_ERROR_STOP)
+    assert.equal(await piped.exit(), 3, piped.out.stderr); // psql: a script stopped by an error (ON_ERROR_STOP)
     assert.match(piped.out.stdout, /answer\s+-+\s+42/);
     assert.match(piped.out.stderr, /column "nope" does not exist/);
     const pipedRedis = spawnCli(['redis:cli', '-a', app], env);
     pipedRedis.child.stdin?.end('SET piped yes\nGET piped\n');
-    assert.equal(await pipedRedis.exited, 0, pipedRedis.out.stderr);
+    assert.equal(await pipedRedis.exit(), 0, pipedRedis.out.stderr);
     assert.equal(pipedRedis.out.stdout, 'OK\nyes\n');
 
     // A client that goes away (killed, its socket closed): the session is hung up and removed.

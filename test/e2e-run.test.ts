@@ -65,7 +65,7 @@ describe('paas run: one-off dynos', () => {
   test('stdin is piped to the dyno; stdout and stderr come back apart', async () => {
     const cli = spawnCli(['run', ...a, 'node'], env);
     cli.child.stdin?.end('console.log(1+1); console.error("to stderr")\n');
-    assert.equal(await cli.exited, 0, cli.out.stderr);
+    assert.equal(await cli.exit(), 0, cli.out.stderr);
     assert.equal(cli.out.stdout, '2\n');
     assert.match(cli.out.stderr, /to stderr/);
     const many = await paas(['run', ...a, 'seq 1 300000'], env); // ~2 MB through the socket's flow control
@@ -98,9 +98,14 @@ describe('paas run: one-off dynos', () => {
       type('stty size\r');
       await cli.expect(/40 120/, mark, 1000);
     }, 10_000);
+    // Ctrl-D only at the prompt, as a user types it: typed while a command runs, the dyno's
+    // terminal is in canonical mode and the kernel drops the EOF once readline goes raw again.
+    type("PS1='ready-$((5+5))> '\r"); // shown as "ready-10> ": never the echo of what was typed
+    mark = cli.out.stdout.length;
     type('(exit 3)\r');
+    await cli.expect(/\(exit 3\)\r+\n[\s\S]*ready-10> $/, mark);
     type('\x04'); // Ctrl-D: bash ends with the last status
-    assert.equal(await cli.exited, 3, cli.out.stdout + cli.out.stderr);
+    assert.equal(await cli.exit(), 3, cli.out.stdout + cli.out.stderr);
     assert.match(cli.out.stdout, /\[pty: canonical echo on\]/);
   });
 
@@ -155,7 +160,7 @@ describe('paas run: one-off dynos', () => {
     const name = /up, (run\.\d+)/.exec(cli.out.stderr)?.[1];
     await eventually(async () => assert.equal((await ps()).find((d) => d.name === name)?.state, 'up'), 10_000);
     cli.child.kill('SIGKILL');
-    await cli.exited;
+    await cli.exit();
     await eventually(async () => assert.equal((await ps()).find((d) => d.name === name), undefined), 15_000);
     assert.match(await logs(name as string), /Client disconnected/);
   });

@@ -37,5 +37,14 @@ export function spawnCli(args: string[], env: NodeJS.ProcessEnv, viaPty?: { cols
       await new Promise((r) => setTimeout(r, 50));
     }
   };
-  return { child, out, exited, expect };
+  /** The exit status, or a failure with the output so far when the CLI is still running after
+   *  timeoutMs (a hung session fails the test in seconds, not at the runner's ten minutes). */
+  const exit = async (timeoutMs = 30_000): Promise<number> => {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`still running after ${timeoutMs} ms: ${JSON.stringify(out.stdout)} / ${JSON.stringify(out.stderr)}`)), timeoutMs);
+    });
+    try { return await Promise.race([exited, late]); } finally { clearTimeout(timer); }
+  };
+  return { child, out, exited, expect, exit };
 }

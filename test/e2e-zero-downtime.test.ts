@@ -5,6 +5,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import http from 'node:http';
+import type Dockerode from 'dockerode';
+import { backendKey } from '../common/route-acks.ts';
 import type { RouteTable } from '../common/routes.ts';
 import { routeTableKey } from '../common/redis-keys.ts';
 import { setAppSettings } from '../controller/store/app-settings.ts';
@@ -78,7 +80,9 @@ describe('zero-downtime releases and self-healing', () => {
   const push = (files: Record<string, string>, message: string) =>
     commitFiles(dir, files, message, env).then(() => run('git', ['push', gitUrl, 'master'], { cwd: dir, env }));
   const table = async (): Promise<RouteTable> => JSON.parse((await redis.get(routeTableKey(p.config.redisPrefix))) ?? '{"apps":[]}') as RouteTable;
-  const routedPorts = async (): Promise<number[]> => ((await table()).apps.find((a) => a.app === app)?.backends ?? []).map((b) => b.port).sort();
+  /** The app's routed backends, "host:port" (a dyno's address on its app network and $PORT). */
+  const routed = async (): Promise<string[]> => ((await table()).apps.find((a) => a.app === app)?.backends ?? []).map(backendKey).sort();
+  const addressOf = (info: Dockerode.ContainerInspectInfo): string => `${info.NetworkSettings.Networks[info.HostConfig.NetworkMode!].IPAddress}:5000`;
 
   before(async () => {
     p = await startTestPlatform();
@@ -129,14 +133,14 @@ describe('zero-downtime releases and self-healing', () => {
     assert.equal((await p.api('PATCH', `/apps/${app}/formation/web`, { quantity: 2 })).status, 200);
     const dynos = async (): Promise<DynoJson[]> => (await p.api<DynoJson[]>('GET', `/apps/${app}/dynos`)).body;
     await eventually(async () => assert.deepEqual((await dynos()).map((d) => `${d.name} ${d.state}`), ['web.1 up', 'web.2 up']));
-    await eventually(async () => assert.equal((await routedPorts()).length, 2));
+    await eventually(async () => assert.equal((await routed()).length, 2));
 
     const load = startLoad(p.routerPort, `${app}.${p.config.domain}`);
     await new Promise((r) => setTimeout(r, 500));
     const victim = (await dynos()).find((d) => d.name === 'web.1')!;
     const container = p.docker.getContainer(victim.id);
-    const oldPort = Number((await container.inspect()).NetworkSettings.Ports['5000/tcp']![0].HostPort);
-    assert.ok((await routedPorts()).includes(oldPort));
+    const victimAt = addressOf(await container.inspect());
+    assert.ok((await routed()).includes(victimAt));
 
     const states = new Set<string>();
     const killedAt = Date.now();
@@ -147,11 +151,11 @@ describe('zero-downtime releases and self-healing', () => {
     await eventually(async () => {
       const web1 = (await dynos()).find((d) => d.name === 'web.1');
       if (web1) states.add(web1.state);
-      const ports = await routedPorts();
-      if (unroutedAfter < 0 && !ports.includes(oldPort)) unroutedAfter = Date.now() - killedAt;
-      if (!ports.includes(oldPort) && ports.length < 2) downAndUnrouted = true;
+      const backends = await routed();
+      if (unroutedAfter < 0 && !backends.includes(victimAt)) unroutedAfter = Date.now() - killedAt;
+      if (!backends.includes(victimAt) && backends.length < 2) downAndUnrouted = true;
       assert.equal(web1?.state, 'up');
-      assert.equal(ports.length, 2);
+      assert.equal(backends.length, 2);
     }, 20_000);
     const seen = await load.stop();
 
@@ -162,24 +166,20 @@ describe('zero-downtime releases and self-healing', () => {
     assert.ok([...states].some((s) => s === 'crashed' || s === 'restarting' || s === 'starting'), `states seen: ${[...states]}`);
     const info = await container.inspect();
     assert.equal(info.State.Running, true, 'the same container was started again');
-    const newPort = Number(info.NetworkSettings.Ports['5000/tcp']![0].HostPort);
-    assert.ok((await routedPorts()).includes(newPort), 'routed again on its new port');
+    assert.ok((await routed()).includes(addressOf(info)), 'routed again at its address');
     assert.deepEqual(seen.failures, [], 'the other dyno took every request');
     assert.ok(seen.requests > 20);
   });
 
   test('a dyno whose process exits is restarted by Docker and routed again once healthy', async () => {
-    const before = await routedPorts();
+    const before = await routed();
     const load = startLoad(p.routerPort, `${app}.${p.config.domain}`);
-    // The crash request goes straight to one dyno's port, not through the router.
-    const victimPort = before[0];
-    await new Promise<void>((resolve, reject) => http.get({ host: '127.0.0.1', port: victimPort, path: '/crash' }, (res) => { res.resume(); res.on('end', resolve); }).on('error', reject));
-    await eventually(async () => assert.ok(!(await routedPorts()).includes(victimPort)), 20_000);
-    await eventually(async () => {
-      const ports = await routedPorts();
-      assert.equal(ports.length, 2);
-      assert.ok(!ports.includes(victimPort), 'Docker gave the restarted dyno a new port');
-    }, 20_000);
+    // The crash request goes straight to one dyno, not through the router.
+    const victim = before[0];
+    const [host, port] = victim.split(':');
+    await new Promise<void>((resolve, reject) => http.get({ host, port: Number(port), path: '/crash' }, (res) => { res.resume(); res.on('end', resolve); }).on('error', reject));
+    await eventually(async () => assert.ok(!(await routed()).includes(victim)), 20_000);
+    await eventually(async () => assert.equal((await routed()).length, 2), 20_000);
     const seen = await load.stop();
     assert.deepEqual(seen.failures, []);
     const dynos = (await p.api<DynoJson[]>('GET', `/apps/${app}/dynos`)).body;
@@ -188,7 +188,7 @@ describe('zero-downtime releases and self-healing', () => {
 
   test('GET and POST load sees no failed request through a deploy, a scale down and a rolling restart', async (t) => {
     assert.equal((await p.api('PATCH', `/apps/${app}/formation/web`, { quantity: 2 })).status, 200);
-    await eventually(async () => assert.equal((await routedPorts()).length, 2), 20_000);
+    await eventually(async () => assert.equal((await routed()).length, 2), 20_000);
     // The bench's load generator, in its own process: 40 req/s over 4 keep-alive connections,
     // every 3rd request a POST (which the router never retries, so a lost one shows).
     const load = await startLoadProcess({ port: p.routerPort, host: `${app}.${p.config.domain}`, rate: 40, lanes: 4, timeoutMs: 30_000, postEvery: 3 });

@@ -6,13 +6,15 @@
 //     [--bare]            (without the access log and minute history that paas-router writes)
 //     [--baseline DIR]    (also measure the router of another checkout, as "before", in the same run)
 //     [--rounds N]        (measure every target N times, interleaved, and report each figure's median)
+//     [--dyno-path]       (instead: from the router to a dyno in a container, at its address or
+//                          through a published port; dyno-path.ts)
 // --profile prints, per router worker, the split of its busy time: the router's own code,
 // dependencies, Node's JavaScript, native work (system calls, TLS, parsers) and GC
 // (profile-summary.ts gives the details by file and function).
 // Needs wrk and nginx (apt-get install -y wrk nginx), Redis at PAAS_REDIS_URL; loopback only.
 // Besides req/s it reports the proxy's CPU time per request (from /proc, all its processes):
 // on a shared 2-CPU machine req/s swings with other load, CPU per request much less.
-import { execFile, fork, spawn, type ChildProcess } from 'node:child_process';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -25,6 +27,7 @@ import { makeCertificate } from '../../common/x509.ts';
 import { startRouterCluster } from '../../router/cluster.ts';
 import { errorMessage } from '../../common/errors.ts';
 import { groupLine, readProfile, summarize } from './profile-summary.ts';
+import { childPids, cpuUs, parse, wrk } from './wrk.ts';
 
 const args = parseArgs(process.argv.slice(2));
 const workers = Number(flag(args, 'workers') ?? 1);
@@ -41,53 +44,6 @@ const HOST = 'app.bench.test';
 const here = path.dirname(fileURLToPath(import.meta.url));
 
 interface Result { name: string; proto: string; size: string; rps: number; p50: number; p99: number; errors: string; cpuUs: number | null; redisUs: number | null }
-
-const TICK_US = 1e6 / 100; // USER_HZ: /proc times are in 1/100 s
-
-/** User + system CPU time (µs) of these processes and all their descendants, from /proc. */
-function cpuUs(roots: number[]): number {
-  const stats = new Map<number, { ppid: number; ticks: number }>();
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const text = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const f = text.slice(text.lastIndexOf(')') + 2).split(' '); // fields from 3 (state) on
-      stats.set(Number(entry), { ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) });
-    } catch { /* exited meanwhile */ }
-  }
-  const wanted = new Set(roots);
-  let grew = true;
-  while (grew) {
-    grew = false;
-    for (const [pid, s] of stats) if (!wanted.has(pid) && wanted.has(s.ppid)) { wanted.add(pid); grew = true; }
-  }
-  let ticks = 0;
-  for (const pid of wanted) ticks += stats.get(pid)?.ticks ?? 0;
-  return ticks * TICK_US;
-}
-
-function wrk(url: string, seconds: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '-H', `Host: ${HOST}`, url], { timeout: (seconds + 30) * 1000 },
-      (err, stdout) => (err ? reject(err) : resolve(stdout)));
-  });
-}
-
-/** wrk latency value ("1.23ms", "850.00us", "1.01s") in ms. */
-function ms(v: string): number {
-  const m = /^([\d.]+)(us|ms|s)$/.exec(v.trim());
-  if (!m) return NaN;
-  return Number(m[1]) * (m[2] === 'us' ? 0.001 : m[2] === 's' ? 1000 : 1);
-}
-
-function parse(out: string): Pick<Result, 'rps' | 'p50' | 'p99' | 'errors'> {
-  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? NaN);
-  const p50 = ms(/\s50%\s+(\S+)/.exec(out)?.[1] ?? '');
-  const p99 = ms(/\s99%\s+(\S+)/.exec(out)?.[1] ?? '');
-  const errors = [/Socket errors: (.*)/.exec(out)?.[1], /Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] && `non-2xx ${/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1]}`]
-    .filter(Boolean).join('; ');
-  return { rps, p50, p99, errors };
-}
 
 /** CPU time (µs) Redis has used so far (INFO cpu: all its threads, any client's work). */
 async function redisCpuUs(redis: Redis): Promise<number> {
@@ -106,30 +62,16 @@ async function measure(name: string, proto: string, base: string, results: Resul
   for (const size of ['small', 'big']) {
     if (onlySize && onlySize !== size) continue;
     const url = `${base}/${size}`;
-    await wrk(url, 2); // warm-up (JIT, pools, TLS sessions)
+    await wrk(url, 2, connections, HOST); // warm-up (JIT, pools, TLS sessions)
     const roots = pids();
     const cpuBefore = cpuUs(roots);
     const redisBefore = redis === null ? 0 : await redisCpuUs(redis);
-    const r = parse(await wrk(url, duration));
+    const r = parse(await wrk(url, duration, connections, HOST));
     const cpu = roots.length ? (cpuUs(roots) - cpuBefore) / (r.rps * duration) : null;
     const redisCpu = redis === null ? null : (await redisCpuUs(redis) - redisBefore) / (r.rps * duration);
     results.push({ name, proto, size: size === 'small' ? '12 B' : '64 KiB', ...r, cpuUs: cpu, redisUs: redisCpu });
     console.error(`  ${name.padEnd(7)} ${proto.padEnd(5)} ${size.padEnd(5)} ${r.rps.toFixed(0).padStart(7)} req/s  p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms${cpu === null ? '' : `  ${cpu.toFixed(0)} µs CPU/req`}${redisCpu === null ? '' : `  Redis ${redisCpu.toFixed(1)} µs/req`} ${r.errors}`);
   }
-}
-
-/** The router's worker processes: this process's children other than those listed. */
-function childPids(except: Array<number | undefined>): number[] {
-  const out: number[] = [];
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry) || except.includes(Number(entry))) continue;
-    try {
-      const text = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(text.slice(text.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === process.pid) out.push(Number(entry));
-    } catch { /* exited meanwhile */ }
-  }
-  return out;
 }
 
 function nginxConfig(dir: string, backendPort: number, httpPort: number, httpsPort: number): string {
@@ -283,7 +225,9 @@ function report(results: Result[]): void {
   console.log(lines.join('\n'));
 }
 
-main().catch((err: unknown) => {
+// --dyno-path: the router's last hop instead (dyno-path.ts: a dyno in a container, reached at its
+// address or through a published port).
+(args.flags['dyno-path'] !== undefined ? import('./dyno-path.ts').then(() => undefined) : main()).catch((err: unknown) => {
   console.error(`bench: ${errorMessage(err)}`);
   process.exit(1);
 });

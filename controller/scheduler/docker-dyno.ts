@@ -34,11 +34,13 @@ export function processCommand(kind: ImageKind, command: string | null): { Entry
 export const containerName = (label: string, app: string, dyno: string, release: number): string =>
   `${label}-${app}-${dyno}-v${release}-${randomBytes(3).toString('hex')}`;
 
-function hostConfig(limits: DynoLimits, network: string, web: boolean, oneOff: boolean): Dockerode.HostConfig {
+function hostConfig(limits: DynoLimits, network: string, oneOff: boolean): Dockerode.HostConfig {
   return {
     ...dynoConfinement(limits, network),
-    // The router reaches web dynos here; the app network itself reaches nothing on the host.
-    PortBindings: web ? { [`${APP_PORT}/tcp`]: [{ HostIp: '127.0.0.1', HostPort: '' }] } : undefined,
+    // No published port: the router and the health check reach a web dyno at its address on
+    // the app network (dynoAddress), not through docker-proxy (a userland copy of every request,
+    // as much CPU as the router's own work, and a process per dyno). The app network itself
+    // reaches nothing on the host.
     // Docker restarts a dyno whose process exits, with its own back-off (100 ms doubling, up to
     // 1 min, reset after 10 s up). A dyno stopped from outside (docker kill/stop) is restarted
     // by the scheduler's self-healing instead (docker-self-heal.ts).
@@ -75,7 +77,7 @@ export function dynoOptions(place: DynoPlacement, spec: ReleaseSpec, proc: Proce
     User: DYNO_USER,
     Labels: { ...dynoLabels(label, spec, proc, index), ...place.labels },
     ExposedPorts: web ? { [`${APP_PORT}/tcp`]: {} } : undefined,
-    HostConfig: hostConfig({ memoryMb: spec.memoryMb, ...place.cpu }, place.network, web, oneOff),
+    HostConfig: hostConfig({ memoryMb: spec.memoryMb, ...place.cpu }, place.network, oneOff),
   };
 }
 
@@ -83,7 +85,6 @@ export function dynoOptions(place: DynoPlacement, spec: ReleaseSpec, proc: Proce
 export function cloneOptions(place: DynoPlacement, info: Dockerode.ContainerInspectInfo): Dockerode.ContainerCreateOptions {
   const { label } = place;
   const labels = info.Config.Labels;
-  const web = labels[`${label}.type`] === 'web';
   return {
     name: containerName(label, labels[`${label}.app`], labels[`${label}.dyno`], Number(labels[`${label}.release`])),
     Image: info.Config.Image,
@@ -93,7 +94,7 @@ export function cloneOptions(place: DynoPlacement, info: Dockerode.ContainerInsp
     User: info.Config.User,
     Labels: labels,
     ExposedPorts: info.Config.ExposedPorts,
-    HostConfig: hostConfig(limitsOf(info.HostConfig, { memoryMb: 512, ...place.cpu }), place.network, web, false),
+    HostConfig: hostConfig(limitsOf(info.HostConfig, { memoryMb: 512, ...place.cpu }), place.network, false),
   };
 }
 
@@ -107,9 +108,19 @@ export function checksOf(label: string, labels: Record<string, string>, defaults
   };
 }
 
-/** The published loopback port of a web container, from inspect data. */
-export const publishedPort = (info: Dockerode.ContainerInspectInfo): number | null =>
-  Number(info.NetworkSettings.Ports?.[`${APP_PORT}/tcp`]?.[0]?.HostPort) || null;
+/** Where a running dyno is reached (at APP_PORT): its address on the network it was created on
+ *  (its app's), and that network endpoint's id, which is new each time the container starts (a
+ *  dyno Docker restarted may get its address back, never its endpoint). */
+export interface DynoAddress { host: string; endpoint: string }
+
+/** A container's address on its own network, from list or inspect data; null while it is not running. */
+export function dynoAddress(
+  networkMode: string | undefined,
+  networks: Record<string, { IPAddress?: string; EndpointID?: string }> | undefined,
+): DynoAddress | null {
+  const ep = networkMode === undefined ? undefined : networks?.[networkMode];
+  return ep?.IPAddress && ep.EndpointID ? { host: ep.IPAddress, endpoint: ep.EndpointID } : null;
+}
 
 /** Connects a created (not yet started) dyno to the extra networks its labels name (add-on
  *  networks), so it can reach its add-ons from its first instruction on. */

@@ -5,9 +5,12 @@ import Dockerode from 'dockerode';
 import { ensureBusyboxImage } from '../../builder/busybox-image.ts';
 import { testConfig } from '../../test/helpers/config.ts';
 import { pushTestImage } from '../../test/helpers/registry-image.ts';
+import { eventually } from '../../test/helpers/eventually.ts';
+import { dynoOptions } from './docker-dyno.ts';
 import { createDockerScheduler } from './docker-scheduler.ts';
-import { realTarget, schedulerContract } from './scheduler-contract.test-support.ts';
-import type { Scheduler } from './types.ts';
+import { appNetworkName, DEFAULT_DYNO_CPU } from './dyno-hardening.ts';
+import { realTarget, schedulerContract, WEB } from './scheduler-contract.test-support.ts';
+import type { ReleaseSpec, Scheduler } from './types.ts';
 
 const config = testConfig();
 const docker = new Dockerode({ socketPath: config.dockerSocket });
@@ -35,4 +38,36 @@ test('one local engine is one node, which cannot be drained', async () => {
     assert.match(err.message, /PAAS_SCHEDULER=swarm/);
     return true;
   });
+});
+
+test('a new controller re-adopts the web dynos the last route table routed (at their address, or at the loopback port an older controller published) and checks the others first', async () => {
+  const readopt = `readopt-${process.pid}`;
+  await pushTestImage(docker, 'paas/busybox:test', config.registry, readopt, ['v1'], config.registryAuth);
+  const spec: ReleaseSpec = {
+    app: readopt, release: 1, image: `${config.registry}/${readopt}:v1`, kind: 'dockerfile', env: {}, memoryMb: 64,
+    processes: [{ type: 'web', command: WEB, quantity: 1 }], checks: { healthPath: '/', bootTimeoutSec: 20, graceSec: 0 },
+  };
+  const [dyno] = await scheduler.start(spec, () => undefined);
+  // A dyno as the controllers before this one made them: published on loopback.
+  const place = { label: config.label, network: appNetworkName(config.label, readopt), cpu: DEFAULT_DYNO_CPU };
+  const options = dynoOptions(place, spec, spec.processes[0], 2, false);
+  const legacy = await docker.createContainer({ ...options, HostConfig: { ...options.HostConfig, PortBindings: { '5000/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] } } });
+  await legacy.start();
+  const published = Number((await legacy.inspect()).NetworkSettings.Ports['5000/tcp']![0].HostPort);
+  const next = (backends: Array<{ host: string; port: number }>): Scheduler => createDockerScheduler({
+    docker, label: config.label, registry: config.registry, registryAuth: config.registryAuth, bootTimeoutSec: 20, log: () => undefined,
+    lastRoutes: { version: 1, apps: [{ app: readopt, hosts: [], maintenance: false, backends: backends.map((b, i) => ({ ...b, dyno: `web.${i + 1}`, release: 1 })) }] },
+  });
+  const states = async (s: Scheduler): Promise<string[]> => (await s.list(readopt)).map((d) => `${d.name} ${d.state}`).sort();
+  const adopting = next([{ host: dyno.host!, port: 5000 }, { host: '127.0.0.1', port: published }]);
+  const checking = next([{ host: '192.0.2.1', port: 5000 }]); // routed elsewhere: neither dyno is known healthy
+  try {
+    assert.equal(dyno.port, 5000);
+    assert.deepEqual(await states(adopting), ['web.1 up', 'web.2 up']);
+    assert.deepEqual(await states(checking), ['web.1 starting', 'web.2 starting']);
+    await eventually(async () => assert.deepEqual(await states(checking), ['web.1 up', 'web.2 up']), 10_000);
+  } finally {
+    await Promise.all([adopting.close(), checking.close()]);
+    await scheduler.destroy(readopt);
+  }
 });

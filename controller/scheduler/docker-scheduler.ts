@@ -7,7 +7,7 @@ import { createKeyedMutex } from '../../common/keyed-mutex.ts';
 import { dockerAuthConfig } from '../../common/registry-auth.ts';
 import { followDockerLogs } from './docker-logs-follow.ts';
 import { collectDockerOutput, containerOutput } from './docker-output.ts';
-import { APP_PORT, checksOf, cloneOptions, dynoOptions, joinNetworks, type DynoPlacement } from './docker-dyno.ts';
+import { APP_PORT, checksOf, cloneOptions, dynoAddress, dynoOptions, joinNetworks, type DynoAddress, type DynoPlacement } from './docker-dyno.ts';
 import { watchContainerEvents } from './docker-events.ts';
 import { waitHealthy } from './docker-health.ts';
 import { pullImage } from '../../common/docker-pull.ts';
@@ -15,6 +15,7 @@ import { createOneOff, localOneOff, oneOffInfo, runOneOff, type OneOffDeps } fro
 import { createSelfHeal, type DynoTracker } from './docker-self-heal.ts';
 import { DEFAULT_DYNO_CPU, ensureAppNetwork, removeAppNetwork } from './dyno-hardening.ts';
 import { allDynos, rollingRestart, scalePlan } from './scale-plan.ts';
+import { backendKey } from '../../common/route-acks.ts';
 import type { RouteTable } from '../../common/routes.ts';
 import { ONE_OFF, type Dyno, type DynoChecks, type DynoLogLine, type DynoState, type LogOptions, type OutputOptions, type DynoOutputLine, type ProcessSpec, type ReleaseSpec, type Scheduler } from './types.ts';
 
@@ -50,9 +51,9 @@ export function createDockerScheduler(opts: DockerSchedulerOptions): Scheduler {
   const track: DynoTracker = { launching: new Set(), stopping: new Set() };
   /** Web dynos restarted outside our own actions whose health check is under way. */
   const checking = new Set<string>();
-  /** Port on which a web dyno last passed its health check: a dyno Docker restarted gets a new
-   *  port and is not "up" (routed) again until it passed the check on that port. */
-  const healthyPort = new Map<string, number>();
+  /** The network endpoint on which a web dyno last passed its health check: a dyno Docker
+   *  restarted has a new one and is not "up" (routed) again until it passed the check on it. */
+  const healthyEndpoint = new Map<string, string>();
   const listeners = new Set<() => void>();
   /** Apps this controller manages (it asked about them): other platforms may share the label
    *  (test runs do), and their dynos are theirs to heal. */
@@ -62,11 +63,18 @@ export function createDockerScheduler(opts: DockerSchedulerOptions): Scheduler {
   let watcher: { close(): void } | null = null;
 
   const L = (k: string): string => `${label}.${k}`;
-  /** Ports routed per app in opts.lastRoutes. */
-  const routedPorts = new Map<string, Set<number>>();
-  for (const a of opts.lastRoutes?.apps ?? []) routedPorts.set(a.app, new Set(a.backends.map((b) => b.port)));
-  /** A running web dyno seen for the first time: was it healthy (routed) when the last controller stopped? */
-  const wasRouted = (app: string, port: number): boolean => !routedPorts.has(app) || routedPorts.get(app)!.has(port);
+  /** Backends ("host:port") routed per app in opts.lastRoutes. */
+  const routedBackends = new Map<string, Set<string>>();
+  for (const a of opts.lastRoutes?.apps ?? []) routedBackends.set(a.app, new Set(a.backends.map(backendKey)));
+  /** A running web dyno seen for the first time: was it healthy (routed) when the last controller
+   *  stopped? At its address, or (a dyno created before dynos were reached on their network)
+   *  at the loopback port it publishes. */
+  const wasRouted = (c: Dockerode.ContainerInfo, addr: DynoAddress): boolean => {
+    const routed = routedBackends.get(c.Labels[L('app')]);
+    const published = c.Ports.find((p) => p.PrivatePort === APP_PORT && p.PublicPort)?.PublicPort;
+    return routed === undefined || routed.has(backendKey({ host: addr.host, port: APP_PORT }))
+      || (published !== undefined && routed.has(backendKey({ host: '127.0.0.1', port: published })));
+  };
   const checksFor = (labels: Record<string, string>): DynoChecks => checksOf(label, labels, defaults);
 
   const pull = (image: string): Promise<void> => pullImage(docker, image, dockerAuthConfig(opts.registry, opts.registryAuth ?? null));
@@ -84,7 +92,7 @@ export function createDockerScheduler(opts: DockerSchedulerOptions): Scheduler {
       try { await c.remove({ force: true }); } catch { /* already gone */ }
     } finally {
       track.stopping.delete(id);
-      healthyPort.delete(id);
+      healthyEndpoint.delete(id);
     }
   }
 
@@ -98,7 +106,7 @@ export function createDockerScheduler(opts: DockerSchedulerOptions): Scheduler {
       const info = await c.inspect();
       if (info.Config.Labels[L('type')] !== 'web' || !ownApps.has(info.Config.Labels[L('app')])) return;
       const name = `${info.Config.Labels[L('app')]} ${info.Config.Labels[L('dyno')]}`;
-      healthyPort.set(id, await waitHealthy(c, name, checksFor(info.Config.Labels), () => undefined, true));
+      healthyEndpoint.set(id, (await waitHealthy(c, name, checksFor(info.Config.Labels), () => undefined, true)).endpoint);
     } catch (err) {
       if (!track.stopping.has(id)) log(`health check after a restart: ${errorMessage(err).split('\n')[0]}`);
     } finally {
@@ -107,21 +115,21 @@ export function createDockerScheduler(opts: DockerSchedulerOptions): Scheduler {
     }
   }
 
-  function stateOf(c: Dockerode.ContainerInfo, port: number | null): DynoState {
+  function stateOf(c: Dockerode.ContainerInfo, addr: DynoAddress | null): DynoState {
     if (track.stopping.has(c.Id)) return 'stopping';
     if (track.launching.has(c.Id) || checking.has(c.Id)) return 'starting';
     if (c.State === 'running') {
-      if (c.Labels[L('type')] !== 'web' || port === null) return 'up';
-      const known = healthyPort.get(c.Id);
+      if (c.Labels[L('type')] !== 'web' || addr === null) return 'up';
+      const known = healthyEndpoint.get(c.Id);
       if (known === undefined) {
-        if (wasRouted(c.Labels[L('app')], port)) { healthyPort.set(c.Id, port); return 'up'; } // re-adopted as it was
+        if (wasRouted(c, addr)) { healthyEndpoint.set(c.Id, addr.endpoint); return 'up'; } // re-adopted as it was
         ownApps.add(c.Labels[L('app')]);
         if (!checking.has(c.Id)) log(`${c.Labels[L('app')]} ${c.Labels[L('dyno')]} runs but was never routed: health-checking it first`);
         void recheck(c.Id); // started, never found healthy: checked first
         return 'starting';
       }
-      if (known === port || !ownApps.has(c.Labels[L('app')])) return 'up';
-      void recheck(c.Id); // restarted since its last check: new port, not yet healthy
+      if (known === addr.endpoint || !ownApps.has(c.Labels[L('app')])) return 'up';
+      void recheck(c.Id); // restarted since its last check: a new endpoint, not yet healthy
       return 'starting';
     }
     if (c.State === 'restarting') return 'restarting';
@@ -136,16 +144,16 @@ export function createDockerScheduler(opts: DockerSchedulerOptions): Scheduler {
     const filters = { label: [`${label}=1`, L('dyno'), ...(app ? [`${L('app')}=${app}`] : [])] };
     const infos = await docker.listContainers({ all: true, filters });
     return infos.map((c): Dyno => {
-      const binding = c.Ports.find((p) => p.PrivatePort === APP_PORT && p.PublicPort);
+      const addr = c.Labels[L('type')] === 'web' ? dynoAddress(c.HostConfig?.NetworkMode, c.NetworkSettings?.Networks) : null;
       return {
         id: c.Id,
         app: c.Labels[L('app')],
         name: c.Labels[L('dyno')],
         type: c.Labels[L('type')],
         release: Number(c.Labels[L('release')]),
-        state: stateOf(c, binding?.PublicPort ?? null),
-        host: binding ? '127.0.0.1' : null,
-        port: binding ? binding.PublicPort : null,
+        state: stateOf(c, addr),
+        host: addr?.host ?? null,
+        port: addr === null ? null : APP_PORT,
         startedAt: c.Created ? new Date(c.Created * 1000).toISOString() : null,
         node: os.hostname(),
         oneOff: oneOffInfo(label, c.Labels),
@@ -158,7 +166,7 @@ export function createDockerScheduler(opts: DockerSchedulerOptions): Scheduler {
     track.launching.add(c.id);
     try {
       await c.start();
-      if (web) healthyPort.set(c.id, await waitHealthy(c, name, checks, log));
+      if (web) healthyEndpoint.set(c.id, (await waitHealthy(c, name, checks, log)).endpoint);
     } finally {
       track.launching.delete(c.id);
     }
@@ -288,7 +296,7 @@ export function createDockerScheduler(opts: DockerSchedulerOptions): Scheduler {
     watcher ??= watchContainerEvents(docker, [`${label}=1`, L('dyno')], ['start', 'die', 'restart', 'destroy'], (e) => {
       if (e.action === 'start') void recheck(e.id);
       else if (e.action === 'die') void heal.check(e.id);
-      else if (e.action === 'destroy') { heal.forget(e.id); healthyPort.delete(e.id); }
+      else if (e.action === 'destroy') { heal.forget(e.id); healthyEndpoint.delete(e.id); }
       notify();
     });
   }

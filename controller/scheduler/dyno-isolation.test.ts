@@ -1,7 +1,8 @@
 // Dynos of two apps on real Docker, attacked from inside: app A's one-off dyno tries app B's
 // web dyno directly (its container address), a service of the host (a listener on the app
-// network's gateway address), and the registry's port. Only the router's way in (a port
-// published on 127.0.0.1) and the app's own dynos work. Limits are read back from Docker.
+// network's gateway address), and the registry's port. Only the router's way in (from the
+// host, to the dyno's address on its app network) and the app's own dynos work. Limits are
+// read back from Docker.
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { after, before, test } from 'node:test';
@@ -57,21 +58,24 @@ after(async () => {
   await docker.getImage(image).remove({ force: true }).catch(() => undefined);
 });
 
-test('each app\'s dynos are on its own network; the router still reaches web dynos on 127.0.0.1', async () => {
+test('each app\'s dynos are on its own network; the router (the host) reaches web dynos there, at $PORT, with no published port', async () => {
   const [a] = await scheduler.list(appA);
   const [b] = await scheduler.list(appB);
-  assert.equal(a.host, '127.0.0.1');
   const infoA = await docker.getContainer(a.id).inspect();
   const infoB = await docker.getContainer(b.id).inspect();
   assert.deepEqual(Object.keys(infoA.NetworkSettings.Networks), [appNetworkName(label, appA)]);
   assert.deepEqual(Object.keys(infoB.NetworkSettings.Networks), [appNetworkName(label, appB)]);
-  assert.equal(await (await fetch(`http://127.0.0.1:${a.port}/`)).text(), 'hello from a\n');
-  assert.equal(await (await fetch(`http://127.0.0.1:${b.port}/`)).text(), 'hello from b\n');
+  assert.deepEqual([a.host, a.port], [infoA.NetworkSettings.Networks[appNetworkName(label, appA)].IPAddress, 5000]);
+  assert.deepEqual([b.host, b.port], [infoB.NetworkSettings.Networks[appNetworkName(label, appB)].IPAddress, 5000]);
+  // Nothing published: no docker-proxy copies requests, nothing listens on the host for a dyno.
+  assert.deepEqual(Object.values(infoA.NetworkSettings.Ports ?? {}).filter(Boolean), []);
+  assert.equal(await (await fetch(`http://${a.host}:${a.port}/`)).text(), 'hello from a\n');
+  assert.equal(await (await fetch(`http://${b.host}:${b.port}/`)).text(), 'hello from b\n');
 });
 
 test('a dyno of app A cannot connect to app B\'s container, the host, or the registry; app B\'s own one-off can reach B', async () => {
   const [b] = await scheduler.list(appB);
-  const ipB = Object.values((await docker.getContainer(b.id).inspect()).NetworkSettings.Networks)[0].IPAddress;
+  const ipB = b.host as string;
   const gatewayA = ((await docker.getNetwork(appNetworkName(label, appA)).inspect()) as { IPAM: { Config: Array<{ Gateway: string }> } }).IPAM.Config[0].Gateway;
   // A host service listening on the address the app network's containers see the host at.
   const host = net.createServer((s) => s.end('host secret\n'));
@@ -82,7 +86,7 @@ test('a dyno of app A cannot connect to app B\'s container, the host, or the reg
   try {
     const registryPort = config.registry.split(':')[1];
     const redisPort = new URL(config.redisUrl).port || '6379';
-    const targets = [`${ipB} 5000`, `${gatewayA} ${hostPort}`, `${gatewayA} ${registryPort}`, `127.0.0.1 ${registryPort}`, `127.0.0.1 ${b.port}`, `${gatewayA} ${redisPort}`];
+    const targets = [`${ipB} 5000`, `${gatewayA} ${hostPort}`, `${gatewayA} ${registryPort}`, `127.0.0.1 ${registryPort}`, `${gatewayA} ${redisPort}`];
     const out = await oneOff(appA, `${targets.map(probe).join(' ')} wait`);
     for (const t of targets) assert.match(out, new RegExp(`blocked ${t}`), out);
     assert.equal(hostConnections, 0);

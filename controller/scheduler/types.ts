@@ -49,8 +49,8 @@ export interface Dyno {
   type: string;
   release: number;
   state: DynoState;
-  /** Where the router reaches it: an address and published port (web only); loopback for
-   *  dynos on the engine the platform runs on. */
+  /** Where the router reaches it (web only): on the local engine, its address on its app
+   *  network and $PORT; on Swarm, its node's address and the port published there. */
   host: string | null;
   port: number | null;
   startedAt: string | null;

@@ -273,11 +273,12 @@ export const diskFull: CaseBody = async (ctx, out) => {
 };
 
 /** dockerd restarted (SIGTERM, started again): dynos come back and the router learns their new
- *  ports. It restarts the machine's shared dockerd: run only when nothing else uses it. */
+ *  addresses. It restarts the machine's shared dockerd: run only when nothing else uses it. */
 export const restartDockerd: CaseBody = async (ctx, out) => {
   const pid = Number(fs.readFileSync('/var/run/docker.pid', 'utf8').trim());
-  const before = new Map<string, number>();
-  for (const app of ctx.apps) for (const c of await dynosOf(ctx, app)) before.set(app, c.Ports.find((x) => x.PublicPort)?.PublicPort ?? 0);
+  const addressOf = (c: Dockerode.ContainerInfo): string => c.NetworkSettings.Networks[c.HostConfig.NetworkMode]?.IPAddress || 'none';
+  const before = new Map<string, string>();
+  for (const app of ctx.apps) for (const c of await dynosOf(ctx, app)) before.set(app, addressOf(c));
   process.kill(pid, 'SIGTERM');
   await waitUntil(() => !fs.existsSync(`/proc/${pid}`), 'dockerd to stop', 60_000);
   const log = fs.openSync(path.join(ctx.p.dataDir, 'dockerd.log'), 'a');
@@ -286,7 +287,6 @@ export const restartDockerd: CaseBody = async (ctx, out) => {
   for (const app of ctx.apps) {
     await waitUntil(async () => (await dynosOf(ctx, app)).some((c) => c.State === 'running'), `${app} dynos back`, 120_000);
     await servesCurrent(ctx, app, 120_000);
-    const port = (await dynosOf(ctx, app))[0].Ports.find((x) => x.PublicPort)?.PublicPort;
-    out.notes.push(`${app}: port ${before.get(app)} -> ${port}`);
+    out.notes.push(`${app}: address ${before.get(app)} -> ${addressOf((await dynosOf(ctx, app))[0])}`);
   }
 };

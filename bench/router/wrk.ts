@@ -1,0 +1,66 @@
+// What the router benchmarks measure with: wrk runs and their reports, and CPU time from /proc.
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+
+const TICK_US = 1e6 / 100; // USER_HZ: /proc times are in 1/100 s
+
+/** User + system CPU time (µs) of these processes and all their descendants, from /proc. */
+export function cpuUs(roots: number[]): number {
+  const stats = new Map<number, { ppid: number; ticks: number }>();
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const text = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const f = text.slice(text.lastIndexOf(')') + 2).split(' '); // fields from 3 (state) on
+      stats.set(Number(entry), { ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) });
+    } catch { /* exited meanwhile */ }
+  }
+  const wanted = new Set(roots);
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const [pid, s] of stats) if (!wanted.has(pid) && wanted.has(s.ppid)) { wanted.add(pid); grew = true; }
+  }
+  let ticks = 0;
+  for (const pid of wanted) ticks += stats.get(pid)?.ticks ?? 0;
+  return ticks * TICK_US;
+}
+
+/** wrk's report of `seconds` of load on `url` from `connections` connections (one thread), with this Host header. */
+export function wrk(url: string, seconds: number, connections: number, host: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '-H', `Host: ${host}`, url], { timeout: (seconds + 30) * 1000 },
+      (err, stdout) => (err ? reject(err) : resolve(stdout)));
+  });
+}
+
+/** wrk latency value ("1.23ms", "850.00us", "1.01s") in ms. */
+function ms(v: string): number {
+  const m = /^([\d.]+)(us|ms|s)$/.exec(v.trim());
+  if (!m) return NaN;
+  return Number(m[1]) * (m[2] === 'us' ? 0.001 : m[2] === 's' ? 1000 : 1);
+}
+
+/** Requests a second, the median and 99th percentile latencies (ms) and the errors wrk counted. */
+export function parse(out: string): { rps: number; p50: number; p99: number; errors: string } {
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? NaN);
+  const p50 = ms(/\s50%\s+(\S+)/.exec(out)?.[1] ?? '');
+  const p99 = ms(/\s99%\s+(\S+)/.exec(out)?.[1] ?? '');
+  const errors = [/Socket errors: (.*)/.exec(out)?.[1], /Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] && `non-2xx ${/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1]}`]
+    .filter(Boolean).join('; ');
+  return { rps, p50, p99, errors };
+}
+
+/** This process's children other than those listed (e.g. the router's worker processes). */
+export function childPids(except: Array<number | undefined>): number[] {
+  const out: number[] = [];
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || except.includes(Number(entry))) continue;
+    try {
+      const text = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(text.slice(text.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === process.pid) out.push(Number(entry));
+    } catch { /* exited meanwhile */ }
+  }
+  return out;
+}

@@ -279,14 +279,18 @@ export const restartDockerd: CaseBody = async (ctx, out) => {
   const addressOf = (c: Dockerode.ContainerInfo): string => c.NetworkSettings.Networks[c.HostConfig.NetworkMode]?.IPAddress || 'none';
   const before = new Map<string, string>();
   for (const app of ctx.apps) for (const c of await dynosOf(ctx, app)) before.set(app, addressOf(c));
+  const stoppedAt = Date.now();
+  const since = (): string => `${((Date.now() - stoppedAt) / 1000).toFixed(1)} s`;
   process.kill(pid, 'SIGTERM');
   await waitUntil(() => !fs.existsSync(`/proc/${pid}`), 'dockerd to stop', 60_000);
+  out.notes.push(`dockerd stopped after ${since()}`);
   const log = fs.openSync(path.join(ctx.p.dataDir, 'dockerd.log'), 'a');
   spawn('dockerd', [], { detached: true, stdio: ['ignore', log, log] }).unref();
   await waitUntil(async () => ctx.docker.ping().then(() => true, () => false), 'dockerd to answer', 60_000);
+  out.notes.push(`answering after ${since()}`);
   for (const app of ctx.apps) {
     await waitUntil(async () => (await dynosOf(ctx, app)).some((c) => c.State === 'running'), `${app} dynos back`, 120_000);
     await servesCurrent(ctx, app, 120_000);
-    out.notes.push(`${app}: address ${before.get(app)} -> ${addressOf((await dynosOf(ctx, app))[0])}`);
+    out.notes.push(`${app} served after ${since()}, address ${before.get(app)} -> ${addressOf((await dynosOf(ctx, app))[0])}`);
   }
 };

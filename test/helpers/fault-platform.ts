@@ -184,6 +184,13 @@ export async function startFaultPlatform(opts: FaultPlatformOptions = {}): Promi
       }
       const containers = await docker.listContainers({ all: true, filters: { label: [`${label}=1`] } });
       await Promise.allSettled(containers.filter((c) => apps.has(c.Labels[`${label}.app`])).map((c) => docker.getContainer(c.Id).remove({ force: true })));
+      // The apps' images on this engine too: a paasd killed by the test destroyed nothing.
+      if (apps.size > 0) {
+        const repos = [...apps].map((app) => `${registry}/${app}`);
+        const images = await docker.listImages({ filters: { reference: repos } }).catch(() => []);
+        const tags = images.flatMap((img) => img.RepoTags ?? []).filter((tag) => repos.includes(tag.slice(0, tag.lastIndexOf(':'))));
+        await Promise.allSettled(tags.map((tag) => docker.getImage(tag).remove({ force: true })));
+      }
       const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
       redis.on('error', () => {});
       await redis.connect().then(() => removeRedisKeys(redis, `${prefix}:*`)).catch(() => undefined);

@@ -18,7 +18,7 @@ import { loadConfig } from '../../common/config.ts';
 import { routeTableKey } from '../../common/redis-keys.ts';
 import { startRouterCluster } from '../../router/cluster.ts';
 import { errorMessage } from '../../common/errors.ts';
-import { childPids, cpuUs, parse, wrk } from './wrk.ts';
+import { childPids, measureUrl, mergeRounds } from './wrk.ts';
 
 const args = parseArgs(process.argv.slice(2));
 const duration = Number(flag(args, 'duration') ?? 8);
@@ -79,13 +79,9 @@ async function main(): Promise<void> {
     const rows: Row[] = [];
     const run = async (target: string, url: string, pids: () => number[]): Promise<void> => {
       for (const size of ['small', 'big']) {
-        await wrk(`${url}/${size}`, 2, connections, HOST); // warm-up
-        const roots = pids();
-        const before = cpuUs(roots);
-        const r = parse(await wrk(`${url}/${size}`, duration, connections, HOST));
-        const cpu = roots.length ? (cpuUs(roots) - before) / (r.rps * duration) : null;
-        rows.push({ target, size: size === 'small' ? '12 B' : '64 KiB', rps: r.rps, p99: r.p99, cpuUs: cpu, errors: r.errors });
-        console.error(`  ${target.padEnd(24)} ${size.padEnd(5)} ${r.rps.toFixed(0).padStart(7)} req/s  p99 ${r.p99.toFixed(2)} ms${cpu === null ? '' : `  ${cpu.toFixed(0)} µs CPU/req`} ${r.errors}`);
+        const r = await measureUrl(`${url}/${size}`, duration, connections, HOST, pids);
+            rows.push({ target, size: size === 'small' ? '12 B' : '64 KiB', rps: r.rps, p99: r.p99, cpuUs: r.cpuUs, errors: r.errors });
+        console.error(`  ${target.padEnd(24)} ${size.padEnd(5)} ${r.rps.toFixed(0).padStart(7)} req/s  p99 ${r.p99.toFixed(2)} ms${r.cpuUs === null ? '' : `  ${r.cpuUs.toFixed(0)} µs CPU/req`} ${r.errors}`);
       }
     };
     for (let round = 1; round <= rounds; round++) {
@@ -115,17 +111,7 @@ async function main(): Promise<void> {
 
 /** The median of each figure per target and size, and the router's way to the dyno compared. */
 function report(rows: Row[]): void {
-  const median = (values: number[]): number => {
-    const sorted = [...values].sort((a, b) => a - b);
-    const mid = Math.floor(sorted.length / 2);
-    return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-  };
-  const groups = new Map<string, Row[]>();
-  for (const r of rows) groups.set(`${r.target}|${r.size}`, [...(groups.get(`${r.target}|${r.size}`) ?? []), r]);
-  const merged = [...groups.values()].map((rs) => ({
-    ...rs[0], rps: median(rs.map((r) => r.rps)), p99: median(rs.map((r) => r.p99)),
-    cpuUs: rs[0].cpuUs === null ? null : median(rs.map((r) => r.cpuUs ?? 0)), errors: [...new Set(rs.map((r) => r.errors).filter(Boolean))].join('; '),
-  }));
+  const merged = mergeRounds(rows, (r) => `${r.target}|${r.size}`, ['rps', 'p99', 'cpuUs']);
   const lines = ['| target | response | req/s | p99 ms | CPU µs/req (router + docker-proxy) |', '|---|---|---:|---:|---:|'];
   for (const r of merged) lines.push(`| ${r.target} | ${r.size} | ${r.rps.toFixed(0)} | ${r.p99.toFixed(2)} | ${r.cpuUs === null ? '' : r.cpuUs.toFixed(0)} |${r.errors ? ` ${r.errors}` : ''}`);
   for (const size of ['12 B', '64 KiB']) {

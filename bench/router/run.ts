@@ -27,7 +27,7 @@ import { makeCertificate } from '../../common/x509.ts';
 import { startRouterCluster } from '../../router/cluster.ts';
 import { errorMessage } from '../../common/errors.ts';
 import { groupLine, readProfile, summarize } from './profile-summary.ts';
-import { childPids, cpuUs, parse, wrk } from './wrk.ts';
+import { childPids, measureUrl, mergeRounds } from './wrk.ts';
 
 const args = parseArgs(process.argv.slice(2));
 const workers = Number(flag(args, 'workers') ?? 1);
@@ -61,16 +61,9 @@ async function measure(name: string, proto: string, base: string, results: Resul
   if (onlyProto && onlyProto !== proto) return;
   for (const size of ['small', 'big']) {
     if (onlySize && onlySize !== size) continue;
-    const url = `${base}/${size}`;
-    await wrk(url, 2, connections, HOST); // warm-up (JIT, pools, TLS sessions)
-    const roots = pids();
-    const cpuBefore = cpuUs(roots);
-    const redisBefore = redis === null ? 0 : await redisCpuUs(redis);
-    const r = parse(await wrk(url, duration, connections, HOST));
-    const cpu = roots.length ? (cpuUs(roots) - cpuBefore) / (r.rps * duration) : null;
-    const redisCpu = redis === null ? null : (await redisCpuUs(redis) - redisBefore) / (r.rps * duration);
-    results.push({ name, proto, size: size === 'small' ? '12 B' : '64 KiB', ...r, cpuUs: cpu, redisUs: redisCpu });
-    console.error(`  ${name.padEnd(7)} ${proto.padEnd(5)} ${size.padEnd(5)} ${r.rps.toFixed(0).padStart(7)} req/s  p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms${cpu === null ? '' : `  ${cpu.toFixed(0)} µs CPU/req`}${redisCpu === null ? '' : `  Redis ${redisCpu.toFixed(1)} µs/req`} ${r.errors}`);
+    const { otherUs: redisCpu, ...r } = await measureUrl(`${base}/${size}`, duration, connections, HOST, pids, redis === null ? undefined : () => redisCpuUs(redis));
+    results.push({ name, proto, size: size === 'small' ? '12 B' : '64 KiB', ...r, redisUs: redisCpu });
+    console.error(`  ${name.padEnd(7)} ${proto.padEnd(5)} ${size.padEnd(5)} ${r.rps.toFixed(0).padStart(7)} req/s  p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms${r.cpuUs === null ? '' : `  ${r.cpuUs.toFixed(0)} µs CPU/req`}${redisCpu === null ? '' : `  Redis ${redisCpu.toFixed(1)} µs/req`} ${r.errors}`);
   }
 }
 
@@ -192,25 +185,7 @@ async function main(): Promise<void> {
 
 /** One result per target, protocol and size: the median of each figure over the rounds. */
 function medians(results: Result[]): Result[] {
-  const groups = new Map<string, Result[]>();
-  for (const r of results) {
-    const key = `${r.name} ${r.proto} ${r.size}`;
-    groups.set(key, [...(groups.get(key) ?? []), r]);
-  }
-  const median = (values: number[]): number => {
-    const sorted = [...values].sort((a, b) => a - b);
-    const mid = Math.floor(sorted.length / 2);
-    return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-  };
-  return [...groups.values()].map((rs) => ({
-    ...rs[0],
-    rps: median(rs.map((r) => r.rps)),
-    p50: median(rs.map((r) => r.p50)),
-    p99: median(rs.map((r) => r.p99)),
-    cpuUs: rs[0].cpuUs === null ? null : median(rs.map((r) => r.cpuUs ?? 0)),
-    redisUs: rs[0].redisUs === null ? null : median(rs.map((r) => r.redisUs ?? 0)),
-    errors: [...new Set(rs.map((r) => r.errors).filter(Boolean))].join('; '),
-  }));
+  return mergeRounds(results, (r) => `${r.name} ${r.proto} ${r.size}`, ['rps', 'p50', 'p99', 'cpuUs', 'redisUs']);
 }
 
 function report(results: Result[]): void {

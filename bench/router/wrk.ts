@@ -64,3 +64,41 @@ export function childPids(except: Array<number | undefined>): number[] {
   }
   return out;
 }
+
+/** One figure of several rounds: the middle value (the mean of the two middle ones). */
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** The rows of several rounds, one per key: each of `figures` its median (null stays null), the
+ *  errors of all rounds once each. */
+export function mergeRounds<T extends { errors: string }>(rows: T[], keyOf: (r: T) => string, figures: Array<keyof T>): T[] {
+  const groups = new Map<string, T[]>();
+  for (const r of rows) groups.set(keyOf(r), [...(groups.get(keyOf(r)) ?? []), r]);
+  return [...groups.values()].map((rs) => {
+    const merged: T = { ...rs[0], errors: [...new Set(rs.map((r) => r.errors).filter(Boolean))].join('; ') };
+    for (const f of figures) if (rs[0][f] !== null) (merged[f] as number) = median(rs.map((r) => r[f] as number));
+    return merged;
+  });
+}
+
+/** wrk on `url` for `seconds`, after a 2 s warm-up (JIT, pools, TLS sessions), with the CPU time
+ *  per request (µs) over the measured run of `pids()` and their descendants (null: none given),
+ *  and of whatever `otherCpuUs` counts (e.g. Redis's; null: not asked). */
+export async function measureUrl(
+  url: string, seconds: number, connections: number, host: string, pids: () => number[], otherCpuUs?: () => Promise<number>,
+): Promise<ReturnType<typeof parse> & { cpuUs: number | null; otherUs: number | null }> {
+  await wrk(url, 2, connections, host);
+  const roots = pids();
+  const cpuBefore = cpuUs(roots);
+  const otherBefore = otherCpuUs ? await otherCpuUs() : 0;
+  const r = parse(await wrk(url, seconds, connections, host));
+  const requests = r.rps * seconds;
+  return {
+    ...r,
+    cpuUs: roots.length ? (cpuUs(roots) - cpuBefore) / requests : null,
+    otherUs: otherCpuUs ? (await otherCpuUs() - otherBefore) / requests : null,
+  };
+}

@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import Dockerode from 'dockerode';
 import { Redis } from 'ioredis';
 import { routeTableKey } from '../../common/redis-keys.ts';
+import { dynoAddress } from '../../controller/scheduler/docker-dyno.ts';
 import type { RouteTable } from '../../common/routes.ts';
 import type { FaultPlatform } from '../helpers/fault-platform.ts';
 import type { Load } from '../helpers/load.ts';
@@ -276,7 +277,7 @@ export const diskFull: CaseBody = async (ctx, out) => {
  *  addresses. It restarts the machine's shared dockerd: run only when nothing else uses it. */
 export const restartDockerd: CaseBody = async (ctx, out) => {
   const pid = Number(fs.readFileSync('/var/run/docker.pid', 'utf8').trim());
-  const addressOf = (c: Dockerode.ContainerInfo): string => c.NetworkSettings.Networks[c.HostConfig.NetworkMode]?.IPAddress || 'none';
+  const addressOf = (c: Dockerode.ContainerInfo): string => dynoAddress(c.HostConfig.NetworkMode, c.NetworkSettings.Networks)?.host ?? 'none';
   const before = new Map<string, string>();
   for (const app of ctx.apps) for (const c of await dynosOf(ctx, app)) before.set(app, addressOf(c));
   const stoppedAt = Date.now();

@@ -46,5 +46,5 @@ export function spawnCli(args: string[], env: NodeJS.ProcessEnv, viaPty?: { cols
     });
     try { return await Promise.race([exited, late]); } finally { clearTimeout(timer); }
   };
-  return { child, out, exited, expect, exit };
+  return { child, out, expect, exit };
 }

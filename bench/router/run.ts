@@ -1,7 +1,9 @@
-// Router benchmark: a tiny backend measured directly (the limit), through our router and
-// through nginx as a plain reverse proxy (upstream keep-alive, same worker count), with the
+// Router benchmark: a tiny backend measured directly (the limit), through our router, through
+// nginx as a plain reverse proxy (upstream keep-alive, same worker count) and through Node's
+// floor (floor.ts: bytes passed between paired connections, no HTTP work; one process), with the
 // same wrk settings, over HTTP and HTTPS, for 12-byte and 64 KiB responses.
-//   node bench/router/run.ts [--workers N] [--duration 8] [--connections 32] [--profile DIR] [--only router]
+//   node bench/router/run.ts [--workers N] [--duration 8] [--connections 32] [--profile DIR]
+//     [--only direct|router|nginx|floor]
 //     [--proto http|https] [--size small|big]   (one case only, e.g. to profile it alone)
 //     [--bare]            (without the access log and minute history that paas-router writes)
 //     [--baseline DIR]    (also measure the router of another checkout, as "before", in the same run)
@@ -121,6 +123,15 @@ async function main(): Promise<void> {
     const backendPort = await new Promise<number>((resolve) => backend.once('message', (m: { port: number }) => resolve(m.port)));
     console.error(`bench: wrk -t1 -c${connections} -d${duration}s, ${workers} worker process(es) for router and nginx, ${os.availableParallelism()} CPUs`);
 
+    let floorPorts: { http: number; https: number } | null = null;
+    let floorPids = (): number[] => [];
+    if (!only || only === 'floor') {
+      const floor = fork(path.join(here, 'floor.ts'), [String(backendPort), path.join(dir, 'cert.pem'), path.join(dir, 'key.pem')], { stdio: 'inherit' });
+      children.push(floor);
+      floorPorts = await new Promise<{ http: number; https: number }>((resolve) => floor.once('message', resolve));
+      floorPids = () => (floor.pid === undefined ? [] : [floor.pid]);
+    }
+
     let nginxPorts: [number, number] | null = null;
     let nginxPids = (): number[] => [];
     if (!only || only === 'nginx') {
@@ -143,7 +154,7 @@ async function main(): Promise<void> {
         config, workers, tls: { port: 0, defaultCert: pair }, execArgv, log: (l) => console.error(`${name}: ${l}`), accessLog: !bare, history: !bare,
       });
       stopRouter = () => router.close();
-      const workerPids = () => childPids([backend.pid]);
+      const workerPids = () => childPids(children.map((c) => c.pid));
       await measure(name, 'http', `http://127.0.0.1:${router.port}`, results, workerPids, redis);
       await measure(name, 'https', `https://127.0.0.1:${router.httpsPort}`, results, workerPids, redis);
       await router.close();
@@ -170,6 +181,10 @@ async function main(): Promise<void> {
         await measure('nginx', 'http', `http://127.0.0.1:${nginxPorts[0]}`, results, nginxPids);
         await measure('nginx', 'https', `https://127.0.0.1:${nginxPorts[1]}`, results, nginxPids);
       }
+      if (floorPorts) {
+        await measure('floor', 'http', `http://127.0.0.1:${floorPorts.http}`, results, floorPids);
+        await measure('floor', 'https', `https://127.0.0.1:${floorPorts.https}`, results, floorPids);
+      }
     }
     report(medians(results));
   } finally {
@@ -190,12 +205,18 @@ function medians(results: Result[]): Result[] {
 
 function report(results: Result[]): void {
   const find = (name: string, proto: string, size: string) => results.find((r) => r.name === name && r.proto === proto && r.size === size);
-  const lines = ['| target | proto | response | req/s | p50 ms | p99 ms | CPU µs/req | Redis µs/req | router/nginx req/s | router/direct req/s | router p99 − direct p99 |', '|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|'];
+  // "CPU over floor": the proxy's CPU per request beyond Node's floor (same protocol and size),
+  // the part of it that its own work costs; "CPU/nginx": its CPU per request against nginx's.
+  const lines = ['| target | proto | response | req/s | p50 ms | p99 ms | CPU µs/req | CPU over floor µs/req | CPU/nginx | Redis µs/req | router/nginx req/s | router/direct req/s | router p99 − direct p99 |', '|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|'];
   for (const r of results) {
     const nginx = find('nginx', r.proto, r.size);
     const direct = find('direct', 'http', r.size);
+    const floor = find('floor', r.proto, r.size);
     const isRouter = r.name === 'router' || r.name === 'before';
-    lines.push(`| ${r.name} | ${r.proto} | ${r.size} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.cpuUs === null ? '' : r.cpuUs.toFixed(0)} | ${r.redisUs === null ? '' : r.redisUs.toFixed(1)} | ${isRouter && nginx ? (r.rps / nginx.rps).toFixed(2) : ''} | ${isRouter && direct ? (r.rps / direct.rps).toFixed(2) : ''} | ${isRouter && direct ? `${(r.p99 - direct.p99).toFixed(2)} ms` : ''} |${r.errors ? ` ${r.errors}` : ''}`);
+    const proxied = isRouter || r.name === 'nginx' || r.name === 'floor';
+    const cpuOver = proxied && r.name !== 'floor' && r.cpuUs !== null && floor?.cpuUs != null ? (r.cpuUs - floor.cpuUs).toFixed(0) : '';
+    const cpuRatio = proxied && r.name !== 'nginx' && r.cpuUs !== null && nginx?.cpuUs != null ? (r.cpuUs / nginx.cpuUs).toFixed(2) : '';
+    lines.push(`| ${r.name} | ${r.proto} | ${r.size} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.cpuUs === null ? '' : r.cpuUs.toFixed(0)} | ${cpuOver} | ${cpuRatio} | ${r.redisUs === null ? '' : r.redisUs.toFixed(1)} | ${isRouter && nginx ? (r.rps / nginx.rps).toFixed(2) : ''} | ${isRouter && direct ? (r.rps / direct.rps).toFixed(2) : ''} | ${isRouter && direct ? `${(r.p99 - direct.p99).toFixed(2)} ms` : ''} |${r.errors ? ` ${r.errors}` : ''}`);
   }
   console.log(lines.join('\n'));
 }

@@ -1,11 +1,18 @@
 // What the router benchmarks measure with: wrk runs and their reports, and CPU time from /proc.
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 
 const TICK_US = 1e6 / 100; // USER_HZ: /proc times are in 1/100 s
 
 /** User + system CPU time (µs) of these processes and all their descendants, from /proc. */
 export function cpuUs(roots: number[]): number {
+  let ticks = 0;
+  for (const s of processTree(roots).values()) ticks += s.ticks;
+  return ticks * TICK_US;
+}
+
+/** These processes and all their descendants (pid → CPU ticks so far), from /proc. */
+function processTree(roots: number[]): Map<number, { ppid: number; ticks: number }> {
   const stats = new Map<number, { ppid: number; ticks: number }>();
   for (const entry of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -21,15 +28,32 @@ export function cpuUs(roots: number[]): number {
     grew = false;
     for (const [pid, s] of stats) if (!wanted.has(pid) && wanted.has(s.ppid)) { wanted.add(pid); grew = true; }
   }
-  let ticks = 0;
-  for (const pid of wanted) ticks += stats.get(pid)?.ticks ?? 0;
-  return ticks * TICK_US;
+  return new Map([...stats].filter(([pid]) => wanted.has(pid)));
+}
+
+/** Where the load and the proxy run: CPU lists for taskset ("0", "1"), or null (anywhere). */
+export interface Pinning { load: string; proxy: string }
+
+/** Binds these processes, their descendants and all their threads to the CPUs `cpus`. */
+export function pinTree(roots: number[], cpus: string): void {
+  for (const pid of processTree(roots).keys()) {
+    try {
+      execFileSync('taskset', ['-a', '-cp', cpus, String(pid)], { stdio: 'ignore' });
+    } catch { /* exited meanwhile */ }
+  }
+}
+
+/** CPU time stolen by the hypervisor so far, and all CPU time (ticks, all CPUs: /proc/stat). */
+function cpuTicks(): { steal: number; total: number } {
+  const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1, 9).map(Number);
+  return { steal: f[7] ?? 0, total: f.reduce((a, b) => a + b, 0) };
 }
 
 /** wrk's report of `seconds` of load on `url` from `connections` connections (one thread), with this Host header. */
-export function wrk(url: string, seconds: number, connections: number, host: string): Promise<string> {
+export function wrk(url: string, seconds: number, connections: number, host: string, cpus?: string): Promise<string> {
+  const argv = ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '-H', `Host: ${host}`, url];
   return new Promise((resolve, reject) => {
-    execFile('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '-H', `Host: ${host}`, url], { timeout: (seconds + 30) * 1000 },
+    execFile(cpus === undefined ? 'wrk' : 'taskset', cpus === undefined ? argv : ['-c', cpus, 'wrk', ...argv], { timeout: (seconds + 30) * 1000 },
       (err, stdout) => (err ? reject(err) : resolve(stdout)));
   });
 }
@@ -86,19 +110,27 @@ export function mergeRounds<T extends { errors: string }>(rows: T[], keyOf: (r: 
 
 /** wrk on `url` for `seconds`, after a 2 s warm-up (JIT, pools, TLS sessions), with the CPU time
  *  per request (µs) over the measured run of `pids()` and their descendants (null: none given),
- *  and of whatever `otherCpuUs` counts (e.g. Redis's; null: not asked). */
+ *  of whatever `otherCpuUs` counts (e.g. Redis's; null: not asked), and the share of the
+ *  machine's CPU time the hypervisor stole meanwhile (%: other guests' load, a noise gauge).
+ *  With `pin`, wrk runs on the load CPUs and the proxy's processes are bound to its own. */
 export async function measureUrl(
-  url: string, seconds: number, connections: number, host: string, pids: () => number[], otherCpuUs?: () => Promise<number>,
-): Promise<ReturnType<typeof parse> & { cpuUs: number | null; otherUs: number | null }> {
-  await wrk(url, 2, connections, host);
+  url: string, seconds: number, connections: number, host: string, pids: () => number[],
+  opts: { otherCpuUs?: () => Promise<number>; pin?: Pinning | null } = {},
+): Promise<ReturnType<typeof parse> & { cpuUs: number | null; otherUs: number | null; stealPct: number }> {
+  const { otherCpuUs, pin } = opts;
   const roots = pids();
+  if (pin) pinTree(roots, pin.proxy);
+  await wrk(url, 2, connections, host, pin?.load);
   const cpuBefore = cpuUs(roots);
   const otherBefore = otherCpuUs ? await otherCpuUs() : 0;
-  const r = parse(await wrk(url, seconds, connections, host));
+  const ticksBefore = cpuTicks();
+  const r = parse(await wrk(url, seconds, connections, host, pin?.load));
+  const ticksAfter = cpuTicks();
   const requests = r.rps * seconds;
   return {
     ...r,
     cpuUs: roots.length ? (cpuUs(roots) - cpuBefore) / requests : null,
     otherUs: otherCpuUs ? (await otherCpuUs() - otherBefore) / requests : null,
+    stealPct: (100 * (ticksAfter.steal - ticksBefore.steal)) / Math.max(1, ticksAfter.total - ticksBefore.total),
   };
 }

@@ -79,3 +79,28 @@ test('the access logger writes one entry per app per flush, at most MAX_BATCH_LI
   for (const [, f] of await rows('long')) assert.ok(f[f.indexOf('lines') + 1].length <= MAX_BATCH_CHARS, 'entry within the cap');
   assert.ok((await rows('long')).length >= 3);
 });
+
+test('a written batch is let go: the XADD commands keep no lines once Redis has answered', async () => {
+  // ioredis keeps finished commands reachable to V8's young-generation GC; a command still
+  // holding its 64 KiB of lines made every batch survive and be promoted (docs/router-speed.md).
+  const client = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
+  const sent = new Set<{ name: string; args: unknown[] }>(); // a command queued before the connection is ready is sent twice
+  const send = client.sendCommand.bind(client);
+  client.sendCommand = ((cmd: Parameters<Redis['sendCommand']>[0], ...rest: unknown[]) => {
+    sent.add(cmd);
+    return send(cmd, ...(rest as []));
+  }) as Redis['sendCommand'];
+  try {
+    const log = accessLogger(client, prefix, 60_000);
+    for (let i = 0; i < MAX_BATCH_LINES + 3; i++) log(record({ app: 'letgo', path: `/${i}` }));
+    log(record({ app: 'letgo-2', path: '/x' }));
+    await log.flush();
+    const xadds = [...sent].filter((c) => c.name === 'xadd');
+    assert.equal(xadds.length, 3, 'one XADD per batch');
+    for (const c of xadds) assert.deepEqual(c.args, [], 'arguments dropped once answered');
+    const lines = (await redis.xrange(appLogKey(prefix, 'letgo'), '-', '+')).flatMap(([, f]) => entriesFromFields(f));
+    assert.equal(lines.length, MAX_BATCH_LINES + 3, 'and every line is in the stream');
+  } finally {
+    client.disconnect();
+  }
+});

@@ -25,6 +25,9 @@ export interface OneOffDeps {
 
 /** Seconds a hung-up process gets between SIGHUP and SIGKILL. */
 const HANGUP_GRACE_MS = 3000;
+/** Tries of a terminal resize, and the wait between them. */
+const RESIZE_ATTEMPTS = 3;
+const RESIZE_RETRY_MS = 200;
 /** How long the last output may trail the exit (the attach stream ends after the process). */
 const DRAIN_MS = 2000;
 
@@ -124,7 +127,20 @@ export function oneOffHandle(docker: Dockerode, id: string, name: string, info: 
     pause() { stream?.pause(); },
     resume() { stream?.resume(); },
     closeStdin() { if (stream && !stream.writableEnded) stream.end(); },
-    async resize(cols, rows) { if (info.tty) await c.resize({ w: cols, h: rows }).catch(() => undefined); },
+    async resize(cols, rows) {
+      if (!info.tty) return;
+      // A resize the engine refused is tried twice more: a lost one leaves the dyno's terminal at
+      // its old size until the user resizes again.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await c.resize({ w: cols, h: rows });
+          return;
+        } catch {
+          if (attempt === RESIZE_ATTEMPTS) return;
+          await new Promise((r) => setTimeout(r, RESIZE_RETRY_MS));
+        }
+      }
+    },
     async hangup() {
       await c.kill({ signal: 'SIGHUP' }).catch(() => undefined);
       const timer = setTimeout(() => { void c.kill({ signal: 'SIGKILL' }).catch(() => undefined); }, HANGUP_GRACE_MS);

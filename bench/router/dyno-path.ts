@@ -80,7 +80,7 @@ async function main(): Promise<void> {
     const run = async (target: string, url: string, pids: () => number[]): Promise<void> => {
       for (const size of ['small', 'big']) {
         const r = await measureUrl(`${url}/${size}`, duration, connections, HOST, pids);
-            rows.push({ target, size: size === 'small' ? '12 B' : '64 KiB', rps: r.rps, p99: r.p99, cpuUs: r.cpuUs, errors: r.errors });
+        rows.push({ target, size: size === 'small' ? '12 B' : '64 KiB', rps: r.rps, p99: r.p99, cpuUs: r.cpuUs, errors: r.errors });
         console.error(`  ${target.padEnd(24)} ${size.padEnd(5)} ${r.rps.toFixed(0).padStart(7)} req/s  p99 ${r.p99.toFixed(2)} ms${r.cpuUs === null ? '' : `  ${r.cpuUs.toFixed(0)} µs CPU/req`} ${r.errors}`);
       }
     };

@@ -7,6 +7,7 @@ import type Dockerode from 'dockerode';
 import type { KeyedMutex } from '../../common/keyed-mutex.ts';
 import { dynoOptions, joinNetworks, type DynoPlacement } from './docker-dyno.ts';
 import { DEFAULT_DYNO_CPU } from './dyno-hardening.ts';
+import { sleep } from './health.ts';
 import { ONE_OFF, type Dyno, type OneOffDyno, type OneOffInfo, type OneOffOptions, type OneOffOutput, type ReleaseSpec, type RunSpec } from './types.ts';
 
 export interface OneOffDeps {
@@ -137,7 +138,7 @@ export function oneOffHandle(docker: Dockerode, id: string, name: string, info: 
           return;
         } catch {
           if (attempt === RESIZE_ATTEMPTS) return;
-          await new Promise((r) => setTimeout(r, RESIZE_RETRY_MS));
+          await sleep(RESIZE_RETRY_MS);
         }
       }
     },

@@ -2,16 +2,17 @@
 // outside it goes to node:http (llhttp), which accepts, rejects (400) or answers it as before:
 // the fast path never has to decide an ambiguous case (request smuggling lives there).
 // In the subset: "METHOD SP /origin-form SP HTTP/1.1", then "token: value" lines of visible
-// ASCII or obs-text, each name once, a Host, at most one Content-Length of digits alone, no
-// Transfer-Encoding, no Upgrade, no Expect, and Connection only as "keep-alive" or "close".
+// ASCII or obs-text, a Host, at most one Content-Length of digits alone, no Transfer-Encoding,
+// no Upgrade, no Expect, Connection only as "keep-alive" or "close", and each header the router
+// looks at once. The header lines the app gets pass on as they came (the router's own dropped).
+import { requestHeaderDropped, UNTRUSTED_REQUEST_DROP, type ForwardClaims } from './headers.ts';
 
 /** Longest head (request line and headers, without the blank line) served by the fast path. */
 export const MAX_FAST_HEAD_BYTES = 8192;
 const MAX_FAST_HEADERS = 64;
 
-const REQUEST_LINE = /^(GET|HEAD|POST|PUT|DELETE|PATCH|OPTIONS) (\/[\x21-\x7e]*) HTTP\/1\.1$/;
+const REQUEST_LINE = /^(?:GET|HEAD|POST|PUT|DELETE|PATCH|OPTIONS) \/[\x21-\x7e]* HTTP\/1\.1$/;
 const DIGITS = /^\d{1,15}$/;
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 /** A header value as Node accepts it: no control characters but HT (so no CR, LF or NUL). */
 export const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 /** Header lines "name: value\r\n", each name a token and each value a FIELD_VALUE, none or more. */
@@ -21,49 +22,75 @@ export interface FastHead {
   method: string;
   /** The request target, origin form, as sent. */
   url: string;
-  /** Lowercase names, one value each (IncomingHttpHeaders shape). */
-  headers: Record<string, string>;
   host: string;
   /** The client asked to close the connection after this response. */
   close: boolean;
   /** Content-Length (0 without one). */
   length: number;
+  /** The client's X-Request-ID, if it sent one. */
+  requestId: string | undefined;
+  /** The header lines the app gets from the client, as they came ("Name: value\r\n" each): all
+   *  but those the router drops or sets itself (headers.ts: requestHeaderDropped). */
+  lines: string;
+  /** X-Forwarded-* and Via as the client sent them (null: none), for the router's own lines. */
+  claims: ForwardClaims | null;
 }
+
+/** Header lines "name:value" (each name a token, each value FIELD_VALUE's characters), CRLF
+ *  between them; matched from lastIndex to the end. */
+const HEADER_BLOCK = /(?:[!#$%&'*+\-.^_`|~0-9A-Za-z]+:[\t\x20-\x7e\x80-\xff]*(?:\r\n|$))*$/y;
+
+/** The request headers the fast path looks at (lowercase): those it refuses, frames, routes by,
+ *  or drops (headers.ts). Each may come once; any other header passes on as it came, repeated or not. */
+const EXAMINED: ReadonlySet<string> = new Set([...UNTRUSTED_REQUEST_DROP, 'host', 'http2-settings']);
+/** EXAMINED's names by length: only a name of one of these lengths is lowercased and looked up. */
+const EXAMINED_LENGTH: readonly boolean[] = Array.from({ length: 32 }, (_, n) => [...EXAMINED].some((name) => name.length === n));
 
 /**
  * Parses a request head (latin1 text up to, not including, the blank line) if it lies in the
- * fast subset; null otherwise (the caller then leaves the request to node:http).
+ * fast subset; null otherwise (the caller then leaves the request to node:http). `trusted`: the
+ * peer is a trusted proxy, whose Forwarded and X-Real-IP pass on.
  */
-export function parseFastHead(text: string): FastHead | null {
+export function parseFastHead(text: string, trusted = false): FastHead | null {
   let eol = text.indexOf('\r\n');
   if (eol === -1) eol = text.length;
-  const line = REQUEST_LINE.exec(eol === text.length ? text : text.slice(0, eol));
-  if (line === null) return null;
-  // A plain object (fast properties): a name it already answers to, repeated or inherited
-  // (constructor, __proto__…), is left to Node.
-  const headers: Record<string, string> = {};
+  if (!REQUEST_LINE.test(eol === text.length ? text : text.slice(0, eol))) return null;
+  HEADER_BLOCK.lastIndex = eol + 2;
+  if (eol + 2 < text.length && !HEADER_BLOCK.test(text)) return null;
+  const sp = text.indexOf(' ');
+  let host: string | undefined;
+  let requestId: string | undefined;
+  let claims: ForwardClaims | null = null;
+  let examined: string[] | null = null;
   let count = 0;
   let close = false;
   let length = 0;
+  let lines = '';
+  let run = eol + 2; // the start of the lines kept since the last one dropped
   let at = eol + 2;
   while (at < text.length) {
     let next = text.indexOf('\r\n', at);
     if (next === -1) next = text.length;
-    const colon = text.indexOf(':', at);
-    if (colon <= at || colon > next || ++count > MAX_FAST_HEADERS) return null;
-    const name = text.slice(at, colon);
-    const raw = text.slice(colon + 1, next);
+    const colon = text.indexOf(':', at); // within the line: HEADER_BLOCK matched
+    if (++count > MAX_FAST_HEADERS) return null;
+    const lineAt = at;
     at = next + 2;
-    if (!TOKEN.test(name) || !FIELD_VALUE.test(raw)) return null;
-    const lower = name.toLowerCase();
-    if (headers[lower] !== undefined) return null; // repeated: Node's joining rules are left to Node
-    const value = trimOws(raw);
+    if (colon - lineAt >= EXAMINED_LENGTH.length || !EXAMINED_LENGTH[colon - lineAt]) continue;
+    const lower = text.slice(lineAt, colon).toLowerCase();
+    if (!EXAMINED.has(lower)) continue;
+    if (examined === null) examined = [lower];
+    else if (examined.includes(lower)) return null; // repeated: Node's joining rules are left to Node
+    else examined.push(lower);
+    const value = owsTrimmed(text, colon + 1, next);
     switch (lower) {
       case 'transfer-encoding':
       case 'upgrade':
       case 'expect':
       case 'http2-settings':
         return null;
+      case 'host':
+        host = value;
+        continue; // passed on
       case 'content-length':
         if (!DIGITS.test(value)) return null;
         length = Number(value);
@@ -74,18 +101,31 @@ export function parseFastHead(text: string): FastHead | null {
         else if (v !== 'keep-alive') return null;
         break;
       }
+      case 'x-request-id':
+        requestId = value;
+        break;
+      case 'x-forwarded-for':
+      case 'x-forwarded-proto':
+      case 'x-forwarded-port':
+      case 'x-forwarded-host':
+      case 'via':
+        (claims ??= {})[lower as keyof ForwardClaims] = value;
+        break;
     }
-    headers[lower] = value;
+    if (!requestHeaderDropped(lower, trusted)) continue;
+    lines += text.slice(run, lineAt);
+    run = at;
   }
-  const host = headers.host;
   if (host === undefined) return null;
-  return { method: line[1], url: line[2], headers, host, close, length };
+  if (run < text.length) lines += `${text.slice(run)}\r\n`;
+  return { method: text.slice(0, sp), url: text.slice(sp + 1, eol - 9), host, close, length, requestId, lines, claims };
 }
 
-function trimOws(s: string): string {
-  let start = 0;
-  let end = s.length;
-  while (start < end && (s.charCodeAt(start) === 32 || s.charCodeAt(start) === 9)) start++;
-  while (end > start && (s.charCodeAt(end - 1) === 32 || s.charCodeAt(end - 1) === 9)) end--;
-  return start === 0 && end === s.length ? s : s.slice(start, end);
+/** text[from, to) without the optional whitespace around a header value (RFC 9110 §5.5), sliced once. */
+function owsTrimmed(text: string, from: number, to: number): string {
+  while (from < to && isOws(text.charCodeAt(from))) from++;
+  while (to > from && isOws(text.charCodeAt(to - 1))) to--;
+  return text.slice(from, to);
 }
+
+const isOws = (c: number): boolean => c === 32 || c === 9;

@@ -161,6 +161,8 @@ const ATTACKS: Record<string, string[]> = {
   'Content-Length: 0 then pipelined': [`POST /zero HTTP/1.1\r\n${H}Content-Length: 0\r\n\r\nGET /two HTTP/1.1\r\n${H}Connection: close\r\n\r\n`],
   'Connection naming a header': [`GET / HTTP/1.1\r\n${H}Connection: x-secret\r\nX-Secret: 1\r\n\r\n`],
   'headers named like Object properties': [`GET /proto HTTP/1.1\r\n${H}__proto__: x\r\nConstructor: y\r\ntoString: z\r\n\r\n`],
+  'repeated headers': [`GET /repeat HTTP/1.1\r\n${H}Accept: a\r\nCookie: x=1\r\nAccept: b\r\nCookie: y=2\r\nX-Request-ID: one-request-id-of-twenty\r\nX-Request-ID: another-one-of-twenty\r\n\r\n`],
+  'two Connection headers': [`GET /conn HTTP/1.1\r\n${H}Connection: keep-alive\r\nConnection: close\r\n\r\nGET /after HTTP/1.1\r\n${H}\r\n`],
   'leading empty line': [`\r\nGET /lead HTTP/1.1\r\n${H}\r\n`],
   'obs-text in a value': [`GET /text HTTP/1.1\r\n${H}X-A: caf\u00e9\r\nConnection: close\r\n\r\n`],
   'a fragment in the target': [`GET /a#frag HTTP/1.1\r\n${H}\r\n`],
@@ -235,6 +237,27 @@ test('the common request is served by the fast path: forwarded headers, keep-ali
     requestId: 'client-chosen-request-id-123', host: 'hello.localhost', fwd: '127.0.0.1', protocol: 'http', code: undefined, // no router error
   });
   assert.ok(entry!.bytes > 0);
+});
+
+test('the fast path passes the client\'s header lines on as they came: repeats kept, the router\'s own dropped wherever they stand', async () => {
+  const before = nodeRequests;
+  const reply = await exchange(plain(fast), [
+    'GET /lines HTTP/1.1\r\nX-Request-Start: t=1\r\nAccept: a\r\nVia: 1.0 corp\r\nHost: hello.localhost\r\nCookie: x=1\r\n'
+    + 'Keep-Alive: 5\r\nTE: trailers\r\nAccept: b\r\nx-custom:  padded \t\r\nX-Forwarded-Host: evil.example\r\nCookie: y=2\r\nConnection: close\r\n\r\n',
+  ]);
+  assert.equal(nodeRequests, before, 'served by the fast path');
+  assert.match(reply, /^HTTP\/1\.1 200 OK\r\n/);
+  const req = backend.seen.findLast((r) => r.url === '/lines')!;
+  const raw: string[] = [];
+  for (let i = 0; i < req.rawHeaders.length; i += 2) raw.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
+  const forwarded = raw.slice(-7).map((line) => line.replace(/(x-request-id|x-request-start): .*/, '$1: ~'));
+  assert.deepEqual(raw.slice(0, -7), ['Accept: a', 'Host: hello.localhost', 'Cookie: x=1', 'Accept: b', 'x-custom: padded', 'Cookie: y=2']);
+  assert.deepEqual(forwarded, [
+    'x-forwarded-for: 127.0.0.1', 'x-forwarded-proto: http', 'x-forwarded-port: 80', 'x-forwarded-host: hello.localhost',
+    'x-request-id: ~', 'x-request-start: ~', 'via: 1.0 corp, 1.1 paas',
+  ]);
+  assert.equal(req.headers.accept, 'a, b');
+  assert.equal(req.headers.cookie, 'x=1; y=2');
 });
 
 test('a connection the fast path started is handed to node:http midway, body and all', async () => {

@@ -141,9 +141,10 @@ class FastConnection {
     const window = buf.length > MAX_FAST_HEAD_BYTES + 4 ? buf.subarray(0, MAX_FAST_HEAD_BYTES + 4) : buf;
     const end = window.indexOf(CRLFCRLF);
     if (end === -1) return this.handOver(); // a partial head: Node times it, and reads the rest
-    const head = parseFastHead(buf.toString('latin1', 0, end));
-    if (head === null) return this.handOver();
     const { ctx } = this;
+    const trusted = ctx.trusted?.(this.socket) ?? false;
+    const head = parseFastHead(buf.toString('latin1', 0, end), trusted);
+    if (head === null) return this.handOver();
     if (!ctx.secure && isAcmeChallenge(head.url)) return this.handOver();
     const route = ctx.lookup().find(head.host);
     if (route === null || route.maintenance) return this.handOver();
@@ -158,7 +159,7 @@ class FastConnection {
     const body = head.length === 0 ? null : buf.subarray(end + 4, bodyEnd);
     this.pending = bodyEnd === buf.length ? null : buf.subarray(bodyEnd);
     if (this.pending !== null) this.socket.pause();
-    const requestId = requestIdFrom(head.headers['x-request-id']);
+    const requestId = requestIdFrom(head.requestId);
     const ex = new RawExchange(ctx.proxy, this, head.method, head.url, requestId);
     ex.close = head.close || ctx.draining();
     ex.hsts = ctx.secure && route.hsts === true;
@@ -167,8 +168,7 @@ class FastConnection {
       this.served = true;
       if (this.firstWait() !== this.keepAliveWait()) this.socket.setTimeout(this.keepAliveWait());
     }
-    const trusted = ctx.trusted?.(this.socket) ?? false;
-    ctx.proxy.proxyRaw(ex, head.headers, body, route, backend, {
+    ctx.proxy.proxyRaw(ex, head, body, route, backend, {
       remoteAddress: this.socket.remoteAddress, host: head.host, requestId, startedAt: Date.now(), secure: ctx.secure, trusted,
     });
   }

@@ -57,8 +57,21 @@ export function addForwardHeaders(headers: IncomingHttpHeaders, info: ForwardInf
   for (let i = 0; i < added.length; i += 2) headers[added[i]] = added[i + 1];
 }
 
+/** What a client's request says about where it came from: read only from a trusted proxy (and
+ *  Via, which the router appends to). An IncomingHttpHeaders is one. */
+export interface ForwardClaims {
+  'x-forwarded-for'?: string | string[];
+  'x-forwarded-proto'?: string | string[];
+  'x-forwarded-port'?: string | string[];
+  'x-forwarded-host'?: string | string[];
+  via?: string | string[];
+}
+
+/** A request that claims nothing. */
+export const NO_CLAIMS: Readonly<ForwardClaims> = Object.freeze({});
+
 /** Appends the router's own request headers (the values addForwardHeaders sets) to `out`. */
-function pushForwardHeaders(out: HeaderList, headers: IncomingHttpHeaders, info: ForwardInfo): void {
+function pushForwardHeaders(out: HeaderList, headers: ForwardClaims, info: ForwardInfo): void {
   const trusted = info.trusted === true;
   out.push(
     'x-forwarded-for', forwardedFor(info.remoteAddress, headers, trusted),
@@ -72,7 +85,7 @@ function pushForwardHeaders(out: HeaderList, headers: IncomingHttpHeaders, info:
 }
 
 /** X-Forwarded-For as the app gets it: the client's address, after a trusted proxy's list. */
-export function forwardedFor(remoteAddress: string | undefined, headers: IncomingHttpHeaders, trusted: boolean): string {
+export function forwardedFor(remoteAddress: string | undefined, headers: ForwardClaims, trusted: boolean): string {
   const address = remoteAddress ?? '';
   const client = address.startsWith('::ffff:') ? address.slice(7) : address;
   const prior = trusted ? headers['x-forwarded-for'] : undefined;
@@ -92,7 +105,13 @@ const REQUEST_DROP = new Set([...HOP_BY_HOP, 'transfer-encoding', 'content-lengt
 /** What a client may claim about itself that only a trusted proxy is believed on. */
 const CLIENT_CLAIMS = ['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-port', 'x-forwarded-host', 'forwarded', 'x-real-ip'];
 /** Not copied from an untrusted peer's request: the above, and its claims. */
-const UNTRUSTED_REQUEST_DROP = new Set([...REQUEST_DROP, ...CLIENT_CLAIMS]);
+export const UNTRUSTED_REQUEST_DROP: ReadonlySet<string> = new Set([...REQUEST_DROP, ...CLIENT_CLAIMS]);
+
+/** Whether a request header (lowercase name) is left out of what the app gets. */
+export function requestHeaderDropped(lower: string, trusted: boolean): boolean {
+  return (trusted ? REQUEST_DROP : UNTRUSTED_REQUEST_DROP).has(lower);
+}
+
 /** Not copied from the app's response: hop-by-hop, re-framed by Node for this client, or rewritten. */
 const RESPONSE_DROP = new Set([...HOP_BY_HOP, 'proxy-authenticate', 'transfer-encoding', 'via']);
 /** The lengths of the response header names downstreamHeaders looks at (dropped, Via, X-Request-ID). */
@@ -142,6 +161,16 @@ export function portOf(host: string): string | null {
 export function upstreamHeaders(headers: IncomingHttpHeaders, info: ForwardInfo): HeaderList {
   const out = endToEnd(headers, info.trusted ? REQUEST_DROP : UNTRUSTED_REQUEST_DROP);
   pushForwardHeaders(out, headers, info);
+  return out;
+}
+
+/** The router's own request header lines ("name: value\r\n" each), those upstreamHeaders adds
+ *  after the client's; `claims` null: the request made none. */
+export function forwardLines(claims: ForwardClaims | null, info: ForwardInfo): string {
+  const list: HeaderList = [];
+  pushForwardHeaders(list, claims ?? NO_CLAIMS, info);
+  let out = '';
+  for (let i = 0; i < list.length; i += 2) out += `${list[i]}: ${list[i + 1]}\r\n`;
   return out;
 }
 

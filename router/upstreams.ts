@@ -21,8 +21,9 @@ export interface UpstreamRequest {
   method: string;
   /** Origin-form target, as the client sent it. */
   path: string;
-  /** Request headers, without framing headers (Content-Length, Transfer-Encoding) and hop-by-hop ones. */
-  headers: HeaderList;
+  /** Request headers, without framing headers (Content-Length, Transfer-Encoding) and hop-by-hop
+   *  ones: a list, or lines ready to send ("name: value\r\n" each). */
+  headers: HeaderList | string;
   /** No body, a buffered one, or the client's stream. */
   body: Buffer | Readable | null;
   /** Length of a streamed body; null: unknown, sent chunked. */
@@ -274,7 +275,8 @@ class Connection implements UpstreamControl {
     const { body } = request;
     let head = `${request.method} ${request.path} HTTP/1.1\r\n`;
     const h = request.headers;
-    for (let i = 0; i < h.length; i += 2) head += `${h[i]}: ${h[i + 1]}\r\n`;
+    if (typeof h === 'string') head += h;
+    else for (let i = 0; i < h.length; i += 2) head += `${h[i]}: ${h[i + 1]}\r\n`;
     if (body === null) {
       if (request.method === 'POST' || request.method === 'PUT' || request.method === 'PATCH') head += 'content-length: 0\r\n';
       this.socket.write(`${head}\r\n`, 'latin1');

@@ -3,14 +3,15 @@
 // response, 504 when the app sends no response headers in time.
 // One Exchange object per request is both its state and the upstream handler: no closures or
 // header copies beyond the two header lists the exchange needs.
-import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { backendKey } from '../common/route-acks.ts';
 import type { AppRoute, Backend } from '../common/routes.ts';
 import type { RouterErrorCode } from '../common/app-log.ts';
 import { elapsedMs, reportAccess, requestFacts, type AccessEntry, type OnAccess } from './access.ts';
 import type { InFlight } from './inflight.ts';
 import { pageCode, sendPage, type PageKind } from './error-pages.ts';
-import { downstreamHeaders, forwardedFor, requestIdFrom, upstreamHeaders, type ForwardInfo, type HeaderList } from './headers.ts';
+import type { FastHead } from './fast-head.ts';
+import { downstreamHeaders, forwardedFor, forwardLines, NO_CLAIMS, requestIdFrom, upstreamHeaders, type ForwardInfo, type HeaderList } from './headers.ts';
 import { declaredBodyLength, readBody } from './request-body.ts';
 import { originForm, resolve } from './resolve.ts';
 import type { Balancer, RouteLookup } from './route-table.ts';
@@ -100,11 +101,12 @@ export class WebProxy {
     }, () => res.destroy());
   }
 
-  /** A request the fast path (fast-path.ts) read itself, body and all, routed to `backend` of `route`. */
-  proxyRaw(ex: ProxyExchange, headers: IncomingHttpHeaders, body: Buffer | null, route: AppRoute, backend: Backend, info: ForwardInfo): void {
+  /** A request the fast path (fast-path.ts) read itself, body and all, routed to `backend` of `route`:
+   *  the client's header lines pass on as they came, then the router's own. */
+  proxyRaw(ex: ProxyExchange, head: Pick<FastHead, 'lines' | 'claims'>, body: Buffer | null, route: AppRoute, backend: Backend, info: ForwardInfo): void {
     ex.route = route;
-    ex.facts = { host: info.host, fwd: forwardedFor(info.remoteAddress, headers, info.trusted === true), protocol: info.secure ? 'https' : 'http' };
-    ex.headers = upstreamHeaders(headers, info);
+    ex.facts = { host: info.host, fwd: forwardedFor(info.remoteAddress, head.claims ?? NO_CLAIMS, info.trusted === true), protocol: info.secure ? 'https' : 'http' };
+    ex.headers = head.lines + forwardLines(head.claims, info);
     ex.body = body;
     ex.bodyLength = body === null ? 0 : body.length;
     ex.replayable = IDEMPOTENT.has(ex.method);
@@ -234,7 +236,8 @@ export abstract class ProxyExchange implements UpstreamHandler {
   backend: Backend | null = null;
   /** The backend ("host:port") this exchange is counted in flight on. */
   counted: string | null = null;
-  headers: HeaderList = [];
+  /** The request headers the app gets: a list, or header lines ready to send (the fast path's). */
+  headers: HeaderList | string = [];
   /** What goes upstream: nothing, the buffered body (it can be sent again), or the client's stream. */
   body: Buffer | IncomingMessage | null = null;
   /** The client's declared body length (null: chunked). */

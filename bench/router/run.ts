@@ -9,6 +9,7 @@
 //     [--baseline DIR]    (also measure the router of another checkout, as "before", in the same run)
 //     [--rounds N]        (measure every target N times, interleaved, and report each figure's median)
 //     [--pin]             (wrk and the backend on CPU 0, the proxy measured on the others: taskset)
+//     [--browser]         (each request carries a browser's headers: wrk.ts BROWSER_HEADERS)
 //     [--dyno-path]       (instead: from the router to a dyno in a container, at its address or
 //                          through a published port; dyno-path.ts)
 // --profile prints, per router worker, the split of its busy time: the router's own code,
@@ -30,7 +31,7 @@ import { makeCertificate } from '../../common/x509.ts';
 import { startRouterCluster } from '../../router/cluster.ts';
 import { errorMessage } from '../../common/errors.ts';
 import { groupLine, readProfile, summarize } from './profile-summary.ts';
-import { childPids, measureUrl, mergeRounds, pinTree, type Pinning } from './wrk.ts';
+import { BROWSER_HEADERS, childPids, measureUrl, mergeRounds, pinTree, type Pinning } from './wrk.ts';
 
 const args = parseArgs(process.argv.slice(2));
 const workers = Number(flag(args, 'workers') ?? 1);
@@ -43,6 +44,7 @@ const onlySize = flag(args, 'size');
 const bare = args.flags.bare !== undefined;
 const baseline = flag(args, 'baseline');
 const rounds = Number(flag(args, 'rounds') ?? 1);
+const browser = args.flags.browser !== undefined;
 const cpus = os.availableParallelism();
 const pin: Pinning | null = args.flags.pin === undefined ? null : { load: '0', proxy: cpus > 2 ? `1-${cpus - 1}` : '1' };
 if (pin && cpus < 2) throw new Error('--pin needs two CPUs at least');
@@ -68,7 +70,7 @@ async function measure(name: string, proto: string, base: string, results: Resul
   for (const size of ['small', 'big']) {
     if (onlySize && onlySize !== size) continue;
     const { otherUs: redisCpu, stealPct, ...r } = await measureUrl(`${base}/${size}`, duration, connections, HOST, pids, {
-      otherCpuUs: redis === null ? undefined : () => redisCpuUs(redis), pin: name === 'direct' ? null : pin,
+      otherCpuUs: redis === null ? undefined : () => redisCpuUs(redis), pin: name === 'direct' ? null : pin, headers: browser ? BROWSER_HEADERS : [],
     });
     results.push({ name, proto, size: size === 'small' ? '12 B' : '64 KiB', ...r, redisUs: redisCpu });
     console.error(`  ${name.padEnd(7)} ${proto.padEnd(5)} ${size.padEnd(5)} ${r.rps.toFixed(0).padStart(7)} req/s  p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms${r.cpuUs === null ? '' : `  ${r.cpuUs.toFixed(0)} µs CPU/req`}${redisCpu === null ? '' : `  Redis ${redisCpu.toFixed(1)} µs/req`}  steal ${stealPct.toFixed(1)} % ${r.errors}`);

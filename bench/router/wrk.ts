@@ -50,8 +50,17 @@ function cpuTicks(): { steal: number; total: number } {
 }
 
 /** wrk's report of `seconds` of load on `url` from `connections` connections (one thread), with this Host header. */
-export function wrk(url: string, seconds: number, connections: number, host: string, cpus?: string): Promise<string> {
-  const argv = ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '-H', `Host: ${host}`, url];
+/** The request headers of a browser's page load (Chrome's, over HTTP/1.1), for --browser. */
+export const BROWSER_HEADERS = [
+  'Connection: keep-alive', 'Upgrade-Insecure-Requests: 1',
+  'User-Agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36',
+  'Accept: text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8',
+  'Accept-Encoding: gzip, deflate, br, zstd', 'Accept-Language: en-GB,en;q=0.9',
+  'Cookie: _session=4f1c2a9be07d4c1fa3b2c9d8e7f6a5b4; theme=dark',
+];
+
+export function wrk(url: string, seconds: number, connections: number, host: string, cpus?: string, headers: readonly string[] = []): Promise<string> {
+  const argv = ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '-H', `Host: ${host}`, ...headers.flatMap((h) => ['-H', h]), url];
   return new Promise((resolve, reject) => {
     execFile(cpus === undefined ? 'wrk' : 'taskset', cpus === undefined ? argv : ['-c', cpus, 'wrk', ...argv], { timeout: (seconds + 30) * 1000 },
       (err, stdout) => (err ? reject(err) : resolve(stdout)));
@@ -115,16 +124,16 @@ export function mergeRounds<T extends { errors: string }>(rows: T[], keyOf: (r: 
  *  With `pin`, wrk runs on the load CPUs and the proxy's processes are bound to its own. */
 export async function measureUrl(
   url: string, seconds: number, connections: number, host: string, pids: () => number[],
-  opts: { otherCpuUs?: () => Promise<number>; pin?: Pinning | null } = {},
+  opts: { otherCpuUs?: () => Promise<number>; pin?: Pinning | null; headers?: readonly string[] } = {},
 ): Promise<ReturnType<typeof parse> & { cpuUs: number | null; otherUs: number | null; stealPct: number }> {
-  const { otherCpuUs, pin } = opts;
+  const { otherCpuUs, pin, headers } = opts;
   const roots = pids();
   if (pin) pinTree(roots, pin.proxy);
-  await wrk(url, 2, connections, host, pin?.load);
+  await wrk(url, 2, connections, host, pin?.load, headers);
   const cpuBefore = cpuUs(roots);
   const otherBefore = otherCpuUs ? await otherCpuUs() : 0;
   const ticksBefore = cpuTicks();
-  const r = parse(await wrk(url, seconds, connections, host, pin?.load));
+  const r = parse(await wrk(url, seconds, connections, host, pin?.load, headers));
   const ticksAfter = cpuTicks();
   const requests = r.rps * seconds;
   return {

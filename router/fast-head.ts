@@ -43,8 +43,12 @@ const HEADER_BLOCK = /(?:[!#$%&'*+\-.^_`|~0-9A-Za-z]+:[\t\x20-\x7e\x80-\xff]*(?:
 /** The request headers the fast path looks at (lowercase): those it refuses, frames, routes by,
  *  or drops (headers.ts). Each may come once; any other header passes on as it came, repeated or not. */
 const EXAMINED: ReadonlySet<string> = new Set([...UNTRUSTED_REQUEST_DROP, 'host', 'http2-settings']);
-/** EXAMINED's names by length: only a name of one of these lengths is lowercased and looked up. */
-const EXAMINED_LENGTH: readonly boolean[] = Array.from({ length: 32 }, (_, n) => [...EXAMINED].some((name) => name.length === n));
+/** A cheap first test of a name: its length and first letter (either case: the low 5 bits) are
+ *  those of an EXAMINED name. Only a name that passes is lowercased and looked up, so the usual
+ *  Accept…, Cookie or User-Agent are not. */
+const EXAMINED_SHAPE = new Uint8Array(32 * 32);
+for (const name of EXAMINED) EXAMINED_SHAPE[name.length * 32 + (name.charCodeAt(0) & 31)] = 1;
+const examinedShape = (text: string, at: number, n: number): boolean => n < 32 && EXAMINED_SHAPE[n * 32 + (text.charCodeAt(at) & 31)] === 1;
 
 /**
  * Parses a request head (latin1 text up to, not including, the blank line) if it lies in the
@@ -75,7 +79,7 @@ export function parseFastHead(text: string, trusted = false): FastHead | null {
     if (++count > MAX_FAST_HEADERS) return null;
     const lineAt = at;
     at = next + 2;
-    if (colon - lineAt >= EXAMINED_LENGTH.length || !EXAMINED_LENGTH[colon - lineAt]) continue;
+    if (!examinedShape(text, lineAt, colon - lineAt)) continue;
     const lower = text.slice(lineAt, colon).toLowerCase();
     if (!EXAMINED.has(lower)) continue;
     if (examined === null) examined = [lower];

@@ -5,7 +5,7 @@
 // ASCII or obs-text, a Host, at most one Content-Length of digits alone, no Transfer-Encoding,
 // no Upgrade, no Expect, Connection only as "keep-alive" or "close", and each header the router
 // looks at once. The header lines the app gets pass on as they came (the router's own dropped).
-import { requestHeaderDropped, UNTRUSTED_REQUEST_DROP, type ForwardClaims } from './headers.ts';
+import { nameShapes, requestHeaderDropped, UNTRUSTED_REQUEST_DROP, type ForwardClaims } from './headers.ts';
 
 /** Longest head (request line and headers, without the blank line) served by the fast path. */
 export const MAX_FAST_HEAD_BYTES = 8192;
@@ -43,12 +43,9 @@ const HEADER_BLOCK = /(?:[!#$%&'*+\-.^_`|~0-9A-Za-z]+:[\t\x20-\x7e\x80-\xff]*(?:
 /** The request headers the fast path looks at (lowercase): those it refuses, frames, routes by,
  *  or drops (headers.ts). Each may come once; any other header passes on as it came, repeated or not. */
 const EXAMINED: ReadonlySet<string> = new Set([...UNTRUSTED_REQUEST_DROP, 'host', 'http2-settings']);
-/** A cheap first test of a name: its length and first letter (either case: the low 5 bits) are
- *  those of an EXAMINED name. Only a name that passes is lowercased and looked up, so the usual
- *  Accept…, Cookie or User-Agent are not. */
-const EXAMINED_SHAPE = new Uint8Array(32 * 32);
-for (const name of EXAMINED) EXAMINED_SHAPE[name.length * 32 + (name.charCodeAt(0) & 31)] = 1;
-const examinedShape = (text: string, at: number, n: number): boolean => n < 32 && EXAMINED_SHAPE[n * 32 + (text.charCodeAt(at) & 31)] === 1;
+/** Only a name shaped like an EXAMINED one is lowercased and looked up (not the usual Accept…,
+ *  Cookie or User-Agent). */
+const examinedShape = nameShapes(EXAMINED);
 
 /**
  * Parses a request head (latin1 text up to, not including, the blank line) if it lies in the

@@ -114,8 +114,18 @@ export function requestHeaderDropped(lower: string, trusted: boolean): boolean {
 
 /** Not copied from the app's response: hop-by-hop, re-framed by Node for this client, or rewritten. */
 const RESPONSE_DROP = new Set([...HOP_BY_HOP, 'proxy-authenticate', 'transfer-encoding', 'via']);
-/** The lengths of the response header names downstreamHeaders looks at (dropped, Via, X-Request-ID). */
-const RESPONSE_EXAMINED_LENGTHS = new Set([...RESPONSE_DROP, 'x-request-id'].map((name) => name.length));
+
+/** A quick first test of a header name (`length` characters of `text` from `at`) against some
+ *  lowercase names: their lengths and first letters, either case (the low 5 bits). A name that
+ *  fails is none of them; one that passes is compared in full. */
+export function nameShapes(names: Iterable<string>): (text: string, at: number, length: number) => boolean {
+  const shapes = new Uint8Array(32 * 32);
+  for (const name of names) shapes[name.length * 32 + (name.charCodeAt(0) & 31)] = 1;
+  return (text, at, length) => length < 32 && shapes[length * 32 + (text.charCodeAt(at) & 31)] === 1;
+}
+
+/** The response header names downstreamHeaders looks at (dropped, Via, X-Request-ID). */
+const responseExamined = nameShapes([...RESPONSE_DROP, 'x-request-id']);
 
 /** Header names a Connection header lists beyond its usual keep-alive/close (those are hop-by-hop too). */
 function connectionNames(value: string | string[] | undefined): string[] | null {
@@ -199,8 +209,8 @@ export function downstreamHeaders(headers: HeaderList, requestId: string): Heade
   let hasRequestId = false;
   for (let i = 0; i < headers.length; i += 2) {
     const name = headers[i];
-    // Only a name as long as one of those examined here is lowercased (most are not: no copy).
-    if (named === null && !RESPONSE_EXAMINED_LENGTHS.has(name.length)) {
+    // Only a name shaped like one of those examined here is lowercased (most are not: no copy).
+    if (named === null && !responseExamined(name, 0, name.length)) {
       out.push(name, headers[i + 1]);
       continue;
     }

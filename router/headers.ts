@@ -120,7 +120,10 @@ const RESPONSE_DROP = new Set([...HOP_BY_HOP, 'proxy-authenticate', 'transfer-en
  *  fails is none of them; one that passes is compared in full. */
 export function nameShapes(names: Iterable<string>): (text: string, at: number, length: number) => boolean {
   const shapes = new Uint8Array(32 * 32);
-  for (const name of names) shapes[name.length * 32 + (name.charCodeAt(0) & 31)] = 1;
+  for (const name of names) {
+    if (name.length >= 32) throw new Error(`nameShapes: "${name}" is 32 characters or more`);
+    shapes[name.length * 32 + (name.charCodeAt(0) & 31)] = 1;
+  }
   return (text, at, length) => length < 32 && shapes[length * 32 + (text.charCodeAt(at) & 31)] === 1;
 }
 

@@ -182,6 +182,11 @@ export function upstreamHeaders(headers: IncomingHttpHeaders, info: ForwardInfo)
 export function forwardLines(claims: ForwardClaims | null, info: ForwardInfo): string {
   const list: HeaderList = [];
   pushForwardHeaders(list, claims ?? NO_CLAIMS, info);
+  return headerLines(list);
+}
+
+/** A header list as lines, "name: value\r\n" each. */
+export function headerLines(list: HeaderList): string {
   let out = '';
   for (let i = 0; i < list.length; i += 2) out += `${list[i]}: ${list[i + 1]}\r\n`;
   return out;

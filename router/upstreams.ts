@@ -5,7 +5,7 @@
 // until its backend has left the route table and nothing is in flight to it.
 import net from 'node:net';
 import type { Readable } from 'node:stream';
-import type { HeaderList } from './headers.ts';
+import { headerLines, type HeaderList } from './headers.ts';
 import { ResponseParser, type ResponseHead } from './response-parser.ts';
 
 export interface UpstreamOptions {
@@ -275,8 +275,7 @@ class Connection implements UpstreamControl {
     const { body } = request;
     let head = `${request.method} ${request.path} HTTP/1.1\r\n`;
     const h = request.headers;
-    if (typeof h === 'string') head += h;
-    else for (let i = 0; i < h.length; i += 2) head += `${h[i]}: ${h[i + 1]}\r\n`;
+    head += typeof h === 'string' ? h : headerLines(h);
     if (body === null) {
       if (request.method === 'POST' || request.method === 'PUT' || request.method === 'PATCH') head += 'content-length: 0\r\n';
       this.socket.write(`${head}\r\n`, 'latin1');

@@ -49,7 +49,6 @@ function cpuTicks(): { steal: number; total: number } {
   return { steal: f[7] ?? 0, total: f.reduce((a, b) => a + b, 0) };
 }
 
-/** wrk's report of `seconds` of load on `url` from `connections` connections (one thread), with this Host header. */
 /** The request headers of a browser's page load (Chrome's, over HTTP/1.1), for --browser. */
 export const BROWSER_HEADERS = [
   'Connection: keep-alive', 'Upgrade-Insecure-Requests: 1',
@@ -59,6 +58,8 @@ export const BROWSER_HEADERS = [
   'Cookie: _session=4f1c2a9be07d4c1fa3b2c9d8e7f6a5b4; theme=dark',
 ];
 
+/** wrk's report of `seconds` of load on `url` from `connections` connections (one thread), with this Host header,
+ *  and `headers` besides; `cpus`: run it there (taskset). */
 export function wrk(url: string, seconds: number, connections: number, host: string, cpus?: string, headers: readonly string[] = []): Promise<string> {
   const argv = ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '-H', `Host: ${host}`, ...headers.flatMap((h) => ['-H', h]), url];
   return new Promise((resolve, reject) => {

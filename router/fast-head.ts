@@ -5,7 +5,7 @@
 // ASCII or obs-text, a Host, at most one Content-Length of digits alone, no Transfer-Encoding,
 // no Upgrade, no Expect, Connection only as "keep-alive" or "close", and each header the router
 // looks at once. The header lines the app gets pass on as they came (the router's own dropped).
-import { nameShapes, requestHeaderDropped, UNTRUSTED_REQUEST_DROP, type ForwardClaims } from './headers.ts';
+import { nameShapes, owsTrimmed, requestHeaderDropped, UNTRUSTED_REQUEST_DROP, type ForwardClaims } from './headers.ts';
 
 /** Longest head (request line and headers, without the blank line) served by the fast path. */
 export const MAX_FAST_HEAD_BYTES = 8192;
@@ -121,12 +121,3 @@ export function parseFastHead(text: string, trusted = false): FastHead | null {
   if (run < text.length) lines += `${text.slice(run)}\r\n`;
   return { method: text.slice(0, sp), url: text.slice(sp + 1, eol - 9), host, close, length, requestId, lines, claims };
 }
-
-/** text[from, to) without the optional whitespace around a header value (RFC 9110 §5.5), sliced once. */
-function owsTrimmed(text: string, from: number, to: number): string {
-  while (from < to && isOws(text.charCodeAt(from))) from++;
-  while (to > from && isOws(text.charCodeAt(to - 1))) to--;
-  return text.slice(from, to);
-}
-
-const isOws = (c: number): boolean => c === 32 || c === 9;

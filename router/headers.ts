@@ -185,6 +185,15 @@ export function forwardLines(claims: ForwardClaims | null, info: ForwardInfo): s
   return headerLines(list);
 }
 
+/** text[from, to) without the optional whitespace around a header value (RFC 9110 §5.5), sliced once. */
+export function owsTrimmed(text: string, from: number, to: number): string {
+  while (from < to && isOws(text.charCodeAt(from))) from++;
+  while (to > from && isOws(text.charCodeAt(to - 1))) to--;
+  return text.slice(from, to);
+}
+
+const isOws = (c: number): boolean => c === 32 || c === 9;
+
 /** A header list as lines, "name: value\r\n" each. */
 export function headerLines(list: HeaderList): string {
   let out = '';

@@ -3,7 +3,7 @@
 // are handed on as views of the bytes read (no copy); chunked bodies are decoded. The app is a
 // tenant's code: anything malformed fails the response (a 502, or a cut response), never the
 // router, and a connection whose framing is in doubt is not reused.
-import type { HeaderList } from './headers.ts';
+import { owsTrimmed, type HeaderList } from './headers.ts';
 
 /** Limits on a response head (Node's own default header limit is 16 KiB). */
 export const MAX_HEAD_BYTES = 64 * 1024;
@@ -43,8 +43,6 @@ function statusOf(text: string, eol: number): number {
   if (!STATUS_LINE.test(eol === text.length ? text : text.slice(0, eol))) return 0;
   return (text.charCodeAt(9) - 48) * 100 + (text.charCodeAt(10) - 48) * 10 + (text.charCodeAt(11) - 48);
 }
-
-const isOws = (c: number): boolean => c === 32 || c === 9;
 
 /** A Content-Length value: 1 to 15 decimal digits, else -1. */
 function decimal(value: string): number {
@@ -196,12 +194,7 @@ export class ResponseParser {
       if (colon <= at || colon > next) throw new ResponseError('malformed response header line');
       if (headers.length >= MAX_HEADERS * 2) throw new ResponseError(`more than ${MAX_HEADERS} response headers`);
       const name = text.slice(at, colon);
-      // The value without its optional whitespace (RFC 9110 §5.5), sliced once.
-      let from = colon + 1;
-      let to = next;
-      while (from < to && isOws(text.charCodeAt(from))) from++;
-      while (to > from && isOws(text.charCodeAt(to - 1))) to--;
-      const value = text.slice(from, to);
+      const value = owsTrimmed(text, colon + 1, next);
       at = next + 2;
       headers.push(name, value);
       const n = name.length;
